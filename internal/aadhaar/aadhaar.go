@@ -1,0 +1,105 @@
+// Package aadhaar validates, masks, encrypts and hashes Aadhaar numbers.
+//
+// issuerkit never stores or prints an Aadhaar number in clear: documents carry
+// it masked (XXXXXXXX1234), the catalog keeps a keyed lookup hash, the outbox
+// keeps it AES-GCM encrypted for pushing, and messages show at most the last
+// four digits.
+package aadhaar
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Validation errors. Their messages never contain the number.
+var (
+	ErrLength   = errors.New("must be 12 digits")
+	ErrLeading  = errors.New("must not start with 0 or 1")
+	ErrVerhoeff = errors.New("fails the Verhoeff check")
+)
+
+// Validate checks s: 12 ASCII digits, not starting with 0 or 1, and a valid
+// Verhoeff check digit. The error names only the last four digits.
+func Validate(s string) error {
+	if len(s) != 12 || !allDigits(s) {
+		return ErrLength
+	}
+	if s[0] == '0' || s[0] == '1' {
+		return fmt.Errorf("number ending %s %w", Last4(s), ErrLeading)
+	}
+	if !VerhoeffValid(s) {
+		return fmt.Errorf("number ending %s %w", Last4(s), ErrVerhoeff)
+	}
+	return nil
+}
+
+// Mask returns s with all but the last four characters replaced by X, as
+// documents carry it (Person/@uid="XXXXXXXX1234").
+func Mask(s string) string {
+	if len(s) <= 4 {
+		return s
+	}
+	b := []byte(s)
+	for i := 0; i < len(b)-4; i++ {
+		b[i] = 'X'
+	}
+	return string(b)
+}
+
+// Last4 returns the last four characters of s (all of s if shorter).
+func Last4(s string) string {
+	if len(s) <= 4 {
+		return s
+	}
+	return s[len(s)-4:]
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	verhoeffD = [10][10]byte{
+		{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 0, 6, 7, 8, 9, 5},
+		{2, 3, 4, 0, 1, 7, 8, 9, 5, 6}, {3, 4, 0, 1, 2, 8, 9, 5, 6, 7},
+		{4, 0, 1, 2, 3, 9, 5, 6, 7, 8}, {5, 9, 8, 7, 6, 0, 4, 3, 2, 1},
+		{6, 5, 9, 8, 7, 1, 0, 4, 3, 2}, {7, 6, 5, 9, 8, 2, 1, 0, 4, 3},
+		{8, 7, 6, 5, 9, 3, 2, 1, 0, 4}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0},
+	}
+	verhoeffP = [8][10]byte{
+		{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 5, 7, 6, 2, 8, 3, 0, 9, 4},
+		{5, 8, 0, 3, 7, 9, 6, 1, 4, 2}, {8, 9, 1, 6, 0, 4, 3, 5, 2, 7},
+		{9, 4, 5, 3, 1, 2, 6, 8, 7, 0}, {4, 2, 8, 6, 5, 7, 3, 9, 0, 1},
+		{2, 7, 9, 3, 8, 0, 6, 4, 1, 5}, {7, 0, 4, 6, 9, 1, 3, 2, 5, 8},
+	}
+	verhoeffInv = [10]byte{0, 4, 3, 2, 1, 5, 6, 7, 8, 9}
+)
+
+// VerhoeffValid reports whether the digit string s ends in a valid Verhoeff
+// check digit.
+func VerhoeffValid(s string) bool {
+	var c byte
+	for i := 0; i < len(s); i++ {
+		d := s[len(s)-1-i] - '0'
+		if d > 9 {
+			return false
+		}
+		c = verhoeffD[c][verhoeffP[i%8][d]]
+	}
+	return c == 0 && len(s) > 0
+}
+
+// VerhoeffDigit returns the check digit to append to the digit string s.
+func VerhoeffDigit(s string) byte {
+	var c byte
+	for i := 0; i < len(s); i++ {
+		d := s[len(s)-1-i] - '0'
+		c = verhoeffD[c][verhoeffP[(i+1)%8][d]]
+	}
+	return '0' + verhoeffInv[c]
+}

@@ -1,0 +1,138 @@
+package repository
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/issuerkit/issuerkit/xmlschema"
+)
+
+// ErrConflict: a change was based on a version the catalog no longer has as
+// current (another writer got there first).
+var ErrConflict = errors.New("document changed concurrently")
+
+// Document is the catalog's row for one URI: its current version.
+type Document struct {
+	URI          string
+	DocType      string
+	DocID        string
+	Version      int
+	ObjectKey    string
+	ObjectSHA256 string // hex SHA-256 of the stored bytes; checked on every read
+	ContentHash  string // hash of the profile-mapped record values
+	Status       xmlschema.Status
+	SearchKey    string // see SearchKey
+	UIDHash      string // aadhaar.Keyring.LookupHash, empty when no Aadhaar
+	HolderName   string
+	HolderDOB    string // DD-MM-YYYY
+	IssueDate    string // DD-MM-YYYY of the current version
+	BatchID      string
+	UpdatedAt    time.Time
+}
+
+// Push actions (digilocker-spec.md §5).
+const (
+	ActionAdd    = "A"
+	ActionUpdate = "U"
+	ActionDelete = "D"
+)
+
+// OutboxEntry is a push to a citizen's locker, written in the same
+// transaction as the document version it announces.
+type OutboxEntry struct {
+	Action     string
+	DocName    string
+	IssuedOn   string // dd/mm/yyyy
+	ValidFrom  string // dd/mm/yyyy
+	ValidTo    string // dd/mm/yyyy or empty
+	AadhaarEnc []byte // aadhaar.Keyring.Encrypt(number, uri)
+}
+
+// Change records a new version of one document.
+type Change struct {
+	Doc         Document // the new current state; Doc.Version is the new version
+	PrevVersion int      // the current version the change was based on; 0 for a new URI
+	Size        int64
+	Outbox      *OutboxEntry // nil when there is nothing to push
+}
+
+// Batch is one run of ingest.
+type Batch struct {
+	ID         string    `json:"id"`
+	Profile    string    `json:"profile"`
+	DocType    string    `json:"doctype"`
+	Inputs     string    `json:"inputs"`
+	State      string    `json:"state"` // running, done, failed, interrupted
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	Counts
+}
+
+// Counts are a batch's row outcomes.
+type Counts struct {
+	Read      int `json:"read"`
+	Issued    int `json:"issued"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	Rejected  int `json:"rejected"`
+}
+
+// Stats summarizes the catalog for `issuerkit status`.
+type Stats struct {
+	Documents int                       `json:"documents"`
+	ByStatus  map[string]int            `json:"by_status"`
+	ByDocType map[string]map[string]int `json:"by_doctype"`
+	Outbox    OutboxStats               `json:"outbox"`
+	Batches   []Batch                   `json:"batches"`
+}
+
+// OutboxStats counts outbox rows by state.
+type OutboxStats struct {
+	Pending int `json:"pending"`
+	Pushed  int `json:"pushed"`
+	Dead    int `json:"dead"`
+}
+
+// Catalog knows every URI. Implementations are safe for concurrent use.
+type Catalog interface {
+	// Current returns the document's current row, or ErrNotFound.
+	Current(ctx context.Context, uri string) (Document, error)
+	// FindBySearchKey returns the document of doctype with that search key,
+	// or ErrNotFound.
+	FindBySearchKey(ctx context.Context, doctype, searchKey string) (Document, error)
+	// HasVersion reports whether the catalog has committed that version.
+	HasVersion(ctx context.Context, uri string, version int) (bool, error)
+	// Apply commits all changes in one transaction, or none. A change whose
+	// PrevVersion is not the current version fails with ErrConflict.
+	Apply(ctx context.Context, batchID string, changes []Change) error
+	// StartBatch records a new batch; FinishBatch records its outcome.
+	StartBatch(ctx context.Context, b Batch) error
+	FinishBatch(ctx context.Context, b Batch) error
+	// Stats counts documents, outbox rows and recent batches.
+	Stats(ctx context.Context, lastBatches int) (Stats, error)
+	Close() error
+}
+
+// SearchKey builds the canonical search key of a document from its profile's
+// search parameters (e.g. RollNo and Year): name=value pairs sorted by name,
+// joined by the ASCII unit separator.
+func SearchKey(params map[string]string) string {
+	names := make([]string, 0, len(params))
+	for n := range params {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for i, n := range names {
+		if i > 0 {
+			b.WriteByte(0x1f)
+		}
+		b.WriteString(n)
+		b.WriteByte('=')
+		b.WriteString(params[n])
+	}
+	return b.String()
+}

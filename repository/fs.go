@@ -1,0 +1,212 @@
+package repository
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// tempPrefix marks in-progress files; List never shows them and keys may not
+// use it.
+const tempPrefix = ".tmp-"
+
+// FS is a Store on the local filesystem. Every Put writes a temp file in the
+// target directory, fsyncs it, links it into place (which fails if the name
+// exists, so write-once holds even between processes), and fsyncs the
+// directory: a crash leaves either no object or the whole object.
+type FS struct {
+	root string
+}
+
+var _ Store = (*FS)(nil)
+
+// OpenFS opens (creating if needed) a filesystem store rooted at dir.
+func OpenFS(dir string) (*FS, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("open fs store: %w", err)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open fs store: %w", err)
+	}
+	return &FS{root: abs}, nil
+}
+
+// Root returns the store's directory.
+func (s *FS) Root() string { return s.root }
+
+func (s *FS) path(key string) (string, error) {
+	if err := ValidateKey(key); err != nil {
+		return "", err
+	}
+	return filepath.Join(s.root, filepath.FromSlash(key)), nil
+}
+
+// Put implements Store.
+func (s *FS) Put(ctx context.Context, key string, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(p)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	tmpName := tmp.Name()
+	defer os.Remove(tmpName) // after the link, or on any failure
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("put %s: write: %w", key, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("put %s: fsync: %w", key, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	if err := os.Link(tmpName, p); err != nil {
+		if !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("put %s: %w", key, err)
+		}
+		old, rerr := os.ReadFile(p)
+		if rerr != nil {
+			return fmt.Errorf("put %s: %w", key, rerr)
+		}
+		if !bytes.Equal(old, data) {
+			return fmt.Errorf("put %s: %w", key, ErrExists)
+		}
+		return nil
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Get implements Store.
+func (s *FS) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p, err := s.path(key)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, mapNotExist(key, err)
+	}
+	return b, nil
+}
+
+// Stat implements Store.
+func (s *FS) Stat(ctx context.Context, key string) (ObjectInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return ObjectInfo{}, err
+	}
+	p, err := s.path(key)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return ObjectInfo{}, mapNotExist(key, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return ObjectInfo{}, fmt.Errorf("stat %s: %w", key, ErrNotFound)
+	}
+	return ObjectInfo{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}, nil
+}
+
+func mapNotExist(key string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscallENOTDIR) {
+		return fmt.Errorf("%s: %w", key, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", key, err)
+}
+
+// List implements Store. It walks only the directory that holds prefix and
+// streams keys in order of their path segments.
+func (s *FS) List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error {
+	start := s.root
+	if i := strings.LastIndex(prefix, "/"); i >= 0 {
+		if err := ValidateKey(prefix[:i]); err != nil {
+			return err
+		}
+		start = filepath.Join(s.root, filepath.FromSlash(prefix[:i]))
+	}
+	err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == start && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscallENOTDIR)) {
+				return filepath.SkipAll
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() || !d.Type().IsRegular() || strings.HasPrefix(d.Name(), tempPrefix) {
+			return nil
+		}
+		rel, err := filepath.Rel(s.root, p)
+		if err != nil {
+			return err
+		}
+		key := filepath.ToSlash(rel)
+		if !strings.HasPrefix(key, prefix) {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return fn(ObjectInfo{Key: key, Size: fi.Size(), ModTime: fi.ModTime()})
+	})
+	if err != nil {
+		return fmt.Errorf("list %q: %w", prefix, err)
+	}
+	return nil
+}
+
+// Delete implements Store.
+func (s *FS) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscallENOTDIR) {
+			return nil
+		}
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	return syncDir(filepath.Dir(p))
+}
+
+// Close implements Store.
+func (s *FS) Close() error { return nil }

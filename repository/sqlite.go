@@ -1,0 +1,340 @@
+package repository
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/issuerkit/issuerkit/xmlschema"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+// SQLite is the embedded Catalog: one file, WAL mode, FULL sync.
+type SQLite struct {
+	db *sql.DB
+}
+
+var _ Catalog = (*SQLite)(nil)
+
+// migrations are applied in order; PRAGMA user_version records how many ran.
+// Never edit one that has shipped: append a new one.
+var migrations = []string{
+	`CREATE TABLE batches (
+		id          TEXT PRIMARY KEY,
+		profile     TEXT NOT NULL,
+		doctype     TEXT NOT NULL,
+		inputs      TEXT NOT NULL,
+		state       TEXT NOT NULL,
+		started_at  TEXT NOT NULL,
+		finished_at TEXT,
+		n_read      INTEGER NOT NULL DEFAULT 0,
+		n_issued    INTEGER NOT NULL DEFAULT 0,
+		n_updated   INTEGER NOT NULL DEFAULT 0,
+		n_unchanged INTEGER NOT NULL DEFAULT 0,
+		n_rejected  INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE documents (
+		uri           TEXT PRIMARY KEY,
+		doctype       TEXT NOT NULL,
+		doc_id        TEXT NOT NULL,
+		version       INTEGER NOT NULL,
+		object_key    TEXT NOT NULL,
+		object_sha256 TEXT NOT NULL,
+		content_hash  TEXT NOT NULL,
+		status        TEXT NOT NULL,
+		search_key    TEXT NOT NULL,
+		uid_hash      TEXT,
+		holder_name   TEXT NOT NULL,
+		holder_dob    TEXT NOT NULL,
+		issue_date    TEXT NOT NULL,
+		batch_id      TEXT NOT NULL,
+		updated_at    TEXT NOT NULL
+	);
+	CREATE INDEX documents_search ON documents(doctype, search_key);
+	CREATE INDEX documents_uid ON documents(doctype, uid_hash) WHERE uid_hash IS NOT NULL;
+	CREATE TABLE versions (
+		uri           TEXT NOT NULL,
+		version       INTEGER NOT NULL,
+		object_key    TEXT NOT NULL,
+		object_sha256 TEXT NOT NULL,
+		size          INTEGER NOT NULL,
+		content_hash  TEXT NOT NULL,
+		status        TEXT NOT NULL,
+		batch_id      TEXT NOT NULL,
+		created_at    TEXT NOT NULL,
+		PRIMARY KEY (uri, version)
+	);
+	CREATE TABLE outbox (
+		id              INTEGER PRIMARY KEY AUTOINCREMENT,
+		uri             TEXT NOT NULL,
+		version         INTEGER NOT NULL,
+		action          TEXT NOT NULL CHECK (action IN ('A','U','D')),
+		doctype         TEXT NOT NULL,
+		doc_name        TEXT NOT NULL,
+		doc_id          TEXT NOT NULL,
+		issued_on       TEXT NOT NULL,
+		valid_from      TEXT NOT NULL,
+		valid_to        TEXT NOT NULL,
+		aadhaar_enc     BLOB NOT NULL,
+		state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','pushed','dead')),
+		attempts        INTEGER NOT NULL DEFAULT 0,
+		next_attempt_at TEXT NOT NULL,
+		last_error      TEXT,
+		created_at      TEXT NOT NULL,
+		pushed_at       TEXT
+	);
+	CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+	CREATE INDEX outbox_uri ON outbox(uri, id);`,
+}
+
+// OpenSQLite opens (creating and migrating if needed) the catalog at path.
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open catalog %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	c := &SQLite{db: db}
+	if err := c.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open catalog %s: %w", path, err)
+	}
+	return c, nil
+}
+
+func (c *SQLite) migrate(ctx context.Context) error {
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var have int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("catalog schema version %d is newer than this issuerkit (%d): upgrade issuerkit", have, len(migrations))
+	}
+	for i := have; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// SchemaVersion returns the number of migrations applied.
+func (c *SQLite) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := c.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+const docColumns = `uri, doctype, doc_id, version, object_key, object_sha256, content_hash, status,
+	search_key, COALESCE(uid_hash, ''), holder_name, holder_dob, issue_date, batch_id, updated_at`
+
+func scanDoc(row interface{ Scan(...any) error }) (Document, error) {
+	var d Document
+	var status, updated string
+	err := row.Scan(&d.URI, &d.DocType, &d.DocID, &d.Version, &d.ObjectKey, &d.ObjectSHA256, &d.ContentHash,
+		&status, &d.SearchKey, &d.UIDHash, &d.HolderName, &d.HolderDOB, &d.IssueDate, &d.BatchID, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Document{}, ErrNotFound
+	}
+	if err != nil {
+		return Document{}, err
+	}
+	d.Status = xmlschema.Status(status)
+	d.UpdatedAt, _ = time.Parse(time.RFC3339Nano, updated)
+	return d, nil
+}
+
+// Current implements Catalog.
+func (c *SQLite) Current(ctx context.Context, uri string) (Document, error) {
+	d, err := scanDoc(c.db.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE uri = ?`, uri))
+	if err != nil {
+		return Document{}, fmt.Errorf("catalog: %s: %w", uri, err)
+	}
+	return d, nil
+}
+
+// FindBySearchKey implements Catalog.
+func (c *SQLite) FindBySearchKey(ctx context.Context, doctype, searchKey string) (Document, error) {
+	d, err := scanDoc(c.db.QueryRowContext(ctx,
+		`SELECT `+docColumns+` FROM documents WHERE doctype = ? AND search_key = ? LIMIT 1`, doctype, searchKey))
+	if err != nil {
+		return Document{}, fmt.Errorf("catalog: search %s: %w", doctype, err)
+	}
+	return d, nil
+}
+
+// HasVersion implements Catalog.
+func (c *SQLite) HasVersion(ctx context.Context, uri string, version int) (bool, error) {
+	var one int
+	err := c.db.QueryRowContext(ctx, `SELECT 1 FROM versions WHERE uri = ? AND version = ?`, uri, version).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// Apply implements Catalog.
+func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("catalog: begin: %w", err)
+	}
+	defer tx.Rollback()
+	now := ts(time.Now())
+	for i := range changes {
+		ch := &changes[i]
+		d := &ch.Doc
+		var uid any
+		if d.UIDHash != "" {
+			uid = d.UIDHash
+		}
+		var res sql.Result
+		if ch.PrevVersion == 0 {
+			res, err = tx.ExecContext(ctx, `INSERT INTO documents (uri, doctype, doc_id, version, object_key, object_sha256,
+				content_hash, status, search_key, uid_hash, holder_name, holder_dob, issue_date, batch_id, updated_at)
+				VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (uri) DO NOTHING`,
+				d.URI, d.DocType, d.DocID, d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status),
+				d.SearchKey, uid, d.HolderName, d.HolderDOB, d.IssueDate, batchID, now)
+		} else {
+			res, err = tx.ExecContext(ctx, `UPDATE documents SET version = ?, object_key = ?, object_sha256 = ?,
+				content_hash = ?, status = ?, search_key = ?, uid_hash = ?, holder_name = ?, holder_dob = ?,
+				issue_date = ?, batch_id = ?, updated_at = ? WHERE uri = ? AND version = ?`,
+				d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status), d.SearchKey, uid,
+				d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, d.URI, ch.PrevVersion)
+		}
+		if err != nil {
+			return fmt.Errorf("catalog: %s: %w", d.URI, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("catalog: %s v%d: %w", d.URI, d.Version, ErrConflict)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO versions (uri, version, object_key, object_sha256, size,
+			content_hash, status, batch_id, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+			d.URI, d.Version, d.ObjectKey, d.ObjectSHA256, ch.Size, d.ContentHash, string(d.Status), batchID, now); err != nil {
+			return fmt.Errorf("catalog: %s v%d: %w", d.URI, d.Version, err)
+		}
+		if o := ch.Outbox; o != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (uri, version, action, doctype, doc_name, doc_id,
+				issued_on, valid_from, valid_to, aadhaar_enc, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+				d.URI, d.Version, o.Action, d.DocType, o.DocName, d.DocID, o.IssuedOn, o.ValidFrom, o.ValidTo,
+				o.AadhaarEnc, now, now); err != nil {
+				return fmt.Errorf("catalog: outbox %s: %w", d.URI, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("catalog: commit: %w", err)
+	}
+	return nil
+}
+
+// StartBatch implements Catalog.
+func (c *SQLite) StartBatch(ctx context.Context, b Batch) error {
+	_, err := c.db.ExecContext(ctx, `INSERT INTO batches (id, profile, doctype, inputs, state, started_at)
+		VALUES (?,?,?,?,?,?)`, b.ID, b.Profile, b.DocType, b.Inputs, "running", ts(b.StartedAt))
+	if err != nil {
+		return fmt.Errorf("catalog: start batch: %w", err)
+	}
+	return nil
+}
+
+// FinishBatch implements Catalog.
+func (c *SQLite) FinishBatch(ctx context.Context, b Batch) error {
+	_, err := c.db.ExecContext(ctx, `UPDATE batches SET state = ?, finished_at = ?, n_read = ?, n_issued = ?,
+		n_updated = ?, n_unchanged = ?, n_rejected = ? WHERE id = ?`, b.State, ts(b.FinishedAt),
+		b.Counts.Read, b.Counts.Issued, b.Counts.Updated, b.Counts.Unchanged, b.Counts.Rejected, b.ID)
+	if err != nil {
+		return fmt.Errorf("catalog: finish batch: %w", err)
+	}
+	return nil
+}
+
+// Stats implements Catalog.
+func (c *SQLite) Stats(ctx context.Context, lastBatches int) (Stats, error) {
+	s := Stats{ByStatus: map[string]int{}, ByDocType: map[string]map[string]int{}, Batches: []Batch{}}
+	rows, err := c.db.QueryContext(ctx, `SELECT doctype, status, COUNT(*) FROM documents GROUP BY doctype, status`)
+	if err != nil {
+		return s, fmt.Errorf("catalog: stats: %w", err)
+	}
+	for rows.Next() {
+		var dt, st string
+		var n int
+		if err := rows.Scan(&dt, &st, &n); err != nil {
+			rows.Close()
+			return s, err
+		}
+		s.Documents += n
+		s.ByStatus[st] += n
+		if s.ByDocType[dt] == nil {
+			s.ByDocType[dt] = map[string]int{}
+		}
+		s.ByDocType[dt][st] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return s, err
+	}
+	rows, err = c.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM outbox GROUP BY state`)
+	if err != nil {
+		return s, fmt.Errorf("catalog: stats: %w", err)
+	}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			rows.Close()
+			return s, err
+		}
+		switch st {
+		case "pending":
+			s.Outbox.Pending = n
+		case "pushed":
+			s.Outbox.Pushed = n
+		case "dead":
+			s.Outbox.Dead = n
+		}
+	}
+	rows.Close()
+	rows, err = c.db.QueryContext(ctx, `SELECT id, profile, doctype, inputs, state, started_at, COALESCE(finished_at, ''),
+		n_read, n_issued, n_updated, n_unchanged, n_rejected FROM batches ORDER BY started_at DESC, id DESC LIMIT ?`, lastBatches)
+	if err != nil {
+		return s, fmt.Errorf("catalog: stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b Batch
+		var started, finished string
+		if err := rows.Scan(&b.ID, &b.Profile, &b.DocType, &b.Inputs, &b.State, &started, &finished,
+			&b.Counts.Read, &b.Counts.Issued, &b.Counts.Updated, &b.Counts.Unchanged, &b.Counts.Rejected); err != nil {
+			return s, err
+		}
+		b.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
+		b.FinishedAt, _ = time.Parse(time.RFC3339Nano, finished)
+		s.Batches = append(s.Batches, b)
+	}
+	return s, rows.Err()
+}
+
+// Close implements Catalog.
+func (c *SQLite) Close() error { return c.db.Close() }

@@ -1,0 +1,155 @@
+package signer
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+)
+
+// Verifier checks signed documents against pinned certificates.
+type Verifier struct {
+	// Trusted holds the certificates a document's signing certificate must
+	// equal exactly (pinning).
+	Trusted []*x509.Certificate
+	// Now is the time certificates must be valid at; zero means time.Now.
+	Now time.Time
+}
+
+// Verified is what a successful verification yields.
+type Verified struct {
+	// Root is the signed Certificate element rebuilt from the exact bytes the
+	// signature covers. Callers must read data only from Root, never from the
+	// document they passed in.
+	Root *etree.Element
+	// Cert is the certificate that signed it.
+	Cert *x509.Certificate
+}
+
+// Failure reasons, wrapped by the errors Verify returns.
+var (
+	ErrMalformed     = errors.New("not a well-formed document")
+	ErrForbiddenXML  = errors.New("document has a DTD, entity or other directive")
+	ErrNotEnveloped  = errors.New("signature is not an enveloped signature of the whole document")
+	ErrUntrustedCert = errors.New("signing certificate is not trusted")
+	ErrBadSignature  = errors.New("signature does not verify")
+)
+
+// Verify checks data, a signed document. It accepts only the shape issuerkit
+// and DigiLocker produce: one ds:Signature, the last child of the root, with a
+// single Reference URI="" — so the signature always covers the whole document
+// and wrapping tricks have nowhere to hide content.
+func (v *Verifier) Verify(data []byte) (*Verified, error) {
+	doc := etree.NewDocument()
+	doc.ReadSettings.Permissive = false
+	if err := doc.ReadFromBytes(data); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	for _, tok := range doc.Child {
+		if _, ok := tok.(*etree.Directive); ok {
+			return nil, ErrForbiddenXML
+		}
+	}
+	root := doc.Root()
+	if root == nil {
+		return nil, fmt.Errorf("%w: no root element", ErrMalformed)
+	}
+	sig, err := envelopedSignature(root)
+	if err != nil {
+		return nil, err
+	}
+	if len(v.Trusted) == 0 {
+		return nil, fmt.Errorf("%w: no trusted certificate configured", ErrUntrustedCert)
+	}
+	now := v.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: v.Trusted})
+	ctx.Clock = dsig.NewFakeClockAt(now)
+	signedRoot, err := ctx.Validate(root)
+	if err != nil {
+		return nil, classify(err)
+	}
+	cert, err := leafCert(sig)
+	if err != nil {
+		return nil, err
+	}
+	return &Verified{Root: signedRoot, Cert: cert}, nil
+}
+
+// envelopedSignature enforces the document shape and returns the Signature.
+func envelopedSignature(root *etree.Element) (*etree.Element, error) {
+	var sigs []*etree.Element
+	var walk func(*etree.Element)
+	walk = func(e *etree.Element) {
+		for _, c := range e.ChildElements() {
+			if c.Tag == "Signature" {
+				sigs = append(sigs, c)
+			}
+			walk(c)
+		}
+	}
+	walk(root)
+	if len(sigs) == 0 {
+		return nil, fmt.Errorf("%w: no Signature element", ErrNotEnveloped)
+	}
+	if len(sigs) > 1 {
+		return nil, fmt.Errorf("%w: %d Signature elements", ErrNotEnveloped, len(sigs))
+	}
+	sig := sigs[0]
+	kids := root.ChildElements()
+	if sig.Parent() != root || kids[len(kids)-1] != sig {
+		return nil, fmt.Errorf("%w: Signature is not the root's last child", ErrNotEnveloped)
+	}
+	if sig.NamespaceURI() != dsig.Namespace {
+		return nil, fmt.Errorf("%w: Signature is not in the XML-DSig namespace", ErrNotEnveloped)
+	}
+	refs := sig.FindElements("./SignedInfo/Reference")
+	if len(refs) != 1 {
+		return nil, fmt.Errorf("%w: want exactly one Reference, found %d", ErrNotEnveloped, len(refs))
+	}
+	if uri := refs[0].SelectAttrValue("URI", "-"); uri != "" {
+		return nil, fmt.Errorf("%w: Reference URI is %q, want \"\"", ErrNotEnveloped, uri)
+	}
+	for _, attr := range root.Attr {
+		if strings.EqualFold(attr.Key, "ID") {
+			return nil, fmt.Errorf("%w: root element carries an ID attribute", ErrNotEnveloped)
+		}
+	}
+	return sig, nil
+}
+
+func leafCert(sig *etree.Element) (*x509.Certificate, error) {
+	el := sig.FindElement("./KeyInfo/X509Data/X509Certificate")
+	if el == nil {
+		return nil, fmt.Errorf("%w: no X509Certificate in KeyInfo", ErrUntrustedCert)
+	}
+	certs, err := parseBase64Cert(el.Text())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUntrustedCert, err)
+	}
+	return certs, nil
+}
+
+// classify turns goxmldsig's messages into the package's reasons.
+func classify(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Could not verify certificate against trusted certs"):
+		return fmt.Errorf("%w: KeyInfo certificate is not the pinned certificate", ErrUntrustedCert)
+	case strings.Contains(msg, "Cert is not valid at this time"):
+		return fmt.Errorf("%w: certificate is expired or not yet valid", ErrUntrustedCert)
+	case strings.Contains(msg, "Signature could not be verified"):
+		return fmt.Errorf("%w: digest mismatch (the signed content was changed)", ErrBadSignature)
+	case strings.Contains(msg, "verification error"), strings.Contains(msg, "crypto/rsa"):
+		return fmt.Errorf("%w: signature value does not match SignedInfo", ErrBadSignature)
+	case errors.Is(err, dsig.ErrMissingSignature):
+		return fmt.Errorf("%w: %v", ErrNotEnveloped, err)
+	}
+	return fmt.Errorf("%w: %v", ErrBadSignature, err)
+}
