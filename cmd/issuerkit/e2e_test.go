@@ -1,0 +1,213 @@
+//go:build integration
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/issuerkit/issuerkit/internal/testenv"
+)
+
+type cliResult struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, args ...string) cliResult {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), append([]string{"issuerkit"}, args...), &out, &errb)
+	return cliResult{code, out.String(), errb.String()}
+}
+
+func mustCLI(t *testing.T, args ...string) cliResult {
+	t.Helper()
+	r := runCLI(t, args...)
+	if r.code != 0 {
+		t.Fatalf("issuerkit %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+const (
+	profile = "../../samples/profiles/cbse-sscer.yaml"
+	sample  = "../../samples/cbse-sscer-2025.csv"
+)
+
+func TestEndToEnd(t *testing.T) {
+	xmlsec := testenv.Xmlsec1(t)
+	dir := t.TempDir()
+	hd := filepath.Join(dir, "home")
+	h := "--home=" + hd
+	mustCLI(t, h, "init", "--issuer-id", "in.gov.cbse", "--issuer-name", "Central Board of Secondary Education", "--issuer-type", "CG")
+	for _, f := range []string{"keys/signing.key", "keys/api-key", "keys/aadhaar.key"} {
+		fi, err := os.Stat(filepath.Join(hd, f))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, %v; want 0600", f, fi.Mode().Perm(), err)
+		}
+	}
+	if r := runCLI(t, h, "init", "--issuer-id", "in.gov.cbse", "--issuer-name", "X"); r.code != exitUsage || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("init over an existing home: exit %d, %q", r.code, r.stderr)
+	}
+
+	r := mustCLI(t, h, "ingest", "--json", "--profile", profile, sample)
+	var sum map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
+		t.Fatalf("ingest --json output %q: %v", r.stdout, err)
+	}
+	for k, want := range map[string]float64{"read": 24, "issued": 24, "updated": 0, "unchanged": 0, "rejected": 0} {
+		if sum[k] != want {
+			t.Errorf("summary %s = %v, want %v", k, sum[k], want)
+		}
+	}
+	r = mustCLI(t, h, "ingest", "--profile", profile, sample)
+	if !strings.Contains(r.stdout, "unchanged 24") {
+		t.Errorf("re-ingest: %q, want unchanged 24", r.stdout)
+	}
+
+	// Every document the sample produced verifies with xmlsec1.
+	var docs []string
+	filepath.WalkDir(filepath.Join(hd, "store"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			docs = append(docs, p)
+		}
+		return err
+	})
+	if len(docs) != 24 {
+		t.Fatalf("store holds %d documents, want 24", len(docs))
+	}
+	cert := filepath.Join(hd, "keys", "signing.crt")
+	for _, d := range docs {
+		if out, err := exec.Command(xmlsec, "--verify", "--trusted-pem", cert, d).CombinedOutput(); err != nil {
+			t.Errorf("xmlsec1 rejects %s: %v\n%s", d, err, out)
+		}
+	}
+
+	// Fetch by roll and year, verify, tamper with one character.
+	r = mustCLI(t, h, "get", "--doctype", "SSCER", "--roll", "5100003", "--year", "2025")
+	if !strings.Contains(r.stdout, `number="51000032025"`) {
+		t.Fatalf("get returned %.200q", r.stdout)
+	}
+	byURI := mustCLI(t, h, "get", "in.gov.cbse-SSCER-51000032025")
+	if byURI.stdout != r.stdout {
+		t.Error("get by URI and by roll+year differ")
+	}
+	good := filepath.Join(dir, "good.xml")
+	os.WriteFile(good, []byte(r.stdout), 0o644)
+	i := strings.Index(r.stdout, `marksTheory="`) + len(`marksTheory="`)
+	c := byte('1')
+	if r.stdout[i] == '1' {
+		c = '2'
+	}
+	bad := filepath.Join(dir, "bad.xml")
+	os.WriteFile(bad, []byte(r.stdout[:i]+string(c)+r.stdout[i+1:]), 0o644)
+	v := runCLI(t, h, "verify", good, bad)
+	if v.code != exitError || !strings.Contains(v.stdout, "OK "+good) || !strings.Contains(v.stdout, "FAIL "+bad+": ") {
+		t.Errorf("verify good+bad: exit %d\n%s", v.code, v.stdout)
+	}
+	if v := runCLI(t, "verify", "--cert", cert, good); v.code != 0 {
+		t.Errorf("verify --cert without a home: exit %d %s", v.code, v.stderr)
+	}
+	if out, err := exec.Command(xmlsec, "--verify", "--trusted-pem", cert, bad).CombinedOutput(); err == nil {
+		t.Errorf("xmlsec1 accepted the tampered document:\n%s", out)
+	}
+
+	// status --json has the CONTRACT shape.
+	r = mustCLI(t, h, "status", "--json")
+	var st struct {
+		Documents int            `json:"documents"`
+		ByStatus  map[string]int `json:"by_status"`
+		Outbox    map[string]int `json:"outbox"`
+		Batches   []any          `json:"batches"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Documents != 24 || st.ByStatus["A"] != 24 || st.Outbox["pending"] != 24 || len(st.Batches) != 2 {
+		t.Errorf("status --json = %s", r.stdout)
+	}
+
+	// No Aadhaar from the sample appears in clear anywhere in the home.
+	csvBytes, _ := os.ReadFile(sample)
+	lines := strings.Split(strings.TrimSpace(string(csvBytes)), "\n")[1:]
+	filepath.WalkDir(hd, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		for _, ln := range lines {
+			uid := strings.Split(ln, ",")[8]
+			if uid != "" && bytes.Contains(b, []byte(uid)) {
+				t.Errorf("%s holds an Aadhaar number in clear", p)
+			}
+		}
+		return nil
+	})
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	h := "--home=" + filepath.Join(dir, "home")
+	mustCLI(t, h, "init", "--issuer-id", "in.gov.test", "--issuer-name", "Test Board")
+	bad := filepath.Join(dir, "bad.csv")
+	mustCLI(t, "samples", "gen", "--rows", "40", "--seed", "11", "--bad-rate", "0.3", "--out", bad)
+	rej := filepath.Join(dir, "rej.csv")
+	r := runCLI(t, h, "ingest", "--profile", profile, "--rejects", rej, bad)
+	if r.code != exitRejected || !strings.Contains(r.stdout, "rejected rows are in "+rej) {
+		t.Errorf("ingest with bad rows: exit %d %q", r.code, r.stdout)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"unknown flag", []string{h, "ingest", "--bogus"}, exitUsage, "flag provided but not defined"},
+		{"no input", []string{h, "ingest", "--profile", profile}, exitUsage, "INPUT"},
+		{"missing required flag", []string{h, "init"}, exitUsage, "Required flag"},
+		{"bad log level", []string{h, "--log-level", "loud", "status"}, exitUsage, "--log-level"},
+		{"no home", []string{"--home", filepath.Join(dir, "nope"), "status"}, exitError, "issuerkit init"},
+		{"missing input file", []string{h, "ingest", "--profile", profile, filepath.Join(dir, "missing.csv")}, exitError, "no such file"},
+		{"bad profile", []string{h, "ingest", "--profile", sample, bad}, exitError, "profile"},
+		{"unknown document", []string{h, "get", "in.gov.test-SSCER-1"}, exitError, "no document"},
+		{"bad uri", []string{h, "get", "nonsense"}, exitUsage, "invalid document URI"},
+		{"json error", []string{h, "get", "--json", "x"}, exitUsage, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, tt.args...)
+			if r.code != tt.code || !strings.Contains(r.stderr, tt.msg) {
+				t.Errorf("exit %d stderr %q; want exit %d and %q", r.code, r.stderr, tt.code, tt.msg)
+			}
+		})
+	}
+}
+
+func TestHelpHasExamples(t *testing.T) {
+	for _, cmd := range [][]string{{"init"}, {"ingest"}, {"get"}, {"verify"}, {"status"}, {"samples", "gen"}} {
+		r := mustCLI(t, append(cmd, "--help")...)
+		if !strings.Contains(r.stdout, "Example") {
+			t.Errorf("issuerkit %s --help has no example:\n%s", strings.Join(cmd, " "), r.stdout)
+		}
+	}
+}
+
+func TestSamplesGenDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	mustCLI(t, "samples", "gen", "--rows", "24", "--seed", "2025", "--out", a)
+	mustCLI(t, "samples", "gen", "--rows", "24", "--seed", "2025", "--out", b)
+	ab, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	committed, _ := os.ReadFile(sample)
+	if !bytes.Equal(ab, bb) || !bytes.Equal(ab, committed) {
+		t.Fatal("samples gen is not deterministic, or samples/cbse-sscer-2025.csv is not its seed-2025 output")
+	}
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/xmlschema"
+	"github.com/urfave/cli/v2"
+)
+
+func getCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "get",
+		Usage:     "print a document's current signed XML",
+		ArgsUsage: "[URI]",
+		Description: "Finds a document by URI, or by its profile's search keys (a student's roll number and year),\n" +
+			"checks the stored bytes against the catalog and prints the signed XML to stdout.\n\n" +
+			"Examples:\n" +
+			"   issuerkit get in.gov.cbse-SSCER-51000032025\n" +
+			"   issuerkit get --doctype SSCER --roll 5100003 --year 2025 > marksheet.xml",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "doctype", Usage: "document `TYPE` to search (with --roll/--year or --key)"},
+			&cli.StringFlag{Name: "roll", Usage: "roll number (search key RollNo)"},
+			&cli.StringFlag{Name: "year", Usage: "examination year (search key Year)"},
+			&cli.StringSliceFlag{Name: "key", Usage: "other search key as `NAME=VALUE` (repeatable)"},
+			&cli.StringFlag{Name: "format", Value: "xml", Usage: "output format: xml"},
+		},
+		Action: func(c *cli.Context) error {
+			if f := c.String("format"); f != "xml" {
+				return usageErr("--format %q is not supported yet (use xml)", f)
+			}
+			search := map[string]string{}
+			if v := c.String("roll"); v != "" {
+				search["RollNo"] = v
+			}
+			if v := c.String("year"); v != "" {
+				search["Year"] = v
+			}
+			for _, kv := range c.StringSlice("key") {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return usageErr("--key %q: want NAME=VALUE", kv)
+				}
+				search[k] = v
+			}
+			byURI := c.NArg() == 1 && len(search) == 0 && c.String("doctype") == ""
+			bySearch := c.NArg() == 0 && len(search) > 0 && c.String("doctype") != ""
+			if !byURI && !bySearch {
+				return usageErr("get: give a URI, or --doctype with --roll/--year or --key (see `issuerkit get --help`)")
+			}
+			h, err := openHome(c)
+			if err != nil {
+				return err
+			}
+			cat, err := h.OpenCatalog(c.Context)
+			if err != nil {
+				return err
+			}
+			defer cat.Close()
+			var doc repository.Document
+			if byURI {
+				u, err := xmlschema.ParseURI(c.Args().First())
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				doc, err = cat.Current(c.Context, u.String())
+				if errors.Is(err, repository.ErrNotFound) {
+					return fmt.Errorf("no document %s in this home", u)
+				}
+				if err != nil {
+					return err
+				}
+			} else {
+				doc, err = cat.FindBySearchKey(c.Context, c.String("doctype"), repository.SearchKey(search))
+				if errors.Is(err, repository.ErrNotFound) {
+					return fmt.Errorf("no %s document with those search keys", c.String("doctype"))
+				}
+				if err != nil {
+					return err
+				}
+			}
+			store, err := h.OpenStore()
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			data, err := store.Get(c.Context, doc.ObjectKey)
+			if err != nil {
+				return fmt.Errorf("%s v%d: %w", doc.URI, doc.Version, err)
+			}
+			sum := sha256.Sum256(data)
+			if hex.EncodeToString(sum[:]) != doc.ObjectSHA256 {
+				return fmt.Errorf("%s v%d is corrupt in the store: its SHA-256 differs from the catalog's; it is not served", doc.URI, doc.Version)
+			}
+			_, err = e.stdout.Write(data)
+			return err
+		},
+	}
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/issuerkit/issuerkit/ingest"
+	"github.com/urfave/cli/v2"
+)
+
+func ingestCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "ingest",
+		Usage:     "validate, render, sign and store documents from CSV files",
+		ArgsUsage: "INPUT...",
+		Description: "Reads each INPUT row by row, validates it against the profile, renders and signs the\n" +
+			"Certificate XML, stores it and records it in the catalog. Rows that fail validation go to a\n" +
+			"rejects report (CSV, 0600) that can be corrected and fed back as it is. Data identical to\n" +
+			"what is already issued is left unchanged; changed data becomes a new version.\n\n" +
+			"Exit codes: 0 all rows fine, 3 some rows rejected (the rest committed), 130 interrupted\n" +
+			"(rows read so far are committed: run the same command again to continue).\n\n" +
+			"Example:\n" +
+			"   issuerkit ingest --profile samples/profiles/cbse-sscer.yaml samples/cbse-sscer-2025.csv",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "profile", Required: true, Usage: "profile `FILE` (YAML) mapping the input's columns to a DocType"},
+			&cli.StringFlag{Name: "sheet", Usage: "XLSX sheet `NAME` (XLSX input is not supported yet)"},
+			&cli.IntFlag{Name: "workers", Usage: "rows validated, rendered and signed in parallel (default: number of CPUs)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "validate, render and sign everything but write nothing"},
+			&cli.StringFlag{Name: "rejects", Usage: "rejects report `FILE` (default rejects-<batch>.csv beside the input)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON object"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 1, -1, "one or more INPUT files"); err != nil {
+				return err
+			}
+			if c.String("sheet") != "" {
+				return usageErr("--sheet: XLSX input is not supported yet; export the sheet as CSV")
+			}
+			if c.Int("workers") < 0 {
+				return usageErr("--workers must be positive")
+			}
+			h, err := openHome(c)
+			if err != nil {
+				return err
+			}
+			prof, err := ingest.LoadProfile(c.String("profile"))
+			if err != nil {
+				return err
+			}
+			cat, err := h.OpenCatalog(c.Context)
+			if err != nil {
+				return err
+			}
+			defer cat.Close()
+			store, err := h.OpenStore()
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			sgn, err := h.Signer()
+			if err != nil {
+				return err
+			}
+			kr, err := h.Keyring()
+			if err != nil {
+				return err
+			}
+			sum, err := ingest.Run(c.Context, ingest.Deps{Store: store, Catalog: cat, Signer: sgn, Keyring: kr}, ingest.Options{
+				Profile:     prof,
+				Issuer:      ingest.Issuer{ID: h.Config.Issuer.ID, Name: h.Config.Issuer.Name, Type: h.Config.Issuer.Type},
+				Inputs:      c.Args().Slice(),
+				Workers:     c.Int("workers"),
+				DryRun:      c.Bool("dry-run"),
+				RejectsPath: c.String("rejects"),
+				Logger:      e.log.With("component", "ingest"),
+			})
+			if c.Bool("json") {
+				b, _ := json.Marshal(sum)
+				fmt.Fprintln(e.stdout, string(b))
+			} else {
+				printIngestSummary(e, sum)
+			}
+			if err != nil {
+				return err
+			}
+			if sum.Rejected > 0 {
+				return &exitErr{code: exitRejected}
+			}
+			return nil
+		},
+	}
+}
+
+func printIngestSummary(e *env, s ingest.Summary) {
+	verb := "ingest"
+	if s.DryRun {
+		verb = "ingest (dry run, nothing written)"
+	}
+	fmt.Fprintf(e.stdout, "%s: read %d, issued %d, updated %d, unchanged %d, rejected %d in %s (%.0f docs/s), batch %s\n",
+		verb, s.Read, s.Issued, s.Updated, s.Unchanged, s.Rejected,
+		(time.Duration(s.Seconds*1e3) * time.Millisecond).String(), s.DocsPerSec, s.BatchID)
+	if len(s.Rejects) > 0 {
+		fmt.Fprintf(e.stdout, "rejected rows are in %s: correct them there and ingest that file again\n", strings.Join(s.Rejects, ", "))
+	}
+}

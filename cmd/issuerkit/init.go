@@ -1,0 +1,69 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/issuerkit/issuerkit/internal/home"
+	"github.com/issuerkit/issuerkit/signer"
+	"github.com/urfave/cli/v2"
+)
+
+func initCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "init",
+		Usage: "create an issuer home: config, development signing key and certificate, API key, catalog",
+		Description: "Creates the home named by --home (a missing or empty directory). The signing key is a\n" +
+			"development key with a self-signed certificate; key files are written 0600.\n\n" +
+			"Example:\n" +
+			"   issuerkit --home ./board init --issuer-id in.gov.cbse --issuer-name \"Central Board of Secondary Education\"",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "issuer-id", Required: true, Usage: "DigiLocker issuer `ID`, reverse-domain (in.gov.cbse)"},
+			&cli.StringFlag{Name: "issuer-name", Required: true, Usage: "issuer's full `NAME`"},
+			&cli.StringFlag{Name: "issuer-type", Value: "SG", Usage: "organization type: CG (central), SG (state) or NG (non-government)"},
+			&cli.StringFlag{Name: "key-type", Value: string(signer.RSA2048), Usage: "signing key: rsa2048, rsa3072 or ecdsa-p256"},
+			&cli.BoolFlag{Name: "force", Usage: "replace an existing home's config, signing key, certificate and API key (never its catalog, store or Aadhaar key)"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
+				return err
+			}
+			switch t := c.String("issuer-type"); t {
+			case "CG", "SG", "NG":
+			default:
+				return usageErr("--issuer-type: %q is not CG, SG or NG", t)
+			}
+			kt := signer.KeyType(c.String("key-type"))
+			if kt != signer.RSA2048 && kt != signer.RSA3072 {
+				if kt == signer.ECDSAP256 {
+					return usageErr("--key-type ecdsa-p256 is not supported yet: use rsa2048 or rsa3072")
+				}
+				return usageErr("--key-type: %q is not rsa2048, rsa3072 or ecdsa-p256", kt)
+			}
+			dir := c.String("home")
+			h, err := home.Init(c.Context, dir, home.InitOptions{
+				IssuerID: c.String("issuer-id"), IssuerName: c.String("issuer-name"),
+				IssuerType: c.String("issuer-type"), KeyType: kt, Force: c.Bool("force"),
+			})
+			if errors.Is(err, home.ErrNotEmpty) {
+				return usageErr("%v", err)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "Created issuer home %s for %s (%s)\n", h.Dir, h.Config.Issuer.Name, h.Config.Issuer.ID)
+			for _, f := range []struct{ path, what string }{
+				{home.ConfigFile, "configuration"},
+				{home.SigningKey, "development signing key (" + string(kt) + ", 0600)"},
+				{home.SigningCert, "self-signed signing certificate: give it to lockers and verifiers"},
+				{home.APIKeyFile, "API key shared with lockers (0600)"},
+				{home.AadhaarKey, "key that encrypts Aadhaar numbers (0600): back it up"},
+				{home.CatalogFile, "catalog (SQLite)"},
+				{home.StoreDir + "/", "document store"},
+			} {
+				fmt.Fprintf(e.stdout, "  %-18s %s\n", f.path, f.what)
+			}
+			return nil
+		},
+	}
+}

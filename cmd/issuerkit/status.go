@@ -1,0 +1,74 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+)
+
+func statusCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "status",
+		Usage: "show catalog counts by doctype and status, outbox depth and recent batches",
+		Description: "Example:\n" +
+			"   issuerkit status\n" +
+			"   issuerkit status --json | jq .outbox",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print as one JSON object"},
+			&cli.IntFlag{Name: "batches", Value: 5, Usage: "how many recent batches to show"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
+				return err
+			}
+			h, err := openHome(c)
+			if err != nil {
+				return err
+			}
+			cat, err := h.OpenCatalog(c.Context)
+			if err != nil {
+				return err
+			}
+			defer cat.Close()
+			st, err := cat.Stats(c.Context, c.Int("batches"))
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				b, err := json.Marshal(st)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(e.stdout, string(b))
+				return nil
+			}
+			fmt.Fprintf(e.stdout, "Issuer %s (%s): %d %s\n\n", h.Config.Issuer.Name, h.Config.Issuer.ID, st.Documents, plural(st.Documents, "document", "documents"))
+			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "DOCTYPE\tACTIVE\tEXPIRED\tREVOKED\tSUSPENDED")
+			types := make([]string, 0, len(st.ByDocType))
+			for t := range st.ByDocType {
+				types = append(types, t)
+			}
+			sort.Strings(types)
+			for _, t := range types {
+				m := st.ByDocType[t]
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", t, m["A"], m["E"], m["R"], m["S"])
+			}
+			tw.Flush()
+			fmt.Fprintf(e.stdout, "\nOutbox: %d pending, %d pushed, %d dead\n", st.Outbox.Pending, st.Outbox.Pushed, st.Outbox.Dead)
+			if len(st.Batches) > 0 {
+				fmt.Fprintln(e.stdout, "\nRecent batches:")
+				tw = tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "BATCH\tDOCTYPE\tSTATE\tREAD\tISSUED\tUPDATED\tUNCHANGED\tREJECTED")
+				for _, b := range st.Batches {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\n", b.ID, b.DocType, b.State, b.Read, b.Issued, b.Updated, b.Unchanged, b.Rejected)
+				}
+				tw.Flush()
+			}
+			return nil
+		},
+	}
+}

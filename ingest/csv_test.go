@@ -1,0 +1,129 @@
+package ingest
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/issuerkit/issuerkit/samples"
+)
+
+func readAll(t testing.TB, src string) ([]string, []Row, error) {
+	t.Helper()
+	r, err := NewCSVReader(strings.NewReader(src))
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []Row
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return r.Header(), rows, nil
+		}
+		if err != nil {
+			return r.Header(), rows, err
+		}
+		rows = append(rows, row)
+	}
+}
+
+func TestCSVReader(t *testing.T) {
+	tests := []struct {
+		name   string
+		src    string
+		header string
+		lines  []int
+		cells  [][]string
+	}{
+		{"lf", "a,b\n1,2\n3,4\n", "a|b", []int{2, 3}, [][]string{{"1", "2"}, {"3", "4"}}},
+		{"crlf and bom", "\xEF\xBB\xBFa,b\r\n1,2\r\n", "a|b", []int{2}, [][]string{{"1", "2"}}},
+		{"quoted newline shifts lines", "a,b\n\"x\ny\",2\n3,4\n", "a|b", []int{2, 4}, [][]string{{"x\ny", "2"}, {"3", "4"}}},
+		{"blank lines skipped", "a,b\n\n1,2\n\n", "a|b", []int{3}, [][]string{{"1", "2"}}},
+		{"short row", "a,b,c\n1\n", "a|b|c", []int{2}, [][]string{{"1"}}},
+		{"rejects report", "row,error,a,b\n4,bad,'=1+1,x\n", "a|b", []int{2}, [][]string{{"=1+1", "x"}}},
+		{"header trimmed", " a , b \n1,2\n", "a|b", []int{2}, [][]string{{"1", "2"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, rows, err := readAll(t, tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(h, "|") != tt.header {
+				t.Fatalf("header = %q", h)
+			}
+			if len(rows) != len(tt.lines) {
+				t.Fatalf("%d rows, want %d", len(rows), len(tt.lines))
+			}
+			for i, r := range rows {
+				if r.Line != tt.lines[i] || strings.Join(r.Cells, "|") != strings.Join(tt.cells[i], "|") {
+					t.Errorf("row %d = line %d %q, want line %d %q", i, r.Line, r.Cells, tt.lines[i], tt.cells[i])
+				}
+			}
+		})
+	}
+}
+
+func TestCSVReaderErrors(t *testing.T) {
+	if _, err := NewCSVReader(strings.NewReader("")); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("empty file: %v", err)
+	}
+	_, _, err := readAll(t, "a,b\n1,2\n\"unterminated,3\n")
+	if err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("bad quote: %v, want the line named", err)
+	}
+}
+
+func TestFormulaEscapeRoundTrip(t *testing.T) {
+	for _, s := range []string{"=SUM(A1)", "+91", "-5", "@x", "\tx", "\rx", "plain", "'quoted", "", "'=already", "''+x", "'"} {
+		if got := unescapeFormula(escapeFormula(s)); got != s {
+			t.Errorf("round trip of %q gave %q", s, got)
+		}
+	}
+}
+
+// FuzzCSVRow feeds arbitrary bytes as a data row through the reader and the
+// sample profile: nothing may panic, and an accepted row must render.
+func FuzzCSVRow(f *testing.F) {
+	rec, _ := samples.Options{Seed: 1}.Row(0)
+	f.Add(strings.Join(rec, ","))
+	f.Add(`5100003,2025,MAR,"A ""B""",,,"01-01-2009",M,,,10201,"S, N",PASS`)
+	f.Add("\"\n\"")
+	p, err := LoadProfile(sampleProfile)
+	if err != nil {
+		f.Fatal(err)
+	}
+	m, err := p.Bind(samples.Header)
+	if err != nil {
+		f.Fatal(err)
+	}
+	hdr := strings.Join(samples.Header, ",") + "\n"
+	f.Fuzz(func(t *testing.T, line string) {
+		r, err := NewCSVReader(strings.NewReader(hdr + line))
+		if err != nil {
+			return
+		}
+		for {
+			row, err := r.Next()
+			if err != nil {
+				return
+			}
+			rec, err := m.Map(row)
+			if err != nil {
+				var re *RowError
+				if !errors.As(err, &re) || len(re.Problems) == 0 {
+					t.Fatalf("Map returned %v, want a *RowError with problems", err)
+				}
+				continue
+			}
+			c, err := m.Certificate(rec, Issuer{ID: "in.gov.x", Name: "X", Type: "SG"}, "01-01-2025", "A")
+			if err != nil {
+				t.Fatalf("valid row failed to map to a certificate: %v", err)
+			}
+			if _, err := c.Render(); err != nil {
+				t.Fatalf("valid row failed to render: %v", err)
+			}
+		}
+	})
+}

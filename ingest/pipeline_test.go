@@ -1,0 +1,316 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/issuerkit/issuerkit/ingest"
+	"github.com/issuerkit/issuerkit/internal/home"
+	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/samples"
+)
+
+type fixture struct {
+	dir  string
+	h    *home.Home
+	deps ingest.Deps
+	prof *ingest.Profile
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	h, err := home.Init(ctx, filepath.Join(dir, "home"), home.InitOptions{IssuerID: "in.gov.test", IssuerName: "Test Board"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{dir: dir, h: h}
+	cat, err := h.OpenCatalog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cat.Close() })
+	store, err := h.OpenStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sgn, err := h.Signer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := h.Keyring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.deps = ingest.Deps{Store: store, Catalog: cat, Signer: sgn, Keyring: kr}
+	if f.prof, err = ingest.LoadProfile("../samples/profiles/cbse-sscer.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) run(t *testing.T, ctx context.Context, inputs []string, mod func(*ingest.Options)) (ingest.Summary, error) {
+	t.Helper()
+	o := ingest.Options{Profile: f.prof, Issuer: ingest.Issuer{ID: "in.gov.test", Name: "Test Board", Type: "SG"}, Inputs: inputs, Workers: 3}
+	if mod != nil {
+		mod(&o)
+	}
+	return ingest.Run(ctx, f.deps, o)
+}
+
+func (f *fixture) writeCSV(t *testing.T, name string, rows [][]string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.WriteAll(rows)
+	p := filepath.Join(f.dir, name)
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func genRows(n int, o samples.Options) [][]string {
+	rows := [][]string{samples.Header}
+	o.Rows = n
+	for i := range n {
+		r, _ := o.Row(i)
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func (f *fixture) stats(t *testing.T) repository.Stats {
+	t.Helper()
+	st, err := f.deps.Catalog.Stats(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func countObjects(t *testing.T, s repository.Store) int {
+	t.Helper()
+	n := 0
+	if err := s.List(context.Background(), "", func(repository.ObjectInfo) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestRunSampleThenRerun(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	in := []string{"../samples/cbse-sscer-2025.csv"}
+	s, err := f.run(t, ctx, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Read != 24 || s.Issued != 24 || s.Rejected != 0 || len(s.Rejects) != 0 {
+		t.Fatalf("first run: %+v", s)
+	}
+	st := f.stats(t)
+	if st.Documents != 24 || st.Outbox.Pending != 24 || countObjects(t, f.deps.Store) != 24 {
+		t.Fatalf("after first run: %+v, %d objects", st, countObjects(t, f.deps.Store))
+	}
+	s, err = f.run(t, ctx, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Read != 24 || s.Unchanged != 24 || s.Issued+s.Updated != 0 {
+		t.Fatalf("rerun: %+v, want 24 unchanged", s)
+	}
+	if st := f.stats(t); st.Outbox.Pending != 24 || countObjects(t, f.deps.Store) != 24 {
+		t.Fatalf("rerun changed something: %+v", st)
+	}
+}
+
+func TestRunUpdateMakesNewVersion(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rows := genRows(5, samples.Options{Seed: 3})
+	in := f.writeCSV(t, "a.csv", rows)
+	if _, err := f.run(t, ctx, []string{in}, nil); err != nil {
+		t.Fatal(err)
+	}
+	rows[2][15] = "31" // Sub1Theory of the second data row
+	in = f.writeCSV(t, "b.csv", rows)
+	s, err := f.run(t, ctx, []string{in}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Updated != 1 || s.Unchanged != 4 {
+		t.Fatalf("summary %+v, want 1 updated 4 unchanged", s)
+	}
+	uri := "in.gov.test-SSCER-" + rows[2][0] + "2025"
+	d, err := f.deps.Catalog.Current(ctx, uri)
+	if err != nil || d.Version != 2 || !strings.HasSuffix(d.ObjectKey, "/v2.xml") {
+		t.Fatalf("current = %+v, %v", d, err)
+	}
+	for _, v := range []int{1, 2} {
+		if _, err := f.deps.Store.Get(ctx, "in.gov.test/SSCER/"+rows[2][0]+"2025/v"+string(rune('0'+v))+".xml"); err != nil {
+			t.Errorf("version %d: %v", v, err)
+		}
+	}
+	if st := f.stats(t); st.Outbox.Pending != 6 {
+		t.Fatalf("outbox = %+v, want 5 A + 1 U", st.Outbox)
+	}
+}
+
+func TestRejectsReport(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rows := genRows(6, samples.Options{Seed: 9})
+	rows[2][7] = "X"                  // bad gender, line 3
+	rows[4][11] = "=HYPERLINK(\"x\")" // formula-looking school name (valid text), line 5
+	rows[4][6] = "31-02-2009"         // bad date, line 5
+	rows[6][0] = rows[1][0]           // duplicate of line 2, at line 7
+	in := f.writeCSV(t, "in.csv", rows)
+	rej := filepath.Join(f.dir, "rejects.csv")
+	s, err := f.run(t, ctx, []string{in}, func(o *ingest.Options) { o.RejectsPath = rej })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Read != 6 || s.Issued != 3 || s.Rejected != 3 || len(s.Rejects) != 1 || s.Rejects[0] != rej {
+		t.Fatalf("summary %+v", s)
+	}
+	fi, err := os.Stat(rej)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("rejects report mode = %v, %v; want 0600", fi.Mode().Perm(), err)
+	}
+	b, _ := os.ReadFile(rej)
+	got, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got[0], ",") != "row,error,"+strings.Join(samples.Header, ",") {
+		t.Fatalf("header = %v", got[0])
+	}
+	want := []struct{ line, err string }{
+		{"3", `Gender: "X" is not one of M, F, T`},
+		{"5", `DOB: "31-02-2009" is not a valid date`},
+		{"7", "duplicate DocID: the same document as row 2"},
+	}
+	if len(got) != 4 {
+		t.Fatalf("report has %d data rows, want 3:\n%s", len(got)-1, b)
+	}
+	for i, w := range want {
+		r := got[i+1]
+		if r[0] != w.line || !strings.Contains(r[1], w.err) {
+			t.Errorf("report row %d = %q %q, want line %s and %q", i+1, r[0], r[1], w.line, w.err)
+		}
+	}
+	if got[2][2+11] != `'=HYPERLINK("x")` {
+		t.Errorf("formula cell written as %q, want a leading '", got[2][2+11])
+	}
+	if got[1][2+8] != rows[2][8] {
+		t.Errorf("report lost the row's own Aadhaar cell")
+	}
+	for _, r := range got[1:] {
+		if uid := r[2+8]; uid != "" && strings.Contains(r[1], uid) {
+			t.Errorf("error column of row %s holds the full Aadhaar: %q", r[0], r[1])
+		}
+	}
+
+	// Correct the report in place and feed it back as it is.
+	got[1][2+7] = "F"
+	got[2][2+6] = "28-02-2009"
+	got[3][2+0] = "5999999"
+	var buf bytes.Buffer
+	csv.NewWriter(&buf).WriteAll(got)
+	fixed := filepath.Join(f.dir, "fixed.csv")
+	os.WriteFile(fixed, buf.Bytes(), 0o600)
+	s, err = f.run(t, ctx, []string{fixed}, func(o *ingest.Options) { o.RejectsPath = filepath.Join(f.dir, "r2.csv") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Issued != 3 || s.Rejected != 0 {
+		t.Fatalf("re-ingest of corrected report: %+v", s)
+	}
+	d, err := f.deps.Catalog.Current(ctx, "in.gov.test-SSCER-"+rows[4][0]+"2025")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := f.deps.Store.Get(ctx, d.ObjectKey)
+	if !bytes.Contains(data, []byte(`name="=HYPERLINK(&quot;x&quot;)"`)) {
+		t.Errorf("the report's ' escape was not removed on re-ingest")
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	f := newFixture(t)
+	rows := genRows(8, samples.Options{Seed: 4})
+	rows[3][7] = "Z"
+	in := f.writeCSV(t, "in.csv", rows)
+	s, err := f.run(t, context.Background(), []string{in}, func(o *ingest.Options) { o.DryRun = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Issued != 7 || s.Rejected != 1 || !s.DryRun || len(s.Rejects) != 0 {
+		t.Fatalf("dry run summary %+v", s)
+	}
+	if st := f.stats(t); st.Documents != 0 || len(st.Batches) != 0 || countObjects(t, f.deps.Store) != 0 {
+		t.Fatalf("dry run wrote: %+v", st)
+	}
+	if ents, _ := filepath.Glob(filepath.Join(f.dir, "rejects-*")); len(ents) != 0 {
+		t.Fatalf("dry run wrote %v", ents)
+	}
+}
+
+func TestOrphanObjectIsReplaced(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rows := genRows(3, samples.Options{Seed: 5})
+	// A crash after the object write but before the catalog commit leaves
+	// an orphan, possibly with other bytes (an earlier day's issue date).
+	key := "in.gov.test/SSCER/" + rows[1][0] + "2025/v1.xml"
+	if err := f.deps.Store.Put(ctx, key, []byte("<orphan/>")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := f.run(t, ctx, []string{f.writeCSV(t, "in.csv", rows)}, nil)
+	if err != nil || s.Issued != 3 {
+		t.Fatalf("run: %+v, %v", s, err)
+	}
+	data, _ := f.deps.Store.Get(ctx, key)
+	if bytes.Contains(data, []byte("orphan")) {
+		t.Fatal("orphan object was not replaced")
+	}
+}
+
+func TestInterruptThenRerun(t *testing.T) {
+	f := newFixture(t)
+	rows := genRows(400, samples.Options{Seed: 6})
+	in := f.writeCSV(t, "in.csv", rows)
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := f.run(t, ctx, []string{in}, func(o *ingest.Options) {
+		o.Progress = func(c repository.Counts) {
+			if c.Read >= 50 {
+				cancel()
+			}
+		}
+	})
+	if !errors.Is(err, context.Canceled) || !s.Interrupted {
+		t.Fatalf("interrupted run: %+v, %v", s, err)
+	}
+	if s.Read >= 400 || s.Issued != s.Read {
+		t.Fatalf("interrupted run read %d issued %d: want a partial run with every read row committed", s.Read, s.Issued)
+	}
+	first := s.Issued
+	s, err = f.run(t, context.Background(), []string{in}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Unchanged != first || s.Issued != 400-first {
+		t.Fatalf("rerun: %+v, want %d unchanged and %d issued", s, first, 400-first)
+	}
+	if st := f.stats(t); st.Documents != 400 || st.Outbox.Pending != 400 || countObjects(t, f.deps.Store) != 400 {
+		t.Fatalf("after rerun: %d documents, %d outbox, %d objects; want 400 each", st.Documents, st.Outbox.Pending, countObjects(t, f.deps.Store))
+	}
+}

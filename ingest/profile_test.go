@@ -1,0 +1,212 @@
+package ingest
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/issuerkit/issuerkit/samples"
+)
+
+const sampleProfile = "../samples/profiles/cbse-sscer.yaml"
+
+func loadSample(t testing.TB) *Profile {
+	t.Helper()
+	p, err := LoadProfile(sampleProfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// minimal is a small valid profile the error cases below mutate.
+const minimal = `
+doctype: TESTX
+doc_name: Test
+doc_id: "{Id}"
+holder: {name: Name, dob: DOB}
+columns:
+  Id: {required: true}
+  Name: {required: true, type: name}
+  DOB: {required: true, type: date}
+certificate:
+  person: {name: "{Name}"}
+`
+
+func TestParseProfileErrors(t *testing.T) {
+	tests := []struct {
+		name, from, to, want string
+	}{
+		{"unknown key", "doc_name: Test", "doc_name: Test\nbogus: 1", "field bogus not found"},
+		{"bad doctype", "doctype: TESTX", "doctype: test-x", "doctype"},
+		{"unknown template name", `doc_id: "{Id}"`, `doc_id: "{Idd}"`, `unknown name "Idd"`},
+		{"bad type", "Id: {required: true}", "Id: {type: uuid}", `unknown type "uuid"`},
+		{"bad regex", "Id: {required: true}", "Id: {pattern: '(('}", "pattern"},
+		{"bad date format", "DOB: {required: true, type: date}", "DOB: {type: date, formats: [MM-DD-YY]}", `unknown date format "MM-DD-YY"`},
+		{"holder not a column", "holder: {name: Name, dob: DOB}", "holder: {name: Nom, dob: DOB}", `holder.name: "Nom" is not a column`},
+		{"dob not a date", "DOB: {required: true, type: date}", "DOB: {required: true}", "must be of type date"},
+		{"type error in expression", `person: {name: "{Name}"}`, `person: {name: "{= Name + 1}"}`, "mismatched types"},
+		{"search key not a column", "columns:", "search_keys: [Roll]\ncolumns:", `search_keys: "Roll" is not a column`},
+		{"min on a string", "Id: {required: true}", "Id: {min: 1}", "min/max need type int or decimal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(minimal, tt.from, tt.to, 1)
+			if src == minimal {
+				t.Fatalf("test setup: %q not found", tt.from)
+			}
+			_, err := ParseProfile([]byte(src))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("ParseProfile error = %v, want mention of %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := ParseProfile([]byte(minimal)); err != nil {
+		t.Fatalf("minimal profile: %v", err)
+	}
+}
+
+func TestHeaderMismatch(t *testing.T) {
+	p := loadSample(t)
+	h := append([]string{}, samples.Header...)
+	h[3] = "FullName"
+	h = append(h, "RollNo")
+	_, err := p.Bind(h)
+	if err == nil || !strings.Contains(err.Error(), "missing column(s) Name") || !strings.Contains(err.Error(), "duplicate column(s) RollNo") {
+		t.Fatalf("Bind error = %v", err)
+	}
+}
+
+// goodRow returns a valid sample row as a map from column to cell.
+func goodRow(t testing.TB) map[string]string {
+	t.Helper()
+	rec, _ := samples.Options{Seed: 2025}.Row(0)
+	m := map[string]string{}
+	for i, h := range samples.Header {
+		m[h] = rec[i]
+	}
+	return m
+}
+
+func mapRow(t testing.TB, p *Profile, cells map[string]string) (*Record, error) {
+	t.Helper()
+	m, err := p.Bind(samples.Header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := Row{Line: 7, Cells: make([]string, len(samples.Header))}
+	for i, h := range samples.Header {
+		row.Cells[i] = cells[h]
+	}
+	return m.Map(row)
+}
+
+func TestMapValid(t *testing.T) {
+	p := loadSample(t)
+	cells := goodRow(t)
+	cells["Name"] = "  Siddharth   Singh "
+	cells["DOB"] = "2009/07/01"
+	_, err := mapRow(t, p, cells)
+	if err == nil || !strings.Contains(err.Error(), `DOB: "2009/07/01" is not a valid date`) {
+		t.Fatalf("YYYY/MM/DD is not in this profile's formats: %v", err)
+	}
+	cells["DOB"] = "2009-07-01"
+	cells["Gender"] = "m"
+	rec, err := mapRow(t, p, cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.DocID != cells["RollNo"]+"2025" || rec.HolderName != "Siddharth Singh" || rec.HolderDOB != "01-07-2009" {
+		t.Fatalf("record = %+v", rec)
+	}
+	if rec.Aadhaar != cells["Aadhaar"] || rec.env["Aadhaar"] != "XXXXXXXX"+cells["Aadhaar"][8:] {
+		t.Fatalf("aadhaar plain %q env %v", rec.Aadhaar, rec.env["Aadhaar"])
+	}
+	if rec.env["Gender"] != "M" {
+		t.Fatalf("enum not canonicalized: %v", rec.env["Gender"])
+	}
+	if rec.Search["RollNo"] != cells["RollNo"] || rec.Search["Year"] != "2025" {
+		t.Fatalf("search = %v", rec.Search)
+	}
+	// Same data in another date format and spacing hashes the same.
+	cells2 := goodRow(t)
+	cells2["DOB"] = "01/07/2009"
+	rec2, err := mapRow(t, p, cells2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec2.ContentHash("SSCER", "u") != rec.ContentHash("SSCER", "u") {
+		t.Fatal("content hash depends on date format or spacing")
+	}
+	if rec.ContentHash("SSCER", "u") == rec.ContentHash("SSCER", "v") {
+		t.Fatal("content hash ignores the Aadhaar")
+	}
+}
+
+func TestMapRejects(t *testing.T) {
+	p := loadSample(t)
+	good := goodRow(t)
+	uid := good["Aadhaar"]
+	badUID := uid[:11] + string('0'+(uid[11]-'0'+1)%10)
+	tests := []struct {
+		name  string
+		edit  map[string]string
+		wants []string
+	}{
+		{"required", map[string]string{"Name": " "}, []string{"Name: required"}},
+		{"bad date", map[string]string{"DOB": "31-02-2009"}, []string{`DOB: "31-02-2009" is not a valid date (want DD-MM-YYYY, DD/MM/YYYY, YYYY-MM-DD)`}},
+		{"gender", map[string]string{"Gender": "X"}, []string{`Gender: "X" is not one of M, F, T`}},
+		{"aadhaar checksum", map[string]string{"Aadhaar": badUID}, []string{"Aadhaar: Aadhaar number ending " + badUID[8:] + " fails the Verhoeff check"}},
+		{"aadhaar leading 1", map[string]string{"Aadhaar": "1" + uid[1:]}, []string{"must not start with 0 or 1"}},
+		{"aadhaar length", map[string]string{"Aadhaar": "12345"}, []string{"Aadhaar: Aadhaar must be 12 digits"}},
+		{"roll pattern", map[string]string{"RollNo": "12AB"}, []string{`RollNo: "12AB" does not match the pattern ^[0-9]{7,8}$`}},
+		{"year range", map[string]string{"Year": "1999"}, []string{"Year: 1999 is below the minimum 2004"}},
+		{"not a number", map[string]string{"Sub2Theory": "seventy"}, []string{`Sub2Theory: "seventy" is not a whole number`}},
+		{"theory over max", map[string]string{"Sub1Theory": "95", "Sub1Practical": "10", "Sub1Max": "90"}, []string{"Sub1: theory marks 95 exceed the maximum 90", "Sub1: theory + practical marks (95 + 10) exceed the maximum 90"}},
+		{"total over max", map[string]string{"Sub3Theory": "85", "Sub3Practical": "20"}, []string{"Sub3: theory + practical marks (85 + 20) exceed the maximum 100"}},
+		{"subject incomplete", map[string]string{"Sub4Grade": ""}, []string{"Sub4Grade: required when subjects 4 is given"}},
+		{"too few subjects", map[string]string{"Sub1Code": "", "Sub1Name": "", "Sub1Theory": "", "Sub1Practical": "", "Sub1Max": "", "Sub1Grade": "", "Sub6Code": "", "Sub6Name": "", "Sub6Theory": "", "Sub6Practical": "", "Sub6Max": "", "Sub6Grade": ""}, []string{"subjects: at least 5 required, found 4"}},
+		{"name charset", map[string]string{"Name": "R0bert"}, []string{`Name: "R0bert" has a character '0' not allowed in a name`}},
+		{"control char", map[string]string{"SchoolName": "A\x07B"}, []string{"SchoolName: contains a control character or invalid UTF-8"}},
+		{"aadhaar in mobile column", map[string]string{"Mobile": uid}, []string{`Mobile: "XXXXXXXX` + uid[8:] + `" does not match the pattern`}},
+		{"several at once", map[string]string{"Gender": "Q", "Year": "abc"}, []string{`Year: "abc" is not a whole number; `, `Gender: "Q" is not one of M, F, T`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cells := goodRow(t)
+			for k, v := range tt.edit {
+				cells[k] = v
+			}
+			_, err := mapRow(t, p, cells)
+			var re *RowError
+			if !errors.As(err, &re) {
+				t.Fatalf("Map error = %v, want *RowError", err)
+			}
+			if re.Line != 7 {
+				t.Errorf("Line = %d, want 7", re.Line)
+			}
+			for _, w := range tt.wants {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\n does not contain %q", err, w)
+				}
+			}
+			for _, n := range []string{uid, badUID, "1" + uid[1:]} {
+				if strings.Contains(err.Error(), n) {
+					t.Errorf("error leaks a full Aadhaar number: %q", err)
+				}
+			}
+		})
+	}
+}
+
+func TestGuard(t *testing.T) {
+	for in, want := range map[string]string{
+		"234567890124":         "XXXXXXXX0124",
+		"id 2345678901245 end": "id XXXXXXXXX1245 end",
+		"roll 51000032025":     "roll 51000032025",
+	} {
+		if got := guard(in); got != want {
+			t.Errorf("guard(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,344 @@
+package ingest
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/expr-lang/expr"
+	"github.com/issuerkit/issuerkit/internal/aadhaar"
+	"github.com/issuerkit/issuerkit/xmlschema"
+)
+
+// Row is one input record: the 1-based line it starts on (header = 1) and
+// its cells in header order.
+type Row struct {
+	Line  int
+	Cells []string
+}
+
+// RowError lists every problem of one row; Error joins them with "; " as
+// the rejects report's error column does. No message holds a full Aadhaar.
+type RowError struct {
+	Line     int
+	Problems []string
+}
+
+func (e *RowError) Error() string { return strings.Join(e.Problems, "; ") }
+
+// Record is a validated, mapped row, ready to render.
+type Record struct {
+	Line       int
+	DocID      string
+	Aadhaar    string // the plain number, empty when none; never rendered
+	HolderName string
+	HolderDOB  string // DD-MM-YYYY
+	Search     map[string]string
+	canon      string // canonical profile-mapped values, for the content hash
+	env        map[string]any
+}
+
+// Mapper binds a profile to one input's header.
+type Mapper struct {
+	p   *Profile
+	idx []int // per profile column, its index in the header
+}
+
+// Bind checks header against the profile and returns a Mapper for its rows.
+func (p *Profile) Bind(header []string) (*Mapper, error) {
+	if err := p.CheckHeader(header); err != nil {
+		return nil, err
+	}
+	pos := make(map[string]int, len(header))
+	for i, h := range header {
+		pos[h] = i
+	}
+	m := &Mapper{p: p, idx: make([]int, len(p.columns))}
+	for i, c := range p.columns {
+		m.idx[i] = pos[c.Name]
+	}
+	return m, nil
+}
+
+// Profile returns the bound profile.
+func (m *Mapper) Profile() *Profile { return m.p }
+
+// Map validates row and maps it to a Record, or returns a *RowError with
+// every problem found.
+func (m *Mapper) Map(row Row) (*Record, error) {
+	p := m.p
+	env := make(map[string]any, len(p.columns)+len(p.groups)+len(p.derived))
+	raw := make(map[string]string, len(p.columns))
+	var probs []string
+	for i, c := range p.columns {
+		cell := ""
+		if j := m.idx[i]; j < len(row.Cells) {
+			cell = row.Cells[j]
+		}
+		raw[c.Name] = cell
+	}
+	inGroup := map[string]bool{}
+	for _, g := range p.groups {
+		for _, f := range g.fields {
+			for _, c := range f.columns {
+				inGroup[c.Name] = true
+			}
+		}
+	}
+	rec := &Record{Line: row.Line, Search: make(map[string]string, len(p.SearchKeys))}
+	var canon strings.Builder
+	for _, c := range p.columns {
+		v, norm, prob := c.parse(raw[c.Name], !inGroup[c.Name])
+		if prob != "" {
+			probs = append(probs, c.Name+": "+prob)
+			continue
+		}
+		if c.Type == "aadhaar" && norm != "" {
+			if c.Name == p.holder.Aadhaar {
+				rec.Aadhaar = norm
+			}
+			v = aadhaar.Mask(norm)
+			norm = "\x00aadhaar" // the pipeline hashes the keyed lookup hash in its place
+		}
+		env[c.Name] = v
+		canon.WriteString(c.Name)
+		canon.WriteByte('=')
+		canon.WriteString(norm)
+		canon.WriteByte('\n')
+	}
+	// Groups: a member is present when any of its cells is set; required
+	// applies within present members only.
+	for _, g := range p.groups {
+		var members []map[string]any
+		for k := 1; k <= g.Count; k++ {
+			present := false
+			for _, f := range g.fields {
+				if raw[f.columns[k-1].Name] != "" {
+					present = true
+				}
+			}
+			if !present {
+				continue
+			}
+			mem := map[string]any{"k": k}
+			for _, f := range g.fields {
+				c := f.columns[k-1]
+				if c.Required && strings.TrimSpace(raw[c.Name]) == "" {
+					probs = append(probs, c.Name+": required when "+g.Name+" "+strconv.Itoa(k)+" is given")
+				}
+				mem[f.name] = env[c.Name]
+			}
+			members = append(members, mem)
+		}
+		if len(members) < g.MinPresent {
+			probs = append(probs, fmt.Sprintf("%s: at least %d required, found %d", g.Name, g.MinPresent, len(members)))
+		}
+		env[g.Name] = members
+	}
+	if len(probs) > 0 {
+		return nil, &RowError{Line: row.Line, Problems: probs}
+	}
+	// Group derived values and checks, then record derived values and checks.
+	for _, g := range p.groups {
+		members := env[g.Name].([]map[string]any)
+		for _, mem := range members {
+			scope := merged(env, mem)
+			for _, d := range g.derived {
+				v, err := expr.Run(d.prog, scope)
+				if err != nil {
+					probs = append(probs, fmt.Sprintf("%s: %s could not be computed: %s", g.Name, d.name, firstLine(err.Error())))
+					continue
+				}
+				mem[d.name], scope[d.name] = v, v
+			}
+			label, _ := g.label.exec(scope)
+			probs = append(probs, runChecks(g.checks, scope, label+": ")...)
+		}
+	}
+	for _, d := range p.derived {
+		v, err := expr.Run(d.prog, env)
+		if err != nil {
+			probs = append(probs, fmt.Sprintf("%s could not be computed: %s", d.name, firstLine(err.Error())))
+			continue
+		}
+		env[d.name] = v
+	}
+	probs = append(probs, runChecks(p.checks, env, "")...)
+	if len(probs) > 0 {
+		return nil, &RowError{Line: row.Line, Problems: probs}
+	}
+	docID, err := p.docID.exec(env)
+	if err == nil {
+		err = xmlschema.ValidateDocID(docID)
+	}
+	if err != nil {
+		return nil, &RowError{Line: row.Line, Problems: []string{"DocID: " + guard(err.Error())}}
+	}
+	rec.DocID = docID
+	rec.HolderName = formatValue(env[p.holder.Name])
+	rec.HolderDOB = formatValue(env[p.holder.DOB])
+	for _, k := range p.SearchKeys {
+		rec.Search[k] = formatValue(env[k])
+	}
+	rec.canon = canon.String()
+	rec.env = env
+	return rec, nil
+}
+
+func merged(base, over map[string]any) map[string]any {
+	m := make(map[string]any, len(base)+len(over))
+	for k, v := range base {
+		m[k] = v
+	}
+	for k, v := range over {
+		m[k] = v
+	}
+	return m
+}
+
+func runChecks(checks []check, env map[string]any, prefix string) []string {
+	var probs []string
+	for _, c := range checks {
+		out, err := expr.Run(c.prog, env)
+		if err != nil {
+			probs = append(probs, prefix+"rule "+c.src+" could not be evaluated: "+firstLine(err.Error()))
+			continue
+		}
+		if ok, _ := out.(bool); !ok {
+			msg, err := c.message.exec(env)
+			if err != nil {
+				msg = "rule not met: " + c.src
+			}
+			probs = append(probs, prefix+guard(msg))
+		}
+	}
+	return probs
+}
+
+// parse normalizes one cell by the column's type and checks its rules. It
+// returns the typed value for expressions, the canonical string and a
+// problem, if any. required says whether an empty cell is a problem here.
+func (c *Column) parse(cell string, required bool) (any, string, string) {
+	s := strings.TrimSpace(cell)
+	if s == "" {
+		if required && c.Required {
+			return nil, "", "required"
+		}
+		return nil, "", ""
+	}
+	if !xmlschema.ValidXMLText(s) || strings.IndexFunc(s, func(r rune) bool { return r < 0x20 }) >= 0 {
+		return nil, "", "contains a control character or invalid UTF-8"
+	}
+	if c.Type != "aadhaar" {
+		s = strings.Join(strings.Fields(s), " ")
+		if n := utf8.RuneCountInString(s); n > c.MaxLen {
+			return nil, "", fmt.Sprintf("longer than %d characters (%d)", c.MaxLen, n)
+		}
+	}
+	var v any = s
+	switch c.Type {
+	case "name":
+		for _, r := range s {
+			if !unicode.IsLetter(r) && !unicode.IsMark(r) && !strings.ContainsRune(" .'-", r) {
+				return nil, "", fmt.Sprintf("%s has a character %q not allowed in a name", quote(s), r)
+			}
+		}
+	case "int":
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, "", quote(s) + " is not a whole number"
+		}
+		if prob := c.checkRange(float64(n), s); prob != "" {
+			return nil, "", prob
+		}
+		v, s = n, strconv.Itoa(n)
+	case "decimal":
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, "", quote(s) + " is not a number"
+		}
+		if prob := c.checkRange(f, s); prob != "" {
+			return nil, "", prob
+		}
+		v, s = f, strconv.FormatFloat(f, 'f', -1, 64)
+	case "date":
+		d, ok := c.parseDate(s)
+		if !ok {
+			return nil, "", fmt.Sprintf("%s is not a valid date (want %s)", quote(s), strings.Join(c.formats, ", "))
+		}
+		s = d.Format("02-01-2006")
+		v = s
+	case "aadhaar":
+		s = strings.NewReplacer(" ", "", "-", "").Replace(s)
+		if err := aadhaar.Validate(s); err != nil {
+			return nil, "", "Aadhaar " + err.Error()
+		}
+		v = s
+	}
+	if c.Pattern != nil && !c.Pattern.MatchString(s) {
+		return nil, "", fmt.Sprintf("%s does not match the pattern %s", quote(s), c.Pattern)
+	}
+	if len(c.Enum) > 0 {
+		found := false
+		for _, e := range c.Enum {
+			if strings.EqualFold(e, s) {
+				s, v, found = e, e, true
+				break
+			}
+		}
+		if !found {
+			return nil, "", fmt.Sprintf("%s is not one of %s", quote(s), strings.Join(c.Enum, ", "))
+		}
+	}
+	return v, s, ""
+}
+
+func (c *Column) checkRange(f float64, s string) string {
+	if c.Min != nil && f < *c.Min {
+		return fmt.Sprintf("%s is below the minimum %s", s, formatValue(*c.Min))
+	}
+	if c.Max != nil && f > *c.Max {
+		return fmt.Sprintf("%s is above the maximum %s", s, formatValue(*c.Max))
+	}
+	return ""
+}
+
+func (c *Column) parseDate(s string) (time.Time, bool) {
+	for _, l := range c.layouts {
+		if d, err := time.Parse(l, s); err == nil && d.Year() >= 1900 && d.Year() <= 2200 {
+			return d, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// quote echoes a cell value in a message, clipped and guarded.
+func quote(s string) string {
+	if utf8.RuneCountInString(s) > 40 {
+		s = string([]rune(s)[:40]) + "…"
+	}
+	return strconv.Quote(guard(s))
+}
+
+// guard masks every run of 12 or more digits, so an Aadhaar typed into the
+// wrong column cannot reach a message.
+func guard(s string) string {
+	run := 0
+	b := []byte(s)
+	for i := 0; i <= len(b); i++ {
+		if i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			run++
+			continue
+		}
+		if run >= 12 {
+			for j := i - run; j < i-4; j++ {
+				b[j] = 'X'
+			}
+		}
+		run = 0
+	}
+	return string(b)
+}

@@ -1,0 +1,89 @@
+package ingest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/issuerkit/issuerkit/xmlschema"
+)
+
+// Issuer is what every document of an issuer carries about it.
+type Issuer struct {
+	ID   string
+	Name string
+	Type string // CG, SG or NG
+}
+
+// ContentHash is the hash of the record's profile-mapped values (not the
+// issue date), with the Aadhaar represented by its keyed lookup hash: the
+// same data ingested again on another day hashes the same.
+func (r *Record) ContentHash(doctype, uidHash string) string {
+	h := sha256.New()
+	h.Write([]byte("issuerkit content v1\n" + doctype + "\n"))
+	h.Write([]byte(r.canon))
+	h.Write([]byte("uid=" + uidHash + "\n"))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Certificate renders the record as the profile's Certificate.
+func (m *Mapper) Certificate(r *Record, iss Issuer, issueDate string, status xmlschema.Status) (*xmlschema.Certificate, error) {
+	p := m.p
+	c := &xmlschema.Certificate{
+		Name: p.DocName, Type: p.DocType, Number: r.DocID, IssuedAt: p.IssuedAt,
+		IssueDate: issueDate, ValidFromDate: issueDate, Status: status,
+		IssuedBy: xmlschema.Organization{Name: iss.Name, Code: iss.ID, Type: iss.Type},
+	}
+	var err error
+	if c.Person, err = execAttrs(p.person, r.env); err != nil {
+		return nil, fmt.Errorf("row %d: person: %w", r.Line, err)
+	}
+	if c.Data, err = m.execNodes(p.data, r.env); err != nil {
+		return nil, fmt.Errorf("row %d: %w", r.Line, err)
+	}
+	return c, nil
+}
+
+func execAttrs(ts []attrTmpl, env map[string]any) ([]xmlschema.Attr, error) {
+	out := make([]xmlschema.Attr, 0, len(ts))
+	for _, t := range ts {
+		v, err := t.val.exec(env)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.name, err)
+		}
+		out = append(out, xmlschema.Attr{Name: t.name, Value: v})
+	}
+	return out, nil
+}
+
+func (m *Mapper) execNodes(ts []nodeTmpl, env map[string]any) ([]xmlschema.Node, error) {
+	var out []xmlschema.Node
+	for i := range ts {
+		t := &ts[i]
+		scopes := []map[string]any{env}
+		if t.each != "" {
+			members, _ := env[t.each].([]map[string]any)
+			scopes = scopes[:0]
+			for _, mem := range members {
+				scopes = append(scopes, merged(env, mem))
+			}
+		}
+		for _, sc := range scopes {
+			n := xmlschema.Node{Tag: t.tag}
+			var err error
+			if n.Attrs, err = execAttrs(t.attrs, sc); err != nil {
+				return nil, fmt.Errorf("%s: %w", t.tag, err)
+			}
+			if t.text != nil {
+				if n.Text, err = t.text.exec(sc); err != nil {
+					return nil, fmt.Errorf("%s: %w", t.tag, err)
+				}
+			}
+			if n.Children, err = m.execNodes(t.children, sc); err != nil {
+				return nil, fmt.Errorf("%s/%w", t.tag, err)
+			}
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,117 @@
+package ingest
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+)
+
+// A template is a profile string with {Name} references to columns, derived
+// values or group fields, and {= expression} parts evaluated with expr.
+// "{{" and "}}" stand for literal braces.
+type template struct {
+	src   string
+	parts []tmplPart
+}
+
+type tmplPart struct {
+	lit  string
+	ref  string      // a name, when set
+	prog *vm.Program // an expression, when set
+}
+
+// parseTemplate compiles src against scope (name → sample typed value).
+func parseTemplate(src string, scope map[string]any, opts []expr.Option) (template, error) {
+	t := template{src: src}
+	var lit strings.Builder
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == '{' && strings.HasPrefix(src[i:], "{{"):
+			lit.WriteByte('{')
+			i += 2
+		case c == '}' && strings.HasPrefix(src[i:], "}}"):
+			lit.WriteByte('}')
+			i += 2
+		case c == '{':
+			end := strings.IndexByte(src[i:], '}')
+			if end < 0 {
+				return t, fmt.Errorf("template %q: unclosed '{'", src)
+			}
+			inner := strings.TrimSpace(src[i+1 : i+end])
+			i += end + 1
+			if lit.Len() > 0 {
+				t.parts = append(t.parts, tmplPart{lit: lit.String()})
+				lit.Reset()
+			}
+			if rest, ok := strings.CutPrefix(inner, "="); ok {
+				prog, err := expr.Compile(strings.TrimSpace(rest), append([]expr.Option{expr.Env(scope)}, opts...)...)
+				if err != nil {
+					return t, fmt.Errorf("template %q: %v", src, err)
+				}
+				t.parts = append(t.parts, tmplPart{prog: prog})
+				continue
+			}
+			if _, ok := scope[inner]; !ok {
+				return t, fmt.Errorf("template %q: unknown name %q", src, inner)
+			}
+			t.parts = append(t.parts, tmplPart{ref: inner})
+		case c == '}':
+			return t, fmt.Errorf("template %q: unmatched '}'", src)
+		default:
+			lit.WriteByte(c)
+			i++
+		}
+	}
+	if lit.Len() > 0 {
+		t.parts = append(t.parts, tmplPart{lit: lit.String()})
+	}
+	return t, nil
+}
+
+// exec renders the template with env.
+func (t *template) exec(env map[string]any) (string, error) {
+	if len(t.parts) == 1 && t.parts[0].ref != "" {
+		return formatValue(env[t.parts[0].ref]), nil
+	}
+	var b strings.Builder
+	for _, p := range t.parts {
+		switch {
+		case p.prog != nil:
+			v, err := expr.Run(p.prog, env)
+			if err != nil {
+				return "", fmt.Errorf("evaluate %q: %v", t.src, firstLine(err.Error()))
+			}
+			b.WriteString(formatValue(v))
+		case p.ref != "":
+			b.WriteString(formatValue(env[p.ref]))
+		default:
+			b.WriteString(p.lit)
+		}
+	}
+	return b.String(), nil
+}
+
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case int:
+		return strconv.Itoa(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprint(v)
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

@@ -1,0 +1,291 @@
+// Package home lays out and opens an issuer's home directory: issuerkit.yaml,
+// keys/ (0600 files), catalog.db and store/ (the DESIGN.md Storage CONTRACT).
+package home
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/issuerkit/issuerkit/internal/aadhaar"
+	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/signer"
+	"github.com/issuerkit/issuerkit/xmlschema"
+	"go.yaml.in/yaml/v3"
+)
+
+// File names inside a home.
+const (
+	ConfigFile  = "issuerkit.yaml"
+	KeysDir     = "keys"
+	SigningKey  = "keys/signing.key"
+	SigningCert = "keys/signing.crt"
+	APIKeyFile  = "keys/api-key"
+	AadhaarKey  = "keys/aadhaar.key"
+	CatalogFile = "catalog.db"
+	StoreDir    = "store"
+)
+
+// Config is issuerkit.yaml.
+type Config struct {
+	Issuer struct {
+		ID   string `yaml:"id"`
+		Name string `yaml:"name"`
+		Type string `yaml:"type"` // CG, SG or NG
+	} `yaml:"issuer"`
+	Signing struct {
+		Key  string `yaml:"key"`  // path relative to the home, or absolute
+		Cert string `yaml:"cert"` // PEM chain, leaf first
+	} `yaml:"signing"`
+	Catalog struct {
+		Type string `yaml:"type"` // sqlite
+		Path string `yaml:"path"`
+	} `yaml:"catalog"`
+	Store struct {
+		Type string `yaml:"type"` // fs
+		Path string `yaml:"path"`
+	} `yaml:"store"`
+	API struct {
+		KeyFile string `yaml:"key_file"`
+	} `yaml:"api"`
+	Aadhaar struct {
+		KeyFile string `yaml:"key_file"`
+	} `yaml:"aadhaar"`
+}
+
+// Home is an opened home directory.
+type Home struct {
+	Dir    string
+	Config Config
+}
+
+// InitOptions configure Init.
+type InitOptions struct {
+	IssuerID   string
+	IssuerName string
+	IssuerType string
+	KeyType    signer.KeyType
+	Force      bool
+}
+
+// ErrNotEmpty: Init found an existing home and Force was not set.
+var ErrNotEmpty = errors.New("directory is not empty")
+
+// Init creates a home in dir (missing or empty; with Force, an existing
+// home's config, signing key, certificate and API key are replaced). The
+// Aadhaar key, catalog and store are never replaced: they hold issued data.
+func Init(ctx context.Context, dir string, o InitOptions) (*Home, error) {
+	if err := xmlschema.ValidateIssuerID(o.IssuerID); err != nil {
+		return nil, fmt.Errorf("--issuer-id: %w", err)
+	}
+	if strings.TrimSpace(o.IssuerName) == "" {
+		return nil, errors.New("--issuer-name must not be empty")
+	}
+	if o.IssuerType == "" {
+		o.IssuerType = "SG"
+	}
+	if o.KeyType == "" {
+		o.KeyType = signer.RSA2048
+	}
+	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 && !o.Force {
+		return nil, fmt.Errorf("init %s: %w (use --force to replace its config and keys)", dir, ErrNotEmpty)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("init %s: %w", dir, err)
+	}
+	// Everything is generated before anything is written, so a failure
+	// leaves nothing half-made.
+	key, err := signer.GenerateKey(o.KeyType)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := signer.SelfSignedCert(key, o.IssuerName+" (development signing key)", o.IssuerName, 3*365*24*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	keyPEM, err := signer.MarshalKeyPEM(key)
+	if err != nil {
+		return nil, err
+	}
+	apiKey := make([]byte, 32)
+	if _, err := rand.Read(apiKey); err != nil {
+		return nil, err
+	}
+	h := &Home{Dir: dir}
+	c := &h.Config
+	c.Issuer.ID, c.Issuer.Name, c.Issuer.Type = o.IssuerID, o.IssuerName, o.IssuerType
+	c.Signing.Key, c.Signing.Cert = SigningKey, SigningCert
+	c.Catalog.Type, c.Catalog.Path = "sqlite", CatalogFile
+	c.Store.Type, c.Store.Path = "fs", StoreDir
+	c.API.KeyFile = APIKeyFile
+	c.Aadhaar.KeyFile = AadhaarKey
+	cfg, err := yaml.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, KeysDir), 0o700); err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
+	files := []struct {
+		name string
+		data []byte
+		mode fs.FileMode
+	}{
+		{SigningKey, keyPEM, 0o600},
+		{SigningCert, signer.MarshalCertsPEM(cert), 0o644},
+		{APIKeyFile, []byte(hex.EncodeToString(apiKey) + "\n"), 0o600},
+		{ConfigFile, append([]byte("# issuerkit home configuration (see README.md)\n"), cfg...), 0o644},
+	}
+	if _, err := os.Stat(h.Path(AadhaarKey)); errors.Is(err, fs.ErrNotExist) {
+		k, err := aadhaar.NewKey()
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, struct {
+			name string
+			data []byte
+			mode fs.FileMode
+		}{AadhaarKey, []byte(hex.EncodeToString(k) + "\n"), 0o600})
+	}
+	for _, f := range files {
+		if err := writeFileAtomic(h.Path(f.name), f.data, f.mode); err != nil {
+			return nil, fmt.Errorf("init: %w", err)
+		}
+	}
+	cat, err := h.OpenCatalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := cat.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(h.Path(StoreDir), 0o750); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Open loads the home in dir.
+func Open(dir string) (*Home, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no issuerkit home at %s: run `issuerkit init --issuer-id ID --issuer-name NAME` first, or pass --home", dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open home: %w", err)
+	}
+	h := &Home{Dir: dir}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&h.Config); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ConfigFile), err)
+	}
+	if err := xmlschema.ValidateIssuerID(h.Config.Issuer.ID); err != nil {
+		return nil, fmt.Errorf("%s: issuer.id: %w", filepath.Join(dir, ConfigFile), err)
+	}
+	return h, nil
+}
+
+// Path resolves a config path against the home.
+func (h *Home) Path(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(h.Dir, p)
+}
+
+// OpenCatalog opens the configured catalog.
+func (h *Home) OpenCatalog(ctx context.Context) (repository.Catalog, error) {
+	switch h.Config.Catalog.Type {
+	case "sqlite", "":
+		return repository.OpenSQLite(ctx, h.Path(h.Config.Catalog.Path))
+	}
+	return nil, fmt.Errorf("catalog type %q is not supported (want sqlite)", h.Config.Catalog.Type)
+}
+
+// OpenStore opens the configured object store.
+func (h *Home) OpenStore() (repository.Store, error) {
+	switch h.Config.Store.Type {
+	case "fs", "":
+		return repository.OpenFS(h.Path(h.Config.Store.Path))
+	}
+	return nil, fmt.Errorf("store type %q is not supported (want fs)", h.Config.Store.Type)
+}
+
+// Signer loads the signing key and certificate chain.
+func (h *Home) Signer() (*signer.Signer, error) {
+	key, err := signer.LoadKeyFile(h.Path(h.Config.Signing.Key))
+	if err != nil {
+		return nil, err
+	}
+	chain, err := signer.LoadCertsFile(h.Path(h.Config.Signing.Cert))
+	if err != nil {
+		return nil, err
+	}
+	return signer.New(key, chain)
+}
+
+// Certificates returns the signing certificate chain.
+func (h *Home) Certificates() ([]*x509.Certificate, error) {
+	return signer.LoadCertsFile(h.Path(h.Config.Signing.Cert))
+}
+
+// Keyring loads the Aadhaar master key.
+func (h *Home) Keyring() (*aadhaar.Keyring, error) {
+	p := h.Path(h.Config.Aadhaar.KeyFile)
+	k, err := readHexSecret(p)
+	if err != nil {
+		return nil, err
+	}
+	return aadhaar.NewKeyring(k)
+}
+
+func readHexSecret(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("read key: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("key file %s is readable by others (mode %v): chmod 600 it", path, fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read key: %w", err)
+	}
+	k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("key file %s: not hex", path)
+	}
+	return k, nil
+}
