@@ -26,6 +26,7 @@ type committer struct {
 	rejPath  string
 	header   []string
 	seen     map[string]seenAt
+	sum      *Summary
 	counts   *repository.Counts
 	tokens   chan struct{}
 
@@ -177,6 +178,9 @@ func (c *committer) put(ctx context.Context, r *result) error {
 // reject appends the row to the rejects report, created 0600 on first use.
 func (c *committer) reject(r result) error {
 	c.counts.Rejected++
+	if len(c.sum.FirstRejects) < maxFirstRejects {
+		c.sum.FirstRejects = append(c.sum.FirstRejects, Reject{Input: c.input, Row: r.row.Line, Error: r.err})
+	}
 	c.progress()
 	if c.o.DryRun && c.o.RejectsPath == "" {
 		return nil

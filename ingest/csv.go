@@ -31,7 +31,6 @@ type CSVReader struct {
 	header  []string
 	skip    int  // leading columns to drop (2 for a rejects report)
 	rejects bool // undo formula escaping
-	line    int
 }
 
 // NewCSVReader reads the header from r.

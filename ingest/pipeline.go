@@ -50,12 +50,24 @@ type Options struct {
 type Summary struct {
 	BatchID string `json:"batch"`
 	repository.Counts
-	Seconds     float64  `json:"seconds"`
-	DocsPerSec  float64  `json:"docs_per_sec"`
-	Rejects     []string `json:"rejects,omitempty"` // report files written
-	DryRun      bool     `json:"dry_run,omitempty"`
-	Interrupted bool     `json:"interrupted,omitempty"`
+	Seconds    float64  `json:"seconds"`
+	DocsPerSec float64  `json:"docs_per_sec"`
+	Rejects    []string `json:"rejects,omitempty"` // report files written
+	// FirstRejects are the first few rejected rows, for a quick look.
+	FirstRejects []Reject `json:"first_rejects,omitempty"`
+	DryRun       bool     `json:"dry_run,omitempty"`
+	Interrupted  bool     `json:"interrupted,omitempty"`
 }
+
+// Reject names one rejected row; Error never holds a full Aadhaar.
+type Reject struct {
+	Input string `json:"input"`
+	Row   int    `json:"row"`
+	Error string `json:"error"`
+}
+
+// maxFirstRejects bounds Summary.FirstRejects.
+const maxFirstRejects = 5
 
 // commitBatch is how many documents one catalog transaction commits.
 const commitBatch = 256
@@ -91,7 +103,7 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 	var runErr error
 	for i, in := range o.Inputs {
 		rejPath := rejectsPath(o.RejectsPath, in, s.BatchID, i)
-		wrote, err := runInput(ctx, d, o, s.BatchID, i, in, rejPath, seen, &s.Counts)
+		wrote, err := runInput(ctx, d, o, s.BatchID, i, in, rejPath, seen, &s)
 		if wrote {
 			s.Rejects = append(s.Rejects, rejPath)
 		}
@@ -171,7 +183,7 @@ type result struct {
 
 // runInput streams one input file through reader → workers → committer. It
 // reports whether it wrote a rejects report.
-func runInput(ctx context.Context, d Deps, o Options, batchID string, inputIdx int, input, rejPath string, seen map[string]seenAt, counts *repository.Counts) (bool, error) {
+func runInput(ctx context.Context, d Deps, o Options, batchID string, inputIdx int, input, rejPath string, seen map[string]seenAt, sum *Summary) (bool, error) {
 	f, err := os.Open(input)
 	if err != nil {
 		return false, fmt.Errorf("open input: %w", err)
@@ -248,7 +260,7 @@ func runInput(ctx context.Context, d Deps, o Options, batchID string, inputIdx i
 		return err
 	})
 	c := &committer{d: d, o: o, batchID: batchID, input: input, inputIdx: inputIdx, rejPath: rejPath,
-		header: rr.Header(), seen: seen, counts: counts, tokens: tokens}
+		header: rr.Header(), seen: seen, sum: sum, counts: &sum.Counts, tokens: tokens}
 	g.Go(func() error { return c.run(gctx, results) })
 	err = g.Wait()
 	if cerr := c.closeRejects(); cerr != nil && err == nil {

@@ -140,7 +140,12 @@ func TestRunUpdateMakesNewVersion(t *testing.T) {
 	if _, err := f.run(t, ctx, []string{in}, nil); err != nil {
 		t.Fatal(err)
 	}
-	rows[2][15] = "31" // Sub1Theory of the second data row
+	// Change Sub1Theory of the second data row (generated 30..80).
+	if rows[2][15] == "31" {
+		rows[2][15] = "32"
+	} else {
+		rows[2][15] = "31"
+	}
 	in = f.writeCSV(t, "b.csv", rows)
 	s, err := f.run(t, ctx, []string{in}, nil)
 	if err != nil {

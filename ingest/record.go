@@ -274,7 +274,7 @@ func (c *Column) parse(cell string, required bool) (any, string, string) {
 	case "aadhaar":
 		s = strings.NewReplacer(" ", "", "-", "").Replace(s)
 		if err := aadhaar.Validate(s); err != nil {
-			return nil, "", "Aadhaar " + err.Error()
+			return nil, "", err.Error()
 		}
 		v = s
 	}

@@ -64,12 +64,15 @@ var (
 // Row makes row i (0-based) of the data set; bad reports the kind of fault
 // put into it, or "".
 func (o Options) Row(i int) (rec []string, bad string) {
-	r := rand.New(rand.NewPCG(o.Seed, uint64(i)))
+	// Adjacent PCG streams are correlated, so each row's generator is
+	// seeded from (seed, row) mixed through splitmix64.
+	r := rand.New(rand.NewPCG(splitmix(o.Seed^splitmix(uint64(i))), splitmix(uint64(i)+o.Seed*0x9E3779B97F4A7C15)))
+	isBad := o.BadRate > 0 && r.Float64() < o.BadRate
 	year := o.Year
 	if year == 0 {
 		year = 2025
 	}
-	roll := strconv.Itoa(5100000 + i*7 + 3)
+	roll := o.roll(i)
 	gender := "M"
 	first := firstM[r.IntN(len(firstM))]
 	if r.IntN(2) == 0 {
@@ -112,7 +115,7 @@ func (o Options) Row(i int) (rec []string, bad string) {
 		grade := grades[min(8, (100-total)/8)]
 		rec = append(rec, s.code, s.name, strconv.Itoa(theory), strconv.Itoa(prac), "100", grade)
 	}
-	if o.BadRate > 0 && r.Float64() < o.BadRate {
+	if isBad {
 		bad = BadKinds[r.IntN(len(BadKinds))]
 		switch bad {
 		case "aadhaar-checksum":
@@ -130,11 +133,24 @@ func (o Options) Row(i int) (rec []string, bad string) {
 			if i == 0 {
 				bad = ""
 			} else {
-				rec[0] = strconv.Itoa(5100000 + (i-1)*7 + 3)
+				rec[0] = o.roll(i - 1)
 			}
 		}
 	}
 	return rec, bad
+}
+
+// roll is row i's roll number: unique within a data set, and different
+// seeds give different students.
+func (o Options) roll(i int) string {
+	return strconv.Itoa(5_000_000 + int(o.Seed%40)*100_000 + i*7 + 3)
+}
+
+func splitmix(x uint64) uint64 {
+	x += 0x9E3779B97F4A7C15
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EB
+	return x ^ (x >> 31)
 }
 
 // Aadhaar returns a random 12-digit number that passes the Verhoeff check

@@ -91,11 +91,11 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Fetch by roll and year, verify, tamper with one character.
-	r = mustCLI(t, h, "get", "--doctype", "SSCER", "--roll", "5100003", "--year", "2025")
-	if !strings.Contains(r.stdout, `number="51000032025"`) {
+	r = mustCLI(t, h, "get", "--doctype", "SSCER", "--roll", "7500003", "--year", "2025")
+	if !strings.Contains(r.stdout, `number="75000032025"`) {
 		t.Fatalf("get returned %.200q", r.stdout)
 	}
-	byURI := mustCLI(t, h, "get", "in.gov.cbse-SSCER-51000032025")
+	byURI := mustCLI(t, h, "get", "in.gov.cbse-SSCER-75000032025")
 	if byURI.stdout != r.stdout {
 		t.Error("get by URI and by roll+year differ")
 	}

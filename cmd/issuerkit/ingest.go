@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -101,6 +102,12 @@ func printIngestSummary(e *env, s ingest.Summary) {
 	fmt.Fprintf(e.stdout, "%s: read %d, issued %d, updated %d, unchanged %d, rejected %d in %s (%.0f docs/s), batch %s\n",
 		verb, s.Read, s.Issued, s.Updated, s.Unchanged, s.Rejected,
 		(time.Duration(s.Seconds*1e3) * time.Millisecond).String(), s.DocsPerSec, s.BatchID)
+	for _, r := range s.FirstRejects {
+		fmt.Fprintf(e.stdout, "  %s row %d: %s\n", filepath.Base(r.Input), r.Row, r.Error)
+	}
+	if more := s.Rejected - len(s.FirstRejects); more > 0 {
+		fmt.Fprintf(e.stdout, "  … and %d more %s\n", more, plural(more, "row", "rows"))
+	}
 	if len(s.Rejects) > 0 {
 		fmt.Fprintf(e.stdout, "rejected rows are in %s: correct them there and ingest that file again\n", strings.Join(s.Rejects, ", "))
 	}

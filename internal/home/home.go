@@ -245,6 +245,9 @@ func (h *Home) OpenStore() (repository.Store, error) {
 
 // Signer loads the signing key and certificate chain.
 func (h *Home) Signer() (*signer.Signer, error) {
+	if err := checkPrivate(h.Path(h.Config.Signing.Key)); err != nil {
+		return nil, err
+	}
 	key, err := signer.LoadKeyFile(h.Path(h.Config.Signing.Key))
 	if err != nil {
 		return nil, err
@@ -271,13 +274,21 @@ func (h *Home) Keyring() (*aadhaar.Keyring, error) {
 	return aadhaar.NewKeyring(k)
 }
 
-func readHexSecret(path string) ([]byte, error) {
+// checkPrivate refuses a secret file that others may read.
+func checkPrivate(path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("read key: %w", err)
+		return fmt.Errorf("read key: %w", err)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("key file %s is readable by others (mode %v): chmod 600 it", path, fi.Mode().Perm())
+		return fmt.Errorf("key file %s is accessible to other users (mode %v): chmod 600 it", path, fi.Mode().Perm())
+	}
+	return nil
+}
+
+func readHexSecret(path string) ([]byte, error) {
+	if err := checkPrivate(path); err != nil {
+		return nil, err
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
