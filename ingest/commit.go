@@ -5,188 +5,193 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/issuerkit/issuerkit/repository"
-	"golang.org/x/sync/errgroup"
 )
 
-// committer takes results in any order and handles them in input order:
-// duplicates are decided in favour of the earlier row, the rejects report
-// follows the input, and each group of documents is stored and then
-// cataloged in one transaction.
-type committer struct {
-	d        Deps
-	o        Options
-	batchID  string
-	input    string
-	inputIdx int
-	rejPath  string
-	header   []string
-	seen     map[string]seenAt
-	sum      *Summary
-	counts   *repository.Counts
-	tokens   chan struct{}
-
-	next    int
-	pending map[int]result
-	batch   []result
-	rejFile *os.File
-	rejCSV  *csv.Writer
+// commitReq is one group commit: the documents to store and catalog, and
+// the journal mark that becomes true with them.
+type commitReq struct {
+	docs []result
+	mark repository.Watermark
 }
 
-func (c *committer) run(ctx context.Context, results <-chan result) error {
-	c.pending = map[int]result{}
+// sequencer takes results in any order and handles them in input order:
+// duplicates are decided in favour of the earlier row, the rejects report
+// follows the input, and documents are grouped into commits whose size
+// adapts to how fast the writer commits (group commit).
+type sequencer struct {
+	o       Options
+	input   string
+	rejPath string
+	header  []string
+	seen    map[string]seenAt
+	sum     *Summary
+	tokens  chan struct{}
+	commits chan<- commitReq
+
+	next    int                  // the next sequence number due
+	pending map[int]result       // results that arrived early
+	batch   []result             // documents not yet sent to the writer
+	dirty   int                  // rows handled since the last mark was sent
+	mark    repository.Watermark // the last mark sent
+	planned repository.Counts    // counts including rows not yet committed
+	rejFile *os.File
+	rejCSV  *csv.Writer
+	rejDirt bool // rejects written since the last flush
+}
+
+// commitEvery is the group-commit cadence: ingest is a batch job, so fewer,
+// larger commits (less WAL and file-system journal traffic) beat latency.
+const commitEvery = 100 * time.Millisecond
+
+func (q *sequencer) run(ctx context.Context, results <-chan result) error {
+	q.pending = map[int]result{}
+	q.planned = q.mark.Counts
+	tick := time.NewTicker(commitEvery)
+	defer tick.Stop()
 	for {
 		var r result
 		var ok bool
 		select {
 		case r, ok = <-results:
+		case <-tick.C:
+			if err := q.send(ctx); err != nil {
+				return err
+			}
+			continue
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 		if !ok {
-			if len(c.pending) > 0 {
-				return fmt.Errorf("internal error: %d results never became due", len(c.pending))
+			if len(q.pending) > 0 {
+				return fmt.Errorf("internal error: %d results never became due", len(q.pending))
 			}
-			return c.flush(ctx)
+			return q.send(ctx)
 		}
-		c.pending[r.seq] = r
+		q.pending[r.seq] = r
 		for {
-			due, ok := c.pending[c.next]
+			due, ok := q.pending[q.next]
 			if !ok {
 				break
 			}
-			delete(c.pending, c.next)
-			c.next++
-			if err := c.handle(ctx, due); err != nil {
+			delete(q.pending, q.next)
+			q.next++
+			if err := q.handle(due); err != nil {
 				return err
 			}
 		}
-		// Commit a full group, or whatever is ready when no result waits.
-		if len(c.batch) >= commitBatch || (len(results) == 0 && len(c.batch) > 0) {
-			if err := c.flush(ctx); err != nil {
+		if len(q.batch) >= commitBatch || q.dirty >= 4*commitBatch {
+			if err := q.send(ctx); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-func (c *committer) handle(ctx context.Context, r result) error {
-	c.counts.Read++
+func (q *sequencer) handle(r result) error {
+	q.planned.Read++
+	q.dirty++
 	if r.kind != outReject {
-		if prev, dup := c.seen[r.docID]; dup {
+		if prev, dup := q.seen[r.docID]; dup {
 			where := "row " + strconv.Itoa(prev.line)
-			if prev.input != c.inputIdx {
-				where += " of " + filepath.Base(c.o.Inputs[prev.input])
+			if prev.input != q.mark.InputIndex {
+				where += " of " + filepath.Base(q.o.Inputs[prev.input])
 			}
 			r.kind, r.err = outReject, "duplicate DocID: the same document as "+where
 		} else {
-			c.seen[r.docID] = seenAt{input: c.inputIdx, line: r.row.Line}
+			q.seen[r.docID] = seenAt{input: q.mark.InputIndex, line: r.row.Line}
 		}
 	}
 	switch r.kind {
 	case outReject:
-		c.release(1)
-		return c.reject(r)
+		<-q.tokens
+		return q.reject(r)
 	case outUnchanged:
-		c.counts.Unchanged++
-		c.release(1)
-		c.progress()
-		return nil
+		q.planned.Unchanged++
+		<-q.tokens
+	case outIssue:
+		q.planned.Issued++
+		q.batch = append(q.batch, r)
+	case outUpdate:
+		q.planned.Updated++
+		q.batch = append(q.batch, r)
 	}
-	c.batch = append(c.batch, r)
+	q.progress()
 	return nil
 }
 
-func (c *committer) release(n int) {
-	for range n {
-		<-c.tokens
+func (q *sequencer) progress() {
+	if q.o.Progress != nil {
+		q.o.Progress(q.planned)
 	}
 }
 
-func (c *committer) progress() {
-	if c.o.Progress != nil {
-		c.o.Progress(*c.counts)
-	}
-}
-
-// flush stores the group's objects, then catalogs them in one transaction.
-// Objects are durable before the transaction that references them commits;
-// an object left without a catalog row by a crash is replaced on rerun.
-func (c *committer) flush(ctx context.Context) error {
-	if len(c.batch) == 0 {
+// send hands the batch and a mark through the last handled row to the
+// writer.
+func (q *sequencer) send(ctx context.Context) error {
+	if q.dirty == 0 {
 		return nil
 	}
-	if !c.o.DryRun {
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(16)
-		for i := range c.batch {
-			r := &c.batch[i]
-			g.Go(func() error { return c.put(gctx, r) })
-		}
-		if err := g.Wait(); err != nil {
-			return err
-		}
-		changes := make([]repository.Change, len(c.batch))
-		for i := range c.batch {
-			changes[i] = c.batch[i].change
-		}
-		if err := c.d.Catalog.Apply(ctx, c.batchID, changes); err != nil {
-			return fmt.Errorf("commit rows %d-%d: %w", c.batch[0].row.Line, c.batch[len(c.batch)-1].row.Line, err)
-		}
+	if err := q.flushRejects(); err != nil {
+		return err
 	}
-	for _, r := range c.batch {
-		if r.kind == outIssue {
-			c.counts.Issued++
-		} else {
-			c.counts.Updated++
+	mark := repository.Watermark{InputIndex: q.mark.InputIndex, Seq: q.next - 1, Counts: q.planned,
+		RejectsPath: q.mark.RejectsPath, RejectsSize: q.mark.RejectsSize}
+	if q.rejFile != nil {
+		off, err := q.rejFile.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return fmt.Errorf("rejects report: %w", err)
 		}
+		mark.RejectsPath, mark.RejectsSize = q.rejPath, off
 	}
-	c.release(len(c.batch))
-	c.batch = c.batch[:0]
-	c.progress()
+	select {
+	case q.commits <- commitReq{docs: q.batch, mark: mark}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	q.batch, q.dirty, q.mark = nil, 0, mark
 	return nil
 }
 
-func (c *committer) put(ctx context.Context, r *result) error {
-	key := r.change.Doc.ObjectKey
-	err := c.d.Store.Put(ctx, key, r.data)
-	if errors.Is(err, repository.ErrExists) {
-		// Write-once protects committed versions only: an object the
-		// catalog does not know is an orphan of an interrupted run.
-		has, herr := c.d.Catalog.HasVersion(ctx, r.change.Doc.URI, r.change.Doc.Version)
-		if herr != nil {
-			return herr
-		}
-		if has {
-			return fmt.Errorf("row %d: %s: %w", r.row.Line, key, err)
-		}
-		if err := c.d.Store.Delete(ctx, key); err != nil {
-			return err
-		}
-		err = c.d.Store.Put(ctx, key, r.data)
+// openRejects reopens the report of a resumed input at its durable length.
+func (q *sequencer) openRejects(resume repository.Watermark) error {
+	if resume.RejectsSize == 0 || q.o.DryRun {
+		return nil
+	}
+	f, err := os.OpenFile(resume.RejectsPath, os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("rejects report of the resumed batch: %w", err)
+	}
+	err = f.Truncate(resume.RejectsSize)
+	if err == nil {
+		_, err = f.Seek(resume.RejectsSize, io.SeekStart)
 	}
 	if err != nil {
-		return fmt.Errorf("row %d: store: %w", r.row.Line, err)
+		f.Close()
+		return fmt.Errorf("rejects report of the resumed batch: %w", err)
 	}
+	q.rejPath, q.rejFile, q.rejCSV = resume.RejectsPath, f, csv.NewWriter(f)
 	return nil
 }
 
 // reject appends the row to the rejects report, created 0600 on first use.
-func (c *committer) reject(r result) error {
-	c.counts.Rejected++
-	if len(c.sum.FirstRejects) < maxFirstRejects {
-		c.sum.FirstRejects = append(c.sum.FirstRejects, Reject{Input: c.input, Row: r.row.Line, Error: r.err})
+func (q *sequencer) reject(r result) error {
+	q.planned.Rejected++
+	if len(q.sum.FirstRejects) < maxFirstRejects {
+		q.sum.FirstRejects = append(q.sum.FirstRejects, Reject{Input: q.input, Row: r.row.Line, Error: r.err})
 	}
-	c.progress()
-	if c.o.DryRun && c.o.RejectsPath == "" {
+	q.progress()
+	if q.o.DryRun && q.o.RejectsPath == "" {
 		return nil
 	}
-	if c.rejCSV == nil {
-		f, err := os.OpenFile(c.rejPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if q.rejCSV == nil {
+		f, err := os.OpenFile(q.rejPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return fmt.Errorf("rejects report: %w", err)
 		}
@@ -194,39 +199,142 @@ func (c *committer) reject(r result) error {
 			f.Close()
 			return fmt.Errorf("rejects report: %w", err)
 		}
-		c.rejFile, c.rejCSV = f, csv.NewWriter(f)
-		hdr := append([]string{"row", "error"}, c.header...)
+		q.rejFile, q.rejCSV = f, csv.NewWriter(f)
+		hdr := append([]string{"row", "error"}, q.header...)
 		for i := range hdr {
 			hdr[i] = escapeFormula(hdr[i])
 		}
-		if err := c.rejCSV.Write(hdr); err != nil {
+		if err := q.rejCSV.Write(hdr); err != nil {
 			return err
 		}
 	}
-	rec := make([]string, 0, len(c.header)+2)
+	rec := make([]string, 0, len(q.header)+2)
 	rec = append(rec, strconv.Itoa(r.row.Line), escapeFormula(r.err))
-	for i := range c.header {
+	for i := range q.header {
 		cell := ""
 		if i < len(r.row.Cells) {
 			cell = r.row.Cells[i]
 		}
 		rec = append(rec, escapeFormula(cell))
 	}
-	return c.rejCSV.Write(rec)
+	q.rejDirt = true
+	return q.rejCSV.Write(rec)
 }
 
-func (c *committer) closeRejects() error {
-	if c.rejFile == nil {
+// flushRejects makes every reject written so far durable, so that a mark
+// never covers a reject a crash could lose.
+func (q *sequencer) flushRejects() error {
+	if !q.rejDirt {
 		return nil
 	}
-	c.rejCSV.Flush()
-	if err := c.rejCSV.Error(); err != nil {
-		c.rejFile.Close()
+	q.rejCSV.Flush()
+	if err := q.rejCSV.Error(); err != nil {
 		return fmt.Errorf("rejects report: %w", err)
 	}
-	if err := c.rejFile.Sync(); err != nil {
-		c.rejFile.Close()
+	if err := q.rejFile.Sync(); err != nil {
+		return fmt.Errorf("rejects report: %w", err)
+	}
+	q.rejDirt = false
+	return nil
+}
+
+func (q *sequencer) closeRejects() error {
+	if q.rejFile == nil {
+		return nil
+	}
+	err := q.flushRejects()
+	if cerr := q.rejFile.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// writer stores each commit's objects, then catalogs them and advances the
+// journal in one transaction. Objects are durable before the transaction
+// that references them; an object a crash left without a catalog row is an
+// orphan that the rerun replaces.
+type writer struct {
+	d         Deps
+	o         Options
+	batchID   string
+	tokens    chan struct{}
+	sum       *Summary
+	committed repository.Counts
+}
+
+func (w *writer) run(ctx context.Context, commits <-chan commitReq) error {
+	for req := range commits {
+		if err := w.commit(ctx, req); err != nil {
+			// Drain so the sequencer is not left blocked on a send.
+			go func() {
+				for range commits {
+				}
+			}()
+			return err
+		}
+		w.committed = req.mark.Counts
+		for range req.docs {
+			<-w.tokens
+		}
+	}
+	return nil
+}
+
+func (w *writer) commit(ctx context.Context, req commitReq) error {
+	if w.o.DryRun {
+		return nil
+	}
+	if len(req.docs) > 0 {
+		objs := make([]repository.Object, len(req.docs))
+		for i, r := range req.docs {
+			objs[i] = repository.Object{Key: r.change.Doc.ObjectKey, Data: r.data}
+		}
+		errs, err := repository.PutAll(ctx, w.d.Store, objs, 16)
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		for i, perr := range errs {
+			if perr == nil {
+				continue
+			}
+			if err := w.replaceOrphan(ctx, &req.docs[i], perr); err != nil {
+				return err
+			}
+		}
+	}
+	changes := make([]repository.Change, len(req.docs))
+	for i := range req.docs {
+		changes[i] = req.docs[i].change
+	}
+	if err := w.d.Catalog.Apply(ctx, w.batchID, changes, &req.mark); err != nil {
+		if len(req.docs) > 0 {
+			return fmt.Errorf("commit rows %d-%d: %w", req.docs[0].row.Line, req.docs[len(req.docs)-1].row.Line, err)
+		}
 		return err
 	}
-	return c.rejFile.Close()
+	return nil
+}
+
+// replaceOrphan handles a Put refused because the key exists: write-once
+// protects committed versions only, so an object the catalog does not know
+// is an orphan of an interrupted run and is replaced.
+func (w *writer) replaceOrphan(ctx context.Context, r *result, putErr error) error {
+	key := r.change.Doc.ObjectKey
+	if !errors.Is(putErr, repository.ErrExists) {
+		return fmt.Errorf("row %d: store: %w", r.row.Line, putErr)
+	}
+	has, err := w.d.Catalog.HasVersion(ctx, r.change.Doc.URI, r.change.Doc.Version)
+	if err != nil {
+		return err
+	}
+	if has {
+		return fmt.Errorf("row %d: %s: %w", r.row.Line, key, putErr)
+	}
+	if err := w.d.Store.Delete(ctx, key); err != nil {
+		return err
+	}
+	if err := w.d.Store.Put(ctx, key, r.data); err != nil {
+		return fmt.Errorf("row %d: store: %w", r.row.Line, err)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"os"
@@ -57,6 +58,11 @@ type Summary struct {
 	FirstRejects []Reject `json:"first_rejects,omitempty"`
 	DryRun       bool     `json:"dry_run,omitempty"`
 	Interrupted  bool     `json:"interrupted,omitempty"`
+	// Resumed says the run continued an unfinished batch after
+	// ResumedAfter rows; the counts include the earlier run's.
+	Resumed      bool `json:"resumed,omitempty"`
+	ResumedAfter int  `json:"resumed_after,omitempty"`
+	resumedDocs  int
 }
 
 // Reject names one rejected row; Error never holds a full Aadhaar.
@@ -70,14 +76,16 @@ type Reject struct {
 const maxFirstRejects = 5
 
 // commitBatch is how many documents one catalog transaction commits.
-const commitBatch = 256
+const commitBatch = 1024
 
 // IST is India Standard Time; issue dates are Indian calendar dates.
 var IST = time.FixedZone("IST", 5*3600+1800)
 
 // Run ingests every input. When ctx is canceled (SIGINT), reading stops,
 // rows already read are finished and committed, and Run returns the summary
-// with Interrupted set and an error wrapping context.Canceled.
+// with Interrupted set and an error wrapping context.Canceled. A rerun of the
+// same command (same profile, same unchanged inputs) after an interruption,
+// a failure or a kill -9 resumes that batch after its last committed row.
 func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 	start := time.Now()
 	if o.Now == nil {
@@ -90,20 +98,41 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := Summary{BatchID: newBatchID(start), DryRun: o.DryRun}
+	fp, err := fingerprint(o.Profile.Path, o.Inputs)
+	if err != nil {
+		return s, err
+	}
 	batch := repository.Batch{ID: s.BatchID, Profile: o.Profile.Path, DocType: o.Profile.DocType,
-		Inputs: strings.Join(o.Inputs, ","), StartedAt: start}
+		Inputs: strings.Join(o.Inputs, ","), StartedAt: start, Fingerprint: fp}
 	// Bookkeeping must survive the interrupt that stops reading.
 	bg := context.WithoutCancel(ctx)
+	mark := repository.Watermark{Seq: -1}
 	if !o.DryRun {
+		prev, err := d.Catalog.ResumableBatch(bg, o.Profile.Path, fp)
+		switch {
+		case err == nil:
+			batch, mark = prev, prev.Mark
+			s.BatchID, s.Counts, s.Resumed = prev.ID, prev.Mark.Counts, true
+			s.ResumedAfter = prev.Mark.Counts.Read
+			s.resumedDocs = prev.Mark.Counts.Issued + prev.Mark.Counts.Updated
+			o.Logger.Info("resuming batch", "batch", prev.ID, "input", mark.InputIndex, "after_rows", s.ResumedAfter)
+		case !errors.Is(err, repository.ErrNotFound):
+			return s, err
+		}
 		if err := d.Catalog.StartBatch(bg, batch); err != nil {
 			return s, err
 		}
 	}
 	seen := map[string]seenAt{}
 	var runErr error
-	for i, in := range o.Inputs {
+	for i := mark.InputIndex; i < len(o.Inputs); i++ {
+		in := o.Inputs[i]
 		rejPath := rejectsPath(o.RejectsPath, in, s.BatchID, i)
-		wrote, err := runInput(ctx, d, o, s.BatchID, i, in, rejPath, seen, &s)
+		resume := repository.Watermark{InputIndex: i, Seq: -1, Counts: s.Counts}
+		if i == mark.InputIndex {
+			resume = mark
+		}
+		wrote, err := runInput(ctx, d, o, s.BatchID, in, rejPath, resume, seen, &s)
 		if wrote {
 			s.Rejects = append(s.Rejects, rejPath)
 		}
@@ -111,10 +140,13 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 			runErr = err
 			break
 		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
 	s.Seconds = time.Since(start).Seconds()
 	if s.Seconds > 0 {
-		s.DocsPerSec = float64(s.Issued+s.Updated) / s.Seconds
+		s.DocsPerSec = float64(s.Issued+s.Updated-s.resumedDocs) / s.Seconds
 	}
 	batch.State, batch.FinishedAt, batch.Counts = "done", time.Now(), s.Counts
 	switch {
@@ -132,6 +164,24 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 	o.Logger.Debug("ingest finished", "batch", s.BatchID, "state", batch.State, "read", s.Read, "issued", s.Issued,
 		"updated", s.Updated, "unchanged", s.Unchanged, "rejected", s.Rejected, "seconds", s.Seconds)
 	return s, runErr
+}
+
+// fingerprint identifies a profile and a list of inputs by path, size and
+// modification time: a rerun may resume a batch only over the same files.
+func fingerprint(profile string, inputs []string) (string, error) {
+	h := sha256.New()
+	for _, p := range append([]string{profile}, inputs...) {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return "", err
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return "", fmt.Errorf("open input: %w", err)
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00%d\n", abs, fi.Size(), fi.ModTime().UnixNano())
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func newBatchID(t time.Time) string {
@@ -181,9 +231,10 @@ type result struct {
 	data   []byte
 }
 
-// runInput streams one input file through reader → workers → committer. It
-// reports whether it wrote a rejects report.
-func runInput(ctx context.Context, d Deps, o Options, batchID string, inputIdx int, input, rejPath string, seen map[string]seenAt, sum *Summary) (bool, error) {
+// runInput streams one input file through reader → workers → sequencer →
+// writer, starting after resume.Seq. It reports whether a rejects report
+// exists for the input.
+func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath string, resume repository.Watermark, seen map[string]seenAt, sum *Summary) (bool, error) {
 	f, err := os.Open(input)
 	if err != nil {
 		return false, fmt.Errorf("open input: %w", err)
@@ -203,17 +254,26 @@ func runInput(ctx context.Context, d Deps, o Options, batchID string, inputIdx i
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", input, err)
 	}
+
 	// The work group is canceled only by a fatal error; ctx (SIGINT) stops
 	// the reader alone, so rows in flight are still committed.
 	g, gctx := errgroup.WithContext(context.WithoutCancel(ctx))
-	inflight := o.Workers*4 + commitBatch
-	tokens := make(chan struct{}, inflight)
+	tokens := make(chan struct{}, o.Workers*4+2*commitBatch)
 	jobs := make(chan job)
 	results := make(chan result, o.Workers*2)
+	// One commit may wait while the writer works on the previous one.
+	commits := make(chan commitReq, 1)
 
 	g.Go(func() error {
 		defer close(jobs)
 		for seq := 0; ; seq++ {
+			if seq <= resume.Seq {
+				// Committed by an earlier run of this batch.
+				if _, err := rr.Next(); err != nil {
+					return fmt.Errorf("%s: resuming after row %d: %w", input, resume.Seq+1, err)
+				}
+				continue
+			}
 			select {
 			case tokens <- struct{}{}:
 			case <-ctx.Done():
@@ -236,7 +296,11 @@ func runInput(ctx context.Context, d Deps, o Options, batchID string, inputIdx i
 			}
 		}
 	})
-	w := worker{d: d, o: o, m: m, issueDate: o.Now().In(IST).Format("02-01-2006")}
+	known, err := loadKnown(gctx, d.Catalog, o.Profile.DocType)
+	if err != nil {
+		return false, err
+	}
+	w := worker{d: d, o: o, m: m, known: known, issueDate: o.Now().In(IST).Format("02-01-2006")}
 	workers, wctx := errgroup.WithContext(gctx)
 	for range o.Workers {
 		workers.Go(func() error {
@@ -259,21 +323,58 @@ func runInput(ctx context.Context, d Deps, o Options, batchID string, inputIdx i
 		close(results)
 		return err
 	})
-	c := &committer{d: d, o: o, batchID: batchID, input: input, inputIdx: inputIdx, rejPath: rejPath,
-		header: rr.Header(), seen: seen, sum: sum, counts: &sum.Counts, tokens: tokens}
-	g.Go(func() error { return c.run(gctx, results) })
+	sq := &sequencer{o: o, input: input, rejPath: rejPath, header: rr.Header(), seen: seen, sum: sum,
+		tokens: tokens, next: resume.Seq + 1, mark: resume, commits: commits}
+	if err := sq.openRejects(resume); err != nil {
+		return false, err
+	}
+	wr := &writer{d: d, o: o, batchID: batchID, tokens: tokens, sum: sum, committed: resume.Counts}
+	g.Go(func() error {
+		defer close(commits)
+		return sq.run(gctx, results)
+	})
+	g.Go(func() error { return wr.run(gctx, commits) })
 	err = g.Wait()
-	if cerr := c.closeRejects(); cerr != nil && err == nil {
+	if cerr := sq.closeRejects(); cerr != nil && err == nil {
 		err = cerr
 	}
-	return c.rejFile != nil, err
+	if o.DryRun {
+		sum.Counts = sq.planned
+	} else {
+		sum.Counts = wr.committed
+	}
+	return sq.rejFile != nil || resume.RejectsSize > 0, err
 }
 
 type worker struct {
 	d         Deps
 	o         Options
 	m         *Mapper
+	known     *uriSet
 	issueDate string
+}
+
+// uriSet holds a 64-bit hash of every URI the catalog had for the doctype
+// when the run started: a URI not in it is new without asking the catalog,
+// which on results day (mostly new documents) saves a query per row. A hash
+// collision only costs that query. About 40 bytes a document.
+type uriSet struct {
+	seed maphash.Seed
+	m    map[uint64]struct{}
+}
+
+func loadKnown(ctx context.Context, c repository.Catalog, doctype string) (*uriSet, error) {
+	s := &uriSet{seed: maphash.MakeSeed(), m: map[uint64]struct{}{}}
+	err := c.ForEachURI(ctx, doctype, func(uri string) error {
+		s.m[maphash.String(s.seed, uri)] = struct{}{}
+		return nil
+	})
+	return s, err
+}
+
+func (s *uriSet) mayHave(uri string) bool {
+	_, ok := s.m[maphash.String(s.seed, uri)]
+	return ok
 }
 
 func (w *worker) process(ctx context.Context, j job) (result, error) {
@@ -297,7 +398,11 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 	}
 	hash := rec.ContentHash(p.DocType, uidHash)
 	prev := 0
-	cur, err := w.d.Catalog.Current(ctx, uri)
+	var cur repository.Document
+	err = repository.ErrNotFound
+	if w.known.mayHave(uri) {
+		cur, err = w.d.Catalog.Current(ctx, uri)
+	}
 	switch {
 	case errors.Is(err, repository.ErrNotFound):
 		r.kind = outIssue

@@ -23,7 +23,9 @@ type fixture struct {
 	prof *ingest.Profile
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureTB(t) }
+
+func newFixtureTB(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -66,6 +68,10 @@ func (f *fixture) run(t *testing.T, ctx context.Context, inputs []string, mod fu
 }
 
 func (f *fixture) writeCSV(t *testing.T, name string, rows [][]string) string {
+	return f.writeCSVTB(t, name, rows)
+}
+
+func (f *fixture) writeCSVTB(t testing.TB, name string, rows [][]string) string {
 	t.Helper()
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
@@ -307,15 +313,40 @@ func TestInterruptThenRerun(t *testing.T) {
 	if s.Read >= 400 || s.Issued != s.Read {
 		t.Fatalf("interrupted run read %d issued %d: want a partial run with every read row committed", s.Read, s.Issued)
 	}
-	first := s.Issued
+	first, batch := s.Issued, s.BatchID
 	s, err = f.run(t, context.Background(), []string{in}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Unchanged != first || s.Issued != 400-first {
-		t.Fatalf("rerun: %+v, want %d unchanged and %d issued", s, first, 400-first)
+	if !s.Resumed || s.BatchID != batch || s.ResumedAfter != first || s.Read != 400 || s.Issued != 400 || s.Unchanged != 0 {
+		t.Fatalf("rerun: %+v, want batch %s resumed after %d rows with 400 issued in all", s, batch, first)
+	}
+	st := f.stats(t)
+	if len(st.Batches) != 1 || st.Batches[0].State != "done" || st.Batches[0].Issued != 400 {
+		t.Fatalf("batches after the resumed run: %+v", st.Batches)
+	}
+	// A third run is a new batch with nothing to do.
+	if s, err = f.run(t, context.Background(), []string{in}, nil); err != nil || s.Resumed || s.Unchanged != 400 {
+		t.Fatalf("third run: %+v, %v", s, err)
 	}
 	if st := f.stats(t); st.Documents != 400 || st.Outbox.Pending != 400 || countObjects(t, f.deps.Store) != 400 {
 		t.Fatalf("after rerun: %d documents, %d outbox, %d objects; want 400 each", st.Documents, st.Outbox.Pending, countObjects(t, f.deps.Store))
 	}
+}
+
+// BenchmarkIngest measures end-to-end ingest (fs store, SQLite, RSA-2048)
+// per document; make bench reports the same through the real binary.
+func BenchmarkIngest(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		f := newFixtureTB(b)
+		in := f.writeCSVTB(b, "in.csv", genRows(2000, samples.Options{Seed: 12}))
+		b.StartTimer()
+		s, err := ingest.Run(context.Background(), f.deps, ingest.Options{Profile: f.prof,
+			Issuer: ingest.Issuer{ID: "in.gov.test", Name: "Test Board", Type: "SG"}, Inputs: []string{in}})
+		if err != nil || s.Issued != 2000 {
+			b.Fatalf("%+v %v", s, err)
+		}
+	}
+	b.ReportMetric(float64(2000*b.N)/b.Elapsed().Seconds(), "docs/s")
 }

@@ -69,6 +69,22 @@ type Batch struct {
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
 	Counts
+	// Fingerprint identifies the inputs (paths, sizes, times) so that a
+	// rerun of the same command can resume this batch.
+	Fingerprint string `json:"-"`
+	// Mark is the batch's progress journal.
+	Mark Watermark `json:"-"`
+}
+
+// Watermark records how far a batch got: every row of inputs before
+// InputIndex, and of input InputIndex every row up to sequence Seq (0-based,
+// -1 for none), is committed — documents, counts and rejects alike.
+type Watermark struct {
+	InputIndex  int
+	Seq         int
+	Counts      Counts
+	RejectsPath string // report of input InputIndex, if any
+	RejectsSize int64  // its durable length at this mark
 }
 
 // Counts are a batch's row outcomes.
@@ -103,11 +119,18 @@ type Catalog interface {
 	// FindBySearchKey returns the document of doctype with that search key,
 	// or ErrNotFound.
 	FindBySearchKey(ctx context.Context, doctype, searchKey string) (Document, error)
+	// ForEachURI calls fn with every URI of doctype, in no set order.
+	ForEachURI(ctx context.Context, doctype string, fn func(uri string) error) error
 	// HasVersion reports whether the catalog has committed that version.
 	HasVersion(ctx context.Context, uri string, version int) (bool, error)
 	// Apply commits all changes in one transaction, or none. A change whose
-	// PrevVersion is not the current version fails with ErrConflict.
-	Apply(ctx context.Context, batchID string, changes []Change) error
+	// PrevVersion is not the current version fails with ErrConflict. A
+	// non-nil mark advances the batch's journal in the same transaction.
+	Apply(ctx context.Context, batchID string, changes []Change, mark *Watermark) error
+	// ResumableBatch returns the newest unfinished batch (running,
+	// interrupted or failed) of that profile and input fingerprint, or
+	// ErrNotFound.
+	ResumableBatch(ctx context.Context, profile, fingerprint string) (Batch, error)
 	// StartBatch records a new batch; FinishBatch records its outcome.
 	StartBatch(ctx context.Context, b Batch) error
 	FinishBatch(ctx context.Context, b Batch) error

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // tempPrefix marks in-progress files; List never shows them and keys may not
@@ -23,7 +25,10 @@ type FS struct {
 	root string
 }
 
-var _ Store = (*FS)(nil)
+var (
+	_ Store       = (*FS)(nil)
+	_ BatchPutter = (*FS)(nil)
+)
 
 // OpenFS opens (creating if needed) a filesystem store rooted at dir.
 func OpenFS(dir string) (*FS, error) {
@@ -52,6 +57,78 @@ func (s *FS) Put(ctx context.Context, key string, data []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	return s.put(key, data)
+}
+
+// PutBatch implements BatchPutter: every object is written and linked into
+// place unsynced, then one syncfs(2) makes the whole group durable (file
+// data and directory entries alike).
+func (s *FS) PutBatch(ctx context.Context, objs []Object) ([]error, error) {
+	errs := make([]error, len(objs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i := range objs {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				errs[i] = err
+				return nil
+			}
+			errs[i] = s.putUnsynced(objs[i].Key, objs[i].Data)
+			return nil
+		})
+	}
+	g.Wait()
+	if err := ctx.Err(); err != nil {
+		return errs, err
+	}
+	if err := syncFS(s.root); err != nil {
+		return errs, fmt.Errorf("fs store: sync: %w", err)
+	}
+	return errs, nil
+}
+
+// putUnsynced creates key with O_EXCL and writes it, without fsync: the
+// batch's one syncfs makes it durable. Write-once holds through O_EXCL. A
+// crash may leave a partial file, but the catalog only ever references an
+// object after the syncfs that follows a complete write, so such a file is
+// an orphan, which the writer that retries the key replaces.
+func (s *FS) putUnsynced(key string, data []byte) error {
+	p, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	if strings.HasSuffix(key, "/v1.xml") {
+		// A first version's directory is new: make it before the open
+		// rather than after a failed one.
+		if err := os.Mkdir(filepath.Dir(p), 0o750); err != nil && !errors.Is(err, fs.ErrExist) && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("put %s: %w", key, err)
+		}
+	}
+	err = writeExcl(p, data)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+			return fmt.Errorf("put %s: %w", key, err)
+		}
+		err = writeExcl(p, data)
+	}
+	if errors.Is(err, fs.ErrExist) {
+		old, rerr := os.ReadFile(p)
+		if rerr != nil {
+			return fmt.Errorf("put %s: %w", key, rerr)
+		}
+		if !bytes.Equal(old, data) {
+			return fmt.Errorf("put %s: %w", key, ErrExists)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return nil
+}
+
+// put writes key durably: temp file, fsync, link into place, dir fsync.
+func (s *FS) put(key string, data []byte) error {
 	p, err := s.path(key)
 	if err != nil {
 		return err
@@ -77,6 +154,8 @@ func (s *FS) Put(ctx context.Context, key string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
+	// link(2) fails if the name exists, so write-once holds even between
+	// processes; rename(2) would silently replace.
 	if err := os.Link(tmpName, p); err != nil {
 		if !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("put %s: %w", key, err)

@@ -88,6 +88,13 @@ var migrations = []string{
 	);
 	CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
 	CREATE INDEX outbox_uri ON outbox(uri, id);`,
+	// 2: the batch journal, so a rerun resumes where a killed run stopped.
+	`ALTER TABLE batches ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+	ALTER TABLE batches ADD COLUMN mark_input INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE batches ADD COLUMN mark_seq INTEGER NOT NULL DEFAULT -1;
+	ALTER TABLE batches ADD COLUMN mark_rejects_path TEXT NOT NULL DEFAULT '';
+	ALTER TABLE batches ADD COLUMN mark_rejects_size INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX batches_resume ON batches(profile, fingerprint, state);`,
 }
 
 // OpenSQLite opens (creating and migrating if needed) the catalog at path.
@@ -179,6 +186,25 @@ func (c *SQLite) FindBySearchKey(ctx context.Context, doctype, searchKey string)
 	return d, nil
 }
 
+// ForEachURI implements Catalog.
+func (c *SQLite) ForEachURI(ctx context.Context, doctype string, fn func(uri string) error) error {
+	rows, err := c.db.QueryContext(ctx, `SELECT uri FROM documents WHERE doctype = ?`, doctype)
+	if err != nil {
+		return fmt.Errorf("catalog: list %s: %w", doctype, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var uri string
+		if err := rows.Scan(&uri); err != nil {
+			return err
+		}
+		if err := fn(uri); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // HasVersion implements Catalog.
 func (c *SQLite) HasVersion(ctx context.Context, uri string, version int) (bool, error) {
 	var one int
@@ -192,8 +218,8 @@ func (c *SQLite) HasVersion(ctx context.Context, uri string, version int) (bool,
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // Apply implements Catalog.
-func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change) error {
-	if len(changes) == 0 {
+func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, mark *Watermark) error {
+	if len(changes) == 0 && mark == nil {
 		return nil
 	}
 	tx, err := c.db.BeginTx(ctx, nil)
@@ -202,6 +228,30 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change) er
 	}
 	defer tx.Rollback()
 	now := ts(time.Now())
+	stmts := map[string]*sql.Stmt{}
+	prep := func(q string) (*sql.Stmt, error) {
+		if st, ok := stmts[q]; ok {
+			return st, nil
+		}
+		st, err := tx.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		stmts[q] = st
+		return st, nil
+	}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	exec := func(q string, args ...any) (sql.Result, error) {
+		st, err := prep(q)
+		if err != nil {
+			return nil, err
+		}
+		return st.ExecContext(ctx, args...)
+	}
 	for i := range changes {
 		ch := &changes[i]
 		d := &ch.Doc
@@ -211,13 +261,13 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change) er
 		}
 		var res sql.Result
 		if ch.PrevVersion == 0 {
-			res, err = tx.ExecContext(ctx, `INSERT INTO documents (uri, doctype, doc_id, version, object_key, object_sha256,
+			res, err = exec(`INSERT INTO documents (uri, doctype, doc_id, version, object_key, object_sha256,
 				content_hash, status, search_key, uid_hash, holder_name, holder_dob, issue_date, batch_id, updated_at)
 				VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (uri) DO NOTHING`,
 				d.URI, d.DocType, d.DocID, d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status),
 				d.SearchKey, uid, d.HolderName, d.HolderDOB, d.IssueDate, batchID, now)
 		} else {
-			res, err = tx.ExecContext(ctx, `UPDATE documents SET version = ?, object_key = ?, object_sha256 = ?,
+			res, err = exec(`UPDATE documents SET version = ?, object_key = ?, object_sha256 = ?,
 				content_hash = ?, status = ?, search_key = ?, uid_hash = ?, holder_name = ?, holder_dob = ?,
 				issue_date = ?, batch_id = ?, updated_at = ? WHERE uri = ? AND version = ?`,
 				d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status), d.SearchKey, uid,
@@ -229,18 +279,30 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change) er
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("catalog: %s v%d: %w", d.URI, d.Version, ErrConflict)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO versions (uri, version, object_key, object_sha256, size,
+		if _, err := exec(`INSERT INTO versions (uri, version, object_key, object_sha256, size,
 			content_hash, status, batch_id, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
 			d.URI, d.Version, d.ObjectKey, d.ObjectSHA256, ch.Size, d.ContentHash, string(d.Status), batchID, now); err != nil {
 			return fmt.Errorf("catalog: %s v%d: %w", d.URI, d.Version, err)
 		}
 		if o := ch.Outbox; o != nil {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (uri, version, action, doctype, doc_name, doc_id,
+			if _, err := exec(`INSERT INTO outbox (uri, version, action, doctype, doc_name, doc_id,
 				issued_on, valid_from, valid_to, aadhaar_enc, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
 				d.URI, d.Version, o.Action, d.DocType, o.DocName, d.DocID, o.IssuedOn, o.ValidFrom, o.ValidTo,
 				o.AadhaarEnc, now, now); err != nil {
 				return fmt.Errorf("catalog: outbox %s: %w", d.URI, err)
 			}
+		}
+	}
+	if mark != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE batches SET mark_input = ?, mark_seq = ?, mark_rejects_path = ?,
+			mark_rejects_size = ?, n_read = ?, n_issued = ?, n_updated = ?, n_unchanged = ?, n_rejected = ? WHERE id = ?`,
+			mark.InputIndex, mark.Seq, mark.RejectsPath, mark.RejectsSize, mark.Counts.Read, mark.Counts.Issued,
+			mark.Counts.Updated, mark.Counts.Unchanged, mark.Counts.Rejected, batchID)
+		if err != nil {
+			return fmt.Errorf("catalog: batch journal: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("catalog: batch journal: no batch %s", batchID)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -249,10 +311,33 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change) er
 	return nil
 }
 
-// StartBatch implements Catalog.
+// ResumableBatch implements Catalog.
+func (c *SQLite) ResumableBatch(ctx context.Context, profile, fingerprint string) (Batch, error) {
+	var b Batch
+	var started string
+	err := c.db.QueryRowContext(ctx, `SELECT id, profile, doctype, inputs, state, started_at, n_read, n_issued,
+		n_updated, n_unchanged, n_rejected, fingerprint, mark_input, mark_seq, mark_rejects_path, mark_rejects_size
+		FROM batches WHERE profile = ? AND fingerprint = ? AND state IN ('running','interrupted','failed')
+		ORDER BY started_at DESC, id DESC LIMIT 1`, profile, fingerprint).Scan(&b.ID, &b.Profile, &b.DocType,
+		&b.Inputs, &b.State, &started, &b.Read, &b.Issued, &b.Updated, &b.Unchanged, &b.Rejected, &b.Fingerprint,
+		&b.Mark.InputIndex, &b.Mark.Seq, &b.Mark.RejectsPath, &b.Mark.RejectsSize)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Batch{}, ErrNotFound
+	}
+	if err != nil {
+		return Batch{}, fmt.Errorf("catalog: resumable batch: %w", err)
+	}
+	b.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
+	b.Mark.Counts = b.Counts
+	return b, nil
+}
+
+// StartBatch implements Catalog. Starting a batch that exists (a resume)
+// marks it running again.
 func (c *SQLite) StartBatch(ctx context.Context, b Batch) error {
-	_, err := c.db.ExecContext(ctx, `INSERT INTO batches (id, profile, doctype, inputs, state, started_at)
-		VALUES (?,?,?,?,?,?)`, b.ID, b.Profile, b.DocType, b.Inputs, "running", ts(b.StartedAt))
+	_, err := c.db.ExecContext(ctx, `INSERT INTO batches (id, profile, doctype, inputs, state, started_at, fingerprint)
+		VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET state = 'running'`,
+		b.ID, b.Profile, b.DocType, b.Inputs, "running", ts(b.StartedAt), b.Fingerprint)
 	if err != nil {
 		return fmt.Errorf("catalog: start batch: %w", err)
 	}

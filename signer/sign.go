@@ -49,9 +49,9 @@ func New(key crypto.Signer, chain []*x509.Certificate) (*Signer, error) {
 // Certificate returns the signing (leaf) certificate.
 func (s *Signer) Certificate() *x509.Certificate { return s.chain[0] }
 
-// Sign replaces doc's root with a copy that carries an enveloped signature as
-// its last child. The root must not have an ID attribute, so the reference is
-// URI="" and covers the whole document.
+// Sign appends an enveloped signature to doc's root as its last child. The
+// root must not have an ID attribute, so the reference is URI="" and covers
+// the whole document.
 func (s *Signer) Sign(doc *etree.Document) error {
 	root := doc.Root()
 	if root == nil {
@@ -60,10 +60,12 @@ func (s *Signer) Sign(doc *etree.Document) error {
 	if root.SelectAttr(s.ctx.IdAttribute) != nil {
 		return fmt.Errorf("sign: root element has an %s attribute; the reference must be URI=\"\"", s.ctx.IdAttribute)
 	}
-	signed, err := s.ctx.SignEnveloped(root)
+	// ConstructSignature + AddChild is SignEnveloped without its deep copy
+	// of the whole tree: the caller owns doc.
+	sig, err := s.ctx.ConstructSignature(root, true)
 	if err != nil {
 		return fmt.Errorf("sign: %w", err)
 	}
-	doc.SetRoot(signed)
+	root.AddChild(sig)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -42,6 +43,10 @@ func ingestCommand(e *env) *cli.Command {
 			if c.Int("workers") < 0 {
 				return usageErr("--workers must be positive")
 			}
+			// Ingest allocates many short-lived trees: collect less often,
+			// but never let the heap grow past a fixed bound.
+			debug.SetGCPercent(400)
+			debug.SetMemoryLimit(160 << 20)
 			h, err := openHome(c)
 			if err != nil {
 				return err

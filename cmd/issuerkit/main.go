@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -17,5 +18,17 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	// ISSUERKIT_CPUPROFILE=FILE writes a CPU profile of the whole run, for
+	// `go tool pprof`.
+	if path := os.Getenv("ISSUERKIT_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			if err := pprof.StartCPUProfile(f); err == nil {
+				code := run(ctx, os.Args, os.Stdout, os.Stderr)
+				pprof.StopCPUProfile()
+				f.Close()
+				os.Exit(code)
+			}
+		}
+	}
 	os.Exit(run(ctx, os.Args, os.Stdout, os.Stderr))
 }

@@ -26,6 +26,7 @@ func Run(t *testing.T, newCatalog Factory) {
 		{"AllOrNothing", testAllOrNothing},
 		{"Search", testSearch},
 		{"Stats", testStats},
+		{"Journal", testJournal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,14 +57,14 @@ func testNewThenUpdate(t *testing.T, c repository.Catalog) {
 	if _, err := c.Current(ctx, uri); !errors.Is(err, repository.ErrNotFound) {
 		t.Fatalf("Current before insert: %v, want ErrNotFound", err)
 	}
-	if err := c.Apply(ctx, "b1", []repository.Change{{Doc: doc(uri, 1, "h1"), Size: 10, Outbox: outbox("A")}}); err != nil {
+	if err := c.Apply(ctx, "b1", []repository.Change{{Doc: doc(uri, 1, "h1"), Size: 10, Outbox: outbox("A")}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := c.Current(ctx, uri)
 	if err != nil || got.Version != 1 || got.ContentHash != "h1" || got.BatchID != "b1" {
 		t.Fatalf("Current = %+v, %v", got, err)
 	}
-	if err := c.Apply(ctx, "b2", []repository.Change{{Doc: doc(uri, 2, "h2"), PrevVersion: 1, Size: 10, Outbox: outbox("U")}}); err != nil {
+	if err := c.Apply(ctx, "b2", []repository.Change{{Doc: doc(uri, 2, "h2"), PrevVersion: 1, Size: 10, Outbox: outbox("U")}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = c.Current(ctx, uri)
@@ -80,27 +81,27 @@ func testNewThenUpdate(t *testing.T, c repository.Catalog) {
 func testConflict(t *testing.T, c repository.Catalog) {
 	ctx := context.Background()
 	const uri = "in.gov.test-SSCER-002"
-	if err := c.Apply(ctx, "b", []repository.Change{{Doc: doc(uri, 1, "h1")}}); err != nil {
+	if err := c.Apply(ctx, "b", []repository.Change{{Doc: doc(uri, 1, "h1")}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A second "new" for the same URI, and an update from a stale version.
-	if err := c.Apply(ctx, "b", []repository.Change{{Doc: doc(uri, 1, "hx")}}); !errors.Is(err, repository.ErrConflict) {
+	if err := c.Apply(ctx, "b", []repository.Change{{Doc: doc(uri, 1, "hx")}}, nil); !errors.Is(err, repository.ErrConflict) {
 		t.Errorf("second insert: %v, want ErrConflict", err)
 	}
-	if err := c.Apply(ctx, "b", []repository.Change{{Doc: doc(uri, 3, "hy"), PrevVersion: 2}}); !errors.Is(err, repository.ErrConflict) {
+	if err := c.Apply(ctx, "b", []repository.Change{{Doc: doc(uri, 3, "hy"), PrevVersion: 2}}, nil); !errors.Is(err, repository.ErrConflict) {
 		t.Errorf("stale update: %v, want ErrConflict", err)
 	}
 }
 
 func testAllOrNothing(t *testing.T, c repository.Catalog) {
 	ctx := context.Background()
-	if err := c.Apply(ctx, "b", []repository.Change{{Doc: doc("in.gov.test-SSCER-003", 1, "h")}}); err != nil {
+	if err := c.Apply(ctx, "b", []repository.Change{{Doc: doc("in.gov.test-SSCER-003", 1, "h")}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	err := c.Apply(ctx, "b", []repository.Change{
 		{Doc: doc("in.gov.test-SSCER-004", 1, "h"), Outbox: outbox("A")},
 		{Doc: doc("in.gov.test-SSCER-003", 1, "h")}, // conflict
-	})
+	}, nil)
 	if !errors.Is(err, repository.ErrConflict) {
 		t.Fatalf("Apply: %v, want ErrConflict", err)
 	}
@@ -115,7 +116,7 @@ func testAllOrNothing(t *testing.T, c repository.Catalog) {
 
 func testSearch(t *testing.T, c repository.Catalog) {
 	ctx := context.Background()
-	if err := c.Apply(ctx, "b", []repository.Change{{Doc: doc("in.gov.test-SSCER-005", 1, "h")}}); err != nil {
+	if err := c.Apply(ctx, "b", []repository.Change{{Doc: doc("in.gov.test-SSCER-005", 1, "h")}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	key := repository.SearchKey(map[string]string{"Year": "2025", "RollNo": "005"})
@@ -125,6 +126,16 @@ func testSearch(t *testing.T, c repository.Catalog) {
 	}
 	if _, err := c.FindBySearchKey(ctx, "HSCER", key); !errors.Is(err, repository.ErrNotFound) {
 		t.Fatalf("search in another doctype: %v", err)
+	}
+	var uris []string
+	if err := c.ForEachURI(ctx, "SSCER", func(u string) error { uris = append(uris, u); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(uris) != 1 || uris[0] != "in.gov.test-SSCER-005" {
+		t.Fatalf("ForEachURI(SSCER) = %v", uris)
+	}
+	if err := c.ForEachURI(ctx, "HSCER", func(string) error { t.Fatal("called for HSCER"); return nil }); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -137,7 +148,7 @@ func testStats(t *testing.T, c repository.Catalog) {
 	if err := c.Apply(ctx, "b9", []repository.Change{
 		{Doc: doc("in.gov.test-SSCER-006", 1, "h"), Outbox: outbox("A")},
 		{Doc: doc("in.gov.test-SSCER-007", 1, "h")},
-	}); err != nil {
+	}, nil); err != nil {
 		t.Fatal(err)
 	}
 	b.State, b.FinishedAt, b.Counts = "done", time.Now(), repository.Counts{Read: 2, Issued: 2}
@@ -153,5 +164,46 @@ func testStats(t *testing.T, c repository.Catalog) {
 	}
 	if len(st.Batches) != 1 || st.Batches[0].State != "done" || st.Batches[0].Issued != 2 {
 		t.Fatalf("Batches = %+v", st.Batches)
+	}
+}
+
+func testJournal(t *testing.T, c repository.Catalog) {
+	ctx := context.Background()
+	if _, err := c.ResumableBatch(ctx, "p.yaml", "fp"); !errors.Is(err, repository.ErrNotFound) {
+		t.Fatalf("ResumableBatch on an empty catalog: %v", err)
+	}
+	b := repository.Batch{ID: "j1", Profile: "p.yaml", DocType: "SSCER", Inputs: "a.csv", StartedAt: time.Now(), Fingerprint: "fp"}
+	if err := c.StartBatch(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	mark := &repository.Watermark{InputIndex: 0, Seq: 41, Counts: repository.Counts{Read: 42, Issued: 40, Rejected: 2},
+		RejectsPath: "r.csv", RejectsSize: 900}
+	if err := c.Apply(ctx, "j1", []repository.Change{{Doc: doc("in.gov.test-SSCER-010", 1, "h")}}, mark); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.ResumableBatch(ctx, "p.yaml", "fp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != "j1" || got.Mark.Seq != 41 || got.Mark.Counts.Issued != 40 || got.Mark.RejectsSize != 900 || got.Mark.RejectsPath != "r.csv" {
+		t.Fatalf("resumable = %+v", got)
+	}
+	if _, err := c.ResumableBatch(ctx, "p.yaml", "other"); !errors.Is(err, repository.ErrNotFound) {
+		t.Fatalf("another fingerprint: %v", err)
+	}
+	// A failing Apply must not move the mark.
+	bad := &repository.Watermark{Seq: 99}
+	if err := c.Apply(ctx, "j1", []repository.Change{{Doc: doc("in.gov.test-SSCER-010", 1, "h")}}, bad); err == nil {
+		t.Fatal("conflicting Apply succeeded")
+	}
+	if got, _ := c.ResumableBatch(ctx, "p.yaml", "fp"); got.Mark.Seq != 41 {
+		t.Fatalf("a failed Apply moved the mark to %d", got.Mark.Seq)
+	}
+	b.State, b.FinishedAt = "done", time.Now()
+	if err := c.FinishBatch(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ResumableBatch(ctx, "p.yaml", "fp"); !errors.Is(err, repository.ErrNotFound) {
+		t.Fatalf("a finished batch is resumable: %v", err)
 	}
 }

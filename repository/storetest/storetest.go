@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"List", testList},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"Canceled", testCanceled},
+		{"PutAll", testPutAll},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,5 +189,36 @@ func testCanceled(t *testing.T, s repository.Store) {
 	}
 	if _, err := s.Get(context.Background(), key); !errors.Is(err, repository.ErrNotFound) {
 		t.Errorf("a canceled Put left an object: %v", err)
+	}
+}
+
+func testPutAll(t *testing.T, s repository.Store) {
+	ctx := context.Background()
+	if err := s.Put(ctx, "b/taken/v1.xml", []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	objs := []repository.Object{
+		{Key: "b/1/v1.xml", Data: []byte("one")},
+		{Key: "b/taken/v1.xml", Data: []byte("new")},
+		{Key: "../escape", Data: []byte("x")},
+		{Key: "b/2/v1.xml", Data: []byte("two")},
+	}
+	errs, err := repository.PutAll(ctx, s, objs, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != len(objs) {
+		t.Fatalf("%d errors for %d objects", len(errs), len(objs))
+	}
+	want := []error{nil, repository.ErrExists, repository.ErrInvalidKey, nil}
+	for i, w := range want {
+		if (w == nil && errs[i] != nil) || (w != nil && !errors.Is(errs[i], w)) {
+			t.Errorf("object %s: %v, want %v", objs[i].Key, errs[i], w)
+		}
+	}
+	for _, o := range []repository.Object{objs[0], objs[3], {Key: "b/taken/v1.xml", Data: []byte("old")}} {
+		if got, err := s.Get(ctx, o.Key); err != nil || string(got) != string(o.Data) {
+			t.Errorf("Get(%s) = %q, %v; want %q", o.Key, got, err, o.Data)
+		}
 	}
 }
