@@ -95,6 +95,15 @@ func (q *sequencer) run(ctx context.Context, results <-chan result) error {
 }
 
 func (q *sequencer) handle(r result) error {
+	if r.kind == outReplay {
+		// Committed by an earlier run: only remember its DocID, as that
+		// run did (a row it rejected has none).
+		if _, dup := q.seen[r.docID]; r.docID != "" && !dup {
+			q.seen[r.docID] = seenAt{input: q.mark.InputIndex, line: r.row.Line}
+		}
+		<-q.tokens
+		return nil
+	}
 	q.planned.Read++
 	q.dirty++
 	if r.kind != outReject {

@@ -206,10 +206,13 @@ type seenAt struct {
 	line  int
 }
 
-// job is one row on its way through the pipeline; seq orders commits.
+// job is one row on its way through the pipeline; seq orders commits. A
+// replay job is a row an earlier run of the batch committed: it is only
+// mapped, so the resumed run knows its DocID for duplicate detection.
 type job struct {
-	seq int
-	row Row
+	seq    int
+	row    Row
+	replay bool
 }
 
 type outcome int
@@ -219,6 +222,7 @@ const (
 	outUnchanged
 	outIssue
 	outUpdate
+	outReplay
 )
 
 type result struct {
@@ -267,13 +271,6 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 	g.Go(func() error {
 		defer close(jobs)
 		for seq := 0; ; seq++ {
-			if seq <= resume.Seq {
-				// Committed by an earlier run of this batch.
-				if _, err := rr.Next(); err != nil {
-					return fmt.Errorf("%s: resuming after row %d: %w", input, resume.Seq+1, err)
-				}
-				continue
-			}
 			select {
 			case tokens <- struct{}{}:
 			case <-ctx.Done():
@@ -284,13 +281,16 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 			row, err := rr.Next()
 			if errors.Is(err, io.EOF) {
 				<-tokens
+				if seq <= resume.Seq {
+					return fmt.Errorf("%s: the input ends at row %d, before the resumed batch's row %d: was it changed?", input, seq, resume.Seq+1)
+				}
 				return nil
 			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", input, err)
 			}
 			select {
-			case jobs <- job{seq: seq, row: row}:
+			case jobs <- job{seq: seq, row: row, replay: seq <= resume.Seq}:
 			case <-gctx.Done():
 				return nil
 			}
@@ -324,7 +324,7 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 		return err
 	})
 	sq := &sequencer{o: o, input: input, rejPath: rejPath, header: rr.Header(), seen: seen, sum: sum,
-		tokens: tokens, next: resume.Seq + 1, mark: resume, commits: commits}
+		tokens: tokens, mark: resume, commits: commits}
 	if err := sq.openRejects(resume); err != nil {
 		return false, err
 	}
@@ -380,6 +380,13 @@ func (s *uriSet) mayHave(uri string) bool {
 func (w *worker) process(ctx context.Context, j job) (result, error) {
 	r := result{seq: j.seq, row: j.row}
 	rec, err := w.m.Map(j.row)
+	if j.replay {
+		r.kind = outReplay
+		if err == nil {
+			r.docID = rec.DocID
+		}
+		return r, nil
+	}
 	if err != nil {
 		var re *RowError
 		if errors.As(err, &re) {

@@ -1,0 +1,180 @@
+//go:build integration
+
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/samples"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// buildBinary builds issuerkit once per test binary.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "issuerkit-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "issuerkit")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = err
+			t.Logf("%s", out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// TestKill9ThenRerun kills ingest with SIGKILL at random points and checks
+// that a rerun ends with every document exactly once: one catalog row, one
+// version, one object and one outbox row per good row, no orphan object,
+// and each bad row once in the rejects report.
+func TestKill9ThenRerun(t *testing.T) {
+	bin := buildBinary(t)
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	const rows = 3000
+	gen := samples.Options{Rows: rows, Seed: 31, BadRate: 0.04}
+	wantBad := map[int]bool{} // input line numbers
+	for i := range rows {
+		if _, bad := gen.Row(i); bad != "" {
+			wantBad[i+2] = true
+		}
+	}
+	for round := range 3 {
+		t.Run("round"+strconv.Itoa(round), func(t *testing.T) {
+			dir := t.TempDir()
+			home := filepath.Join(dir, "home")
+			input := filepath.Join(dir, "in.csv")
+			rejects := filepath.Join(dir, "rejects.csv")
+			f, _ := os.Create(input)
+			if err := gen.WriteCSV(f); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			mustCLI(t, "--home", home, "init", "--issuer-id", "in.gov.test", "--issuer-name", "Test Board")
+			args := []string{"--home", home, "ingest", "--profile", profile, "--rejects", rejects, input}
+			kills := 0
+			for attempt := 0; ; attempt++ {
+				cmd := exec.Command(bin, args...)
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan error, 1)
+				go func() { done <- cmd.Wait() }()
+				var err error
+				if attempt < 2 {
+					delay := time.Duration(100+rng.IntN(1400)) * time.Millisecond
+					select {
+					case err = <-done:
+					case <-time.After(delay):
+						cmd.Process.Signal(syscall.SIGKILL)
+						<-done
+						kills++
+						t.Logf("killed after %v", delay)
+						continue
+					}
+				} else {
+					err = <-done
+				}
+				code := cmd.ProcessState.ExitCode()
+				if code != exitRejected {
+					t.Fatalf("final run: exit %d (%v), want %d", code, err, exitRejected)
+				}
+				break
+			}
+			checkExactlyOnce(t, home, rows-len(wantBad), wantBad, rejects)
+			if kills == 0 {
+				t.Log("no kill landed before the run finished")
+			}
+		})
+	}
+}
+
+func checkExactlyOnce(t *testing.T, home string, wantDocs int, wantBad map[int]bool, rejects string) {
+	t.Helper()
+	ctx := context.Background()
+	cat, err := repository.OpenSQLite(ctx, filepath.Join(home, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cat.Close()
+	st, err := cat.Stats(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Documents != wantDocs || st.Outbox.Pending != wantDocs {
+		t.Errorf("%d documents and %d outbox rows, want %d each", st.Documents, st.Outbox.Pending, wantDocs)
+	}
+	uris := 0
+	cat.ForEachURI(ctx, "SSCER", func(uri string) error {
+		uris++
+		d, err := cat.Current(ctx, uri)
+		if err != nil || d.Version != 1 {
+			t.Errorf("%s: version %d, %v; want exactly v1", uri, d.Version, err)
+		}
+		return nil
+	})
+	store, _ := repository.OpenFS(filepath.Join(home, "store"))
+	objects := 0
+	store.List(ctx, "", func(fi repository.ObjectInfo) error {
+		objects++
+		if filepath.Base(fi.Key) != "v1.xml" {
+			t.Errorf("unexpected object %s", fi.Key)
+		}
+		return nil
+	})
+	if objects != wantDocs || uris != wantDocs {
+		t.Errorf("%d objects and %d URIs, want %d each (no orphans, nothing missing)", objects, uris, wantDocs)
+	}
+	for _, b := range st.Batches {
+		if b.State != "done" {
+			t.Errorf("batch %s left %s", b.ID, b.State)
+		}
+	}
+	f, err := os.Open(rejects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("rejects report is not valid CSV: %v", err)
+	}
+	got := map[int]int{}
+	for _, r := range recs[1:] {
+		n, _ := strconv.Atoi(r[0])
+		got[n]++
+	}
+	for line := range wantBad {
+		if got[line] != 1 {
+			t.Errorf("bad row %d is in the rejects report %d times, want once", line, got[line])
+		}
+	}
+	if len(got) != len(wantBad) {
+		t.Errorf("rejects report has %d distinct rows, want %d", len(got), len(wantBad))
+	}
+}
