@@ -2,6 +2,8 @@ package signer
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
 	"errors"
@@ -19,28 +21,77 @@ type Signer struct {
 	ctx   *dsig.SigningContext
 }
 
+// Signature algorithms.
+const (
+	// AlgRSASHA256 is the default for RSA keys.
+	AlgRSASHA256 = "rsa-sha256"
+	// AlgRSASHA1 is what DigiLocker's own documents use; issuerkit signs
+	// with it only when asked to, for compatibility.
+	AlgRSASHA1 = "rsa-sha1"
+	// AlgECDSASHA256 is the algorithm of ECDSA P-256 keys.
+	AlgECDSASHA256 = "ecdsa-sha256"
+)
+
+// Options tune a Signer.
+type Options struct {
+	// Algorithm is AlgRSASHA256 (default for RSA), AlgRSASHA1 or
+	// AlgECDSASHA256 (the only one for ECDSA keys).
+	Algorithm string
+}
+
 // New returns a Signer for key whose certificate chain (leaf first) goes into
-// KeyInfo. The leaf must certify key. Only RSA keys with RSA-SHA256 are
-// supported so far.
-func New(key crypto.Signer, chain []*x509.Certificate) (*Signer, error) {
+// KeyInfo. The leaf must certify key. RSA keys sign RSA-SHA256 (or RSA-SHA1
+// when opts asks for it); ECDSA P-256 keys sign ECDSA-SHA256 with the r||s
+// encoding XML-DSig requires.
+func New(key crypto.Signer, chain []*x509.Certificate, opts ...Options) (*Signer, error) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	if len(chain) == 0 {
 		return nil, errors.New("signer: no certificate")
 	}
 	if !MatchesKey(chain[0], key) {
 		return nil, errors.New("signer: the certificate does not match the signing key")
 	}
-	if _, ok := key.Public().(*rsa.PublicKey); !ok {
-		return nil, fmt.Errorf("signer: %T keys are not supported yet (use an RSA key)", key.Public())
+	hash := crypto.SHA256
+	dsKey := key
+	switch pub := key.Public().(type) {
+	case *rsa.PublicKey:
+		switch o.Algorithm {
+		case "", AlgRSASHA256:
+		case AlgRSASHA1:
+			hash = crypto.SHA1
+		default:
+			return nil, fmt.Errorf("signer: algorithm %q does not fit an RSA key (want %s or %s)", o.Algorithm, AlgRSASHA256, AlgRSASHA1)
+		}
+		if pub.N.BitLen() < 2048 {
+			return nil, fmt.Errorf("signer: RSA key of %d bits is too weak (want 2048 or more)", pub.N.BitLen())
+		}
+	case *ecdsa.PublicKey:
+		if o.Algorithm != "" && o.Algorithm != AlgECDSASHA256 {
+			return nil, fmt.Errorf("signer: algorithm %q does not fit an ECDSA key (want %s)", o.Algorithm, AlgECDSASHA256)
+		}
+		if pub.Curve != elliptic.P256() {
+			return nil, fmt.Errorf("signer: ECDSA curve %s is not supported (want P-256)", pub.Curve.Params().Name)
+		}
+		raw, err := newRawECDSASigner(key)
+		if err != nil {
+			return nil, err
+		}
+		dsKey = raw
+	default:
+		return nil, fmt.Errorf("signer: %T keys are not supported (want RSA or ECDSA P-256)", key.Public())
 	}
 	ders := make([][]byte, len(chain))
 	for i, c := range chain {
 		ders[i] = c.Raw
 	}
-	ctx, err := dsig.NewSigningContext(key, ders)
+	ctx, err := dsig.NewSigningContext(dsKey, ders)
 	if err != nil {
 		return nil, fmt.Errorf("signer: %w", err)
 	}
-	ctx.Hash = crypto.SHA256
+	ctx.Hash = hash
 	ctx.Prefix = "" // <Signature xmlns="http://www.w3.org/2000/09/xmldsig#">, as DigiLocker documents carry it
 	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
 	return &Signer{key: key, chain: chain, ctx: ctx}, nil

@@ -1,7 +1,9 @@
 package signer
 
 import (
+	"crypto/ecdsa"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -69,6 +71,9 @@ func (v *Verifier) Verify(data []byte) (*Verified, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	if err := ecdsaToDER(sig); err != nil {
+		return nil, err
+	}
 	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: v.Trusted})
 	ctx.Clock = dsig.NewFakeClockAt(now)
 	signedRoot, err := ctx.Validate(root)
@@ -122,6 +127,34 @@ func envelopedSignature(root *etree.Element) (*etree.Element, error) {
 		}
 	}
 	return sig, nil
+}
+
+// ecdsaToDER rewrites an ECDSA SignatureValue from XML-DSig's r||s to the
+// DER that goxmldsig's check expects. SignatureValue is outside SignedInfo,
+// so this changes nothing that is signed.
+func ecdsaToDER(sig *etree.Element) error {
+	sm := sig.FindElement("./SignedInfo/SignatureMethod")
+	if sm == nil || !strings.Contains(sm.SelectAttrValue("Algorithm", ""), "ecdsa-") {
+		return nil
+	}
+	sv := sig.FindElement("./SignatureValue")
+	if sv == nil {
+		return fmt.Errorf("%w: no SignatureValue", ErrBadSignature)
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(sv.Text()), ""))
+	if err != nil {
+		return fmt.Errorf("%w: SignatureValue is not base64", ErrBadSignature)
+	}
+	cert, err := leafCert(sig)
+	if err != nil {
+		return err
+	}
+	pub, ok := cert.PublicKey.(*ecdsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("%w: ECDSA signature with a %T certificate", ErrBadSignature, cert.PublicKey)
+	}
+	sv.SetText(base64.StdEncoding.EncodeToString(derFromRaw(raw, (pub.Curve.Params().BitSize+7)/8)))
+	return nil
 }
 
 func leafCert(sig *etree.Element) (*x509.Certificate, error) {

@@ -152,6 +152,26 @@ func TestEndToEnd(t *testing.T) {
 	})
 }
 
+// TestECDSAHome issues with an ECDSA P-256 home; xmlsec1 checks the result.
+func TestECDSAHome(t *testing.T) {
+	xmlsec := testenv.Xmlsec1(t)
+	dir := t.TempDir()
+	hd := filepath.Join(dir, "home")
+	h := "--home=" + hd
+	mustCLI(t, h, "init", "--issuer-id", "in.gov.cbse", "--issuer-name", "CBSE", "--key-type", "ecdsa-p256")
+	mustCLI(t, h, "ingest", "--profile", profile, sample)
+	r := mustCLI(t, h, "get", "in.gov.cbse-SSCER-75000032025")
+	if !strings.Contains(r.stdout, "ecdsa-sha256") {
+		t.Fatal("document is not ECDSA-signed")
+	}
+	doc := filepath.Join(dir, "doc.xml")
+	os.WriteFile(doc, []byte(r.stdout), 0o644)
+	mustCLI(t, h, "verify", doc)
+	if out, err := exec.Command(xmlsec, "--verify", "--trusted-pem", filepath.Join(hd, "keys", "signing.crt"), doc).CombinedOutput(); err != nil {
+		t.Fatalf("xmlsec1 rejects the ECDSA document: %v\n%s", err, out)
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	h := "--home=" + filepath.Join(dir, "home")

@@ -34,10 +34,9 @@ func initCommand(e *env) *cli.Command {
 				return usageErr("--issuer-type: %q is not CG, SG or NG", t)
 			}
 			kt := signer.KeyType(c.String("key-type"))
-			if kt != signer.RSA2048 && kt != signer.RSA3072 {
-				if kt == signer.ECDSAP256 {
-					return usageErr("--key-type ecdsa-p256 is not supported yet: use rsa2048 or rsa3072")
-				}
+			switch kt {
+			case signer.RSA2048, signer.RSA3072, signer.ECDSAP256:
+			default:
 				return usageErr("--key-type: %q is not rsa2048, rsa3072 or ecdsa-p256", kt)
 			}
 			dir := c.String("home")

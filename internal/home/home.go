@@ -44,6 +44,10 @@ type Config struct {
 	Signing struct {
 		Key  string `yaml:"key"`  // path relative to the home, or absolute
 		Cert string `yaml:"cert"` // PEM chain, leaf first
+		// Algorithm: empty for the key's default (rsa-sha256 or
+		// ecdsa-sha256); rsa-sha1 only for compatibility with DigiLocker's
+		// own documents.
+		Algorithm string `yaml:"algorithm,omitempty"`
 	} `yaml:"signing"`
 	Catalog struct {
 		Type string `yaml:"type"` // sqlite
@@ -256,7 +260,7 @@ func (h *Home) Signer() (*signer.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return signer.New(key, chain)
+	return signer.New(key, chain, signer.Options{Algorithm: h.Config.Signing.Algorithm})
 }
 
 // Certificates returns the signing certificate chain.
