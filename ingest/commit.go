@@ -27,6 +27,7 @@ type commitReq struct {
 // adapts to how fast the writer commits (group commit).
 type sequencer struct {
 	o       Options
+	m       *Mapper
 	input   string
 	rejPath string
 	header  []string
@@ -219,10 +220,11 @@ func (q *sequencer) reject(r result) error {
 	}
 	rec := make([]string, 0, len(q.header)+2)
 	rec = append(rec, strconv.Itoa(r.row.Line), escapeFormula(r.err))
+	cells := q.m.Display(r.row)
 	for i := range q.header {
 		cell := ""
-		if i < len(r.row.Cells) {
-			cell = r.row.Cells[i]
+		if i < len(cells) {
+			cell = cells[i]
 		}
 		rec = append(rec, escapeFormula(cell))
 	}

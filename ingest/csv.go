@@ -9,6 +9,9 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
 )
 
 // RowReader streams rows from an input file.
@@ -33,13 +36,54 @@ type CSVReader struct {
 	rejects bool // undo formula escaping
 }
 
+// CSVOptions configure a CSVReader.
+type CSVOptions struct {
+	// Delimiter is ',', ';' or '\t'; 0 detects it from the header line.
+	Delimiter rune
+	// Encoding is "" or "utf-8" (the default), "windows-1252" or "latin1".
+	Encoding string
+}
+
+// ParseDelimiter turns a --delimiter value into a rune: "auto" or "" (0),
+// ",", ";", "tab" or "\t".
+func ParseDelimiter(s string) (rune, error) {
+	switch s {
+	case "", "auto":
+		return 0, nil
+	case ",", "comma":
+		return ',', nil
+	case ";", "semicolon":
+		return ';', nil
+	case "\t", "\\t", "tab", "TAB":
+		return '\t', nil
+	}
+	return 0, fmt.Errorf("delimiter %q: want auto, \",\", \";\" or tab", s)
+}
+
 // NewCSVReader reads the header from r.
-func NewCSVReader(r io.Reader) (*CSVReader, error) {
+func NewCSVReader(r io.Reader, opts ...CSVOptions) (*CSVReader, error) {
+	var o CSVOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	switch strings.ToLower(o.Encoding) {
+	case "", "utf-8", "utf8":
+	case "windows-1252", "cp1252":
+		r = transform.NewReader(r, charmap.Windows1252.NewDecoder())
+	case "latin1", "iso-8859-1":
+		r = transform.NewReader(r, charmap.ISO8859_1.NewDecoder())
+	default:
+		return nil, fmt.Errorf("encoding %q: want utf-8, windows-1252 or latin1", o.Encoding)
+	}
 	br := bufio.NewReaderSize(r, 256<<10)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3)
 	}
+	if o.Delimiter == 0 {
+		o.Delimiter = detectDelimiter(br)
+	}
 	cr := csv.NewReader(br)
+	cr.Comma = o.Delimiter
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -53,7 +97,7 @@ func NewCSVReader(r io.Reader) (*CSVReader, error) {
 	h := make([]string, len(header))
 	for i, s := range header {
 		if !utf8.ValidString(s) {
-			return nil, errors.New("line 1: header is not valid UTF-8")
+			return nil, notUTF8(1)
 		}
 		h[i] = strings.TrimSpace(s)
 	}
@@ -86,6 +130,11 @@ func (c *CSVReader) Next() (Row, error) {
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
 		}
+		for _, cell := range rec {
+			if !utf8.ValidString(cell) {
+				return Row{}, notUTF8(line)
+			}
+		}
 		if len(rec) < c.skip {
 			rec = append(rec, make([]string, c.skip-len(rec))...)
 		}
@@ -98,6 +147,44 @@ func (c *CSVReader) Next() (Row, error) {
 		}
 		return Row{Line: line, Cells: cells}, nil
 	}
+}
+
+// ErrNotUTF8 is wrapped by the error for input that is not valid UTF-8.
+var ErrNotUTF8 = errors.New("not valid UTF-8")
+
+func notUTF8(line int) error {
+	return fmt.Errorf("line %d: %w: if the file was saved as \"CSV\" by Excel on Windows or is Latin-1, "+
+		"run again with --encoding windows-1252 (or latin1), or save it as \"CSV UTF-8\"", line, ErrNotUTF8)
+}
+
+// detectDelimiter picks the most frequent of , ; and TAB outside quotes on
+// the first line; a tie or nothing found means ','.
+func detectDelimiter(br *bufio.Reader) rune {
+	head, _ := br.Peek(br.Size())
+	counts := map[byte]int{}
+	quoted := false
+	for _, b := range head {
+		if b == '"' {
+			quoted = !quoted
+			continue
+		}
+		if quoted {
+			continue
+		}
+		if b == '\n' {
+			break
+		}
+		if b == ',' || b == ';' || b == '\t' {
+			counts[b]++
+		}
+	}
+	best := byte(',')
+	for _, d := range []byte{';', '\t'} {
+		if counts[d] > counts[best] {
+			best = d
+		}
+	}
+	return rune(best)
 }
 
 // formulaLead are the first characters a spreadsheet treats as a formula.

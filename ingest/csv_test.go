@@ -65,6 +65,59 @@ func TestCSVReader(t *testing.T) {
 	}
 }
 
+func TestCSVDelimitersAndEncodings(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		opts CSVOptions
+		want string // header|cells of the first row
+	}{
+		{"semicolon detected", "a;b\n1;\"x;y\"\n", CSVOptions{}, "a,b|1,x;y"},
+		{"tab detected", "a\tb\n1\t2\n", CSVOptions{}, "a,b|1,2"},
+		{"comma wins a tie", "a,b;c\n1,2;3\n", CSVOptions{}, "a,b;c|1,2;3"},
+		{"quoted commas ignored", "\"a,b,c\";d;e\n1;2;3\n", CSVOptions{}, "a,b,c,d,e|1,2,3"},
+		{"forced", "a;b\n1;2\n", CSVOptions{Delimiter: ','}, "a;b|1;2"},
+		{"windows-1252", "a,b\nRen\xe9,\x80\n", CSVOptions{Encoding: "windows-1252"}, "a,b|René,€"},
+		{"latin1", "a,b\nJos\xe9,x\n", CSVOptions{Encoding: "latin1"}, "a,b|José,x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewCSVReader(strings.NewReader(tt.src), tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			row, err := r.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(r.Header(), ",") + "|" + strings.Join(row.Cells, ","); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+	for _, d := range []string{"auto", ",", ";", "tab"} {
+		if _, err := ParseDelimiter(d); err != nil {
+			t.Errorf("ParseDelimiter(%q): %v", d, err)
+		}
+	}
+	if _, err := ParseDelimiter("|"); err == nil {
+		t.Error("ParseDelimiter(|) accepted")
+	}
+}
+
+func TestCSVNotUTF8(t *testing.T) {
+	_, _, err := readAll(t, "a,b\n1,2\n3,Ren\xe9\n")
+	if !errors.Is(err, ErrNotUTF8) || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "--encoding windows-1252") {
+		t.Fatalf("error = %v, want line 3 and the --encoding hint", err)
+	}
+	if _, err := NewCSVReader(strings.NewReader("Ren\xe9,b\n")); !errors.Is(err, ErrNotUTF8) {
+		t.Fatalf("non-UTF-8 header: %v", err)
+	}
+	if _, err := NewCSVReader(strings.NewReader("a\n"), CSVOptions{Encoding: "ebcdic"}); err == nil {
+		t.Fatal("unknown encoding accepted")
+	}
+}
+
 func TestCSVReaderErrors(t *testing.T) {
 	if _, err := NewCSVReader(strings.NewReader("")); err == nil || !strings.Contains(err.Error(), "empty") {
 		t.Fatalf("empty file: %v", err)

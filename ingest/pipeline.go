@@ -40,6 +40,8 @@ type Options struct {
 	Workers     int    // default GOMAXPROCS
 	DryRun      bool   // validate, render and sign, but write nothing
 	RejectsPath string // default rejects-<batch>.csv beside the input
+	CSV         CSVOptions
+	Sheet       string // XLSX sheet; default the first
 	// Now is the clock for issue dates; default time.Now.
 	Now func() time.Time
 	// Progress, when set, is called from one goroutine as rows complete.
@@ -239,17 +241,25 @@ type result struct {
 // writer, starting after resume.Seq. It reports whether a rejects report
 // exists for the input.
 func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath string, resume repository.Watermark, seen map[string]seenAt, sum *Summary) (bool, error) {
-	f, err := os.Open(input)
-	if err != nil {
-		return false, fmt.Errorf("open input: %w", err)
-	}
-	defer f.Close()
 	var rr RowReader
+	var err error
 	switch strings.ToLower(filepath.Ext(input)) {
-	case ".csv", ".txt":
-		rr, err = NewCSVReader(f)
+	case ".csv", ".txt", ".tsv":
+		f, oerr := os.Open(input)
+		if oerr != nil {
+			return false, fmt.Errorf("open input: %w", oerr)
+		}
+		defer f.Close()
+		rr, err = NewCSVReader(f, o.CSV)
+	case ".xlsx", ".xlsm":
+		var xr *XLSXReader
+		xr, err = NewXLSXReader(input, o.Sheet)
+		if err == nil {
+			defer xr.Close()
+			rr = xr
+		}
 	default:
-		return false, fmt.Errorf("%s: unsupported input type %q (want .csv)", input, filepath.Ext(input))
+		return false, fmt.Errorf("%s: unsupported input type %q (want .csv or .xlsx)", input, filepath.Ext(input))
 	}
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", input, err)
@@ -323,7 +333,7 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 		close(results)
 		return err
 	})
-	sq := &sequencer{o: o, input: input, rejPath: rejPath, header: rr.Header(), seen: seen, sum: sum,
+	sq := &sequencer{o: o, m: m, input: input, rejPath: rejPath, header: rr.Header(), seen: seen, sum: sum,
 		tokens: tokens, mark: resume, commits: commits}
 	if err := sq.openRejects(resume); err != nil {
 		return false, err

@@ -18,6 +18,8 @@ import (
 type Row struct {
 	Line  int
 	Cells []string
+	// Dates says how bare numbers in date columns are read (XLSX serials).
+	Dates DateSystem
 }
 
 // RowError lists every problem of one row; Error joins them with "; " as
@@ -91,7 +93,7 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 	rec := &Record{Line: row.Line, Search: make(map[string]string, len(p.SearchKeys))}
 	var canon strings.Builder
 	for _, c := range p.columns {
-		v, norm, prob := c.parse(raw[c.Name], !inGroup[c.Name])
+		v, norm, prob := c.parse(raw[c.Name], !inGroup[c.Name], row.Dates)
 		if prob != "" {
 			probs = append(probs, c.Name+": "+prob)
 			continue
@@ -188,6 +190,25 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 	return rec, nil
 }
 
+// Display returns row's cells as a person should see them in a rejects
+// report: an XLSX date serial in a date column becomes DD-MM-YYYY, so the
+// report can be corrected and ingested as CSV.
+func (m *Mapper) Display(row Row) []string {
+	if row.Dates == NoSerialDates {
+		return row.Cells
+	}
+	out := append([]string(nil), row.Cells...)
+	for i, c := range m.p.columns {
+		if c.Type != "date" || m.idx[i] >= len(out) {
+			continue
+		}
+		if d, ok := serialDate(strings.TrimSpace(out[m.idx[i]]), row.Dates); ok {
+			out[m.idx[i]] = d.Format("02-01-2006")
+		}
+	}
+	return out
+}
+
 func merged(base, over map[string]any) map[string]any {
 	m := make(map[string]any, len(base)+len(over))
 	for k, v := range base {
@@ -221,7 +242,7 @@ func runChecks(checks []check, env map[string]any, prefix string) []string {
 // parse normalizes one cell by the column's type and checks its rules. It
 // returns the typed value for expressions, the canonical string and a
 // problem, if any. required says whether an empty cell is a problem here.
-func (c *Column) parse(cell string, required bool) (any, string, string) {
+func (c *Column) parse(cell string, required bool, ds DateSystem) (any, string, string) {
 	s := strings.TrimSpace(cell)
 	if s == "" {
 		if required && c.Required {
@@ -265,7 +286,10 @@ func (c *Column) parse(cell string, required bool) (any, string, string) {
 		}
 		v, s = f, strconv.FormatFloat(f, 'f', -1, 64)
 	case "date":
-		d, ok := c.parseDate(s)
+		d, ok := serialDate(s, ds)
+		if !ok {
+			d, ok = c.parseDate(s)
+		}
 		if !ok {
 			return nil, "", fmt.Sprintf("%s is not a valid date (want %s)", quote(s), strings.Join(c.formats, ", "))
 		}

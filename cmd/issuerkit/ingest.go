@@ -15,7 +15,7 @@ import (
 func ingestCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "ingest",
-		Usage:     "validate, render, sign and store documents from CSV files",
+		Usage:     "validate, render, sign and store documents from CSV or XLSX files",
 		ArgsUsage: "INPUT...",
 		Description: "Reads each INPUT row by row, validates it against the profile, renders and signs the\n" +
 			"Certificate XML, stores it and records it in the catalog. Rows that fail validation go to a\n" +
@@ -27,21 +27,29 @@ func ingestCommand(e *env) *cli.Command {
 			"   issuerkit ingest --profile samples/profiles/cbse-sscer.yaml samples/cbse-sscer-2025.csv",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "profile", Required: true, Usage: "profile `FILE` (YAML) mapping the input's columns to a DocType"},
-			&cli.StringFlag{Name: "sheet", Usage: "XLSX sheet `NAME` (XLSX input is not supported yet)"},
+			&cli.StringFlag{Name: "sheet", Usage: "XLSX sheet `NAME` (default: the first sheet)"},
 			&cli.IntFlag{Name: "workers", Usage: "rows validated, rendered and signed in parallel (default: number of CPUs)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "validate, render and sign everything but write nothing"},
 			&cli.StringFlag{Name: "rejects", Usage: "rejects report `FILE` (default rejects-<batch>.csv beside the input)"},
+			&cli.StringFlag{Name: "delimiter", Value: "auto", Usage: "CSV delimiter: auto, \",\", \";\" or tab"},
+			&cli.StringFlag{Name: "encoding", Value: "utf-8", Usage: "CSV encoding: utf-8, windows-1252 or latin1"},
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON object"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 1, -1, "one or more INPUT files"); err != nil {
 				return err
 			}
-			if c.String("sheet") != "" {
-				return usageErr("--sheet: XLSX input is not supported yet; export the sheet as CSV")
-			}
 			if c.Int("workers") < 0 {
 				return usageErr("--workers must be positive")
+			}
+			delim, err := ingest.ParseDelimiter(c.String("delimiter"))
+			if err != nil {
+				return usageErr("--%v", err)
+			}
+			switch strings.ToLower(c.String("encoding")) {
+			case "utf-8", "utf8", "windows-1252", "cp1252", "latin1", "iso-8859-1":
+			default:
+				return usageErr("--encoding %q: want utf-8, windows-1252 or latin1", c.String("encoding"))
 			}
 			// Ingest allocates many short-lived trees: collect less often,
 			// but never let the heap grow past a fixed bound.
@@ -80,6 +88,8 @@ func ingestCommand(e *env) *cli.Command {
 				Workers:     c.Int("workers"),
 				DryRun:      c.Bool("dry-run"),
 				RejectsPath: c.String("rejects"),
+				CSV:         ingest.CSVOptions{Delimiter: delim, Encoding: c.String("encoding")},
+				Sheet:       c.String("sheet"),
 				Logger:      e.log.With("component", "ingest"),
 			})
 			if c.Bool("json") {

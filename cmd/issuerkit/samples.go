@@ -21,10 +21,11 @@ func samplesCommand(e *env) *cli.Command {
 				"numbers. --bad-rate makes that share of rows invalid, cycling through: " + strings.Join(samples.BadKinds, ", ") + ".\n" +
 				"Needs no home.\n\n" +
 				"Example:\n" +
-				"   issuerkit samples gen --rows 100000 --out results.csv --seed 7 --bad-rate 0.01",
+				"   issuerkit samples gen --rows 100000 --out results.csv --seed 7 --bad-rate 0.01\n" +
+				"   issuerkit samples gen --rows 24 --seed 2025 --out samples/cbse-sscer-2025.xlsx",
 			Flags: []cli.Flag{
 				&cli.IntFlag{Name: "rows", Required: true, Usage: "number of rows"},
-				&cli.StringFlag{Name: "out", Required: true, Usage: "output `FILE` (.csv)"},
+				&cli.StringFlag{Name: "out", Required: true, Usage: "output `FILE` (.csv or .xlsx)"},
 				&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed"},
 				&cli.Float64Flag{Name: "bad-rate", Value: 0, Usage: "share of invalid rows, 0 to 1"},
 				&cli.Float64Flag{Name: "aadhaar-rate", Value: 1, Usage: "share of rows with an Aadhaar number, 0 to 1"},
@@ -38,19 +39,25 @@ func samplesCommand(e *env) *cli.Command {
 					return usageErr("samples gen: --rows must be ≥ 0 and the rates between 0 and 1")
 				}
 				out := c.String("out")
-				if ext := strings.ToLower(filepath.Ext(out)); ext != ".csv" {
-					return usageErr("samples gen: --out must end in .csv (XLSX output is not supported yet)")
-				}
-				f, err := os.Create(out)
-				if err != nil {
-					return err
-				}
-				if err := o.WriteCSV(f); err != nil {
-					f.Close()
-					return fmt.Errorf("write %s: %w", out, err)
-				}
-				if err := f.Close(); err != nil {
-					return err
+				switch strings.ToLower(filepath.Ext(out)) {
+				case ".csv":
+					f, err := os.Create(out)
+					if err != nil {
+						return err
+					}
+					if err := o.WriteCSV(f); err != nil {
+						f.Close()
+						return fmt.Errorf("write %s: %w", out, err)
+					}
+					if err := f.Close(); err != nil {
+						return err
+					}
+				case ".xlsx":
+					if err := o.WriteXLSX(out); err != nil {
+						return fmt.Errorf("write %s: %w", out, err)
+					}
+				default:
+					return usageErr("samples gen: --out must end in .csv or .xlsx")
 				}
 				fmt.Fprintf(e.stdout, "wrote %d rows to %s\n", o.Rows, out)
 				return nil
