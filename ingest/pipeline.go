@@ -473,9 +473,9 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 		if prev > 0 {
 			action = repository.ActionUpdate
 		}
-		slash := strings.ReplaceAll(w.issueDate, "-", "/")
+		slash := func(d string) string { return strings.ReplaceAll(d, "-", "/") }
 		r.change.Outbox = &repository.OutboxEntry{Action: action, DocName: p.DocName,
-			IssuedOn: slash, ValidFrom: slash, AadhaarEnc: enc}
+			IssuedOn: slash(cert.IssueDate), ValidFrom: slash(cert.ValidFromDate), ValidTo: slash(cert.ExpiryDate), AadhaarEnc: enc}
 	}
 	return r, nil
 }

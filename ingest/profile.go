@@ -34,7 +34,11 @@ type Profile struct {
 	derived []derived
 	checks  []check
 	person  []attrTmpl
+	personX []nodeTmpl // elements inside Person (Address, Photo)
 	data    []nodeTmpl
+	// validFrom and expiry, when set, fill the Certificate's validFromDate
+	// (default: the issue date) and expiryDate (default: empty).
+	validFrom, expiry *template
 }
 
 type holderCols struct{ Name, DOB, Aadhaar string }
@@ -108,8 +112,11 @@ type rawProfile struct {
 	Derived    yaml.Node  `yaml:"derived"`
 	Checks     []rawCheck `yaml:"checks"`
 	Cert       struct {
-		Person yaml.Node `yaml:"person"`
-		Data   []rawNode `yaml:"data"`
+		Person         yaml.Node `yaml:"person"`
+		PersonElements []rawNode `yaml:"person_elements"`
+		Data           []rawNode `yaml:"data"`
+		ValidFrom      string    `yaml:"valid_from"`
+		Expiry         string    `yaml:"expiry"`
 	} `yaml:"certificate"`
 }
 
@@ -289,8 +296,25 @@ func ParseProfile(b []byte) (*Profile, error) {
 	if p.person, err = compileAttrs(&raw.Cert.Person, scope); err != nil {
 		return nil, fmt.Errorf("certificate.person: %w", err)
 	}
+	if p.personX, err = p.compileNodes(raw.Cert.PersonElements, scope); err != nil {
+		return nil, fmt.Errorf("certificate.person_elements: %w", err)
+	}
 	if p.data, err = p.compileNodes(raw.Cert.Data, scope); err != nil {
 		return nil, fmt.Errorf("certificate.data: %w", err)
+	}
+	for _, d := range []struct {
+		src string
+		dst **template
+		key string
+	}{{raw.Cert.ValidFrom, &p.validFrom, "valid_from"}, {raw.Cert.Expiry, &p.expiry, "expiry"}} {
+		if d.src == "" {
+			continue
+		}
+		t, err := parseTemplate(d.src, scope, exprOptions)
+		if err != nil {
+			return nil, fmt.Errorf("certificate.%s: %w", d.key, err)
+		}
+		*d.dst = &t
 	}
 	return p, nil
 }

@@ -38,8 +38,21 @@ func (m *Mapper) Certificate(r *Record, iss Issuer, issueDate string, status xml
 	if c.Person, err = execAttrs(p.person, r.env); err != nil {
 		return nil, fmt.Errorf("row %d: person: %w", r.Line, err)
 	}
+	if c.PersonChildren, err = m.execNodes(p.personX, r.env); err != nil {
+		return nil, fmt.Errorf("row %d: person: %w", r.Line, err)
+	}
 	if c.Data, err = m.execNodes(p.data, r.env); err != nil {
 		return nil, fmt.Errorf("row %d: %w", r.Line, err)
+	}
+	if p.validFrom != nil {
+		if c.ValidFromDate, err = p.validFrom.exec(r.env); err != nil {
+			return nil, fmt.Errorf("row %d: valid_from: %w", r.Line, err)
+		}
+	}
+	if p.expiry != nil {
+		if c.ExpiryDate, err = p.expiry.exec(r.env); err != nil {
+			return nil, fmt.Errorf("row %d: expiry: %w", r.Line, err)
+		}
 	}
 	return c, nil
 }

@@ -36,6 +36,7 @@ type Options struct {
 	BadRate     float64 // share of rows made invalid, 0..1
 	AadhaarRate float64 // share of rows with an Aadhaar, 0..1 (default 1 when zero and NoAadhaar is false)
 	NoAadhaar   bool    // AadhaarRate is really 0
+	Kind        string  // SSCER (default), HSCER or DRVLC
 }
 
 // BadKinds are the kinds of bad row Generate makes, in turn.
@@ -64,9 +65,64 @@ var (
 // Row makes row i (0-based) of the data set; bad reports the kind of fault
 // put into it, or "".
 func (o Options) Row(i int) (rec []string, bad string) {
+	rec, bad, r := o.sscerRow(i)
+	switch o.Kind {
+	case KindHSCER:
+		rec = o.hscerRow(r, rec)
+	case KindDRVLC:
+		rec = o.drvlcRow(r, i, rec)
+	}
+	if bad != "" && o.Kind != "" && o.Kind != KindSSCER {
+		bad = o.spoil(rec, bad, i)
+	}
+	return rec, bad
+}
+
+// spoil puts a fault of the given kind into a HSCER or DRVLC row, at that
+// kind's columns.
+func (o Options) spoil(rec []string, bad string, i int) string {
+	h, _ := HeaderFor(o.Kind)
+	col := func(name string) int {
+		for j, c := range h {
+			if c == name {
+				return j
+			}
+		}
+		return -1
+	}
+	switch bad {
+	case "aadhaar-checksum":
+		if j := col("Aadhaar"); rec[j] != "" {
+			rec[j] = rec[j][:11] + strconv.Itoa((int(rec[j][11]-'0')+1)%10)
+		} else {
+			rec[j] = "234567890120"
+		}
+	case "dob":
+		rec[col("DOB")] = "31-02-2001"
+	case "marks-over-max":
+		if o.Kind == KindDRVLC {
+			rec[col("ValidTill")] = "01-01-1990" // expires before it was issued
+		} else {
+			rec[col("Sub1Theory")] = "95"
+		}
+	case "missing-name":
+		rec[col("Name")] = ""
+	case "gender":
+		rec[col("Gender")] = "X"
+	case "duplicate-roll":
+		if i == 0 {
+			return ""
+		}
+		prev, _ := o.Row(i - 1)
+		rec[0] = prev[0]
+	}
+	return bad
+}
+
+func (o Options) sscerRow(i int) (rec []string, bad string, r *rand.Rand) {
 	// Adjacent PCG streams are correlated, so each row's generator is
 	// seeded from (seed, row) mixed through splitmix64.
-	r := rand.New(rand.NewPCG(splitmix(o.Seed^splitmix(uint64(i))), splitmix(uint64(i)+o.Seed*0x9E3779B97F4A7C15)))
+	r = rand.New(rand.NewPCG(splitmix(o.Seed^splitmix(uint64(i))), splitmix(uint64(i)+o.Seed*0x9E3779B97F4A7C15)))
 	isBad := o.BadRate > 0 && r.Float64() < o.BadRate
 	year := o.Year
 	if year == 0 {
@@ -117,6 +173,9 @@ func (o Options) Row(i int) (rec []string, bad string) {
 	}
 	if isBad {
 		bad = BadKinds[r.IntN(len(BadKinds))]
+		if o.Kind != "" && o.Kind != KindSSCER {
+			return rec, bad, r // spoiled by the kind's own Row
+		}
 		switch bad {
 		case "aadhaar-checksum":
 			u := Aadhaar(r)
@@ -137,7 +196,7 @@ func (o Options) Row(i int) (rec []string, bad string) {
 			}
 		}
 	}
-	return rec, bad
+	return rec, bad, r
 }
 
 // roll is row i's roll number: unique within a data set, and different
@@ -163,8 +222,12 @@ func Aadhaar(r *rand.Rand) string {
 // WriteCSV writes the header and o.Rows rows to w. It holds one row at a
 // time, so any number of rows fits in constant memory.
 func (o Options) WriteCSV(w io.Writer) error {
+	h, err := HeaderFor(o.Kind)
+	if err != nil {
+		return err
+	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(Header); err != nil {
+	if err := cw.Write(h); err != nil {
 		return err
 	}
 	for i := range o.Rows {

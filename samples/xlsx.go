@@ -30,23 +30,27 @@ func (o Options) WriteXLSX(path string) error {
 	if err != nil {
 		return err
 	}
-	hdr := make([]any, len(Header))
-	for i, h := range Header {
+	header, err := HeaderFor(o.Kind)
+	if err != nil {
+		return err
+	}
+	hdr := make([]any, len(header))
+	for i, h := range header {
 		hdr[i] = h
 	}
 	if err := sw.SetRow("A1", hdr); err != nil {
 		return err
 	}
-	numeric := map[string]bool{"Year": true, "Aadhaar": true, "Mobile": true}
+	numeric := map[string]bool{"Year": true, "Aadhaar": true, "Mobile": true, "Pin": true}
 	for i := range o.Rows {
 		rec, _ := o.Row(i)
 		row := make([]any, len(rec))
 		for j, v := range rec {
-			col := Header[j]
+			col := header[j]
 			switch {
 			case v == "":
 				row[j] = nil
-			case col == "DOB":
+			case col == "DOB" || col == "IssueDate" || col == "ValidTill" || strings.HasSuffix(col, "IssueDate"):
 				if d, ok := parseAnyDate(v); ok {
 					row[j] = excelize.Cell{StyleID: dateStyle, Value: d}
 				} else {

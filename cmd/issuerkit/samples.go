@@ -16,10 +16,11 @@ func samplesCommand(e *env) *cli.Command {
 		Usage: "synthetic data for tests, benchmarks and demos",
 		Subcommands: []*cli.Command{{
 			Name:  "gen",
-			Usage: "write deterministic synthetic CBSE-style Class X records (matching samples/profiles/cbse-sscer.yaml)",
+			Usage: "write deterministic synthetic records: CBSE Class X (default), Class XII or driving licences",
 			Description: "The same --seed always gives the same file. Aadhaar numbers are random valid (Verhoeff)\n" +
 				"numbers. --bad-rate makes that share of rows invalid, cycling through: " + strings.Join(samples.BadKinds, ", ") + ".\n" +
-				"Needs no home.\n\n" +
+				"--kind picks the data set, matching samples/profiles/cbse-sscer.yaml (SSCER),\n" +
+				"cbse-hscer.yaml (HSCER) or transport-drvlc.yaml (DRVLC). Needs no home.\n\n" +
 				"Example:\n" +
 				"   issuerkit samples gen --rows 100000 --out results.csv --seed 7 --bad-rate 0.01\n" +
 				"   issuerkit samples gen --rows 24 --seed 2025 --out samples/cbse-sscer-2025.xlsx",
@@ -30,11 +31,16 @@ func samplesCommand(e *env) *cli.Command {
 				&cli.Float64Flag{Name: "bad-rate", Value: 0, Usage: "share of invalid rows, 0 to 1"},
 				&cli.Float64Flag{Name: "aadhaar-rate", Value: 1, Usage: "share of rows with an Aadhaar number, 0 to 1"},
 				&cli.IntFlag{Name: "year", Value: 2025, Usage: "examination year"},
+				&cli.StringFlag{Name: "kind", Value: samples.KindSSCER, Usage: "data set: SSCER (Class X), HSCER (Class XII) or DRVLC (driving licences)"},
 			},
 			Action: func(c *cli.Context) error {
 				o := samples.Options{Rows: c.Int("rows"), Seed: c.Uint64("seed"), Year: c.Int("year"),
 					BadRate: c.Float64("bad-rate"), AadhaarRate: c.Float64("aadhaar-rate")}
 				o.NoAadhaar = o.AadhaarRate == 0
+				o.Kind = strings.ToUpper(c.String("kind"))
+				if _, err := samples.HeaderFor(o.Kind); err != nil {
+					return usageErr("samples gen: --kind: %v", err)
+				}
 				if o.Rows < 0 || o.BadRate < 0 || o.BadRate > 1 || o.AadhaarRate < 0 || o.AadhaarRate > 1 {
 					return usageErr("samples gen: --rows must be ≥ 0 and the rates between 0 and 1")
 				}
