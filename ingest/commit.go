@@ -28,6 +28,7 @@ type commitReq struct {
 type sequencer struct {
 	o       Options
 	m       *Mapper
+	reader  progressReporter // may be nil
 	input   string
 	rejPath string
 	header  []string
@@ -137,9 +138,14 @@ func (q *sequencer) handle(r result) error {
 }
 
 func (q *sequencer) progress() {
-	if q.o.Progress != nil {
-		q.o.Progress(q.planned)
+	if q.o.Progress == nil {
+		return
 	}
+	p := Progress{Counts: q.planned, Input: q.input}
+	if q.reader != nil {
+		p.Done, p.Total = q.reader.Progress()
+	}
+	q.o.Progress(p)
 }
 
 // send hands the batch and a mark through the last handled row to the

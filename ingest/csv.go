@@ -30,10 +30,19 @@ type RowReader interface {
 // its leading "row" and "error" columns are dropped and the one leading "'"
 // the report put before = + - @ TAB or CR is removed.
 type CSVReader struct {
-	r       *csv.Reader
-	header  []string
-	skip    int  // leading columns to drop (2 for a rejects report)
-	rejects bool // undo formula escaping
+	r        *csv.Reader
+	header   []string
+	skip     int  // leading columns to drop (2 for a rejects report)
+	rejects  bool // undo formula escaping
+	progress progressReporter
+}
+
+// Progress implements progressReporter when the pipeline set one up.
+func (c *CSVReader) Progress() (int64, int64) {
+	if c.progress == nil {
+		return 0, 0
+	}
+	return c.progress.Progress()
 }
 
 // CSVOptions configure a CSVReader.

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
@@ -45,7 +46,7 @@ type Options struct {
 	// Now is the clock for issue dates; default time.Now.
 	Now func() time.Time
 	// Progress, when set, is called from one goroutine as rows complete.
-	Progress func(repository.Counts)
+	Progress func(Progress)
 	Logger   *slog.Logger
 }
 
@@ -65,6 +66,21 @@ type Summary struct {
 	Resumed      bool `json:"resumed,omitempty"`
 	ResumedAfter int  `json:"resumed_after,omitempty"`
 	resumedDocs  int
+}
+
+// Progress is a snapshot of a running ingest.
+type Progress struct {
+	repository.Counts
+	Input string // the input being read
+	// Done and Total measure how far through Input the reader is, in the
+	// reader's own unit (bytes of a CSV file, rows of an XLSX sheet); Total
+	// is 0 when unknown.
+	Done, Total int64
+}
+
+// progressReporter is implemented by readers that know how far they got.
+type progressReporter interface {
+	Progress() (done, total int64)
 }
 
 // Reject names one rejected row; Error never holds a full Aadhaar.
@@ -186,6 +202,21 @@ func fingerprint(profile string, inputs []string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// countingReader counts the bytes read through it, for progress.
+type countingReader struct {
+	r     io.Reader
+	n     atomic.Int64
+	total int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (c *countingReader) Progress() (int64, int64) { return c.n.Load(), c.total }
+
 func newBatchID(t time.Time) string {
 	b := make([]byte, 3)
 	rand.Read(b)
@@ -250,7 +281,15 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 			return false, fmt.Errorf("open input: %w", oerr)
 		}
 		defer f.Close()
-		rr, err = NewCSVReader(f, o.CSV)
+		cr := &countingReader{r: f}
+		if fi, err := f.Stat(); err == nil {
+			cr.total = fi.Size()
+		}
+		var c *CSVReader
+		if c, err = NewCSVReader(cr, o.CSV); err == nil {
+			c.progress = cr
+			rr = c
+		}
 	case ".xlsx", ".xlsm":
 		var xr *XLSXReader
 		xr, err = NewXLSXReader(input, o.Sheet)
@@ -333,7 +372,8 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 		close(results)
 		return err
 	})
-	sq := &sequencer{o: o, m: m, input: input, rejPath: rejPath, header: rr.Header(), seen: seen, sum: sum,
+	pr, _ := rr.(progressReporter)
+	sq := &sequencer{o: o, m: m, input: input, reader: pr, rejPath: rejPath, header: rr.Header(), seen: seen, sum: sum,
 		tokens: tokens, mark: resume, commits: commits}
 	if err := sq.openRejects(resume); err != nil {
 		return false, err

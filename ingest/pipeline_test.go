@@ -306,8 +306,8 @@ func TestInterruptThenRerun(t *testing.T) {
 	in := f.writeCSV(t, "in.csv", rows)
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := f.run(t, ctx, []string{in}, func(o *ingest.Options) {
-		o.Progress = func(c repository.Counts) {
-			if c.Read >= 50 {
+		o.Progress = func(p ingest.Progress) {
+			if p.Read >= 50 {
 				cancel()
 			}
 		}

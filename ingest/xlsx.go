@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -36,7 +37,13 @@ type XLSXReader struct {
 	line   int
 	dates  DateSystem
 	sheet  string
+	done   atomic.Int64
+	total  int64 // rows the sheet declares, 0 when unknown
 }
+
+// Progress implements progressReporter: rows read of the sheet's declared
+// rows.
+func (r *XLSXReader) Progress() (int64, int64) { return r.done.Load(), r.total }
 
 // NewXLSXReader opens sheet (the first one when empty) of the workbook at
 // path and reads its header row.
@@ -69,6 +76,13 @@ func NewXLSXReader(path, sheet string) (*XLSXReader, error) {
 		return nil, fmt.Errorf("sheet %q is empty: want a header row", sheet)
 	}
 	r.line = 1
+	if dim, err := f.GetSheetDimension(sheet); err == nil {
+		if _, last, ok := strings.Cut(dim, ":"); ok {
+			if _, rows, err := excelize.CellNameToCoordinates(last); err == nil {
+				r.total = int64(rows)
+			}
+		}
+	}
 	h, err := r.rows.Columns(excelize.Options{RawCellValue: true})
 	if err != nil {
 		r.Close()
@@ -94,6 +108,7 @@ func (r *XLSXReader) Header() []string { return r.header }
 func (r *XLSXReader) Next() (Row, error) {
 	for r.rows.Next() {
 		r.line++
+		r.done.Store(int64(r.line))
 		cells, err := r.rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			return Row{}, fmt.Errorf("sheet %q row %d: %w", r.sheet, r.line, err)

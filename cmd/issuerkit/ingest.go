@@ -34,6 +34,7 @@ func ingestCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "delimiter", Value: "auto", Usage: "CSV delimiter: auto, \",\", \";\" or tab"},
 			&cli.StringFlag{Name: "encoding", Value: "utf-8", Usage: "CSV encoding: utf-8, windows-1252 or latin1"},
 			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON object"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on stderr"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 1, -1, "one or more INPUT files"); err != nil {
@@ -81,7 +82,9 @@ func ingestCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			ui := newIngestUI(e.stderr, c.Bool("quiet"))
 			sum, err := ingest.Run(c.Context, ingest.Deps{Store: store, Catalog: cat, Signer: sgn, Keyring: kr}, ingest.Options{
+				Progress:    ui.update,
 				Profile:     prof,
 				Issuer:      ingest.Issuer{ID: h.Config.Issuer.ID, Name: h.Config.Issuer.Name, Type: h.Config.Issuer.Type},
 				Inputs:      c.Args().Slice(),
@@ -92,6 +95,7 @@ func ingestCommand(e *env) *cli.Command {
 				Sheet:       c.String("sheet"),
 				Logger:      e.log.With("component", "ingest"),
 			})
+			ui.finish()
 			if c.Bool("json") {
 				b, _ := json.Marshal(sum)
 				fmt.Fprintln(e.stdout, string(b))
@@ -117,6 +121,10 @@ func printIngestSummary(e *env, s ingest.Summary) {
 	fmt.Fprintf(e.stdout, "%s: read %d, issued %d, updated %d, unchanged %d, rejected %d in %s (%.0f docs/s), batch %s\n",
 		verb, s.Read, s.Issued, s.Updated, s.Unchanged, s.Rejected,
 		(time.Duration(s.Seconds*1e3) * time.Millisecond).String(), s.DocsPerSec, s.BatchID)
+	if s.Resumed {
+		fmt.Fprintf(e.stdout, "resumed the batch after row %d of an earlier, unfinished run; the counts include that run\n", s.ResumedAfter)
+	}
+	printSummaryTable(e.stdout, s)
 	for _, r := range s.FirstRejects {
 		fmt.Fprintf(e.stdout, "  %s row %d: %s\n", filepath.Base(r.Input), r.Row, r.Error)
 	}
