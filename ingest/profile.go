@@ -66,6 +66,7 @@ type Group struct {
 	fields     []groupField
 	derived    []derived
 	checks     []check
+	deps       []string // record-level names the group's rules use
 }
 
 type groupField struct {
@@ -96,6 +97,7 @@ type nodeTmpl struct {
 	attrs    []attrTmpl
 	text     *template
 	children []nodeTmpl
+	deps     []string // with each: record-level names the subtree uses
 }
 
 // --- YAML shapes -----------------------------------------------------------
@@ -453,7 +455,53 @@ func (p *Profile) compileGroup(name string, n *yaml.Node, scope map[string]any) 
 	if g.checks, err = compileChecks(rg.Checks, member); err != nil {
 		return nil, err
 	}
+	var names []string
+	names = append(names, g.label.idents()...)
+	for _, d := range g.derived {
+		names = append(names, progIdents(d.prog)...)
+	}
+	for _, c := range g.checks {
+		names = append(names, progIdents(c.prog)...)
+		names = append(names, c.message.idents()...)
+	}
+	g.deps = recordDeps(names, g)
 	return g, nil
+}
+
+// recordDeps keeps the names that are not g's own (its fields, derived
+// values and k), without repeats: the record values a member scope needs.
+func recordDeps(names []string, g *Group) []string {
+	own := map[string]bool{"k": true}
+	for _, f := range g.fields {
+		own[f.name] = true
+	}
+	for _, d := range g.derived {
+		own[d.name] = true
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range names {
+		if !own[n] && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// nodeIdents returns every name the templates of n's subtree use.
+func nodeIdents(n *nodeTmpl) []string {
+	var out []string
+	for _, a := range n.attrs {
+		out = append(out, a.val.idents()...)
+	}
+	if n.text != nil {
+		out = append(out, n.text.idents()...)
+	}
+	for i := range n.children {
+		out = append(out, nodeIdents(&n.children[i])...)
+	}
+	return out
 }
 
 // compileDerived compiles name: expression pairs in order; each may use the
@@ -564,6 +612,10 @@ func (p *Profile) compileNodes(raws []rawNode, scope map[string]any) ([]nodeTmpl
 		}
 		if n.children, err = p.compileNodes(rn.Children, inner); err != nil {
 			return nil, fmt.Errorf("%s/%w", rn.Element, err)
+		}
+		if rn.Each != "" {
+			g := p.groups[slices.IndexFunc(p.groups, func(g *Group) bool { return g.Name == rn.Each })]
+			n.deps = recordDeps(nodeIdents(&n), g)
 		}
 		out = append(out, n)
 	}

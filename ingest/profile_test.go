@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -210,5 +211,70 @@ func TestGuard(t *testing.T) {
 		if got := guard(in); got != want {
 			t.Errorf("guard(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestGroupScopeSeesRecordValues checks that group rules, messages, labels
+// and repeated elements can use record-level columns and derived values.
+func TestGroupScopeSeesRecordValues(t *testing.T) {
+	src := `
+doctype: TESTG
+doc_name: Test
+doc_id: "{Id}"
+holder: {name: Name, dob: DOB}
+columns:
+  Id: {required: true}
+  Name: {required: true, type: name}
+  DOB: {required: true, type: date}
+  Cap: {required: true, type: int}
+derived:
+  Twice: Cap * 2
+groups:
+  items:
+    count: 2
+    label: "{Id}/item{k}"
+    columns:
+      V: {column: "V{k}", required: true, type: int}
+    checks:
+      - rule: V <= Cap
+        message: "{V} is over the cap {Cap} (item {= k} of {= Id})"
+certificate:
+  person: {name: "{Name}"}
+  data:
+    - element: Items
+      children:
+        - element: Item
+          each: items
+          attrs: {v: "{V}", cap: "{Cap}", of: "{Id}", k: "{k}"}
+`
+	p, err := ParseProfile([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.Bind([]string{"Id", "Name", "DOB", "Cap", "V1", "V2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Map(Row{Line: 2, Cells: []string{"A1", "Asha", "01-01-2000", "10", "3", "12"}})
+	if err == nil || !strings.Contains(err.Error(), "A1/item2: 12 is over the cap 10 (item 2 of A1)") {
+		t.Fatalf("Map error = %v", err)
+	}
+	rec, err := m.Map(Row{Line: 3, Cells: []string{"A2", "Asha", "01-01-2000", "10", "3", "4"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := m.Certificate(rec, Issuer{ID: "in.gov.x", Name: "X"}, "01-01-2025", "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := c.Data[0].Children
+	if len(items) != 2 || fmt.Sprint(items[1].Attrs) != "[{v 4} {cap 10} {of A2} {k 2}]" {
+		t.Fatalf("items = %+v", items)
+	}
+	// Record-level derived values come after the groups (they may sum over
+	// them), so a group rule cannot use one: the profile is refused at load.
+	bad := strings.Replace(src, "(item {= k} of {= Id})", "(twice {= Twice})", 1)
+	if _, err := ParseProfile([]byte(bad)); err == nil || !strings.Contains(err.Error(), "unknown name Twice") {
+		t.Fatalf("group rule using a record-derived value: %v", err)
 	}
 }

@@ -147,7 +147,7 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 	for _, g := range p.groups {
 		members := env[g.Name].([]map[string]any)
 		for _, mem := range members {
-			scope := merged(env, mem)
+			scope := memberScope(env, mem, g.deps)
 			for _, d := range g.derived {
 				v, err := expr.Run(d.prog, scope)
 				if err != nil {
@@ -209,12 +209,15 @@ func (m *Mapper) Display(row Row) []string {
 	return out
 }
 
-func merged(base, over map[string]any) map[string]any {
-	m := make(map[string]any, len(base)+len(over))
-	for k, v := range base {
-		m[k] = v
+// memberScope is the scope of a group member's rules and templates: its
+// own fields, plus the record values in deps they refer to. Copying only
+// those (instead of the whole record) keeps mapping cheap.
+func memberScope(env, mem map[string]any, deps []string) map[string]any {
+	m := make(map[string]any, len(mem)+len(deps))
+	for _, d := range deps {
+		m[d] = env[d]
 	}
-	for k, v := range over {
+	for k, v := range mem {
 		m[k] = v
 	}
 	return m

@@ -78,7 +78,7 @@ func (m *Mapper) execNodes(ts []nodeTmpl, env map[string]any) ([]xmlschema.Node,
 			members, _ := env[t.each].([]map[string]any)
 			scopes = scopes[:0]
 			for _, mem := range members {
-				scopes = append(scopes, merged(env, mem))
+				scopes = append(scopes, memberScope(env, mem, t.deps))
 			}
 		}
 		for _, sc := range scopes {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 )
 
@@ -70,6 +71,36 @@ func parseTemplate(src string, scope map[string]any, opts []expr.Option) (templa
 		t.parts = append(t.parts, tmplPart{lit: lit.String()})
 	}
 	return t, nil
+}
+
+// idents returns the names the template refers to.
+func (t *template) idents() []string {
+	var out []string
+	for _, p := range t.parts {
+		switch {
+		case p.ref != "":
+			out = append(out, p.ref)
+		case p.prog != nil:
+			out = append(out, progIdents(p.prog)...)
+		}
+	}
+	return out
+}
+
+// progIdents returns the top-level names an expression refers to.
+func progIdents(p *vm.Program) []string {
+	v := &identCollector{}
+	node := p.Node()
+	ast.Walk(&node, v)
+	return v.names
+}
+
+type identCollector struct{ names []string }
+
+func (v *identCollector) Visit(n *ast.Node) {
+	if id, ok := (*n).(*ast.IdentifierNode); ok {
+		v.names = append(v.names, id.Value)
+	}
 }
 
 // exec renders the template with env.

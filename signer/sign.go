@@ -93,7 +93,7 @@ func New(key crypto.Signer, chain []*x509.Certificate, opts ...Options) (*Signer
 	}
 	ctx.Hash = hash
 	ctx.Prefix = "" // <Signature xmlns="http://www.w3.org/2000/09/xmldsig#">, as DigiLocker documents carry it
-	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	ctx.Canonicalizer = newExcC14N()
 	return &Signer{key: key, chain: chain, ctx: ctx}, nil
 }
 

@@ -1,11 +1,10 @@
 // Command bench measures issuerkit on this machine and prints a Markdown
 // table: `make bench` runs it. Every number comes from one run, so ratios
-// (end-to-end ingest vs the raw RSA sign rate) compare like with like.
+// (end-to-end ingest against the raw sign rate) compare like with like.
 package main
 
 import (
 	"bytes"
-	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
@@ -34,104 +33,225 @@ import (
 
 type row struct{ what, value, unit, note string }
 
+type config struct {
+	bin      string
+	rows     int // end-to-end ingest rows
+	rssRows  int // CSV rows for the peak-RSS run
+	xlsxRows int // XLSX rows for the XLSX run
+	dur      time.Duration
+	out      string
+	profile  string
+}
+
 func main() {
-	bin := flag.String("bin", "bin/issuerkit", "issuerkit binary")
-	rows := flag.Int("rows", 20000, "rows for the end-to-end ingest")
-	dur := flag.Duration("dur", 3*time.Second, "duration of each in-process measurement")
-	out := flag.String("out", "", "also write the report to this file")
+	var c config
+	flag.StringVar(&c.bin, "bin", "bin/issuerkit", "issuerkit binary")
+	flag.IntVar(&c.rows, "rows", 100_000, "rows for the end-to-end ingest runs")
+	flag.IntVar(&c.rssRows, "rss-rows", 1_000_000, "CSV rows for the peak-RSS run (0 skips it)")
+	flag.IntVar(&c.xlsxRows, "xlsx-rows", 200_000, "XLSX rows for the XLSX run (0 skips it)")
+	flag.DurationVar(&c.dur, "dur", 3*time.Second, "duration of each in-process measurement")
+	flag.StringVar(&c.out, "out", "", "also write the report to this file")
 	flag.Parse()
-	if err := run(*bin, *rows, *dur, *out); err != nil {
+	c.profile = "samples/profiles/cbse-sscer.yaml"
+	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin string, rows int, dur time.Duration, out string) error {
-	var table []row
-	add := func(r row) {
-		table = append(table, r)
-		fmt.Fprintf(os.Stderr, "  %-44s %12s %s\n", r.what, r.value, r.unit)
-	}
-	fmt.Fprintln(os.Stderr, "bench: measuring…")
+type bench struct {
+	config
+	dir   string
+	table []row
+}
 
-	key, err := signer.GenerateKey(signer.RSA2048)
-	if err != nil {
-		return err
-	}
-	cert, err := signer.SelfSignedCert(key, "Bench Board", "Bench Board", time.Hour)
-	if err != nil {
-		return err
-	}
-	raw := parallelRate(dur, func() error {
-		d := sha256.Sum256([]byte("digest"))
-		_, err := key.Sign(rand.Reader, d[:], crypto.SHA256)
-		return err
-	})
-	add(row{"raw crypto/rsa RSA-2048 sign, all cores", f0(raw), "ops/s", fmt.Sprintf("%d goroutines", runtime.GOMAXPROCS(0))})
+func (b *bench) add(r row) {
+	b.table = append(b.table, r)
+	fmt.Fprintf(os.Stderr, "  %-52s %12s %-7s %s\n", r.what, r.value, r.unit, r.note)
+}
 
-	s, err := signer.New(key, []*x509.Certificate{cert})
-	if err != nil {
-		return err
-	}
-	doc, size, err := sampleDoc()
-	if err != nil {
-		return err
-	}
-	signRate := parallelRate(dur, func() error { return s.Sign(doc.Copy()) })
-	add(row{"sign one Certificate (render excluded), all cores", f0(signRate), "docs/s", fmt.Sprintf("%.1f KB document; %.2f × raw", float64(size)/1024, signRate/raw)})
-
+func run(c config) error {
 	dir, err := os.MkdirTemp("", "issuerkit-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	b := &bench{config: c, dir: dir}
+	fmt.Fprintln(os.Stderr, "bench: measuring…")
+	raw := map[signer.KeyType]float64{}
+	for _, kt := range []signer.KeyType{signer.RSA2048, signer.ECDSAP256} {
+		r, err := b.signing(kt)
+		if err != nil {
+			return err
+		}
+		raw[kt] = r
+	}
 	csvPath := filepath.Join(dir, "rows.csv")
-	f, err := os.Create(csvPath)
+	if err := genCSV(csvPath, c.rows, 99); err != nil {
+		return err
+	}
+	rps, err := readRate(c.profile, csvPath)
 	if err != nil {
 		return err
 	}
-	if err := (samples.Options{Rows: rows, Seed: 99}).WriteCSV(f); err != nil {
-		return err
+	b.add(row{"CSV read + validate + map, one goroutine", f0(rps), "rows/s", fmt.Sprintf("%d rows", c.rows)})
+	for _, kt := range []signer.KeyType{signer.RSA2048, signer.ECDSAP256} {
+		if err := b.ingestRuns(kt, csvPath, raw[kt]); err != nil {
+			return err
+		}
 	}
-	f.Close()
+	if c.xlsxRows > 0 {
+		if err := b.xlsx(); err != nil {
+			return err
+		}
+	}
+	if c.rssRows > 0 {
+		if err := b.bigCSV(); err != nil {
+			return err
+		}
+	}
+	return b.report()
+}
 
-	rps, err := readRate(csvPath)
+// signing measures the raw private-key operation, signing and verifying
+// a sample Certificate, all on every core.
+func (b *bench) signing(kt signer.KeyType) (float64, error) {
+	key, err := signer.GenerateKey(kt)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	add(row{"CSV read + validate + map, one goroutine", f0(rps), "rows/s", fmt.Sprintf("%d rows", rows)})
+	cert, err := signer.SelfSignedCert(key, "Bench Board", "Bench Board", time.Hour)
+	if err != nil {
+		return 0, err
+	}
+	raw := parallelRate(b.dur, func() error {
+		d := sha256.Sum256([]byte("digest"))
+		_, err := key.Sign(rand.Reader, d[:], crypto.SHA256)
+		return err
+	})
+	cores := fmt.Sprintf("%d goroutines", runtime.GOMAXPROCS(0))
+	b.add(row{fmt.Sprintf("raw %s sign (crypto/%s), all cores", kt, map[signer.KeyType]string{signer.RSA2048: "rsa", signer.ECDSAP256: "ecdsa"}[kt]), f0(raw), "ops/s", cores})
+	s, err := signer.New(key, []*x509.Certificate{cert})
+	if err != nil {
+		return 0, err
+	}
+	doc, size, err := sampleDoc(b.profile)
+	if err != nil {
+		return 0, err
+	}
+	rate := parallelRate(b.dur, func() error { return s.Sign(doc.Copy()) })
+	b.add(row{fmt.Sprintf("sign a Certificate, %s, all cores", kt), f0(rate), "docs/s", fmt.Sprintf("%.1f KB; %.2f × raw", float64(size)/1024, rate/raw)})
+	signed := doc.Copy()
+	if err := s.Sign(signed); err != nil {
+		return 0, err
+	}
+	data, _ := xmlschema.Bytes(signed)
+	v := &signer.Verifier{Trusted: []*x509.Certificate{cert}}
+	vrate := parallelRate(b.dur, func() error { _, err := v.Verify(data); return err })
+	b.add(row{fmt.Sprintf("verify a Certificate, %s, all cores", kt), f0(vrate), "docs/s", ""})
+	return raw, nil
+}
 
-	home := filepath.Join(dir, "home")
-	if _, _, err := runBin(bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board"); err != nil {
+// ingestRuns measures end-to-end ingest, a dry run and a re-ingest.
+func (b *bench) ingestRuns(kt signer.KeyType, csvPath string, raw float64) error {
+	home := filepath.Join(b.dir, "home-"+string(kt))
+	if _, _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", string(kt)); err != nil {
 		return err
 	}
-	sum, rss, err := runIngest(bin, home, csvPath)
+	dry, _, err := runIngest(b.bin, home, b.profile, csvPath, "--dry-run")
 	if err != nil {
 		return err
 	}
-	add(row{"ingest end to end, RSA-2048, fs store", f0(sum.DocsPerSec), "docs/s", fmt.Sprintf("%d rows, %d workers; %.2f × raw sign rate", rows, runtime.GOMAXPROCS(0), sum.DocsPerSec/raw)})
-	add(row{"ingest peak RSS", fmt.Sprintf("%.0f", rss), "MB", fmt.Sprintf("%d rows", rows)})
-	sum2, _, err := runIngest(bin, home, csvPath)
+	b.add(row{fmt.Sprintf("ingest dry run (no store), %s", kt), f0(dry.DocsPerSec), "docs/s", fmt.Sprintf("%.2f × raw sign rate", dry.DocsPerSec/raw)})
+	sum, rss, err := runIngest(b.bin, home, b.profile, csvPath)
 	if err != nil {
 		return err
 	}
-	add(row{"re-ingest, all unchanged", f0(float64(sum2.Read) / sum2.Seconds), "rows/s", "content hash skips signing"})
-
-	var b strings.Builder
-	fmt.Fprintf(&b, "Machine: %s, %d cores, %s, %s. Run %s.\n\n", cpuModel(), runtime.NumCPU(), runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintln(&b, "| measurement | value | unit | notes |")
-	fmt.Fprintln(&b, "|---|---:|---|---|")
-	for _, r := range table {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.what, r.value, r.unit, r.note)
-	}
-	fmt.Print(b.String())
-	if out != "" {
-		return writeReport(out, b.String())
+	b.add(row{fmt.Sprintf("ingest end to end, %s, fs store + SQLite", kt), f0(sum.DocsPerSec), "docs/s",
+		fmt.Sprintf("%d rows, %d workers; %.2f × raw sign rate; peak RSS %.0f MB", b.rows, runtime.GOMAXPROCS(0), sum.DocsPerSec/raw, rss)})
+	if kt == signer.RSA2048 {
+		again, _, err := runIngest(b.bin, home, b.profile, csvPath)
+		if err != nil {
+			return err
+		}
+		b.add(row{"re-ingest, all unchanged", f0(float64(again.Read) / again.Seconds), "rows/s", "content hash skips signing"})
 	}
 	return nil
 }
 
+func (b *bench) xlsx() error {
+	path := filepath.Join(b.dir, "rows.xlsx")
+	start := time.Now()
+	if err := (samples.Options{Rows: b.xlsxRows, Seed: 98}).WriteXLSX(path); err != nil {
+		return err
+	}
+	fi, _ := os.Stat(path)
+	fmt.Fprintf(os.Stderr, "  (wrote %d-row XLSX, %.0f MB, in %v)\n", b.xlsxRows, float64(fi.Size())/1e6, time.Since(start).Round(time.Second))
+	rps, err := readRate(b.profile, path)
+	if err != nil {
+		return err
+	}
+	b.add(row{"XLSX read + validate + map, one goroutine", f0(rps), "rows/s", fmt.Sprintf("%d rows", b.xlsxRows)})
+	home := filepath.Join(b.dir, "home-xlsx")
+	if _, _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", "ecdsa-p256"); err != nil {
+		return err
+	}
+	sum, rss, err := runIngest(b.bin, home, b.profile, path)
+	if err != nil {
+		return err
+	}
+	b.add(row{"ingest peak RSS, XLSX, ecdsa-p256", fmt.Sprintf("%.0f", rss), "MB", fmt.Sprintf("%d rows, %.0f docs/s", b.xlsxRows, sum.DocsPerSec)})
+	return os.RemoveAll(home)
+}
+
+func (b *bench) bigCSV() error {
+	path := filepath.Join(b.dir, "big.csv")
+	if err := genCSV(path, b.rssRows, 97); err != nil {
+		return err
+	}
+	home := filepath.Join(b.dir, "home-big")
+	if _, _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", "ecdsa-p256"); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "  (ingesting %d rows for peak RSS…)\n", b.rssRows)
+	sum, rss, err := runIngest(b.bin, home, b.profile, path)
+	if err != nil {
+		return err
+	}
+	b.add(row{"ingest peak RSS, CSV, ecdsa-p256", fmt.Sprintf("%.0f", rss), "MB", fmt.Sprintf("%d rows, %.0f docs/s, %.0f s", b.rssRows, sum.DocsPerSec, sum.Seconds)})
+	return os.RemoveAll(home)
+}
+
+func (b *bench) report() error {
+	var s strings.Builder
+	fmt.Fprintf(&s, "Machine: %s, %d cores, %s, %s. Run %s.\n\n", cpuModel(), runtime.NumCPU(), runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintln(&s, "| measurement | value | unit | notes |")
+	fmt.Fprintln(&s, "|---|---:|---|---|")
+	for _, r := range b.table {
+		fmt.Fprintf(&s, "| %s | %s | %s | %s |\n", r.what, r.value, r.unit, r.note)
+	}
+	fmt.Print(s.String())
+	if b.out == "" {
+		return nil
+	}
+	doc := "# Benchmarks\n\nProduced by `make bench` (internal/tools/bench); the latest run is below. Numbers are\n" +
+		"measured, not asserted: tests never time anything.\n\n" + s.String()
+	return os.WriteFile(b.out, []byte(doc), 0o644)
+}
+
 func f0(x float64) string { return fmt.Sprintf("%.0f", x) }
+
+func genCSV(path string, rows int, seed uint64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := (samples.Options{Rows: rows, Seed: seed}).WriteCSV(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
 
 // parallelRate runs fn on every core for d and returns calls per second.
 func parallelRate(d time.Duration, fn func() error) float64 {
@@ -159,8 +279,8 @@ func parallelRate(d time.Duration, fn func() error) float64 {
 	return float64(n.Load()) / time.Since(start).Seconds()
 }
 
-func sampleDoc() (*etree.Document, int, error) {
-	p, err := ingest.LoadProfile("samples/profiles/cbse-sscer.yaml")
+func sampleDoc(profile string) (*etree.Document, int, error) {
+	p, err := ingest.LoadProfile(profile)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -181,24 +301,33 @@ func sampleDoc() (*etree.Document, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	b, err := xmlschema.Bytes(doc)
-	return doc, len(b), err
+	data, err := xmlschema.Bytes(doc)
+	return doc, len(data), err
 }
 
-func readRate(path string) (float64, error) {
-	p, err := ingest.LoadProfile("samples/profiles/cbse-sscer.yaml")
+func readRate(profile, path string) (float64, error) {
+	p, err := ingest.LoadProfile(profile)
 	if err != nil {
 		return 0, err
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
 	start := time.Now()
-	r, err := ingest.NewCSVReader(f)
-	if err != nil {
-		return 0, err
+	var r ingest.RowReader
+	if strings.HasSuffix(path, ".xlsx") {
+		xr, err := ingest.NewXLSXReader(path, "")
+		if err != nil {
+			return 0, err
+		}
+		defer xr.Close()
+		r = xr
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		if r, err = ingest.NewCSVReader(f); err != nil {
+			return 0, err
+		}
 	}
 	m, err := p.Bind(r.Header())
 	if err != nil {
@@ -222,19 +351,19 @@ func readRate(path string) (float64, error) {
 }
 
 func runBin(bin string, args ...string) ([]byte, *os.ProcessState, error) {
-	cmd := exec.CommandContext(context.Background(), bin, args...)
+	cmd := exec.Command(bin, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if err != nil {
+	if err := cmd.Run(); err != nil {
 		return nil, cmd.ProcessState, fmt.Errorf("%s %s: %v\n%s", bin, strings.Join(args, " "), err, errb.String())
 	}
 	return out.Bytes(), cmd.ProcessState, nil
 }
 
 // runIngest runs the real binary and reads its summary and peak RSS (MB).
-func runIngest(bin, home, csvPath string) (ingest.Summary, float64, error) {
-	out, ps, err := runBin(bin, "--home", home, "ingest", "--json", "--profile", "samples/profiles/cbse-sscer.yaml", csvPath)
+func runIngest(bin, home, profile, input string, extra ...string) (ingest.Summary, float64, error) {
+	args := append([]string{"--home", home, "ingest", "--json", "--quiet", "--profile", profile}, extra...)
+	out, ps, err := runBin(bin, append(args, input)...)
 	if err != nil {
 		return ingest.Summary{}, 0, err
 	}
@@ -260,10 +389,4 @@ func cpuModel() string {
 		}
 	}
 	return runtime.GOARCH
-}
-
-func writeReport(path, table string) error {
-	doc := "# Benchmarks\n\nProduced by `make bench` (internal/tools/bench); the latest run is below. Numbers are\n" +
-		"measured, not asserted: tests never time anything.\n\n" + table
-	return os.WriteFile(path, []byte(doc), 0o644)
 }
