@@ -52,16 +52,16 @@ type sequencer struct {
 // larger commits (less WAL and file-system journal traffic) beat latency.
 const commitEvery = 100 * time.Millisecond
 
-func (q *sequencer) run(ctx context.Context, results <-chan result) error {
+func (q *sequencer) run(ctx context.Context, results <-chan []result) error {
 	q.pending = map[int]result{}
 	q.planned = q.mark.Counts
 	tick := time.NewTicker(commitEvery)
 	defer tick.Stop()
 	for {
-		var r result
+		var rs []result
 		var ok bool
 		select {
-		case r, ok = <-results:
+		case rs, ok = <-results:
 		case <-tick.C:
 			if err := q.send(ctx); err != nil {
 				return err
@@ -76,7 +76,9 @@ func (q *sequencer) run(ctx context.Context, results <-chan result) error {
 			}
 			return q.send(ctx)
 		}
-		q.pending[r.seq] = r
+		for _, r := range rs {
+			q.pending[r.seq] = r
+		}
 		for {
 			due, ok := q.pending[q.next]
 			if !ok {

@@ -93,6 +93,9 @@ type Reject struct {
 // maxFirstRejects bounds Summary.FirstRejects.
 const maxFirstRejects = 5
 
+// chunkRows is how many rows travel together between pipeline stages.
+const chunkRows = 64
+
 // commitBatch is how many documents one catalog transaction commits.
 const commitBatch = 1024
 
@@ -311,20 +314,48 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 	// The work group is canceled only by a fatal error; ctx (SIGINT) stops
 	// the reader alone, so rows in flight are still committed.
 	g, gctx := errgroup.WithContext(context.WithoutCancel(ctx))
-	tokens := make(chan struct{}, o.Workers*4+2*commitBatch)
-	jobs := make(chan job)
-	results := make(chan result, o.Workers*2)
+	tokens := make(chan struct{}, o.Workers*4*chunkRows+2*commitBatch)
+	// Rows travel in chunks: one hand-off per chunk, not per row, keeps
+	// the scheduler's wake-ups off the hot path.
+	jobs := make(chan []job)
+	results := make(chan []result, o.Workers*2)
 	// One commit may wait while the writer works on the previous one.
 	commits := make(chan commitReq, 1)
 
 	g.Go(func() error {
 		defer close(jobs)
+		chunk := make([]job, 0, chunkRows)
+		send := func() bool {
+			if len(chunk) == 0 {
+				return true
+			}
+			select {
+			case jobs <- chunk:
+				chunk = make([]job, 0, chunkRows)
+				return true
+			case <-gctx.Done():
+				return false
+			}
+		}
 		for seq := 0; ; seq++ {
 			select {
 			case tokens <- struct{}{}:
-			case <-ctx.Done():
-				return nil
-			case <-gctx.Done():
+			default:
+				// Out of tokens: hand over what we have before waiting.
+				if !send() {
+					return nil
+				}
+				select {
+				case tokens <- struct{}{}:
+				case <-ctx.Done():
+					return nil
+				case <-gctx.Done():
+					return nil
+				}
+			}
+			if ctx.Err() != nil {
+				<-tokens
+				send()
 				return nil
 			}
 			row, err := rr.Next()
@@ -333,14 +364,14 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 				if seq <= resume.Seq {
 					return fmt.Errorf("%s: the input ends at row %d, before the resumed batch's row %d: was it changed?", input, seq, resume.Seq+1)
 				}
+				send()
 				return nil
 			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", input, err)
 			}
-			select {
-			case jobs <- job{seq: seq, row: row, replay: seq <= resume.Seq}:
-			case <-gctx.Done():
+			chunk = append(chunk, job{seq: seq, row: row, replay: seq <= resume.Seq})
+			if len(chunk) == chunkRows && !send() {
 				return nil
 			}
 		}
@@ -353,13 +384,17 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 	workers, wctx := errgroup.WithContext(gctx)
 	for range o.Workers {
 		workers.Go(func() error {
-			for j := range jobs {
-				r, err := w.process(wctx, j)
-				if err != nil {
-					return err
+			for chunk := range jobs {
+				out := make([]result, len(chunk))
+				for i, j := range chunk {
+					r, err := w.process(wctx, j)
+					if err != nil {
+						return err
+					}
+					out[i] = r
 				}
 				select {
-				case results <- r:
+				case results <- out:
 				case <-wctx.Done():
 					return wctx.Err()
 				}

@@ -112,17 +112,23 @@ func (s *FS) putUnsynced(key string, data []byte) error {
 		err = writeExcl(p, data)
 	}
 	if errors.Is(err, fs.ErrExist) {
-		old, rerr := os.ReadFile(p)
-		if rerr != nil {
-			return fmt.Errorf("put %s: %w", key, rerr)
-		}
-		if !bytes.Equal(old, data) {
-			return fmt.Errorf("put %s: %w", key, ErrExists)
-		}
-		return nil
+		return sameOrExists(key, p, data)
 	}
 	if err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return nil
+}
+
+// sameOrExists is Put's answer when key's file already exists: success if it
+// holds exactly data (a retry), ErrExists otherwise.
+func sameOrExists(key, path string, data []byte) error {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	if !bytes.Equal(old, data) {
+		return fmt.Errorf("put %s: %w", key, ErrExists)
 	}
 	return nil
 }
@@ -160,14 +166,7 @@ func (s *FS) put(key string, data []byte) error {
 		if !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("put %s: %w", key, err)
 		}
-		old, rerr := os.ReadFile(p)
-		if rerr != nil {
-			return fmt.Errorf("put %s: %w", key, rerr)
-		}
-		if !bytes.Equal(old, data) {
-			return fmt.Errorf("put %s: %w", key, ErrExists)
-		}
-		return nil
+		return sameOrExists(key, p, data)
 	}
 	return syncDir(dir)
 }

@@ -17,8 +17,8 @@ ik init --issuer-id in.gov.cbse --issuer-name "Central Board of Secondary Educat
 step "2. Issue the sample Class X results (24 students) as signed marksheets"
 ik ingest --profile samples/profiles/cbse-sscer.yaml samples/cbse-sscer-2025.csv
 
-step "3. Run the same ingest again: nothing is issued twice"
-ik ingest --profile samples/profiles/cbse-sscer.yaml samples/cbse-sscer-2025.csv
+step "3. The same results again, this time from the board's spreadsheet (XLSX): nothing is issued twice"
+ik ingest --profile samples/profiles/cbse-sscer.yaml samples/cbse-sscer-2025.xlsx
 
 step "4. A student's marksheet by roll number and year"
 ik get --doctype SSCER --roll 7500003 --year 2025 > "$DEMO/marksheet-7500003.xml"
@@ -38,12 +38,17 @@ code=$?
 set -e
 echo "(exit code $code: good rows issued, bad rows reported in $DEMO/rejects.csv, mode 0600)"
 
-step "7. Status of the repository"
+step "7. Another issuer, another kind of document: a transport department's driving licences"
+"$BIN" --home "$DEMO/transport" init --issuer-id in.gov.transport --issuer-name "Transport Department" --key-type ecdsa-p256 | head -1
+"$BIN" --home "$DEMO/transport" ingest --profile samples/profiles/transport-drvlc.yaml samples/transport-drvlc.xlsx
+"$BIN" --home "$DEMO/transport" get --doctype DRVLC --key LicenceNo=KA01-20142500000 | grep -o '<DrivingLicense .*</DrivingLicense>' | head -c 300; echo
+
+step "8. Status of the board's repository"
 ik status
 
 cat <<EOT
 
-Done. Everything is in ./$DEMO: the home (config, keys, catalog.db, store/), the fetched
+Done. Everything is in ./$DEMO: the homes (config, keys, catalog.db, store/), the fetched
 marksheet and the rejects report. Every document is signed XML-DSig (RSA-SHA256, exclusive
 C14N) and can also be checked independently:
   xmlsec1 --verify --trusted-pem $HOME_DIR/keys/signing.crt $DEMO/marksheet-7500003.xml

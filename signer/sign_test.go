@@ -63,26 +63,9 @@ func testDoc(t testing.TB) *etree.Document {
 	return doc
 }
 
-func signedBytes(t testing.TB, k testKey) []byte {
-	t.Helper()
-	s, err := New(k.key, []*x509.Certificate{k.cert})
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := testDoc(t)
-	if err := s.Sign(doc); err != nil {
-		t.Fatal(err)
-	}
-	b, err := xmlschema.Bytes(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestSignShape(t *testing.T) {
 	a, _ := testKeys(t)
-	b := signedBytes(t, a)
+	b := signWith(t, a, "")
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(b); err != nil {
 		t.Fatal(err)
@@ -118,7 +101,7 @@ func TestSignShape(t *testing.T) {
 
 func TestVerify(t *testing.T) {
 	a, b := testKeys(t)
-	good := signedBytes(t, a)
+	good := signWith(t, a, "")
 	v := &Verifier{Trusted: []*x509.Certificate{a.cert}}
 	got, err := v.Verify(good)
 	if err != nil {
