@@ -39,7 +39,7 @@ func newFixtureTB(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cat.Close() })
-	store, err := h.OpenStore()
+	store, err := h.OpenStore(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

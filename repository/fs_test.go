@@ -43,3 +43,13 @@ func TestFSLayoutAndNoLeftovers(t *testing.T) {
 		t.Fatalf("directory holds %v, want just v3.xml (no temp files)", ents)
 	}
 }
+
+func BenchmarkFS(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) repository.Store {
+		s, err := repository.OpenFS(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}

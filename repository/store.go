@@ -2,6 +2,8 @@ package repository
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -20,7 +22,23 @@ var (
 	ErrExists = errors.New("a different object already exists under that key")
 	// ErrInvalidKey: the key could escape the store or is malformed.
 	ErrInvalidKey = errors.New("invalid object key")
+	// ErrCorrupt: an object's bytes differ from what the catalog recorded.
+	ErrCorrupt = errors.New("object is corrupt: its SHA-256 differs from the catalog's")
 )
+
+// GetVerified reads d's current object and checks it against the SHA-256
+// the catalog recorded, so a corrupt object is reported and never served.
+func GetVerified(ctx context.Context, s Store, d Document) ([]byte, error) {
+	data, err := s.Get(ctx, d.ObjectKey)
+	if err != nil {
+		return nil, fmt.Errorf("%s v%d: %w", d.URI, d.Version, err)
+	}
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != d.ObjectSHA256 {
+		return nil, fmt.Errorf("%s v%d (%s): %w", d.URI, d.Version, d.ObjectKey, ErrCorrupt)
+	}
+	return data, nil
+}
 
 // ObjectInfo describes one stored object.
 type ObjectInfo struct {

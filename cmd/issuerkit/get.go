@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -83,18 +81,14 @@ func getCommand(e *env) *cli.Command {
 					return err
 				}
 			}
-			store, err := h.OpenStore()
+			store, err := h.OpenStore(c.Context)
 			if err != nil {
 				return err
 			}
 			defer store.Close()
-			data, err := store.Get(c.Context, doc.ObjectKey)
+			data, err := repository.GetVerified(c.Context, store, doc)
 			if err != nil {
-				return fmt.Errorf("%s v%d: %w", doc.URI, doc.Version, err)
-			}
-			sum := sha256.Sum256(data)
-			if hex.EncodeToString(sum[:]) != doc.ObjectSHA256 {
-				return fmt.Errorf("%s v%d is corrupt in the store: its SHA-256 differs from the catalog's; it is not served", doc.URI, doc.Version)
+				return err
 			}
 			_, err = e.stdout.Write(data)
 			return err

@@ -69,7 +69,7 @@ func ingestCommand(e *env) *cli.Command {
 				return err
 			}
 			defer cat.Close()
-			store, err := h.OpenStore()
+			store, err := h.OpenStore(c.Context)
 			if err != nil {
 				return err
 			}

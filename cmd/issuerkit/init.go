@@ -15,15 +15,20 @@ func initCommand(e *env) *cli.Command {
 		Usage: "create an issuer home: config, development signing key and certificate, API key, catalog",
 		Description: "Creates the home named by --home (a missing or empty directory). The signing key is a\n" +
 			"development key with a self-signed certificate; key files are written 0600.\n\n" +
+			"Documents go to store/ in the home, or to S3 with --store s3: credentials come from\n" +
+			"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or store.credentials_file in issuerkit.yaml),\n" +
+			"never from a flag; init checks that the bucket is reachable.\n\n" +
 			"Example:\n" +
-			"   issuerkit --home ./board init --issuer-id in.gov.cbse --issuer-name \"Central Board of Secondary Education\"",
-		Flags: []cli.Flag{
+			"   issuerkit --home ./board init --issuer-id in.gov.cbse --issuer-name \"Central Board of Secondary Education\"\n" +
+			"   issuerkit --home ./board init --issuer-id in.gov.cbse --issuer-name CBSE --store s3 \\\n" +
+			"       --s3-endpoint https://s3.ap-south-1.amazonaws.com --s3-bucket cbse-docs --s3-prefix results",
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "issuer-id", Required: true, Usage: "DigiLocker issuer `ID`, reverse-domain (in.gov.cbse)"},
 			&cli.StringFlag{Name: "issuer-name", Required: true, Usage: "issuer's full `NAME`"},
 			&cli.StringFlag{Name: "issuer-type", Value: "SG", Usage: "organization type: CG (central), SG (state) or NG (non-government)"},
 			&cli.StringFlag{Name: "key-type", Value: string(signer.RSA2048), Usage: "signing key: rsa2048, rsa3072 or ecdsa-p256"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing home's config, signing key, certificate and API key (never its catalog, store or Aadhaar key)"},
-		},
+		}, storeFlags()...),
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 				return err
@@ -39,10 +44,14 @@ func initCommand(e *env) *cli.Command {
 			default:
 				return usageErr("--key-type: %q is not rsa2048, rsa3072 or ecdsa-p256", kt)
 			}
+			sc, err := storeConfigFromFlags(c)
+			if err != nil {
+				return err
+			}
 			dir := c.String("home")
 			h, err := home.Init(c.Context, dir, home.InitOptions{
 				IssuerID: c.String("issuer-id"), IssuerName: c.String("issuer-name"),
-				IssuerType: c.String("issuer-type"), KeyType: kt, Force: c.Bool("force"),
+				IssuerType: c.String("issuer-type"), KeyType: kt, Force: c.Bool("force"), Store: sc,
 			})
 			if errors.Is(err, home.ErrNotEmpty) {
 				return usageErr("%v", err)
@@ -58,9 +67,13 @@ func initCommand(e *env) *cli.Command {
 				{home.APIKeyFile, "API key shared with lockers (0600)"},
 				{home.AadhaarKey, "key that encrypts Aadhaar numbers (0600): back it up"},
 				{home.CatalogFile, "catalog (SQLite)"},
-				{home.StoreDir + "/", "document store"},
 			} {
 				fmt.Fprintf(e.stdout, "  %-18s %s\n", f.path, f.what)
+			}
+			if sc.Type == "s3" {
+				fmt.Fprintf(e.stdout, "  %-18s documents in S3: %s, bucket %s, prefix %q (reachable)\n", "store", sc.Endpoint, sc.Bucket, sc.Prefix)
+			} else {
+				fmt.Fprintf(e.stdout, "  %-18s %s\n", home.StoreDir+"/", "document store")
 			}
 			return nil
 		},

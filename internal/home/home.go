@@ -53,16 +53,27 @@ type Config struct {
 		Type string `yaml:"type"` // sqlite
 		Path string `yaml:"path"`
 	} `yaml:"catalog"`
-	Store struct {
-		Type string `yaml:"type"` // fs
-		Path string `yaml:"path"`
-	} `yaml:"store"`
-	API struct {
+	Store StoreConfig `yaml:"store"`
+	API   struct {
 		KeyFile string `yaml:"key_file"`
 	} `yaml:"api"`
 	Aadhaar struct {
 		KeyFile string `yaml:"key_file"`
 	} `yaml:"aadhaar"`
+}
+
+// StoreConfig is the store: section of issuerkit.yaml.
+type StoreConfig struct {
+	Type string `yaml:"type"`           // fs (default) or s3
+	Path string `yaml:"path,omitempty"` // fs: the directory
+	// s3: credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or
+	// the shared credentials file named here, never from this file.
+	Endpoint           string `yaml:"endpoint,omitempty"`
+	Bucket             string `yaml:"bucket,omitempty"`
+	Prefix             string `yaml:"prefix,omitempty"`
+	Region             string `yaml:"region,omitempty"`
+	CredentialsFile    string `yaml:"credentials_file,omitempty"`
+	CredentialsProfile string `yaml:"credentials_profile,omitempty"`
 }
 
 // Home is an opened home directory.
@@ -78,6 +89,8 @@ type InitOptions struct {
 	IssuerType string
 	KeyType    signer.KeyType
 	Force      bool
+	// Store is the store to use; the zero value is the fs store in store/.
+	Store StoreConfig
 }
 
 // ErrNotEmpty: Init found an existing home and Force was not set.
@@ -127,7 +140,12 @@ func Init(ctx context.Context, dir string, o InitOptions) (*Home, error) {
 	c.Issuer.ID, c.Issuer.Name, c.Issuer.Type = o.IssuerID, o.IssuerName, o.IssuerType
 	c.Signing.Key, c.Signing.Cert = SigningKey, SigningCert
 	c.Catalog.Type, c.Catalog.Path = "sqlite", CatalogFile
-	c.Store.Type, c.Store.Path = "fs", StoreDir
+	c.Store = o.Store
+	if c.Store.Type == "" || c.Store.Type == "fs" {
+		c.Store = StoreConfig{Type: "fs", Path: StoreDir}
+	} else if _, err := h.OpenStore(ctx); err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
 	c.API.KeyFile = APIKeyFile
 	c.Aadhaar.KeyFile = AadhaarKey
 	cfg, err := yaml.Marshal(c)
@@ -170,8 +188,10 @@ func Init(ctx context.Context, dir string, o InitOptions) (*Home, error) {
 	if err := cat.Close(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(h.Path(StoreDir), 0o750); err != nil {
-		return nil, err
+	if c.Store.Type == "fs" {
+		if err := os.MkdirAll(h.Path(c.Store.Path), 0o750); err != nil {
+			return nil, err
+		}
 	}
 	return h, nil
 }
@@ -239,12 +259,33 @@ func (h *Home) OpenCatalog(ctx context.Context) (repository.Catalog, error) {
 }
 
 // OpenStore opens the configured object store.
-func (h *Home) OpenStore() (repository.Store, error) {
-	switch h.Config.Store.Type {
+func (h *Home) OpenStore(ctx context.Context) (repository.Store, error) {
+	return OpenStore(ctx, h, h.Config.Store)
+}
+
+// OpenStore opens the store sc describes, with paths relative to h.
+func OpenStore(ctx context.Context, h *Home, sc StoreConfig) (repository.Store, error) {
+	switch sc.Type {
 	case "fs", "":
-		return repository.OpenFS(h.Path(h.Config.Store.Path))
+		return repository.OpenFS(h.Path(sc.Path))
+	case "s3":
+		cfg := repository.S3Config{Endpoint: sc.Endpoint, Bucket: sc.Bucket, Prefix: sc.Prefix, Region: sc.Region,
+			CredentialsProfile: sc.CredentialsProfile}
+		if sc.CredentialsFile != "" {
+			cfg.CredentialsFile = h.Path(sc.CredentialsFile)
+		}
+		return repository.OpenS3(ctx, cfg)
 	}
-	return nil, fmt.Errorf("store type %q is not supported (want fs)", h.Config.Store.Type)
+	return nil, fmt.Errorf("store type %q is not supported (want fs or s3)", sc.Type)
+}
+
+// Save rewrites issuerkit.yaml atomically from h.Config.
+func (h *Home) Save() error {
+	cfg, err := yaml.Marshal(&h.Config)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(h.Path(ConfigFile), append([]byte("# issuerkit home configuration (see README.md)\n"), cfg...), 0o644)
 }
 
 // Signer loads the signing key and certificate chain.

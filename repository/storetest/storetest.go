@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"Canceled", testCanceled},
 		{"PutAll", testPutAll},
+		{"ListPages", testListPages},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,4 +222,74 @@ func testPutAll(t *testing.T, s repository.Store) {
 			t.Errorf("Get(%s) = %q, %v; want %q", o.Key, got, err, o.Data)
 		}
 	}
+}
+
+// testListPages lists more keys than one S3 page (1,000) holds.
+func testListPages(t *testing.T, s repository.Store) {
+	ctx := context.Background()
+	objs := make([]repository.Object, 1100)
+	for i := range objs {
+		k := fmt.Sprintf("p/SSCER/%05d/v1.xml", i)
+		objs[i] = repository.Object{Key: k, Data: []byte(k)}
+	}
+	errs, err := repository.PutAll(ctx, s, objs, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range errs {
+		if e != nil {
+			t.Fatalf("put %s: %v", objs[i].Key, e)
+		}
+	}
+	n := 0
+	if err := s.List(ctx, "p/", func(repository.ObjectInfo) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(objs) {
+		t.Fatalf("listed %d keys, want %d", n, len(objs))
+	}
+}
+
+// Bench measures Put (in groups of 256 through PutAll) and Get of 5 KB
+// objects on stores made by newStore.
+func Bench(b *testing.B, newStore func(b *testing.B) repository.Store) {
+	data := make([]byte, 5<<10)
+	for i := range data {
+		data[i] = byte('a' + i%26)
+	}
+	b.Run("PutAll5KB", func(b *testing.B) {
+		s := newStore(b)
+		defer s.Close()
+		ctx := context.Background()
+		n := 0
+		b.SetBytes(256 * int64(len(data)))
+		for b.Loop() {
+			objs := make([]repository.Object, 256)
+			for i := range objs {
+				objs[i] = repository.Object{Key: fmt.Sprintf("b/SSCER/%08d/v1.xml", n), Data: data}
+				n++
+			}
+			if _, err := repository.PutAll(ctx, s, objs, 16); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "objects/s")
+	})
+	b.Run("Get5KB", func(b *testing.B) {
+		s := newStore(b)
+		defer s.Close()
+		ctx := context.Background()
+		if err := s.Put(ctx, "g/1/v1.xml", data); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(len(data)))
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := s.Get(ctx, "g/1/v1.xml"); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 }

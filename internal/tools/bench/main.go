@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
@@ -26,6 +27,8 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/issuerkit/issuerkit/ingest"
+	"github.com/issuerkit/issuerkit/internal/testenv"
+	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/samples"
 	"github.com/issuerkit/issuerkit/signer"
 	"github.com/issuerkit/issuerkit/xmlschema"
@@ -85,6 +88,9 @@ func run(c config) error {
 			return err
 		}
 		raw[kt] = r
+	}
+	if err := b.stores(); err != nil {
+		return err
 	}
 	csvPath := filepath.Join(dir, "rows.csv")
 	if err := genCSV(csvPath, c.rows, 99); err != nil {
@@ -150,6 +156,61 @@ func (b *bench) signing(kt signer.KeyType) (float64, error) {
 	vrate := parallelRate(b.dur, func() error { _, err := v.Verify(data); return err })
 	b.add(row{fmt.Sprintf("verify a Certificate, %s, all cores", kt), f0(vrate), "docs/s", ""})
 	return raw, nil
+}
+
+// stores measures 5 KB puts (groups of 256, as ingest writes them) and
+// parallel gets on the fs store and on S3 (a local versitygw).
+func (b *bench) stores() error {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 320) // 5 KB
+	fsStore, err := repository.OpenFS(filepath.Join(b.dir, "fs-bench"))
+	if err != nil {
+		return err
+	}
+	if err := b.storeRates("fs", fsStore, data); err != nil {
+		return err
+	}
+	srv, err := testenv.NewS3Server(filepath.Join(b.dir, "s3-bench"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "  (no S3 server for the S3 rows:", err, ")")
+		return nil
+	}
+	defer srv.Stop()
+	s3, err := repository.OpenS3(context.Background(), repository.S3Config{Endpoint: srv.Endpoint, Bucket: srv.Bucket,
+		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
+	if err != nil {
+		return err
+	}
+	return b.storeRates("s3 (versitygw "+testenv.VersitygwVersion+" on 127.0.0.1)", s3, data)
+}
+
+func (b *bench) storeRates(name string, s repository.Store, data []byte) error {
+	ctx := context.Background()
+	const n = 5120
+	start := time.Now()
+	for i := 0; i < n; i += 256 {
+		objs := make([]repository.Object, 256)
+		for j := range objs {
+			objs[j] = repository.Object{Key: fmt.Sprintf("in.gov.bench/SSCER/%08d/v1.xml", i+j), Data: data}
+		}
+		errs, err := repository.PutAll(ctx, s, objs, 16)
+		if err != nil {
+			return err
+		}
+		for _, e := range errs {
+			if e != nil {
+				return e
+			}
+		}
+	}
+	put := float64(n) / time.Since(start).Seconds()
+	b.add(row{"store put 5 KB, " + name, f0(put), "objects/s", fmt.Sprintf("%d objects in groups of 256, durable", n)})
+	var next atomic.Int64
+	get := parallelRate(b.dur, func() error {
+		_, err := s.Get(ctx, fmt.Sprintf("in.gov.bench/SSCER/%08d/v1.xml", next.Add(1)%n))
+		return err
+	})
+	b.add(row{"store get 5 KB, " + name, f0(get), "objects/s", fmt.Sprintf("%d goroutines", runtime.GOMAXPROCS(0))})
+	return nil
 }
 
 // ingestRuns measures end-to-end ingest, a dry run and a re-ingest.
