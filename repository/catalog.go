@@ -119,6 +119,9 @@ type Catalog interface {
 	// FindBySearchKey returns the document of doctype with that search key,
 	// or ErrNotFound.
 	FindBySearchKey(ctx context.Context, doctype, searchKey string) (Document, error)
+	// FindByUID returns the most recently updated document of doctype
+	// issued to the holder with that lookup hash, or ErrNotFound.
+	FindByUID(ctx context.Context, doctype, uidHash string) (Document, error)
 	// ForEachURI calls fn with every URI of doctype, in no set order.
 	ForEachURI(ctx context.Context, doctype string, fn func(uri string) error) error
 	// HasVersion reports whether the catalog has committed that version.

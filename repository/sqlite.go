@@ -186,6 +186,16 @@ func (c *SQLite) FindBySearchKey(ctx context.Context, doctype, searchKey string)
 	return d, nil
 }
 
+// FindByUID implements Catalog.
+func (c *SQLite) FindByUID(ctx context.Context, doctype, uidHash string) (Document, error) {
+	d, err := scanDoc(c.db.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents
+		WHERE doctype = ? AND uid_hash = ? ORDER BY updated_at DESC, uri LIMIT 1`, doctype, uidHash))
+	if err != nil {
+		return Document{}, fmt.Errorf("catalog: search %s by holder: %w", doctype, err)
+	}
+	return d, nil
+}
+
 // ForEachURI implements Catalog.
 func (c *SQLite) ForEachURI(ctx context.Context, doctype string, fn func(uri string) error) error {
 	rows, err := c.db.QueryContext(ctx, `SELECT uri FROM documents WHERE doctype = ?`, doctype)

@@ -309,6 +309,23 @@ func (h *Home) Certificates() ([]*x509.Certificate, error) {
 	return signer.LoadCertsFile(h.Path(h.Config.Signing.Cert))
 }
 
+// APIKey loads the key shared with lockers (keys/api-key, 0600).
+func (h *Home) APIKey() ([]byte, error) {
+	p := h.Path(h.Config.API.KeyFile)
+	if err := checkPrivate(p); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("read API key: %w", err)
+	}
+	k := strings.TrimSpace(string(b))
+	if k == "" {
+		return nil, fmt.Errorf("API key file %s is empty", p)
+	}
+	return []byte(k), nil
+}
+
 // Keyring loads the Aadhaar master key.
 func (h *Home) Keyring() (*aadhaar.Keyring, error) {
 	p := h.Path(h.Config.Aadhaar.KeyFile)

@@ -127,11 +127,22 @@ func testSearch(t *testing.T, c repository.Catalog) {
 	if _, err := c.FindBySearchKey(ctx, "HSCER", key); !errors.Is(err, repository.ErrNotFound) {
 		t.Fatalf("search in another doctype: %v", err)
 	}
+	d := doc("in.gov.test-SSCER-015", 1, "h")
+	d.UIDHash = "uidhash"
+	if err := c.Apply(ctx, "b", []repository.Change{{Doc: d}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.FindByUID(ctx, "SSCER", "uidhash"); err != nil || got.URI != d.URI {
+		t.Fatalf("FindByUID = %+v, %v", got, err)
+	}
+	if _, err := c.FindByUID(ctx, "SSCER", "other"); !errors.Is(err, repository.ErrNotFound) {
+		t.Fatalf("FindByUID of an unknown holder: %v", err)
+	}
 	var uris []string
 	if err := c.ForEachURI(ctx, "SSCER", func(u string) error { uris = append(uris, u); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if len(uris) != 1 || uris[0] != "in.gov.test-SSCER-005" {
+	if len(uris) != 2 {
 		t.Fatalf("ForEachURI(SSCER) = %v", uris)
 	}
 	if err := c.ForEachURI(ctx, "HSCER", func(string) error { t.Fatal("called for HSCER"); return nil }); err != nil {

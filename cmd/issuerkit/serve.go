@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/issuerkit/issuerkit/repository/api"
+	"github.com/urfave/cli/v2"
+)
+
+func serveCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve the repository API to lockers: Pull URI, Pull Doc, /verify, /healthz, /metrics",
+		Description: "Lockers authenticate with x-digilocker-hmac over the raw body, keyed with keys/api-key.\n" +
+			"Routes: POST /digilocker/pulluri, POST /digilocker/pulldoc, GET /verify/{URI} (public),\n" +
+			"GET /healthz, GET /metrics (Prometheus). SIGINT or SIGTERM stops it after in-flight\n" +
+			"requests finish.\n\n" +
+			"Example:\n" +
+			"   issuerkit serve --addr 127.0.0.1:8080\n" +
+			"   issuerkit serve --addr :8443 --replay-window 5m --rate-limit 50",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen `ADDRESS`"},
+			&cli.DurationFlag{Name: "replay-window", Usage: "refuse requests whose ts is further than this from now, and a txn used twice within it (0: off, for compatibility)"},
+			&cli.Float64Flag{Name: "rate-limit", Usage: "requests per second one client IP may make (0: unlimited)"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
+				return err
+			}
+			h, err := openHome(c)
+			if err != nil {
+				return err
+			}
+			cat, err := h.OpenCatalog(c.Context)
+			if err != nil {
+				return err
+			}
+			defer cat.Close()
+			store, err := h.OpenStore(c.Context)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			kr, err := h.Keyring()
+			if err != nil {
+				return err
+			}
+			key, err := h.APIKey()
+			if err != nil {
+				return err
+			}
+			srv, err := api.New(api.Config{IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
+				Catalog: cat, Store: store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),
+				RateLimit: c.Float64("rate-limit"), Logger: e.log.With("component", "api")})
+			if err != nil {
+				return err
+			}
+			l, err := net.Listen("tcp", c.String("addr"))
+			if err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
+			e.log.Info("serving the repository API", "addr", l.Addr().String(), "issuer", h.Config.Issuer.ID)
+			fmt.Fprintf(e.stderr, "issuerkit: serving %s on http://%s (Ctrl-C stops)\n", h.Config.Issuer.ID, l.Addr())
+			err = api.Serve(c.Context, api.NewHTTPServer(c.String("addr"), srv.Handler()), l)
+			if err == nil && c.Context.Err() != nil {
+				e.log.Info("stopped")
+				return nil
+			}
+			return err
+		},
+	}
+}

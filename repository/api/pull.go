@@ -1,0 +1,311 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/xmlschema"
+)
+
+// standard DocDetails fields; any other field of a Pull URI request is a
+// search parameter of the DocType's profile (RollNo, Year…).
+var standard = map[string]bool{"DocType": true, "DigiLockerId": true, "UID": true, "FullName": true,
+	"DOB": true, "Photo": true, "URI": true}
+
+// readRequest reads, authenticates and parses a request. On failure it has
+// written the reply and returns nil.
+func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, kind string) *xmlschema.Request {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.reply(w, http.StatusRequestEntityTooLarge, kind, nil, "0", nil)
+			return nil
+		}
+		s.reply(w, http.StatusBadRequest, kind, nil, "0", nil)
+		return nil
+	}
+	// Authenticate the exact bytes received before trusting anything in them.
+	authentic := xmlschema.VerifyBody(s.cfg.APIKey, body, r.Header.Get(xmlschema.HMACHeader))
+	req, perr := xmlschema.ParseRequest(body)
+	if !authentic {
+		s.reply(w, http.StatusUnauthorized, kind, echoOnly(req), "0", nil)
+		return nil
+	}
+	if perr != nil {
+		s.reply(w, http.StatusBadRequest, kind, nil, "0", nil)
+		return nil
+	}
+	if req.KeyHash != "" && !xmlschema.VerifyKeyHash(string(s.cfg.APIKey), req.TS, req.KeyHash) {
+		s.reply(w, http.StatusUnauthorized, kind, echoOnly(req), "0", nil)
+		return nil
+	}
+	if err := s.checkReplay(req); err != nil {
+		s.cfg.Logger.Warn("request refused", "reason", err.Error())
+		s.reply(w, http.StatusUnauthorized, kind, echoOnly(req), "0", nil)
+		return nil
+	}
+	return req
+}
+
+// echoOnly keeps only ts and txn of a request that failed authentication.
+func echoOnly(req *xmlschema.Request) *xmlschema.Request {
+	if req == nil {
+		return nil
+	}
+	return &xmlschema.Request{Kind: req.Kind, TS: req.TS, Txn: req.Txn}
+}
+
+// found is a document that matched a request.
+type found struct {
+	doc  repository.Document
+	data []byte
+}
+
+func (s *Server) pullURI(w http.ResponseWriter, r *http.Request) {
+	const kind = "PullURI"
+	req := s.readRequest(w, r, kind)
+	if req == nil {
+		return
+	}
+	if req.Format == "pdf" {
+		s.reply(w, http.StatusNotFound, kind, req, "0", &found{})
+		return
+	}
+	f, err := s.lookup(r.Context(), req)
+	s.answer(w, kind, req, f, err)
+}
+
+func (s *Server) pullDoc(w http.ResponseWriter, r *http.Request) {
+	const kind = "PullDoc"
+	req := s.readRequest(w, r, kind)
+	if req == nil {
+		return
+	}
+	if req.Format == "pdf" {
+		s.reply(w, http.StatusNotFound, kind, req, "0", &found{})
+		return
+	}
+	f, err := s.lookupURI(r.Context(), req)
+	s.answer(w, kind, req, f, err)
+}
+
+func (s *Server) answer(w http.ResponseWriter, kind string, req *xmlschema.Request, f *found, err error) {
+	switch {
+	case errors.Is(err, repository.ErrNotFound):
+		s.reply(w, http.StatusNotFound, kind, req, "0", nil)
+	case err != nil:
+		s.cfg.Logger.Error("pull failed", "kind", kind, "err", err.Error())
+		s.reply(w, http.StatusInternalServerError, kind, req, "0", nil)
+	default:
+		s.metrics.served.WithLabelValues(f.doc.DocType).Inc()
+		s.reply(w, http.StatusOK, kind, req, "1", f)
+	}
+}
+
+// lookup finds the document of a Pull URI request: by the profile's search
+// parameters, or by UID when there are none; then applies the match policy.
+// A miss and a mismatch are the same ErrNotFound.
+func (s *Server) lookup(ctx context.Context, req *xmlschema.Request) (*found, error) {
+	doctype := req.Get("DocType")
+	if xmlschema.ValidateDocType(doctype) != nil {
+		return nil, repository.ErrNotFound
+	}
+	params := map[string]string{}
+	for _, f := range req.Details {
+		if !standard[f.Name] && f.Value != "" {
+			params[f.Name] = f.Value
+		}
+	}
+	uidHash := s.uidHash(req.Get("UID"))
+	var doc repository.Document
+	var err error
+	switch {
+	case len(params) > 0:
+		doc, err = s.cfg.Catalog.FindBySearchKey(ctx, doctype, repository.SearchKey(params))
+	case uidHash != "":
+		doc, err = s.cfg.Catalog.FindByUID(ctx, doctype, uidHash)
+	default:
+		return nil, repository.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.matchAndRead(ctx, req, doc, uidHash, true)
+}
+
+// lookupURI finds the document of a Pull Doc request by its URI; name, DOB
+// and UID are matched when the request carries them.
+func (s *Server) lookupURI(ctx context.Context, req *xmlschema.Request) (*found, error) {
+	u, err := xmlschema.ParseURI(req.Get("URI"))
+	if err != nil || u.IssuerID != s.cfg.IssuerID {
+		return nil, repository.ErrNotFound
+	}
+	doc, err := s.cfg.Catalog.Current(ctx, u.String())
+	if err != nil {
+		return nil, err
+	}
+	return s.matchAndRead(ctx, req, doc, s.uidHash(req.Get("UID")), false)
+}
+
+func (s *Server) matchAndRead(ctx context.Context, req *xmlschema.Request, doc repository.Document, uidHash string, strict bool) (*found, error) {
+	if doc.Status != xmlschema.StatusActive {
+		return nil, repository.ErrNotFound
+	}
+	name, dob := req.Get("FullName"), req.Get("DOB")
+	if (strict || name != "") && !NamesMatch(name, doc.HolderName) {
+		return nil, repository.ErrNotFound
+	}
+	if (strict || dob != "") && !DatesMatch(dob, doc.HolderDOB) {
+		return nil, repository.ErrNotFound
+	}
+	if req.Get("UID") != "" && doc.UIDHash != "" && uidHash != doc.UIDHash {
+		return nil, repository.ErrNotFound
+	}
+	data, err := repository.GetVerified(ctx, s.cfg.Store, doc)
+	if err != nil {
+		return nil, err
+	}
+	return &found{doc: doc, data: data}, nil
+}
+
+var (
+	md5Hex     = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
+	aadhaarRaw = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
+// uidHash turns a request's UID — the MD5 hex of the Aadhaar (v1.13) or the
+// raw number (older versions) — into the catalog's lookup hash.
+func (s *Server) uidHash(uid string) string {
+	switch {
+	case md5Hex.MatchString(uid):
+		return s.cfg.Keyring.LookupHashFromMD5(uid)
+	case aadhaarRaw.MatchString(uid):
+		return s.cfg.Keyring.LookupHash(uid)
+	}
+	return ""
+}
+
+// NamesMatch is the default name policy: equal after normalizing case,
+// spacing and dots, where a one-letter word matches a word it is the
+// initial of ("A. K. Sharma" matches "Anil Kumar Sharma").
+func NamesMatch(given, record string) bool {
+	a, b := nameWords(given), nameWords(record)
+	if len(a) == 0 || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if (len([]rune(x)) == 1 && strings.HasPrefix(y, x)) || (len([]rune(y)) == 1 && strings.HasPrefix(x, y)) {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+func nameWords(s string) []string {
+	return strings.Fields(strings.ToUpper(strings.ReplaceAll(s, ".", " ")))
+}
+
+// DatesMatch compares a request's date of birth (DD-MM-YYYY, DD/MM/YYYY or
+// YYYY-MM-DD) with the record's DD-MM-YYYY.
+func DatesMatch(given, record string) bool {
+	g, ok1 := parseDate(given)
+	r, ok2 := parseDate(record)
+	return ok1 && ok2 && g.Equal(r)
+}
+
+func parseDate(s string) (time.Time, bool) {
+	for _, l := range []string{"02-01-2006", "02/01/2006", "2006-01-02"} {
+		if t, err := time.Parse(l, strings.TrimSpace(s)); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// reply writes a PullURIResponse or PullDocResponse. f, when it has data,
+// adds the person, the URI and the document; the rest of the body has the
+// same shape whatever the outcome.
+func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlschema.Request, status string, f *found) {
+	var b bytes.Buffer
+	b.Grow(2048)
+	root := kind + "Response"
+	ts, txn := "", ""
+	if req != nil {
+		ts, txn = req.TS, req.Txn
+	}
+	b.WriteString(xml.Header)
+	b.WriteString(`<` + root + ` xmlns:ns2="http://tempuri.org/"><ResponseStatus Status="` + status + `" ts="`)
+	xml.EscapeText(&b, []byte(ts))
+	b.WriteString(`" txn="`)
+	xml.EscapeText(&b, []byte(txn))
+	b.WriteString(`">` + status + `</ResponseStatus>`)
+	if req != nil && req.Kind != "" {
+		b.WriteString("<DocDetails>")
+		if kind == "PullURI" {
+			for _, fd := range req.Details {
+				if fd.Name == "Photo" {
+					continue
+				}
+				elem(&b, fd.Name, fd.Value)
+			}
+		}
+		if f != nil && f.data != nil {
+			if kind == "PullURI" {
+				writePerson(&b, f.data)
+				elem(&b, "URI", f.doc.URI)
+			}
+			elem(&b, "DataContent", base64.StdEncoding.EncodeToString(f.data))
+		}
+		b.WriteString("</DocDetails>")
+	}
+	if f != nil && f.data == nil && req != nil && req.Format == "pdf" {
+		elem(&b, "ResponseMessage", "PDF documents are not available from this repository yet; ask for format xml")
+	}
+	b.WriteString("</" + root + ">")
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write(b.Bytes())
+}
+
+func elem(b *bytes.Buffer, name, value string) {
+	b.WriteString("<" + name + ">")
+	xml.EscapeText(b, []byte(value))
+	b.WriteString("</" + name + ">")
+}
+
+// writePerson copies the signed document's Person as Pull URI's
+// IssuedTo/Persons/Person (name, dob, gender, phone).
+func writePerson(b *bytes.Buffer, data []byte) {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		return
+	}
+	p := doc.FindElement("/Certificate/IssuedTo/Person")
+	if p == nil {
+		return
+	}
+	b.WriteString("<IssuedTo><Persons><Person")
+	for _, a := range []string{"name", "dob", "gender", "phone"} {
+		b.WriteString(" " + a + `="`)
+		xml.EscapeText(b, []byte(p.SelectAttrValue(a, "")))
+		b.WriteString(`"`)
+	}
+	b.WriteString("/></Persons></IssuedTo>")
+}

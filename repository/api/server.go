@@ -1,0 +1,266 @@
+// Package api is the issuer's repository API that lockers call (the DESIGN
+// Repository API CONTRACT): Pull URI and Pull Doc over HMAC-authenticated
+// XML (digilocker-spec.md §2-§4), a public verification page, health and
+// Prometheus metrics.
+//
+// A request that finds no document and one whose name or date of birth does
+// not match get the same answer, so the API is no oracle for who sat which
+// exam. Access logs carry the route pattern, never the path or any personal
+// data.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/issuerkit/issuerkit/internal/aadhaar"
+	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/xmlschema"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
+)
+
+// MaxBody is the largest request body accepted (413 beyond).
+const MaxBody = 1 << 20
+
+// Config configures a Server.
+type Config struct {
+	IssuerID   string
+	IssuerName string
+	APIKey     []byte // authenticates lockers' requests (x-digilocker-hmac, keyhash)
+	Catalog    repository.Catalog
+	Store      repository.Store
+	Keyring    *aadhaar.Keyring
+	// ReplayWindow, when positive, rejects requests whose ts is further
+	// than this from now, and a txn seen before within the window.
+	ReplayWindow time.Duration
+	// RateLimit, when positive, is the requests per second one client IP
+	// may make (burst twice that).
+	RateLimit float64
+	Logger    *slog.Logger
+	// Registry receives the metrics; default a new registry.
+	Registry *prometheus.Registry
+	Now      func() time.Time
+}
+
+// Server serves the repository API.
+type Server struct {
+	cfg     Config
+	mux     *http.ServeMux
+	metrics *metrics
+	replay  *replayCache
+	limits  *ipLimiter
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) (*Server, error) {
+	if len(cfg.APIKey) == 0 {
+		return nil, errors.New("api: no API key")
+	}
+	if cfg.Catalog == nil || cfg.Store == nil || cfg.Keyring == nil {
+		return nil, errors.New("api: catalog, store and keyring are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry)}
+	if cfg.ReplayWindow > 0 {
+		s.replay = newReplayCache(cfg.ReplayWindow, 1<<20)
+	}
+	if cfg.RateLimit > 0 {
+		s.limits = newIPLimiter(cfg.RateLimit, 100_000)
+	}
+	s.mux.HandleFunc("POST /digilocker/pulluri", s.pullURI)
+	s.mux.HandleFunc("POST /digilocker/pulldoc", s.pullDoc)
+	s.mux.HandleFunc("GET /verify/{uri...}", s.verify)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	return s, nil
+}
+
+// Handler returns the API with access logging, metrics and rate limiting.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		if s.limits != nil && !s.limits.allow(clientIP(r)) {
+			rec.Header().Set("Retry-After", "1")
+			http.Error(rec, "too many requests", http.StatusTooManyRequests)
+		} else {
+			s.mux.ServeHTTP(rec, r)
+		}
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		d := time.Since(start)
+		s.metrics.observe(route, rec.status, d)
+		// The route pattern, never the path: a /verify path names a document.
+		s.cfg.Logger.Info("request", "route", route, "status", rec.status, "bytes", rec.bytes,
+			"duration_ms", float64(d.Microseconds())/1000, "remote", clientIP(r))
+	})
+}
+
+// NewHTTPServer wraps h with the timeouts every issuerkit server uses.
+func NewHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+}
+
+// Serve runs srv on l until ctx is done, then shuts down gracefully,
+// letting requests in flight finish (up to 30 s).
+func Serve(ctx context.Context, srv *http.Server, l net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += n
+	return n, err
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// ipLimiter keeps one token bucket per client IP, forgetting them all when
+// it holds too many (a crude bound on memory under address churn).
+type ipLimiter struct {
+	mu    sync.Mutex
+	rps   float64
+	max   int
+	limit map[string]*rate.Limiter
+}
+
+func newIPLimiter(rps float64, max int) *ipLimiter {
+	return &ipLimiter{rps: rps, max: max, limit: map[string]*rate.Limiter{}}
+}
+
+func (l *ipLimiter) allow(ip string) bool {
+	l.mu.Lock()
+	lim, ok := l.limit[ip]
+	if !ok {
+		if len(l.limit) >= l.max {
+			l.limit = map[string]*rate.Limiter{}
+		}
+		lim = rate.NewLimiter(rate.Limit(l.rps), max(1, int(2*l.rps)))
+		l.limit[ip] = lim
+	}
+	l.mu.Unlock()
+	return lim.Allow()
+}
+
+// replayCache remembers txn values for the replay window.
+type replayCache struct {
+	mu     sync.Mutex
+	window time.Duration
+	max    int
+	seen   map[string]time.Time
+}
+
+func newReplayCache(window time.Duration, max int) *replayCache {
+	return &replayCache{window: window, max: max, seen: map[string]time.Time{}}
+}
+
+// fresh records txn and reports whether it was not seen within the window.
+func (c *replayCache) fresh(txn string, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.seen[txn]; ok && now.Sub(t) < c.window {
+		return false
+	}
+	if len(c.seen) >= c.max {
+		for k, t := range c.seen {
+			if now.Sub(t) >= c.window {
+				delete(c.seen, k)
+			}
+		}
+		if len(c.seen) >= c.max {
+			return false // flooded: refuse rather than forget
+		}
+	}
+	c.seen[txn] = now
+	return true
+}
+
+func (s *Server) checkReplay(req *xmlschema.Request) error {
+	if s.replay == nil {
+		return nil
+	}
+	ts, ok := parseTS(req.TS)
+	if !ok {
+		return errors.New("ts is not a timestamp")
+	}
+	now := s.cfg.Now()
+	if d := now.Sub(ts); d > s.cfg.ReplayWindow || d < -s.cfg.ReplayWindow {
+		return errors.New("ts is outside the replay window")
+	}
+	if req.Txn == "" || !s.replay.fresh(req.Txn, now) {
+		return errors.New("txn was already used")
+	}
+	return nil
+}
+
+func parseTS(s string) (time.Time, bool) {
+	for _, l := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000-07:00", "2006-01-02T15:04:05-0700", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(l, strings.TrimSpace(s)); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}

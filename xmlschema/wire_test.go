@@ -1,0 +1,99 @@
+package xmlschema
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// The test vectors of digilocker-spec.md §2.
+const (
+	vecKey    = "test-api-key"
+	vecBody   = `<PullURIRequest ver="1.0" ts="2016-01-11T14:44:48+05:30" txn="1452503688" orgId="in.gov.example" format="xml"><DocDetails><DocType>SSCER</DocType><DigiLockerId>123e4567-e89b-12d3-a456-426655440000</DigiLockerId><RollNo>5117133</RollNo><Year>2015</Year></DocDetails></PullURIRequest>`
+	vecHex64  = "OWMxZjE2MTIyMDc4ZDI1NDM4Y2VlNTUzMGQ0ZWUwYzA3MmRjY2QzYTJmZDQyZWZkYWE2Nzc0Yzc3YmYzYTc5Nw=="
+	vecRaw64  = "nB8WEiB40lQ4zuVTDU7gwHLczTov1C79qmd0x3vzp5c="
+	vecKeyTS  = "2016-01-11T14:44:48+05:30"
+	vecKeyhex = "771bbb1879b15bd962518fd71f30bcb6ab87e67959e0feb53da28f2e0d6557bd"
+)
+
+func TestHMACVectors(t *testing.T) {
+	if got := SignBody([]byte(vecKey), []byte(vecBody)); got != vecHex64 {
+		t.Fatalf("SignBody = %s, want %s", got, vecHex64)
+	}
+	for _, h := range []string{vecHex64, vecRaw64, " " + vecRaw64 + " "} {
+		if !VerifyBody([]byte(vecKey), []byte(vecBody), h) {
+			t.Errorf("VerifyBody rejects the spec's header %q", h)
+		}
+	}
+	for _, h := range []string{"", "x", vecRaw64[:40], strings.Replace(vecHex64, "O", "P", 1)} {
+		if VerifyBody([]byte(vecKey), []byte(vecBody), h) {
+			t.Errorf("VerifyBody accepts %q", h)
+		}
+	}
+	if VerifyBody([]byte("other-key"), []byte(vecBody), vecHex64) || VerifyBody([]byte(vecKey), []byte(vecBody+" "), vecHex64) {
+		t.Error("VerifyBody accepts another key or another body")
+	}
+	if got := KeyHash(vecKey, vecKeyTS); got != vecKeyhex {
+		t.Fatalf("KeyHash = %s, want %s", got, vecKeyhex)
+	}
+	if !VerifyKeyHash(vecKey, vecKeyTS, strings.ToUpper(vecKeyhex)) || VerifyKeyHash(vecKey, vecKeyTS+"x", vecKeyhex) {
+		t.Error("VerifyKeyHash")
+	}
+}
+
+func TestParseRequest(t *testing.T) {
+	r, err := ParseRequest([]byte(vecBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != "PullURIRequest" || r.TS != vecKeyTS || r.Txn != "1452503688" || r.Format != "xml" || r.Get("RollNo") != "5117133" || r.Get("Year") != "2015" {
+		t.Fatalf("parsed %+v", r)
+	}
+	ns := `<?xml version="1.0" encoding="UTF-8"?><ns2:PullDocRequest xmlns:ns2="http://tempuri.org/" ver="1.0" ts="t" txn="x"><ns2:DocDetails><ns2:URI>in.gov.cbse-SSCER-1</ns2:URI><!-- c --><DigiLockerId>d</DigiLockerId></ns2:DocDetails></ns2:PullDocRequest>`
+	r, err = ParseRequest([]byte(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != "PullDocRequest" || r.Get("URI") != "in.gov.cbse-SSCER-1" || r.Get("DigiLockerId") != "d" {
+		t.Fatalf("namespaced: %+v", r)
+	}
+	bad := map[string]string{
+		"doctype":        `<!DOCTYPE x [<!ENTITY e "boom">]><PullURIRequest><DocDetails><A>&e;</A></DocDetails></PullURIRequest>`,
+		"external":       `<!DOCTYPE x SYSTEM "file:///etc/passwd"><PullURIRequest/>`,
+		"unknown entity": `<PullURIRequest><DocDetails><A>&e;</A></DocDetails></PullURIRequest>`,
+		"pi":             `<PullURIRequest><?php x?></PullURIRequest>`,
+		"other root":     `<Foo/>`,
+		"two roots":      `<PullURIRequest/><PullURIRequest/>`,
+		"unclosed":       `<PullURIRequest><DocDetails>`,
+		"empty":          ``,
+		"deep":           `<PullURIRequest><a><b><c><d><e><f><g><h><i/></h></g></f></e></d></c></b></a></PullURIRequest>`,
+	}
+	for name, body := range bad {
+		if _, err := ParseRequest([]byte(body)); !errors.Is(err, ErrBadRequest) {
+			t.Errorf("%s: %v, want ErrBadRequest", name, err)
+		}
+	}
+}
+
+// FuzzParseRequest: the parser never panics, and what it accepts has a
+// known root.
+func FuzzParseRequest(f *testing.F) {
+	f.Add(vecBody)
+	f.Add(`<ns2:PullDocRequest xmlns:ns2="http://tempuri.org/"><ns2:DocDetails><ns2:URI>u</ns2:URI></ns2:DocDetails></ns2:PullDocRequest>`)
+	f.Add(`<!DOCTYPE a [<!ENTITY b "c">]><PullURIRequest/>`)
+	f.Fuzz(func(t *testing.T, body string) {
+		r, err := ParseRequest([]byte(body))
+		if err != nil {
+			if !errors.Is(err, ErrBadRequest) {
+				t.Fatalf("error does not wrap ErrBadRequest: %v", err)
+			}
+			return
+		}
+		if r.Kind != "PullURIRequest" && r.Kind != "PullDocRequest" {
+			t.Fatalf("accepted root %q", r.Kind)
+		}
+		if strings.Contains(body, "<!") && strings.Contains(strings.ToUpper(body), "<!DOCTYPE") {
+			t.Fatalf("accepted a DOCTYPE: %q", body)
+		}
+	})
+}
