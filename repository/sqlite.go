@@ -15,6 +15,8 @@ import (
 // SQLite is the embedded Catalog: one file, WAL mode, FULL sync.
 type SQLite struct {
 	db *sql.DB
+	// Prepared lookups of the read paths the API serves.
+	bySearch, byUID, byURI *sql.Stmt
 }
 
 var _ Catalog = (*SQLite)(nil)
@@ -114,6 +116,19 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&c.bySearch, `SELECT ` + docColumns + ` FROM documents WHERE doctype = ? AND search_key = ? LIMIT 1`},
+		{&c.byUID, `SELECT ` + docColumns + ` FROM documents WHERE doctype = ? AND uid_hash = ? ORDER BY updated_at DESC, uri LIMIT 1`},
+		{&c.byURI, `SELECT ` + docColumns + ` FROM documents WHERE uri = ?`},
+	} {
+		if *p.st, err = db.PrepareContext(ctx, p.q); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open catalog %s: %w", path, err)
+		}
+	}
 	return c, nil
 }
 
@@ -169,7 +184,7 @@ func scanDoc(row interface{ Scan(...any) error }) (Document, error) {
 
 // Current implements Catalog.
 func (c *SQLite) Current(ctx context.Context, uri string) (Document, error) {
-	d, err := scanDoc(c.db.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE uri = ?`, uri))
+	d, err := scanDoc(c.byURI.QueryRowContext(ctx, uri))
 	if err != nil {
 		return Document{}, fmt.Errorf("catalog: %s: %w", uri, err)
 	}
@@ -178,8 +193,7 @@ func (c *SQLite) Current(ctx context.Context, uri string) (Document, error) {
 
 // FindBySearchKey implements Catalog.
 func (c *SQLite) FindBySearchKey(ctx context.Context, doctype, searchKey string) (Document, error) {
-	d, err := scanDoc(c.db.QueryRowContext(ctx,
-		`SELECT `+docColumns+` FROM documents WHERE doctype = ? AND search_key = ? LIMIT 1`, doctype, searchKey))
+	d, err := scanDoc(c.bySearch.QueryRowContext(ctx, doctype, searchKey))
 	if err != nil {
 		return Document{}, fmt.Errorf("catalog: search %s: %w", doctype, err)
 	}
@@ -188,8 +202,7 @@ func (c *SQLite) FindBySearchKey(ctx context.Context, doctype, searchKey string)
 
 // FindByUID implements Catalog.
 func (c *SQLite) FindByUID(ctx context.Context, doctype, uidHash string) (Document, error) {
-	d, err := scanDoc(c.db.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents
-		WHERE doctype = ? AND uid_hash = ? ORDER BY updated_at DESC, uri LIMIT 1`, doctype, uidHash))
+	d, err := scanDoc(c.byUID.QueryRowContext(ctx, doctype, uidHash))
 	if err != nil {
 		return Document{}, fmt.Errorf("catalog: search %s by holder: %w", doctype, err)
 	}
@@ -432,4 +445,9 @@ func (c *SQLite) Stats(ctx context.Context, lastBatches int) (Stats, error) {
 }
 
 // Close implements Catalog.
-func (c *SQLite) Close() error { return c.db.Close() }
+func (c *SQLite) Close() error {
+	for _, st := range []*sql.Stmt{c.bySearch, c.byUID, c.byURI} {
+		st.Close()
+	}
+	return c.db.Close()
+}

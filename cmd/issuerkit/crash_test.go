@@ -6,7 +6,10 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +22,7 @@ import (
 
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/samples"
+	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 var (
@@ -235,4 +239,62 @@ func TestSIGINTExit130ThenResume(t *testing.T) {
 		t.Fatalf("rerun summary %s, want a resume after %d rows ending at 4000 issued", r.stdout, first.Read)
 	}
 	checkExactlyOnce(t, home, 4000, map[int]bool{}, "")
+}
+
+// TestServeAnswersAndStopsOnSIGTERM runs `issuerkit serve`, pulls a sample
+// document with a signed Pull URI request, and stops it with SIGTERM.
+func TestServeAnswersAndStopsOnSIGTERM(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	home := filepath.Join(dir, "home")
+	mustCLI(t, "--home", home, "init", "--issuer-id", "in.gov.cbse", "--issuer-name", "CBSE")
+	mustCLI(t, "--home", home, "ingest", "--profile", profile, sample)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(bin, "--home", home, "serve", "--addr", addr)
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	key, _ := os.ReadFile(filepath.Join(home, "keys", "api-key"))
+	cells, _ := samples.Options{Seed: 2025}.Row(0)
+	dob := cells[6]
+	for _, l := range []string{"02/01/2006", "2006-01-02"} {
+		if d, err := time.Parse(l, dob); err == nil {
+			dob = d.Format("02-01-2006")
+		}
+	}
+	body := `<PullURIRequest ver="1.0" ts="t" txn="x" format="xml"><DocDetails><DocType>SSCER</DocType><FullName>` + cells[3] +
+		`</FullName><DOB>` + dob + `</DOB><RollNo>` + cells[0] + `</RollNo><Year>2025</Year></DocDetails></PullURIRequest>`
+	req, _ := http.NewRequest("POST", "http://"+addr+"/digilocker/pulluri", strings.NewReader(body))
+	req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody([]byte(strings.TrimSpace(string(key))), []byte(body)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(reply), "<DataContent>") {
+		t.Fatalf("HTTP %d\n%s", resp.StatusCode, reply)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
+	}
+	if strings.Contains(logs.String(), cells[0]) || strings.Contains(logs.String(), cells[3]) {
+		t.Fatalf("the server's log holds personal data:\n%s", logs.String())
+	}
 }

@@ -54,7 +54,7 @@ func NewS3Server(dir string) (*S3Server, error) {
 		return nil, err
 	}
 	s := &S3Server{bin: bin, dir: dir, AccessKey: "issuerkit-test", SecretKey: randomHex(16), Bucket: "issuerkit-test"}
-	if err := os.Mkdir(filepath.Join(s.dir, s.Bucket), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(s.dir, s.Bucket), 0o755); err != nil {
 		return nil, err
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -291,16 +291,28 @@ func elem(b *bytes.Buffer, name, value string) {
 }
 
 // writePerson copies the signed document's Person as Pull URI's
-// IssuedTo/Persons/Person (name, dob, gender, phone).
+// IssuedTo/Persons/Person (name, dob, gender, phone). Only the Person start
+// tag is parsed, not the whole document: the documents are the ones this
+// repository signed, so the tag is found by its position.
 func writePerson(b *bytes.Buffer, data []byte) {
+	i := bytes.Index(data, []byte("<IssuedTo><Person "))
+	if i < 0 {
+		return
+	}
+	tag := data[i+len("<IssuedTo>"):]
+	j := bytes.IndexByte(tag, '>')
+	if j < 0 {
+		return
+	}
+	tag = tag[:j+1]
+	if !bytes.HasSuffix(tag, []byte("/>")) {
+		tag = append(append([]byte{}, tag...), "</Person>"...)
+	}
 	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(data); err != nil {
+	if err := doc.ReadFromBytes(tag); err != nil || doc.Root() == nil {
 		return
 	}
-	p := doc.FindElement("/Certificate/IssuedTo/Person")
-	if p == nil {
-		return
-	}
+	p := doc.Root()
 	b.WriteString("<IssuedTo><Persons><Person")
 	for _, a := range []string{"name", "dob", "gender", "phone"} {
 		b.WriteString(" " + a + `="`)

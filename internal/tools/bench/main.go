@@ -44,6 +44,9 @@ type config struct {
 	dur      time.Duration
 	out      string
 	profile  string
+	apiDocs  int
+	apiDur   time.Duration
+	clients  int
 }
 
 func main() {
@@ -54,7 +57,19 @@ func main() {
 	flag.IntVar(&c.xlsxRows, "xlsx-rows", 200_000, "XLSX rows for the XLSX run (0 skips it)")
 	flag.DurationVar(&c.dur, "dur", 3*time.Second, "duration of each in-process measurement")
 	flag.StringVar(&c.out, "out", "", "also write the report to this file")
+	flag.IntVar(&c.apiDocs, "api-docs", 100_000, "documents in the home the API load runs against (0 skips it)")
+	flag.DurationVar(&c.apiDur, "api-dur", 60*time.Second, "duration of the API load run")
+	flag.IntVar(&c.clients, "clients", 64, "concurrent API clients")
+	bareAddr := flag.String("bare-server", "", "internal: serve a fixed reply on this address")
+	bareReply := flag.String("bare-reply", "", "internal: the reply file for -bare-server")
 	flag.Parse()
+	if *bareAddr != "" {
+		if err := bareServer(*bareAddr, *bareReply); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	c.profile = "samples/profiles/cbse-sscer.yaml"
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -103,6 +118,11 @@ func run(c config) error {
 	b.add(row{"CSV read + validate + map, one goroutine", f0(rps), "rows/s", fmt.Sprintf("%d rows", c.rows)})
 	for _, kt := range []signer.KeyType{signer.RSA2048, signer.ECDSAP256} {
 		if err := b.ingestRuns(kt, csvPath, raw[kt]); err != nil {
+			return err
+		}
+	}
+	if c.apiDocs > 0 {
+		if err := b.api(c.apiDocs, c.clients, c.apiDur); err != nil {
 			return err
 		}
 	}

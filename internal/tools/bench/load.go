@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/issuerkit/issuerkit/samples"
+	"github.com/issuerkit/issuerkit/xmlschema"
+)
+
+// loadResult is one load run.
+type loadResult struct {
+	reqs, errs    int
+	rps, p50, p99 float64 // p50/p99 in milliseconds
+}
+
+// runLoad sends requests from clients goroutines for d; next returns a
+// request body and header for each call.
+func runLoad(url string, clients int, d time.Duration, next func(r *rand.Rand) ([]byte, string)) loadResult {
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	defer tr.CloseIdleConnections()
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	stop := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(c), 7))
+			var mine []time.Duration
+			bad := 0
+			for time.Now().Before(stop) {
+				body, sig := next(r)
+				req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/xml")
+				req.Header.Set(xmlschema.HMACHeader, sig)
+				t0 := time.Now()
+				resp, err := hc.Do(req)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						err = fmt.Errorf("HTTP %d", resp.StatusCode)
+					}
+				}
+				if err != nil {
+					bad++
+					continue
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			errs += bad
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	el := time.Since(start).Seconds()
+	slices.Sort(lat)
+	res := loadResult{reqs: len(lat), errs: errs, rps: float64(len(lat)) / el}
+	if len(lat) > 0 {
+		res.p50 = float64(lat[len(lat)/2].Microseconds()) / 1000
+		res.p99 = float64(lat[len(lat)*99/100].Microseconds()) / 1000
+	}
+	return res
+}
+
+// api measures Pull URI against `issuerkit serve` on a home of n documents,
+// and a bare net/http handler returning the same bytes, in one run.
+func (b *bench) api(n int, clients int, d time.Duration) error {
+	home := filepath.Join(b.dir, "home-api")
+	if _, _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", "ecdsa-p256"); err != nil {
+		return err
+	}
+	gen := samples.Options{Rows: n, Seed: 96}
+	csvPath := filepath.Join(b.dir, "api.csv")
+	f, err := os.Create(csvPath)
+	if err != nil {
+		return err
+	}
+	if err := gen.WriteCSV(f); err != nil {
+		return err
+	}
+	f.Close()
+	fmt.Fprintf(os.Stderr, "  (ingesting %d documents for the API run…)\n", n)
+	if _, _, err := runIngest(b.bin, home, b.profile, csvPath); err != nil {
+		return err
+	}
+	key, err := os.ReadFile(filepath.Join(home, "keys", "api-key"))
+	if err != nil {
+		return err
+	}
+	key = bytes.TrimSpace(key)
+	// Prepared, signed requests for 2,000 random existing students.
+	type prepared struct {
+		body []byte
+		sig  string
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	reqs := make([]prepared, 2000)
+	for i := range reqs {
+		row, _ := gen.Row(r.IntN(n))
+		dob := row[6]
+		for _, l := range []string{"02/01/2006", "2006-01-02"} {
+			if t, err := time.Parse(l, dob); err == nil {
+				dob = t.Format("02-01-2006")
+			}
+		}
+		body := []byte(`<PullURIRequest ver="1.0" ts="2025-06-01T10:00:00+05:30" txn="t` + strconv.Itoa(i) + `" orgId="in.gov.locker" format="xml"><DocDetails><DocType>SSCER</DocType><DigiLockerId>x</DigiLockerId><FullName>` +
+			xmlEscape(row[3]) + `</FullName><DOB>` + dob + `</DOB><RollNo>` + row[0] + `</RollNo><Year>` + row[1] + `</Year></DocDetails></PullURIRequest>`)
+		reqs[i] = prepared{body, xmlschema.SignBody(key, body)}
+	}
+	next := func(r *rand.Rand) ([]byte, string) {
+		p := reqs[r.IntN(len(reqs))]
+		return p.body, p.sig
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	srv := exec.Command(b.bin, "--home", home, "--log-level", "warn", "serve", "--addr", addr)
+	srv.Stderr = io.Discard
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
+	if err := waitUp(addr); err != nil {
+		return err
+	}
+	url := "http://" + addr + "/digilocker/pulluri"
+	// One reply to serve from memory in the bare handler.
+	resp, err := http.Post(url, "application/xml", bytes.NewReader(nil))
+	if err == nil {
+		resp.Body.Close()
+	}
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(reqs[0].body))
+	req.Header.Set(xmlschema.HMACHeader, reqs[0].sig)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	sampleReply, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("API warm-up: HTTP %d\n%s", resp.StatusCode, sampleReply)
+	}
+	runLoad(url, clients, 2*time.Second, next) // warm up
+	rss0 := rssMB(srv.Process.Pid)
+	res := runLoad(url, clients, d, next)
+	rss1 := rssMB(srv.Process.Pid)
+	b.add(row{fmt.Sprintf("Pull URI, %d clients, %d-document home", clients, n), f0(res.rps), "req/s",
+		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms, %d errors in %d requests; server RSS %.0f → %.0f MB over %v", res.p50, res.p99, res.errs, res.reqs, rss0, rss1, d)})
+
+	bareAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	replyPath := filepath.Join(b.dir, "reply.xml")
+	if err := os.WriteFile(replyPath, sampleReply, 0o644); err != nil {
+		return err
+	}
+	self, _ := os.Executable()
+	bare := exec.Command(self, "-bare-server", bareAddr, "-bare-reply", replyPath)
+	if err := bare.Start(); err != nil {
+		return err
+	}
+	defer func() { bare.Process.Kill(); bare.Wait() }()
+	if err := waitUp(bareAddr); err != nil {
+		return err
+	}
+	bres := runLoad("http://"+bareAddr+"/", clients, d/2, next)
+	b.add(row{fmt.Sprintf("bare net/http handler, same reply from memory, %d clients", clients), f0(bres.rps), "req/s",
+		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms; Pull URI runs at %.2f × this", bres.p50, bres.p99, res.rps/bres.rps)})
+	return nil
+}
+
+// bareServer serves one fixed reply to every request, reading the body as
+// the API does: the yardstick for the API's own cost.
+func bareServer(addr, replyPath string) error {
+	reply, err := os.ReadFile(replyPath)
+	if err != nil {
+		return err
+	}
+	return http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		w.Write(reply)
+	}))
+}
+
+func xmlEscape(s string) string {
+	var b bytes.Buffer
+	xmlEscapeTo(&b, s)
+	return b.String()
+}
+
+func xmlEscapeTo(b *bytes.Buffer, s string) {
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	b.WriteString(r.Replace(s))
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func waitUp(addr string) error {
+	for range 200 {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("nothing listens on %s", addr)
+}
+
+func rssMB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, ln := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(ln, "VmRSS:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
