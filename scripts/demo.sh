@@ -30,7 +30,20 @@ step "5. Verify its signature, then a copy with one mark changed"
 sed 's/marksTheory="\([0-9]\)/marksTheory="9/' "$DEMO/marksheet-7500003.xml" > "$DEMO/tampered.xml"
 ik verify "$DEMO/marksheet-7500003.xml" "$DEMO/tampered.xml" || echo "(the tampered copy fails, as it must)"
 
-step "6. A results file with mistakes: 40 rows, about a quarter of them bad"
+step "6. A locker pulls the marksheet through the repository API (Pull URI, HMAC-signed)"
+"$BIN" --home "$HOME_DIR" --log-level warn serve --addr 127.0.0.1:18480 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null' EXIT
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/18480) 2>/dev/null && break; sleep 0.1; done
+PULL="go run ./internal/tools/pull -url http://127.0.0.1:18480 -api-key-file $HOME_DIR/keys/api-key"
+echo "right name and date of birth:"
+$PULL -doctype SSCER -name "MEERA NAIR" -dob 11-12-2009 -param RollNo=7500003 -param Year=2025
+echo "wrong date of birth (answered exactly as an unknown roll number):"
+$PULL -doctype SSCER -name "Meera Nair" -dob 12-12-2009 -param RollNo=7500003 -param Year=2025
+kill $SERVER; wait $SERVER 2>/dev/null || true
+trap - EXIT
+
+step "7. A results file with mistakes: 40 rows, about a quarter of them bad"
 "$BIN" samples gen --rows 40 --seed 11 --bad-rate 0.25 --out "$DEMO/results-with-errors.csv"
 set +e
 ik ingest --profile samples/profiles/cbse-sscer.yaml --rejects "$DEMO/rejects.csv" "$DEMO/results-with-errors.csv"
@@ -38,12 +51,12 @@ code=$?
 set -e
 echo "(exit code $code: good rows issued, bad rows reported in $DEMO/rejects.csv, mode 0600)"
 
-step "7. Another issuer, another kind of document: a transport department's driving licences"
+step "8. Another issuer, another kind of document: a transport department's driving licences"
 "$BIN" --home "$DEMO/transport" init --issuer-id in.gov.transport --issuer-name "Transport Department" --key-type ecdsa-p256 | head -1
 "$BIN" --home "$DEMO/transport" ingest --profile samples/profiles/transport-drvlc.yaml samples/transport-drvlc.xlsx
 "$BIN" --home "$DEMO/transport" get --doctype DRVLC --key LicenceNo=KA01-20142500000 | grep -o '<DrivingLicense .*</DrivingLicense>' | head -c 300; echo
 
-step "8. Status of the board's repository"
+step "9. Status of the board's repository"
 ik status
 
 cat <<EOT

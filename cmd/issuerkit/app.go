@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/issuerkit/issuerkit/internal/home"
+	"github.com/issuerkit/issuerkit/repository"
 	"github.com/urfave/cli/v2"
 )
 
@@ -147,6 +148,40 @@ func setUsageErrors(cmds []*cli.Command) {
 // openHome opens the home named by --home.
 func openHome(c *cli.Context) (*home.Home, error) {
 	return home.Open(c.String("home"))
+}
+
+// repo is an opened home with its catalog and, when asked for, its store.
+type repo struct {
+	h     *home.Home
+	cat   repository.Catalog
+	store repository.Store
+}
+
+// openRepo opens the home named by --home, its catalog and (withStore) its
+// store. Close releases them.
+func openRepo(c *cli.Context, withStore bool) (*repo, error) {
+	h, err := openHome(c)
+	if err != nil {
+		return nil, err
+	}
+	r := &repo{h: h}
+	if r.cat, err = h.OpenCatalog(c.Context); err != nil {
+		return nil, err
+	}
+	if withStore {
+		if r.store, err = h.OpenStore(c.Context); err != nil {
+			r.cat.Close()
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func (r *repo) Close() {
+	if r.store != nil {
+		r.store.Close()
+	}
+	r.cat.Close()
 }
 
 // needArgs fails with a usage error unless c has between min and max args

@@ -50,15 +50,12 @@ func getCommand(e *env) *cli.Command {
 			if !byURI && !bySearch {
 				return usageErr("get: give a URI, or --doctype with --roll/--year or --key (see `issuerkit get --help`)")
 			}
-			h, err := openHome(c)
+			r, err := openRepo(c, true)
 			if err != nil {
 				return err
 			}
-			cat, err := h.OpenCatalog(c.Context)
-			if err != nil {
-				return err
-			}
-			defer cat.Close()
+			defer r.Close()
+			cat := r.cat
 			var doc repository.Document
 			if byURI {
 				u, err := xmlschema.ParseURI(c.Args().First())
@@ -81,12 +78,7 @@ func getCommand(e *env) *cli.Command {
 					return err
 				}
 			}
-			store, err := h.OpenStore(c.Context)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			data, err := repository.GetVerified(c.Context, store, doc)
+			data, err := repository.GetVerified(c.Context, r.store, doc)
 			if err != nil {
 				return err
 			}

@@ -56,24 +56,16 @@ func ingestCommand(e *env) *cli.Command {
 			// but never let the heap grow past a fixed bound.
 			debug.SetGCPercent(400)
 			debug.SetMemoryLimit(160 << 20)
-			h, err := openHome(c)
-			if err != nil {
-				return err
-			}
 			prof, err := ingest.LoadProfile(c.String("profile"))
 			if err != nil {
 				return err
 			}
-			cat, err := h.OpenCatalog(c.Context)
+			r, err := openRepo(c, true)
 			if err != nil {
 				return err
 			}
-			defer cat.Close()
-			store, err := h.OpenStore(c.Context)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
+			defer r.Close()
+			h, cat, store := r.h, r.cat, r.store
 			sgn, err := h.Signer()
 			if err != nil {
 				return err

@@ -28,20 +28,12 @@ func serveCommand(e *env) *cli.Command {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 				return err
 			}
-			h, err := openHome(c)
+			r, err := openRepo(c, true)
 			if err != nil {
 				return err
 			}
-			cat, err := h.OpenCatalog(c.Context)
-			if err != nil {
-				return err
-			}
-			defer cat.Close()
-			store, err := h.OpenStore(c.Context)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
+			defer r.Close()
+			h := r.h
 			kr, err := h.Keyring()
 			if err != nil {
 				return err
@@ -51,7 +43,7 @@ func serveCommand(e *env) *cli.Command {
 				return err
 			}
 			srv, err := api.New(api.Config{IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
-				Catalog: cat, Store: store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),
+				Catalog: r.cat, Store: r.store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),
 				RateLimit: c.Float64("rate-limit"), Logger: e.log.With("component", "api")})
 			if err != nil {
 				return err

@@ -24,16 +24,13 @@ func statusCommand(e *env) *cli.Command {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 				return err
 			}
-			h, err := openHome(c)
+			r, err := openRepo(c, false)
 			if err != nil {
 				return err
 			}
-			cat, err := h.OpenCatalog(c.Context)
-			if err != nil {
-				return err
-			}
-			defer cat.Close()
-			st, err := cat.Stats(c.Context, c.Int("batches"))
+			defer r.Close()
+			h := r.h
+			st, err := r.cat.Stats(c.Context, c.Int("batches"))
 			if err != nil {
 				return err
 			}

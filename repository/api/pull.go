@@ -72,32 +72,21 @@ type found struct {
 	data []byte
 }
 
-func (s *Server) pullURI(w http.ResponseWriter, r *http.Request) {
-	const kind = "PullURI"
-	req := s.readRequest(w, r, kind)
-	if req == nil {
-		return
+// pull handles Pull URI and Pull Doc, which differ only in how they find
+// the document.
+func (s *Server) pull(kind string, lookup func(context.Context, *xmlschema.Request) (*found, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		req := s.readRequest(w, r, kind)
+		if req == nil {
+			return
+		}
+		if req.Format == "pdf" {
+			s.reply(w, http.StatusNotFound, kind, req, "0", &found{})
+			return
+		}
+		f, err := lookup(r.Context(), req)
+		s.answer(w, kind, req, f, err)
 	}
-	if req.Format == "pdf" {
-		s.reply(w, http.StatusNotFound, kind, req, "0", &found{})
-		return
-	}
-	f, err := s.lookup(r.Context(), req)
-	s.answer(w, kind, req, f, err)
-}
-
-func (s *Server) pullDoc(w http.ResponseWriter, r *http.Request) {
-	const kind = "PullDoc"
-	req := s.readRequest(w, r, kind)
-	if req == nil {
-		return
-	}
-	if req.Format == "pdf" {
-		s.reply(w, http.StatusNotFound, kind, req, "0", &found{})
-		return
-	}
-	f, err := s.lookupURI(r.Context(), req)
-	s.answer(w, kind, req, f, err)
 }
 
 func (s *Server) answer(w http.ResponseWriter, kind string, req *xmlschema.Request, f *found, err error) {

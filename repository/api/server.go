@@ -85,8 +85,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RateLimit > 0 {
 		s.limits = newIPLimiter(cfg.RateLimit, 100_000)
 	}
-	s.mux.HandleFunc("POST /digilocker/pulluri", s.pullURI)
-	s.mux.HandleFunc("POST /digilocker/pulldoc", s.pullDoc)
+	s.mux.HandleFunc("POST /digilocker/pulluri", s.pull("PullURI", s.lookup))
+	s.mux.HandleFunc("POST /digilocker/pulldoc", s.pull("PullDoc", s.lookupURI))
 	s.mux.HandleFunc("GET /verify/{uri...}", s.verify)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
