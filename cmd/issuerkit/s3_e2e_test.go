@@ -124,27 +124,6 @@ func TestS3KilledMidIngest(t *testing.T) {
 	}
 }
 
-// checkCatalogOnce checks wantDocs documents, each at version 1.
-func checkCatalogOnce(t *testing.T, home string, wantDocs int) {
-	t.Helper()
-	ctx := context.Background()
-	cat, err := repository.OpenSQLite(ctx, filepath.Join(home, "catalog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cat.Close()
-	st, _ := cat.Stats(ctx, 5)
-	if st.Documents != wantDocs || st.Outbox.Pending != wantDocs {
-		t.Fatalf("%d documents, %d outbox rows; want %d", st.Documents, st.Outbox.Pending, wantDocs)
-	}
-	cat.ForEachURI(ctx, "SSCER", func(uri string) error {
-		if d, _ := cat.Current(ctx, uri); d.Version != 1 {
-			t.Errorf("%s at version %d", uri, d.Version)
-		}
-		return nil
-	})
-}
-
 func TestStoreMigrateToS3(t *testing.T) {
 	srv := testenv.StartS3(t)
 	s3Env(t, srv)
