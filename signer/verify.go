@@ -13,11 +13,16 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 )
 
-// Verifier checks signed documents against pinned certificates.
+// Verifier checks signed documents against pinned certificates, or against
+// trust anchors with chain building.
 type Verifier struct {
 	// Trusted holds the certificates a document's signing certificate must
 	// equal exactly (pinning).
 	Trusted []*x509.Certificate
+	// Roots, when set, are trust anchors instead: the signing certificate
+	// must chain to one of them through the certificates in KeyInfo, and
+	// every certificate of the chain must be valid at Now.
+	Roots *x509.CertPool
 	// Now is the time certificates must be valid at; zero means time.Now.
 	Now time.Time
 }
@@ -64,17 +69,25 @@ func (v *Verifier) Verify(data []byte) (*Verified, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(v.Trusted) == 0 {
-		return nil, fmt.Errorf("%w: no trusted certificate configured", ErrUntrustedCert)
-	}
 	now := v.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
+	trusted := v.Trusted
+	if v.Roots != nil {
+		leaf, err := v.verifyChain(sig, now)
+		if err != nil {
+			return nil, err
+		}
+		trusted = []*x509.Certificate{leaf}
+	}
+	if len(trusted) == 0 {
+		return nil, fmt.Errorf("%w: no trusted certificate configured", ErrUntrustedCert)
+	}
 	if err := ecdsaToDER(sig); err != nil {
 		return nil, err
 	}
-	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: v.Trusted})
+	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: trusted})
 	ctx.Clock = dsig.NewFakeClockAt(now)
 	signedRoot, err := ctx.Validate(root)
 	if err != nil {
@@ -85,6 +98,42 @@ func (v *Verifier) Verify(data []byte) (*Verified, error) {
 		return nil, err
 	}
 	return &Verified{Root: signedRoot, Cert: cert}, nil
+}
+
+// verifyChain builds a chain from the KeyInfo certificates (leaf first, then
+// intermediates) to v.Roots, valid at now, and returns the leaf.
+func (v *Verifier) verifyChain(sig *etree.Element, now time.Time) (*x509.Certificate, error) {
+	els := sig.FindElements("./KeyInfo/X509Data/X509Certificate")
+	if len(els) == 0 {
+		return nil, fmt.Errorf("%w: no X509Certificate in KeyInfo", ErrUntrustedCert)
+	}
+	inter := x509.NewCertPool()
+	var leaf *x509.Certificate
+	for i, el := range els {
+		c, err := parseBase64Cert(el.Text())
+		if err != nil {
+			return nil, fmt.Errorf("%w: KeyInfo certificate %d: %v", ErrUntrustedCert, i+1, err)
+		}
+		if i == 0 {
+			leaf = c
+		} else {
+			inter.AddCert(c)
+		}
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: v.Roots, Intermediates: inter, CurrentTime: now,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	if err == nil {
+		return leaf, nil
+	}
+	var inv x509.CertificateInvalidError
+	var unk x509.UnknownAuthorityError
+	switch {
+	case errors.As(err, &inv) && inv.Reason == x509.Expired:
+		return nil, fmt.Errorf("%w: certificate %q is expired or not yet valid", ErrUntrustedCert, leaf.Subject.CommonName)
+	case errors.As(err, &unk):
+		return nil, fmt.Errorf("%w: certificate %q is not issued by a trusted CA (untrusted chain)", ErrUntrustedCert, leaf.Subject.CommonName)
+	}
+	return nil, fmt.Errorf("%w: %v", ErrUntrustedCert, err)
 }
 
 // envelopedSignature enforces the document shape and returns the Signature.

@@ -115,6 +115,19 @@ func TestEndToEnd(t *testing.T) {
 	if v := runCLI(t, "verify", "--cert", cert, good); v.code != 0 {
 		t.Errorf("verify --cert without a home: exit %d %s", v.code, v.stderr)
 	}
+	// The home's self-signed certificate as a trust anchor; another home's
+	// certificate is not one.
+	if v := runCLI(t, "verify", "--ca", cert, good); v.code != 0 || !strings.Contains(v.stdout, "OK "+good) {
+		t.Errorf("verify --ca: exit %d %s %s", v.code, v.stdout, v.stderr)
+	}
+	other := filepath.Join(dir, "other")
+	mustCLI(t, "--home", other, "init", "--issuer-id", "in.gov.other", "--issuer-name", "Other")
+	if v := runCLI(t, "verify", "--ca", filepath.Join(other, "keys", "signing.crt"), good); v.code != exitError || !strings.Contains(v.stdout, "untrusted chain") {
+		t.Errorf("verify --ca with another anchor: exit %d %s", v.code, v.stdout)
+	}
+	if v := runCLI(t, "verify", "--ca", cert, "--cert", cert, good); v.code != exitUsage {
+		t.Errorf("verify --ca and --cert: exit %d", v.code)
+	}
 	if out, err := exec.Command(xmlsec, "--verify", "--trusted-pem", cert, bad).CombinedOutput(); err == nil {
 		t.Errorf("xmlsec1 accepted the tampered document:\n%s", out)
 	}
