@@ -11,8 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/issuerkit/issuerkit/internal/testenv"
+	"github.com/issuerkit/issuerkit/signer"
+	"software.sslmate.com/src/go-pkcs12"
 )
 
 type cliResult struct {
@@ -185,6 +188,55 @@ func TestECDSAHome(t *testing.T) {
 	}
 }
 
+// TestKeysImport installs an issuer's own key from a PKCS#12 bundle: a
+// wrong passphrase changes nothing; then new documents carry the imported
+// certificate and verify with it.
+func TestKeysImport(t *testing.T) {
+	dir := t.TempDir()
+	hd := filepath.Join(dir, "home")
+	h := "--home=" + hd
+	mustCLI(t, h, "init", "--issuer-id", "in.gov.cbse", "--issuer-name", "CBSE")
+	before, _ := os.ReadFile(filepath.Join(hd, "keys", "signing.key"))
+	key, err := signer.GenerateKey(signer.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := signer.SelfSignedCert(key, "CBSE Document Signer 2026", "CBSE", 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p12, err := pkcs12.Modern.Encode(key, cert, nil, "board-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p12Path := filepath.Join(dir, "board.p12")
+	os.WriteFile(p12Path, p12, 0o600)
+	t.Setenv("ISSUERKIT_KEY_PASSPHRASE", "wrong")
+	if r := runCLI(t, h, "keys", "import", "--key", p12Path); r.code != exitError || !strings.Contains(r.stderr, "board.p12") || !strings.Contains(r.stderr, "passphrase") {
+		t.Fatalf("wrong passphrase: exit %d %q", r.code, r.stderr)
+	}
+	if after, _ := os.ReadFile(filepath.Join(hd, "keys", "signing.key")); !bytes.Equal(before, after) {
+		t.Fatal("a failed import changed the signing key")
+	}
+	passFile := filepath.Join(dir, "pass")
+	os.WriteFile(passFile, []byte("board-pass\n"), 0o600)
+	r := mustCLI(t, h, "keys", "import", "--key", p12Path, "--passphrase-file", passFile)
+	if !strings.Contains(r.stdout, "CBSE Document Signer 2026") {
+		t.Fatalf("import output: %s", r.stdout)
+	}
+	if baks, _ := filepath.Glob(filepath.Join(hd, "keys", "signing.key.*.bak")); len(baks) != 1 {
+		t.Fatalf("previous key not kept: %v", baks)
+	}
+	mustCLI(t, h, "ingest", "--profile", profile, sample)
+	doc := filepath.Join(dir, "doc.xml")
+	os.WriteFile(doc, []byte(mustCLI(t, h, "get", "in.gov.cbse-SSCER-75000032025").stdout), 0o644)
+	certPath := filepath.Join(dir, "imported.crt")
+	os.WriteFile(certPath, signer.MarshalCertsPEM(cert), 0o644)
+	if r := runCLI(t, "verify", "--cert", certPath, doc); r.code != 0 {
+		t.Fatalf("document not signed with the imported key: %s", r.stdout)
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	h := "--home=" + filepath.Join(dir, "home")
@@ -224,7 +276,8 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestHelpHasExamples(t *testing.T) {
-	for _, cmd := range [][]string{{"init"}, {"ingest"}, {"get"}, {"verify"}, {"status"}, {"samples", "gen"}} {
+	for _, cmd := range [][]string{{"init"}, {"ingest"}, {"get"}, {"verify"}, {"status"}, {"samples", "gen"},
+		{"serve"}, {"store", "check"}, {"store", "migrate"}, {"keys", "import"}} {
 		r := mustCLI(t, append(cmd, "--help")...)
 		if !strings.Contains(r.stdout, "Example") {
 			t.Errorf("issuerkit %s --help has no example:\n%s", strings.Join(cmd, " "), r.stdout)

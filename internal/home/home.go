@@ -4,6 +4,7 @@ package home
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/hex"
@@ -277,6 +278,29 @@ func OpenStore(ctx context.Context, h *Home, sc StoreConfig) (repository.Store, 
 		return repository.OpenS3(ctx, cfg)
 	}
 	return nil, fmt.Errorf("store type %q is not supported (want fs or s3)", sc.Type)
+}
+
+// ImportSigningKey installs key and its certificate chain as the home's
+// signing key (PKCS#8, 0600) and certificate. A previous key and
+// certificate are kept beside them with a timestamp suffix, never deleted.
+func (h *Home) ImportSigningKey(key crypto.Signer, chain []*x509.Certificate) error {
+	keyPEM, err := signer.MarshalKeyPEM(key)
+	if err != nil {
+		return err
+	}
+	stamp := time.Now().UTC().Format("20060102T150405Z")
+	for _, f := range []string{h.Config.Signing.Key, h.Config.Signing.Cert} {
+		p := h.Path(f)
+		if _, err := os.Stat(p); err == nil {
+			if err := os.Rename(p, p+"."+stamp+".bak"); err != nil {
+				return fmt.Errorf("keep the previous %s: %w", f, err)
+			}
+		}
+	}
+	if err := writeFileAtomic(h.Path(h.Config.Signing.Key), keyPEM, 0o600); err != nil {
+		return err
+	}
+	return writeFileAtomic(h.Path(h.Config.Signing.Cert), signer.MarshalCertsPEM(chain...), 0o644)
 }
 
 // Save rewrites issuerkit.yaml atomically from h.Config.

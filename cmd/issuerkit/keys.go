@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/issuerkit/issuerkit/signer"
+	"github.com/urfave/cli/v2"
+)
+
+func keysCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "keys",
+		Usage: "manage the home's signing key",
+		Subcommands: []*cli.Command{{
+			Name:  "import",
+			Usage: "install the issuer's own signing key and certificate in place of the development key",
+			Description: "Reads a PEM key (PKCS#1, SEC 1, PKCS#8 or encrypted PKCS#8) with its PEM certificate chain\n" +
+				"(leaf first), or a PKCS#12 bundle (.p12/.pfx) holding both. It checks that the certificate\n" +
+				"certifies the key, is valid today, and that the key can sign, and writes nothing if any\n" +
+				"check fails. The key is stored as keys/signing.key (0600); the previous key and certificate\n" +
+				"are kept beside them as *.bak. The passphrase comes from --passphrase-file or the\n" +
+				"ISSUERKIT_KEY_PASSPHRASE environment variable, never from the command line.\n\n" +
+				"Example:\n" +
+				"   issuerkit keys import --key board-2026.p12 --passphrase-file /run/secrets/p12-pass\n" +
+				"   issuerkit keys import --key board.key --cert board-chain.pem",
+			Flags: []cli.Flag{
+				&cli.StringFlag{Name: "key", Required: true, Usage: "private key `FILE` (PEM) or PKCS#12 bundle (.p12, .pfx)"},
+				&cli.StringFlag{Name: "cert", Usage: "certificate chain `FILE` (PEM, leaf first); not needed for PKCS#12"},
+				&cli.StringFlag{Name: "passphrase-file", Usage: "`FILE` holding the passphrase (else $ISSUERKIT_KEY_PASSPHRASE)"},
+			},
+			Action: func(c *cli.Context) error {
+				if err := needArgs(c, 0, 0, "no arguments"); err != nil {
+					return err
+				}
+				h, err := openHome(c)
+				if err != nil {
+					return err
+				}
+				var pass []byte
+				if f := c.String("passphrase-file"); f != "" {
+					b, err := os.ReadFile(f)
+					if err != nil {
+						return fmt.Errorf("read passphrase: %w", err)
+					}
+					pass = []byte(strings.TrimRight(string(b), "\r\n"))
+				} else if v, ok := os.LookupEnv("ISSUERKIT_KEY_PASSPHRASE"); ok {
+					pass = []byte(v)
+				}
+				key, chain, err := signer.LoadKeyPair(signer.KeySource{KeyFile: c.String("key"), CertFile: c.String("cert"), Passphrase: pass}, time.Now())
+				if err != nil {
+					return err
+				}
+				if err := h.ImportSigningKey(key, chain); err != nil {
+					return err
+				}
+				leaf := chain[0]
+				fmt.Fprintf(e.stdout, "Imported the signing key for %q (issued by %q, valid until %s, %d certificate(s) in the chain).\n",
+					leaf.Subject.CommonName, leaf.Issuer.CommonName, leaf.NotAfter.Format(time.DateOnly), len(chain))
+				fmt.Fprintln(e.stdout, "Documents issued from now on are signed with it; give lockers and verifiers keys/signing.crt.")
+				return nil
+			},
+		}},
+	}
+}
