@@ -189,7 +189,7 @@ func TestSIGINTExit130ThenResume(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(700 * time.Millisecond)
+	waitForDocuments(t, home)
 	cmd.Process.Signal(syscall.SIGINT)
 	cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
@@ -308,4 +308,23 @@ func checkCatalogOnce(t *testing.T, home string, wantDocs int) repository.Stats 
 		t.Errorf("%d URIs, want %d", uris, wantDocs)
 	}
 	return st
+}
+
+// waitForDocuments waits until the home's catalog has committed at least
+// one document, so a test interrupts an ingest that is surely under way.
+func waitForDocuments(t *testing.T, home string) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if cat, err := repository.OpenSQLite(ctx, filepath.Join(home, "catalog.db")); err == nil {
+			st, err := cat.Stats(ctx, 1)
+			cat.Close()
+			if err == nil && st.Documents > 0 {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the ingest committed nothing within 30 s")
 }

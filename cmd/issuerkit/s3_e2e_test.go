@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/issuerkit/issuerkit/internal/testenv"
 	"github.com/issuerkit/issuerkit/repository"
@@ -99,7 +98,7 @@ func TestS3KilledMidIngest(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond)
+	waitForDocuments(t, home)
 	srv.Kill()
 	cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != exitError {
