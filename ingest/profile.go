@@ -30,6 +30,7 @@ type Profile struct {
 	holder  holderCols
 	columns []*Column
 	byName  map[string]*Column
+	inGroup map[string]bool // columns that belong to a group member
 	groups  []*Group
 	derived []derived
 	checks  []check
@@ -262,6 +263,14 @@ func ParseProfile(b []byte) (*Profile, error) {
 			sample[d.name] = sampleOfKind(d.prog)
 		}
 		scope[g.Name] = []map[string]any{sample}
+	}
+	p.inGroup = map[string]bool{}
+	for _, g := range p.groups {
+		for _, f := range g.fields {
+			for _, c := range f.columns {
+				p.inGroup[c.Name] = true
+			}
+		}
 	}
 	if p.derived, err = compileDerived(&raw.Derived, scope); err != nil {
 		return nil, err

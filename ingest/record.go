@@ -82,18 +82,10 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 		}
 		raw[c.Name] = cell
 	}
-	inGroup := map[string]bool{}
-	for _, g := range p.groups {
-		for _, f := range g.fields {
-			for _, c := range f.columns {
-				inGroup[c.Name] = true
-			}
-		}
-	}
 	rec := &Record{Line: row.Line, Search: make(map[string]string, len(p.SearchKeys))}
 	var canon strings.Builder
 	for _, c := range p.columns {
-		v, norm, prob := c.parse(raw[c.Name], !inGroup[c.Name], row.Dates)
+		v, norm, prob := c.parse(raw[c.Name], !p.inGroup[c.Name], row.Dates)
 		if prob != "" {
 			probs = append(probs, c.Name+": "+prob)
 			continue
