@@ -161,9 +161,13 @@ func (s *Server) matchAndRead(ctx context.Context, req *xmlschema.Request, doc r
 	if req.Get("UID") != "" && doc.UIDHash != "" && uidHash != doc.UIDHash {
 		return nil, repository.ErrNotFound
 	}
-	data, err := repository.GetVerified(ctx, s.cfg.Store, doc)
-	if err != nil {
-		return nil, err
+	data, ok := s.objects.get(doc.ObjectKey, doc.ObjectSHA256)
+	if !ok {
+		var err error
+		if data, err = repository.GetVerified(ctx, s.cfg.Store, doc); err != nil {
+			return nil, err
+		}
+		s.objects.put(doc.ObjectKey, doc.ObjectSHA256, data)
 	}
 	return &found{doc: doc, data: data}, nil
 }

@@ -59,6 +59,7 @@ type Server struct {
 	metrics *metrics
 	replay  *replayCache
 	limits  *ipLimiter
+	objects *objectCache
 }
 
 // New returns a Server for cfg.
@@ -78,7 +79,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), objects: newObjectCache(64 << 20)}
 	if cfg.ReplayWindow > 0 {
 		s.replay = newReplayCache(cfg.ReplayWindow, 1<<20)
 	}
