@@ -118,7 +118,7 @@ func ParseKeyPEM(b []byte) (crypto.Signer, error) {
 			}
 			return s, nil
 		case "ENCRYPTED PRIVATE KEY":
-			return nil, errors.New("encrypted private keys are not supported yet")
+			return nil, errors.New("the key is encrypted: install it with `issuerkit keys import`, which decrypts it with its passphrase")
 		}
 	}
 }
