@@ -344,20 +344,4 @@ func quote(s string) string {
 
 // guard masks every run of 12 or more digits, so an Aadhaar typed into the
 // wrong column cannot reach a message.
-func guard(s string) string {
-	run := 0
-	b := []byte(s)
-	for i := 0; i <= len(b); i++ {
-		if i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			run++
-			continue
-		}
-		if run >= 12 {
-			for j := i - run; j < i-4; j++ {
-				b[j] = 'X'
-			}
-		}
-		run = 0
-	}
-	return string(b)
-}
+func guard(s string) string { return aadhaar.Redact(s) }

@@ -139,6 +139,8 @@ type Catalog interface {
 	FinishBatch(ctx context.Context, b Batch) error
 	// Stats counts documents, outbox rows and recent batches.
 	Stats(ctx context.Context, lastBatches int) (Stats, error)
+	// Outbox drains the pushes Apply queued.
+	Outbox
 	Close() error
 }
 

@@ -97,6 +97,13 @@ var migrations = []string{
 	ALTER TABLE batches ADD COLUMN mark_rejects_path TEXT NOT NULL DEFAULT '';
 	ALTER TABLE batches ADD COLUMN mark_rejects_size INTEGER NOT NULL DEFAULT 0;
 	CREATE INDEX batches_resume ON batches(profile, fingerprint, state);`,
+	// 3: outbox leases, so concurrent pushers never send the same row. A
+	// claim moves next_attempt_at to the lease's end: a row is due when
+	// next_attempt_at has passed, whether it waited for a backoff or for a
+	// dead pusher's lease. Outbox times are fixed-width (tsFixed) so that
+	// they compare as text.
+	`ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+	UPDATE outbox SET next_attempt_at = strftime('%Y-%m-%dT%H:%M:%f000000Z', next_attempt_at);`,
 }
 
 // OpenSQLite opens (creating and migrating if needed) the catalog at path.
@@ -251,6 +258,7 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, ma
 	}
 	defer tx.Rollback()
 	now := ts(time.Now())
+	nowFixed := tsFixed(time.Now())
 	stmts := map[string]*sql.Stmt{}
 	prep := func(q string) (*sql.Stmt, error) {
 		if st, ok := stmts[q]; ok {
@@ -311,7 +319,13 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, ma
 			if _, err := exec(`INSERT INTO outbox (uri, version, action, doctype, doc_name, doc_id,
 				issued_on, valid_from, valid_to, aadhaar_enc, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
 				d.URI, d.Version, o.Action, d.DocType, o.DocName, d.DocID, o.IssuedOn, o.ValidFrom, o.ValidTo,
-				o.AadhaarEnc, now, now); err != nil {
+				o.AadhaarEnc, nowFixed, now); err != nil {
+				return fmt.Errorf("catalog: outbox %s: %w", d.URI, err)
+			}
+			// A push of a URI whose earlier push is dead-lettered waits
+			// with it, so that it cannot overtake it.
+			if _, err := exec(`UPDATE outbox SET state = 'dead', last_error = 'waits for an earlier dead-lettered push of this URI'
+				WHERE id = last_insert_rowid() AND EXISTS (SELECT 1 FROM outbox o WHERE o.uri = ? AND o.state = 'dead')`, d.URI); err != nil {
 				return fmt.Errorf("catalog: outbox %s: %w", d.URI, err)
 			}
 		}

@@ -7,10 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/xml"
 	"errors"
-	"fmt"
-	"io"
 	"strings"
 )
 
@@ -98,98 +95,3 @@ const (
 	maxFieldBytes = 256 << 10 // a Photo may be large
 	maxDepth      = 8
 )
-
-// ParseRequest parses a Pull URI or Pull Doc request body. It refuses
-// anything but plain elements and text: a DOCTYPE, entity declaration,
-// processing instruction (other than the XML declaration) or unknown
-// entity reference is an error, as is a root other than PullURIRequest or
-// PullDocRequest.
-func ParseRequest(body []byte) (*Request, error) {
-	d := xml.NewDecoder(bytes.NewReader(body))
-	d.Strict = true
-	d.Entity = nil // only the five predefined entities
-	r := &Request{}
-	var path []string
-	var text strings.Builder
-	inField := false
-	for {
-		tok, err := d.RawToken()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
-		}
-		switch t := tok.(type) {
-		case xml.Directive:
-			return nil, fmt.Errorf("%w: DTDs and declarations are not accepted", ErrBadRequest)
-		case xml.ProcInst:
-			if t.Target != "xml" || len(path) > 0 || r.Kind != "" {
-				return nil, fmt.Errorf("%w: processing instructions are not accepted", ErrBadRequest)
-			}
-		case xml.StartElement:
-			name := t.Name.Local
-			if len(path) == 0 {
-				if r.Kind != "" {
-					return nil, fmt.Errorf("%w: more than one root element", ErrBadRequest)
-				}
-				if name != "PullURIRequest" && name != "PullDocRequest" {
-					return nil, fmt.Errorf("%w: root element %q is not PullURIRequest or PullDocRequest", ErrBadRequest, clip(name))
-				}
-				r.Kind = name
-				for _, a := range t.Attr {
-					switch a.Name.Local {
-					case "ver":
-						r.Ver = a.Value
-					case "ts":
-						r.TS = a.Value
-					case "txn":
-						r.Txn = a.Value
-					case "orgId":
-						r.OrgID = a.Value
-					case "format":
-						r.Format = strings.ToLower(a.Value)
-					case "keyhash":
-						r.KeyHash = a.Value
-					}
-				}
-			}
-			path = append(path, name)
-			if len(path) > maxDepth {
-				return nil, fmt.Errorf("%w: nested too deeply", ErrBadRequest)
-			}
-			if len(path) == 3 && path[1] == "DocDetails" {
-				inField = true
-				text.Reset()
-			}
-		case xml.CharData:
-			if inField {
-				if text.Len()+len(t) > maxFieldBytes {
-					return nil, fmt.Errorf("%w: a DocDetails value is too long", ErrBadRequest)
-				}
-				text.Write(t)
-			}
-		case xml.EndElement:
-			if len(path) == 0 {
-				return nil, fmt.Errorf("%w: unbalanced end element", ErrBadRequest)
-			}
-			if len(path) == 3 && inField {
-				if len(r.Details) >= maxFields {
-					return nil, fmt.Errorf("%w: too many DocDetails fields", ErrBadRequest)
-				}
-				r.Details = append(r.Details, Field{Name: path[2], Value: strings.TrimSpace(text.String())})
-				inField = false
-			}
-			path = path[:len(path)-1]
-		case xml.Comment:
-			// ignored
-		}
-	}
-	if r.Kind == "" {
-		return nil, fmt.Errorf("%w: no request element", ErrBadRequest)
-	}
-	if len(path) != 0 {
-		return nil, fmt.Errorf("%w: unclosed element", ErrBadRequest)
-	}
-	return r, nil
-}

@@ -127,7 +127,7 @@ func newApp(e *env) *cli.App {
 			// run() prints errors and picks exit codes; never os.Exit here.
 		},
 		Commands: []*cli.Command{
-			initCommand(e), ingestCommand(e), getCommand(e), verifyCommand(e), statusCommand(e), storeCommand(e), keysCommand(e), serveCommand(e), samplesCommand(e),
+			initCommand(e), ingestCommand(e), getCommand(e), verifyCommand(e), statusCommand(e), storeCommand(e), keysCommand(e), serveCommand(e), pushCommand(e), lockerCommand(e), samplesCommand(e),
 		},
 	}
 	setUsageErrors(app.Commands)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"net"
 
 	"github.com/issuerkit/issuerkit/repository/api"
@@ -54,7 +55,7 @@ func serveCommand(e *env) *cli.Command {
 			}
 			e.log.Info("serving the repository API", "addr", l.Addr().String(), "issuer", h.Config.Issuer.ID)
 			fmt.Fprintf(e.stderr, "issuerkit: serving %s on http://%s (Ctrl-C stops)\n", h.Config.Issuer.ID, l.Addr())
-			err = api.Serve(c.Context, api.NewHTTPServer(c.String("addr"), srv.Handler()), l)
+			err = httpserve.Serve(c.Context, httpserve.New(c.String("addr"), srv.Handler()), l)
 			if err == nil && c.Context.Err() != nil {
 				e.log.Info("stopped")
 				return nil

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"text/tabwriter"
 
+	"github.com/issuerkit/issuerkit/repository"
 	"github.com/urfave/cli/v2"
 )
 
@@ -34,8 +35,26 @@ func statusCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			dead, err := r.cat.DeadLetters(c.Context, 10)
+			if err != nil {
+				return err
+			}
+			type deadLetter struct {
+				ID       int64  `json:"id"`
+				URI      string `json:"uri"`
+				Action   string `json:"action"`
+				Attempts int    `json:"attempts"`
+				Reason   string `json:"reason"`
+			}
+			deadOut := []deadLetter{}
+			for _, d := range dead {
+				deadOut = append(deadOut, deadLetter{d.ID, d.URI, d.Action, d.Attempts, d.LastError})
+			}
 			if c.Bool("json") {
-				b, err := json.Marshal(st)
+				b, err := json.Marshal(struct {
+					repository.Stats
+					DeadLetters []deadLetter `json:"dead_letters"`
+				}{st, deadOut})
 				if err != nil {
 					return err
 				}
@@ -56,6 +75,18 @@ func statusCommand(e *env) *cli.Command {
 			}
 			tw.Flush()
 			fmt.Fprintf(e.stdout, "\nOutbox: %d pending, %d pushed, %d dead\n", st.Outbox.Pending, st.Outbox.Pushed, st.Outbox.Dead)
+			if len(deadOut) > 0 {
+				fmt.Fprintln(e.stdout, "\nDead letters (re-queue with `issuerkit push --retry-dead`):")
+				tw = tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tURI\tACTION\tATTEMPTS\tREASON")
+				for _, d := range deadOut {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\n", d.ID, d.URI, d.Action, d.Attempts, d.Reason)
+				}
+				tw.Flush()
+				if st.Outbox.Dead > len(deadOut) {
+					fmt.Fprintf(e.stdout, "… and %d more\n", st.Outbox.Dead-len(deadOut))
+				}
+			}
 			if len(st.Batches) > 0 {
 				fmt.Fprintln(e.stdout, "\nRecent batches:")
 				tw = tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)

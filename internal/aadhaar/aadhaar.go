@@ -54,6 +54,34 @@ func Last4(s string) string {
 	return s[len(s)-4:]
 }
 
+// Redact masks all but the last four digits of every run of 12 or more
+// digits in s, so that an Aadhaar number inside a message from elsewhere (a
+// cell typed into the wrong column, a locker's error text) is never logged
+// or stored in clear.
+func Redact(s string) string {
+	run := 0
+	var b []byte
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			run++
+			continue
+		}
+		if run >= 12 {
+			if b == nil {
+				b = []byte(s)
+			}
+			for j := i - run; j < i-4; j++ {
+				b[j] = 'X'
+			}
+		}
+		run = 0
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}
+
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {

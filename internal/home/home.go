@@ -61,7 +61,25 @@ type Config struct {
 	Aadhaar struct {
 		KeyFile string `yaml:"key_file"`
 	} `yaml:"aadhaar"`
+	Push PushConfig `yaml:"push"`
 }
+
+// PushConfig is the push: section of issuerkit.yaml.
+type PushConfig struct {
+	// Gateway is the locker gateway's base URL; Push URI goes to
+	// {gateway}/public/issuer/api/issuedoc/1/xml.
+	Gateway string `yaml:"gateway,omitempty"`
+	// KeyFile is the push key (0600); empty means the API key.
+	KeyFile string `yaml:"key_file,omitempty"`
+	// Workers is the number of concurrent pushes (default 8).
+	Workers int `yaml:"workers,omitempty"`
+	// Bulk > 1 sends that many rows per request with the bulk CSV variant,
+	// for gateways that take it.
+	Bulk int `yaml:"bulk,omitempty"`
+}
+
+// DefaultGateway is the reference locker's default address.
+const DefaultGateway = "http://127.0.0.1:9090"
 
 // StoreConfig is the store: section of issuerkit.yaml.
 type StoreConfig struct {
@@ -149,6 +167,7 @@ func Init(ctx context.Context, dir string, o InitOptions) (*Home, error) {
 	}
 	c.API.KeyFile = APIKeyFile
 	c.Aadhaar.KeyFile = AadhaarKey
+	c.Push.Gateway = DefaultGateway
 	cfg, err := yaml.Marshal(c)
 	if err != nil {
 		return nil, err
@@ -335,19 +354,31 @@ func (h *Home) Certificates() ([]*x509.Certificate, error) {
 
 // APIKey loads the key shared with lockers (keys/api-key, 0600).
 func (h *Home) APIKey() ([]byte, error) {
-	p := h.Path(h.Config.API.KeyFile)
+	return readSecret(h.Path(h.Config.API.KeyFile), "API key")
+}
+
+func readSecret(p, what string) ([]byte, error) {
 	if err := checkPrivate(p); err != nil {
 		return nil, err
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return nil, fmt.Errorf("read API key: %w", err)
+		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	k := strings.TrimSpace(string(b))
 	if k == "" {
-		return nil, fmt.Errorf("API key file %s is empty", p)
+		return nil, fmt.Errorf("%s file %s is empty", what, p)
 	}
 	return []byte(k), nil
+}
+
+// PushKey loads the key pushes are signed with: push.key_file, or the API
+// key when none is set.
+func (h *Home) PushKey() ([]byte, error) {
+	if h.Config.Push.KeyFile == "" {
+		return h.APIKey()
+	}
+	return readSecret(h.Path(h.Config.Push.KeyFile), "push key")
 }
 
 // Keyring loads the Aadhaar master key.

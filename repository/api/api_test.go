@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"io"
 	"log/slog"
 	"net/http"
@@ -487,14 +488,14 @@ func TestGracefulShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := api.NewHTTPServer("127.0.0.1:0", s.Handler())
+	srv := httpserve.New("127.0.0.1:0", s.Handler())
 	l, err := netListen()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- api.Serve(ctx, srv, l) }()
+	go func() { done <- httpserve.Serve(ctx, srv, l) }()
 	body := pullURI(f, "", f.goodFields())
 	pr, pw := io.Pipe()
 	req, _ := http.NewRequest("POST", "http://"+l.Addr().String()+"/digilocker/pulluri", pr)

@@ -10,9 +10,7 @@
 package api
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -118,40 +116,6 @@ func (s *Server) Handler() http.Handler {
 		s.cfg.Logger.Info("request", "route", route, "status", rec.status, "bytes", rec.bytes,
 			"duration_ms", float64(d.Microseconds())/1000, "remote", clientIP(r))
 	})
-}
-
-// NewHTTPServer wraps h with the timeouts every issuerkit server uses.
-func NewHTTPServer(addr string, h http.Handler) *http.Server {
-	return &http.Server{
-		Addr:              addr,
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-	}
-}
-
-// Serve runs srv on l until ctx is done, then shuts down gracefully,
-// letting requests in flight finish (up to 30 s).
-func Serve(ctx context.Context, srv *http.Server, l net.Listener) error {
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }
 
 type statusRecorder struct {

@@ -27,6 +27,10 @@ func Run(t *testing.T, newCatalog Factory) {
 		{"Search", testSearch},
 		{"Stats", testStats},
 		{"Journal", testJournal},
+		{"OutboxOrder", testOutboxOrder},
+		{"OutboxLeases", testOutboxLeases},
+		{"OutboxRetry", testOutboxRetry},
+		{"OutboxDeadLetters", testOutboxDeadLetters},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

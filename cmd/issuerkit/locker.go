@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/issuerkit/issuerkit/internal/aadhaar"
+	"github.com/issuerkit/issuerkit/internal/httpserve"
+	"github.com/issuerkit/issuerkit/locker"
+	"github.com/urfave/cli/v2"
+)
+
+func dataFlag() cli.Flag {
+	return &cli.StringFlag{Name: "data", Value: "./locker-data", EnvVars: []string{"ISSUERKIT_LOCKER_DATA"}, Usage: "the locker's data `DIR` (locker.db, locker.key)"}
+}
+
+func lockerCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "locker",
+		Usage: "run the reference locker: receives pushes, lists citizens' documents, fetches them from issuers",
+		Description: "A small real locker to push to and pull through, with its own SQLite store. Citizens are\n" +
+			"named by a keyed hash of their Aadhaar number (see `locker citizen`); the number is never stored.\n\n" +
+			"Example:\n" +
+			"   issuerkit locker issuer add --data ./locker --id in.gov.cbse --api-key-file board/keys/api-key \\\n" +
+			"       --pull-url http://127.0.0.1:8080 --cert board/keys/signing.crt\n" +
+			"   issuerkit locker serve --data ./locker --addr 127.0.0.1:9090\n" +
+			"   issuerkit locker list --data ./locker",
+		Subcommands: []*cli.Command{lockerServeCommand(e), lockerIssuerCommand(e), lockerListCommand(e), lockerCitizenCommand(e)},
+	}
+}
+
+func lockerServeCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve the locker API",
+		Description: "Routes: POST " + "/public/issuer/api/issuedoc/1/xml (Push URI), POST /public/issuer/api/issuedoc/1/csv\n" +
+			"(bulk), GET /citizens/{hash}/issued (JSON, or HTML for browsers), GET /citizens/{hash}/issued/{URI}\n" +
+			"(the document, pulled from its issuer and signature-verified), GET /healthz.\n" +
+			"Fault switches make it misbehave for tests: --fail-rate, --latency, --down-for.\n\n" +
+			"Example:\n" +
+			"   issuerkit locker serve --data ./locker --addr 127.0.0.1:9090\n" +
+			"   issuerkit locker serve --data ./locker --fail-rate 0.3 --latency 50ms --down-for 10s",
+		Flags: []cli.Flag{
+			dataFlag(),
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:9090", Usage: "listen `ADDRESS`"},
+			&cli.Float64Flag{Name: "fail-rate", Usage: "fraction of pushes answered with HTTP 500 (half of them after applying)"},
+			&cli.DurationFlag{Name: "latency", Usage: "delay every push by this much"},
+			&cli.DurationFlag{Name: "down-for", Usage: "answer pushes with 503 + Retry-After for this long after start"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
+				return err
+			}
+			if fr := c.Float64("fail-rate"); fr < 0 || fr > 1 {
+				return usageErr("--fail-rate must be between 0 and 1")
+			}
+			st, err := locker.Open(c.Context, c.String("data"))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			srv := locker.NewServer(locker.Config{Store: st, Logger: e.log.With("component", "locker"),
+				Faults: locker.Faults{FailRate: c.Float64("fail-rate"), Latency: c.Duration("latency"), DownFor: c.Duration("down-for")}})
+			defer srv.Close()
+			l, err := net.Listen("tcp", c.String("addr"))
+			if err != nil {
+				return fmt.Errorf("locker serve: %w", err)
+			}
+			fmt.Fprintf(e.stderr, "issuerkit: reference locker on http://%s (data %s; Ctrl-C stops)\n", l.Addr(), c.String("data"))
+			err = httpserve.Serve(c.Context, httpserve.New(c.String("addr"), srv.Handler()), l)
+			if err == nil && c.Context.Err() != nil {
+				return nil
+			}
+			return err
+		},
+	}
+}
+
+func lockerIssuerCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "issuer",
+		Usage: "manage the issuers this locker accepts pushes from and pulls documents of",
+		Subcommands: []*cli.Command{{
+			Name:  "add",
+			Usage: "register an issuer (or replace its registration)",
+			Description: "Example:\n" +
+				"   issuerkit locker issuer add --data ./locker --id in.gov.cbse --api-key-file board/keys/api-key \\\n" +
+				"       --pull-url http://127.0.0.1:8080 --cert board/keys/signing.crt",
+			Flags: []cli.Flag{
+				dataFlag(),
+				&cli.StringFlag{Name: "id", Required: true, Usage: "the issuer `ID` (orgId)"},
+				&cli.StringFlag{Name: "api-key-file", Required: true, Usage: "`FILE` with the key the issuer signs pushes with and the locker signs pulls with"},
+				&cli.StringFlag{Name: "pull-url", Required: true, Usage: "base `URL` of the issuer's repository API"},
+				&cli.StringFlag{Name: "cert", Required: true, Usage: "the issuer's signing certificate (`PEM`)"},
+			},
+			Action: func(c *cli.Context) error {
+				if err := needArgs(c, 0, 0, "no arguments"); err != nil {
+					return err
+				}
+				key, err := os.ReadFile(c.String("api-key-file"))
+				if err != nil {
+					return fmt.Errorf("--api-key-file: %w", err)
+				}
+				cert, err := os.ReadFile(c.String("cert"))
+				if err != nil {
+					return fmt.Errorf("--cert: %w", err)
+				}
+				st, err := locker.Open(c.Context, c.String("data"))
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				if err := st.AddIssuer(c.Context, c.String("id"), string(key), c.String("pull-url"), cert); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "locker: issuer %s registered (pulls from %s)\n", c.String("id"), c.String("pull-url"))
+				return nil
+			},
+		}},
+	}
+}
+
+func lockerListCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "list",
+		Usage: "print every URI the locker holds, with its citizen hash and action history",
+		Description: "Example:\n" +
+			"   issuerkit locker list --data ./locker\n" +
+			"   issuerkit locker list --data ./locker --json | jq -r .uri",
+		Flags: []cli.Flag{dataFlag(), &cli.BoolFlag{Name: "json", Usage: "one JSON object per line"}},
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
+				return err
+			}
+			st, err := locker.Open(c.Context, c.String("data"))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+			if !c.Bool("json") {
+				fmt.Fprintln(tw, "URI\tCITIZEN\tSTATE\tDOCUMENT\tHISTORY")
+			}
+			n := 0
+			err = st.All(c.Context, func(d locker.Document) error {
+				n++
+				if c.Bool("json") {
+					b, err := json.Marshal(d)
+					if err != nil {
+						return err
+					}
+					_, err = fmt.Fprintln(e.stdout, string(b))
+					return err
+				}
+				var hist []string
+				for _, h := range d.History {
+					hist = append(hist, h.Action+" "+h.At[:min(19, len(h.At))])
+				}
+				fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\n", d.URI, d.Citizen[:12], d.State, d.DocName, strings.Join(hist, ", "))
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if !c.Bool("json") {
+				tw.Flush()
+				fmt.Fprintf(e.stdout, "%d %s\n", n, plural(n, "URI", "URIs"))
+			}
+			return nil
+		},
+	}
+}
+
+func lockerCitizenCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "citizen",
+		Usage: "print the citizen hash of an Aadhaar number read from stdin (never from the command line)",
+		Description: "The hash names the citizen in the locker's URLs: /citizens/{hash}/issued.\n\n" +
+			"Example:\n" +
+			"   issuerkit locker citizen --data ./locker < my-aadhaar.txt",
+		Flags: []cli.Flag{dataFlag()},
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 0, 0, "no arguments (the number is read from stdin)"); err != nil {
+				return err
+			}
+			line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+			if err != nil && line == "" {
+				return fmt.Errorf("locker citizen: read the Aadhaar number from stdin: %w", err)
+			}
+			num := strings.TrimSpace(line)
+			if err := aadhaar.Validate(num); err != nil {
+				return fmt.Errorf("locker citizen: %w", err)
+			}
+			st, err := locker.Open(c.Context, c.String("data"))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			fmt.Fprintln(e.stdout, st.CitizenHash(num))
+			return nil
+		},
+	}
+}

@@ -1,0 +1,351 @@
+package locker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/issuerkit/issuerkit/xmlschema"
+)
+
+// Faults make the locker misbehave on purpose, for tests and demos of the
+// pusher's retries. They apply to the push endpoints only.
+type Faults struct {
+	// FailRate is the fraction of pushes answered with HTTP 500. Half of
+	// them fail after the push was applied (a lost reply), half before.
+	FailRate float64
+	// Latency delays every push.
+	Latency time.Duration
+	// DownFor answers 503 with Retry-After: 1 for this long after start.
+	DownFor time.Duration
+}
+
+// Config configures a Server.
+type Config struct {
+	Store  *Store
+	Faults Faults
+	Logger *slog.Logger
+	// Client is used to pull documents from issuers; nil means a client
+	// with a 15 s timeout.
+	Client *http.Client
+}
+
+// Server is the reference locker's HTTP API.
+type Server struct {
+	cfg     Config
+	mux     *http.ServeMux
+	ops     chan applyOp
+	started time.Time
+	client  *http.Client
+	log     *slog.Logger
+	once    sync.Once
+}
+
+// Body limits.
+const (
+	maxPushBody = 1 << 20
+	maxBulkBody = 16 << 20
+)
+
+// NewServer returns a locker API over cfg.Store. Close stops its writer.
+func NewServer(cfg Config) *Server {
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), ops: make(chan applyOp, 1024), started: time.Now(),
+		client: cfg.Client, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.client == nil {
+		s.client = &http.Client{Timeout: 15 * time.Second}
+	}
+	go cfg.Store.writer(s.ops)
+	s.mux.HandleFunc("POST "+xmlschema.PushPath, s.push)
+	s.mux.HandleFunc("POST "+xmlschema.PushBulkPath, s.pushBulk)
+	s.mux.HandleFunc("GET /citizens/{citizen}/issued", s.issued)
+	s.mux.HandleFunc("GET /citizens/{citizen}/issued/{uri}", s.fetch)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	return s
+}
+
+// Close stops the writer; call it after the HTTP server has shut down.
+func (s *Server) Close() { s.once.Do(func() { close(s.ops) }) }
+
+// Handler returns the API with an access log that names routes, never
+// paths (a path names a citizen).
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		s.mux.ServeHTTP(rec, r)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		s.log.Info("request", "route", route, "status", rec.status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", remote(r))
+	})
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func remote(r *http.Request) string {
+	h, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return h
+}
+
+// fault applies the fault switches before a push; it reports whether it
+// answered, and whether the push should fail after being applied.
+func (s *Server) fault(w http.ResponseWriter) (answered, failAfter bool) {
+	f := s.cfg.Faults
+	if f.Latency > 0 {
+		time.Sleep(f.Latency)
+	}
+	if f.DownFor > 0 && time.Since(s.started) < f.DownFor {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "locker is down for maintenance", http.StatusServiceUnavailable)
+		return true, false
+	}
+	if f.FailRate > 0 && rand.Float64() < f.FailRate {
+		if rand.IntN(2) == 0 {
+			http.Error(w, "injected failure", http.StatusInternalServerError)
+			return true, false
+		}
+		return false, true
+	}
+	return false, false
+}
+
+// authenticate reads the body (bounded) and checks the HMAC with the key of
+// the issuer orgID names. It answers the request itself when it fails.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, func(orgID string) (*Issuer, bool)) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		} else {
+			http.Error(w, "could not read the request", http.StatusBadRequest)
+		}
+		return nil, nil
+	}
+	return body, func(orgID string) (*Issuer, bool) {
+		is, err := s.cfg.Store.Issuer(r.Context(), orgID)
+		if err != nil || !xmlschema.VerifyBody([]byte(is.APIKey), body, r.Header.Get(xmlschema.HMACHeader)) {
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				s.log.Error("issuer lookup", "err", err)
+			}
+			http.Error(w, "authentication failed", http.StatusUnauthorized)
+			return nil, false
+		}
+		return is, true
+	}
+}
+
+func (s *Server) submit(ctx context.Context, issuer string, txns []string, pushes []xmlschema.PushDetails) ([]xmlschema.PushResult, error) {
+	op := applyOp{issuer: issuer, txns: txns, pushes: pushes, done: make(chan applyResult, 1)}
+	select {
+	case s.ops <- op:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	res := <-op.done
+	return res.results, res.err
+}
+
+func (s *Server) push(w http.ResponseWriter, r *http.Request) {
+	answered, failAfter := s.fault(w)
+	if answered {
+		return
+	}
+	body, auth := s.authenticate(w, r, maxPushBody)
+	if body == nil {
+		return
+	}
+	req, err := xmlschema.ParsePushRequest(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	is, ok := auth(req.OrgID)
+	if !ok {
+		return
+	}
+	if req.KeyHash != "" && !xmlschema.VerifyKeyHash(is.APIKey, req.TS, req.KeyHash) {
+		http.Error(w, "authentication failed", http.StatusUnauthorized)
+		return
+	}
+	d := xmlschema.PushDetailsFrom(req)
+	var reply bytes.Buffer
+	if msg := check(is.ID, &d); msg != "" {
+		xmlschema.AppendPushResponse(&reply, "0", req.TS, req.Txn, msg)
+		writeXML(w, reply.Bytes())
+		return
+	}
+	rs, err := s.submit(r.Context(), is.ID, []string{req.Txn}, []xmlschema.PushDetails{d})
+	if err != nil {
+		s.log.Error("push", "err", err)
+		http.Error(w, "locker error", http.StatusInternalServerError)
+		return
+	}
+	if failAfter {
+		http.Error(w, "injected failure after applying", http.StatusInternalServerError)
+		return
+	}
+	xmlschema.AppendPushResponse(&reply, rs[0].Status, req.TS, req.Txn, rs[0].Message)
+	writeXML(w, reply.Bytes())
+}
+
+func (s *Server) pushBulk(w http.ResponseWriter, r *http.Request) {
+	answered, failAfter := s.fault(w)
+	if answered {
+		return
+	}
+	body, auth := s.authenticate(w, r, maxBulkBody)
+	if body == nil {
+		return
+	}
+	is, ok := auth(r.Header.Get(xmlschema.OrgIDHeader))
+	if !ok {
+		return
+	}
+	pushes, err := xmlschema.ReadPushCSV(bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	txns := strings.Split(r.Header.Get(xmlschema.TxnHeader), ",")
+	if len(txns) != len(pushes) {
+		txns = nil // one txn for the request
+	}
+	results := make([]xmlschema.PushResult, len(pushes))
+	var valid []xmlschema.PushDetails
+	var validTxns []string
+	var at []int
+	for i := range pushes {
+		if msg := check(is.ID, &pushes[i]); msg != "" {
+			results[i] = xmlschema.PushResult{URI: pushes[i].URI, Action: pushes[i].Action, Status: "0", Message: msg}
+			continue
+		}
+		valid = append(valid, pushes[i])
+		if txns != nil {
+			validTxns = append(validTxns, txns[i])
+		} else {
+			validTxns = append(validTxns, r.Header.Get(xmlschema.TxnHeader))
+		}
+		at = append(at, i)
+	}
+	if len(valid) > 0 {
+		rs, err := s.submit(r.Context(), is.ID, validTxns, valid)
+		if err != nil {
+			s.log.Error("bulk push", "err", err)
+			http.Error(w, "locker error", http.StatusInternalServerError)
+			return
+		}
+		for j, i := range at {
+			results[i] = rs[j]
+		}
+	}
+	if failAfter {
+		http.Error(w, "injected failure after applying", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	xmlschema.WritePushResults(w, results)
+}
+
+func writeXML(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Write(b)
+}
+
+// wantsHTML reports whether a browser asked.
+func wantsHTML(r *http.Request) bool {
+	if f := r.URL.Query().Get("format"); f != "" {
+		return f == "html"
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+func (s *Server) issued(w http.ResponseWriter, r *http.Request) {
+	citizen := r.PathValue("citizen")
+	docs, err := s.cfg.Store.Issued(r.Context(), citizen)
+	if err != nil {
+		s.log.Error("issued", "err", err)
+		http.Error(w, "locker error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if wantsHTML(r) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := issuedPage.Execute(w, struct {
+			Citizen string
+			Docs    []Document
+		}{citizen, docs}); err != nil {
+			s.log.Error("issued page", "err", err)
+		}
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"citizen": citizen, "issued": docs})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// fetch pulls a citizen's document from its issuer, verifies the signature
+// and returns the signed XML.
+func (s *Server) fetch(w http.ResponseWriter, r *http.Request) {
+	citizen, uri := r.PathValue("citizen"), r.PathValue("uri")
+	d, err := s.cfg.Store.Document(r.Context(), citizen, uri)
+	if errors.Is(err, ErrNotFound) || (err == nil && d.State != "active") {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such document in this locker"})
+		return
+	}
+	if err != nil {
+		s.log.Error("fetch", "err", err)
+		http.Error(w, "locker error", http.StatusInternalServerError)
+		return
+	}
+	is, err := s.cfg.Store.Issuer(r.Context(), d.Issuer)
+	if err != nil {
+		writeJSON(w, http.StatusBadGateway, map[string]string{"error": fmt.Sprintf("issuer %s is not registered", d.Issuer)})
+		return
+	}
+	doc, v, err := Pull(r.Context(), s.client, is, uri)
+	if err != nil {
+		s.log.Warn("fetch from issuer failed", "issuer", is.ID, "err", err)
+		writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Signature-Verified", v)
+	w.Write(doc)
+}

@@ -1,0 +1,521 @@
+// Package pusher drains the catalog's outbox to a locker gateway with Push
+// URI requests (digilocker-spec.md §5).
+//
+// Rows are claimed with a lease (so two pushers never send the same row),
+// pushed by a bounded set of workers, and settled in one transaction per
+// round. Transient failures (connection errors, timeouts, 5xx, 408, 429)
+// back off exponentially with jitter, honouring Retry-After; permanent ones
+// ("URI already exists in another account", other 4xx) go to the dead-letter
+// queue with the reason. "URI already exists in this account" is success:
+// the locker has the URI, from an earlier attempt whose reply was lost. A
+// push's txn is derived from its outbox row, so a locker can recognise a
+// repeat.
+package pusher
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/issuerkit/issuerkit/internal/aadhaar"
+	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/xmlschema"
+	"golang.org/x/sync/errgroup"
+)
+
+// Config configures a Pusher.
+type Config struct {
+	Outbox  repository.Outbox
+	Keyring *aadhaar.Keyring // decrypts the outbox's Aadhaar numbers
+	Gateway string           // the locker gateway's base URL
+	OrgID   string           // the issuer ID, sent as orgId
+	Key     []byte           // the push key: HMAC and keyhash
+	// Workers is the number of concurrent requests (default 8).
+	Workers int
+	// Bulk, when > 1, sends up to Bulk rows per request with the bulk CSV
+	// variant; 0 or 1 sends one PushUriRequest per row.
+	Bulk int
+	// Lease is how long a claimed row stays ours (default 2m). It must
+	// exceed the time a round takes; a dead pusher's rows are due again
+	// when it ends.
+	Lease time.Duration
+	// Timeout bounds one request (default 15s).
+	Timeout time.Duration
+	// BackoffBase and BackoffMax shape retries: attempt n waits a random
+	// time in [d/2, d] with d = min(BackoffMax, BackoffBase·2ⁿ) (defaults
+	// 1s and 10m).
+	BackoffBase, BackoffMax time.Duration
+	// MaxAttempts dead-letters a row after that many transient failures;
+	// 0 retries for ever.
+	MaxAttempts int
+	// Poll is how often an idle daemon looks for new rows (default 2s).
+	Poll time.Duration
+	// Client overrides the HTTP client (its Timeout is not used: Timeout is).
+	Client   *http.Client
+	Logger   *slog.Logger
+	Progress func(Progress) // called after every round
+}
+
+// Progress is the running count of a Run.
+type Progress struct {
+	Pushed, Dead, Failures int
+}
+
+// Summary is what a Run did.
+type Summary struct {
+	Pushed   int           `json:"pushed"`   // accepted by the locker
+	Already  int           `json:"already"`  // of those, already in the citizen's locker
+	Failures int           `json:"failures"` // transient failures, retried
+	Dead     int           `json:"dead"`     // dead-lettered in this run
+	Requests int           `json:"requests"` // HTTP requests sent
+	Elapsed  time.Duration `json:"elapsed_ns"`
+}
+
+// ErrUnauthorized: the gateway refused our credentials (HTTP 401/403).
+// Nothing is dead-lettered for it: fix the key and push again.
+var ErrUnauthorized = errors.New("the locker gateway refused the issuer's credentials (check the push key and the issuer ID registered with the locker)")
+
+// Pusher drains an outbox. Create it with New.
+type Pusher struct {
+	cfg    Config
+	owner  string
+	client *http.Client
+	log    *slog.Logger
+}
+
+// New checks cfg and fills in defaults.
+func New(cfg Config) (*Pusher, error) {
+	if cfg.Outbox == nil || cfg.Keyring == nil {
+		return nil, errors.New("pusher: an outbox and an Aadhaar keyring are required")
+	}
+	if !strings.HasPrefix(cfg.Gateway, "http://") && !strings.HasPrefix(cfg.Gateway, "https://") {
+		return nil, fmt.Errorf("pusher: gateway %q is not an http(s) URL (set push.gateway in the config or pass --gateway)", cfg.Gateway)
+	}
+	if len(cfg.Key) == 0 {
+		return nil, errors.New("pusher: the push key is empty")
+	}
+	cfg.Gateway = strings.TrimSuffix(cfg.Gateway, "/")
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.Lease, 2*time.Minute)
+	def(&cfg.Timeout, 15*time.Second)
+	def(&cfg.BackoffBase, time.Second)
+	def(&cfg.BackoffMax, 10*time.Minute)
+	def(&cfg.Poll, 2*time.Second)
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.Bulk > maxBulk {
+		cfg.Bulk = maxBulk
+	}
+	p := &Pusher{cfg: cfg, client: cfg.Client, log: cfg.Logger}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.client == nil {
+		p.client = &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:          cfg.Workers * 2,
+			MaxIdleConnsPerHost:   cfg.Workers * 2,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: cfg.Timeout,
+			ForceAttemptHTTP2:     true,
+		}}
+	}
+	host, _ := os.Hostname()
+	var r [4]byte
+	rand.Read(r[:])
+	p.owner = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(r[:]))
+	return p, nil
+}
+
+// Owner is the name this pusher's leases carry.
+func (p *Pusher) Owner() string { return p.owner }
+
+// Run drains the outbox. With once, it makes one pass: it pushes every row
+// due now and retries transient failures while their next attempt falls
+// within retryFor of the start, then returns. Without once it runs until
+// ctx is cancelled, polling for new rows. Rows in flight when ctx is
+// cancelled are released, due again at once.
+func (p *Pusher) Run(ctx context.Context, once bool, retryFor time.Duration) (sum Summary, err error) {
+	start := time.Now()
+	defer func() { sum.Elapsed = time.Since(start) }()
+	claimSize := p.cfg.Workers * 32
+	if p.cfg.Bulk > 1 {
+		claimSize = p.cfg.Workers * p.cfg.Bulk
+	}
+	for {
+		if ctx.Err() != nil {
+			return sum, nil
+		}
+		items, err := p.cfg.Outbox.Claim(ctx, p.owner, claimSize, p.cfg.Lease)
+		if err != nil {
+			if ctx.Err() != nil {
+				return sum, nil
+			}
+			return sum, err
+		}
+		if len(items) == 0 {
+			next, ok, err := p.cfg.Outbox.NextDue(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return sum, nil
+				}
+				return sum, err
+			}
+			wait := p.cfg.Poll
+			if ok {
+				wait = time.Until(next)
+				if once && next.After(start.Add(retryFor)) {
+					return sum, nil
+				}
+			} else if once {
+				return sum, nil
+			}
+			if !once && wait > p.cfg.Poll {
+				wait = p.cfg.Poll
+			}
+			if wait < 10*time.Millisecond {
+				wait = 10 * time.Millisecond
+			}
+			select {
+			case <-ctx.Done():
+				return sum, nil
+			case <-time.After(wait):
+			}
+			continue
+		}
+		if err := p.round(ctx, items, &sum); err != nil {
+			return sum, err
+		}
+		if p.cfg.Progress != nil {
+			p.cfg.Progress(Progress{Pushed: sum.Pushed, Dead: sum.Dead, Failures: sum.Failures})
+		}
+	}
+}
+
+// result is the outcome of pushing one row.
+type result struct {
+	kind       repository.Outcome
+	already    bool
+	retryAfter time.Duration // from the gateway, if it said
+	reason     string
+}
+
+// round pushes claimed rows with the workers and settles them together.
+func (p *Pusher) round(ctx context.Context, items []repository.PushItem, sum *Summary) error {
+	results := make([]result, len(items))
+	var fatal error
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.cfg.Workers)
+	step := 1
+	if p.cfg.Bulk > 1 {
+		step = p.cfg.Bulk
+	}
+	for lo := 0; lo < len(items); lo += step {
+		hi := min(lo+step, len(items))
+		g.Go(func() error {
+			if gctx.Err() != nil {
+				return nil // released below
+			}
+			var err error
+			if step == 1 {
+				results[lo], err = p.pushOne(gctx, &items[lo])
+			} else {
+				err = p.pushBulk(gctx, items[lo:hi], results[lo:hi])
+			}
+			mu.Lock()
+			sum.Requests++
+			mu.Unlock()
+			if err != nil {
+				mu.Lock()
+				if fatal == nil {
+					fatal = err
+				}
+				mu.Unlock()
+				return err // cancels the rest of the round
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	settle := make([]repository.Settlement, len(items))
+	now := time.Now()
+	for i := range items {
+		it, r := &items[i], results[i]
+		s := repository.Settlement{ID: it.ID, Outcome: r.kind}
+		switch r.kind {
+		case repository.Pushed:
+			sum.Pushed++
+			if r.already {
+				sum.Already++
+			}
+		case repository.Dead:
+			sum.Dead++
+			s.Error = aadhaar.Redact(r.reason)
+			p.log.Warn("push dead-lettered", "uri", it.URI, "action", it.Action, "outbox_id", it.ID, "reason", s.Error)
+		case repository.Retry:
+			sum.Failures++
+			s.Error = aadhaar.Redact(r.reason)
+			if p.cfg.MaxAttempts > 0 && it.Attempts+1 >= p.cfg.MaxAttempts {
+				s.Outcome = repository.Dead
+				s.Error = fmt.Sprintf("gave up after %d attempts: %s", it.Attempts+1, s.Error)
+				sum.Dead++
+				p.log.Warn("push dead-lettered", "uri", it.URI, "action", it.Action, "outbox_id", it.ID, "reason", s.Error)
+				break
+			}
+			d := r.retryAfter
+			if d <= 0 {
+				d = p.backoff(it.Attempts)
+			}
+			s.Next = now.Add(d)
+			p.log.Info("push failed, will retry", "uri", it.URI, "outbox_id", it.ID, "attempt", it.Attempts+1,
+				"retry_in", d.Round(time.Millisecond).String(), "reason", s.Error)
+		default: // not attempted: cancelled or a fatal error
+			s.Outcome = repository.Released
+		}
+		settle[i] = s
+	}
+	// Settle even when ctx is cancelled: what was pushed must be recorded.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := p.cfg.Outbox.Settle(sctx, p.owner, settle); err != nil {
+		return fmt.Errorf("record push results: %w", err)
+	}
+	return fatal
+}
+
+// backoff returns the wait before attempt n+1: random in [d/2, d].
+func (p *Pusher) backoff(attempts int) time.Duration {
+	d := p.cfg.BackoffMax
+	if attempts < 40 {
+		if e := p.cfg.BackoffBase << attempts; e > 0 && e < d {
+			d = e
+		}
+	}
+	return d/2 + time.Duration(mrand.Int64N(int64(d/2)+1))
+}
+
+func (p *Pusher) details(it *repository.PushItem) (xmlschema.PushDetails, error) {
+	num, err := p.cfg.Keyring.Decrypt(it.AadhaarEnc, it.URI)
+	if err != nil {
+		return xmlschema.PushDetails{}, fmt.Errorf("outbox row #%d (%s): the Aadhaar key does not decrypt it; is keys/aadhaar.key the one ingest used? %w", it.ID, it.URI, err)
+	}
+	return xmlschema.PushDetails{Aadhaar: num, URI: it.URI, DocType: it.DocType, DocName: it.DocName, DocID: it.DocID,
+		IssuedOn: it.IssuedOn, ValidFrom: it.ValidFrom, ValidTo: it.ValidTo,
+		Timestamp: xmlschema.PushTimestamp(it.CreatedAt.In(ist)), Action: it.Action}, nil
+}
+
+// ist is India Standard Time, the zone of the push timestamps.
+var ist = time.FixedZone("IST", 5*3600+1800)
+
+// txn names a push so that a locker can recognise a repeat of it.
+func txn(it *repository.PushItem) string { return "outbox-" + strconv.FormatInt(it.ID, 10) }
+
+// pushOne sends one PushUriRequest. Its error is fatal to the run.
+func (p *Pusher) pushOne(ctx context.Context, it *repository.PushItem) (result, error) {
+	d, err := p.details(it)
+	if err != nil {
+		return result{}, err
+	}
+	var body bytes.Buffer
+	body.Grow(1024)
+	xmlschema.AppendPushRequest(&body, p.cfg.OrgID, time.Now().In(ist).Format(time.RFC3339), txn(it), string(p.cfg.Key), &d)
+	resp, reply, err := p.post(ctx, xmlschema.PushPath, "application/xml", body.Bytes(), nil)
+	if err != nil {
+		if ctx.Err() != nil {
+			return result{}, nil // cancelled: released, not failed
+		}
+		return result{kind: repository.Retry, reason: err.Error()}, nil
+	}
+	if r, done, err := classifyHTTP(resp, reply); done || err != nil {
+		return r, err
+	}
+	msg, err := xmlschema.ParseResponse(reply)
+	if err != nil || msg.Kind != "PushUriResponse" {
+		return result{kind: repository.Retry, reason: fmt.Sprintf("HTTP %d with a reply that is not a PushUriResponse", resp.StatusCode)}, nil
+	}
+	return classify(it.Action, msg.Status, msg.Message), nil
+}
+
+// pushBulk sends rows with the bulk CSV variant and reads one result per row.
+func (p *Pusher) pushBulk(ctx context.Context, items []repository.PushItem, out []result) error {
+	ds := make([]xmlschema.PushDetails, len(items))
+	for i := range items {
+		d, err := p.details(&items[i])
+		if err != nil {
+			return err
+		}
+		ds[i] = d
+	}
+	var body bytes.Buffer
+	if err := xmlschema.WritePushCSV(&body, ds); err != nil {
+		return err
+	}
+	txns := make([]string, len(items))
+	for i := range items {
+		txns[i] = txn(&items[i])
+	}
+	hdr := map[string]string{
+		xmlschema.OrgIDHeader: p.cfg.OrgID,
+		xmlschema.TSHeader:    time.Now().In(ist).Format(time.RFC3339),
+		xmlschema.TxnHeader:   strings.Join(txns, ","),
+	}
+	resp, reply, err := p.post(ctx, xmlschema.PushBulkPath, "text/csv", body.Bytes(), hdr)
+	fill := func(r result) {
+		for i := range out {
+			out[i] = r
+		}
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			fill(result{kind: repository.Retry, reason: err.Error()})
+		}
+		return nil
+	}
+	if r, done, err := classifyHTTP(resp, reply); done || err != nil {
+		fill(r)
+		return err
+	}
+	rs, err := xmlschema.ReadPushResults(bytes.NewReader(reply))
+	if err != nil || len(rs) != len(items) {
+		fill(result{kind: repository.Retry, reason: fmt.Sprintf("bulk reply with %d results for %d rows (%v)", len(rs), len(items), err)})
+		return nil
+	}
+	for i, r := range rs {
+		if r.URI != items[i].URI {
+			out[i] = result{kind: repository.Retry, reason: "bulk reply out of order"}
+			continue
+		}
+		out[i] = classify(items[i].Action, r.Status, r.Message)
+	}
+	return nil
+}
+
+// maxBulk bounds the rows of one bulk push: their txns travel in one
+// header.
+const maxBulk = 500
+
+// maxReply bounds what we read of a gateway's reply.
+const maxReply = 4 << 20
+
+func (p *Pusher) post(ctx context.Context, path, ctype string, body []byte, hdr map[string]string) (*http.Response, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.cfg.Gateway+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody(p.cfg.Key, body))
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return nil, nil, fmt.Errorf("no reply from the gateway within %s", p.cfg.Timeout)
+		}
+		return nil, nil, fmt.Errorf("gateway unreachable: %s", describe(err))
+	}
+	defer resp.Body.Close()
+	reply, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the gateway's reply: %s", describe(err))
+	}
+	return resp, reply, nil
+}
+
+// describe shortens a transport error to its cause, without the URL.
+func describe(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
+}
+
+// classifyHTTP handles every reply that is not a 200: done reports that r
+// is the outcome; err is fatal to the run.
+func classifyHTTP(resp *http.Response, reply []byte) (r result, done bool, err error) {
+	code := resp.StatusCode
+	if code == http.StatusOK {
+		return result{}, false, nil
+	}
+	text := strings.TrimSpace(string(reply))
+	if m, err := xmlschema.ParseResponse(reply); err == nil && m.Message != "" {
+		text = m.Message
+	}
+	if len(text) > 200 {
+		text = text[:200] + "…"
+	}
+	reason := fmt.Sprintf("HTTP %d %s", code, text)
+	switch {
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return result{}, true, fmt.Errorf("%w: %s", ErrUnauthorized, reason)
+	case code >= 500 || code == http.StatusRequestTimeout || code == http.StatusTooManyRequests:
+		return result{kind: repository.Retry, reason: reason, retryAfter: retryAfter(resp.Header.Get("Retry-After"))}, true, nil
+	}
+	return result{kind: repository.Dead, reason: reason}, true, nil
+}
+
+// maxRetryAfter caps a gateway's Retry-After.
+const maxRetryAfter = time.Hour
+
+// retryAfter parses Retry-After: delay-seconds or an HTTP date.
+func retryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseUint(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		d = maxRetryAfter
+		if err == nil && n < uint64(maxRetryAfter/time.Second) {
+			d = time.Duration(n) * time.Second
+		}
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = time.Until(t)
+	}
+	if d < 0 {
+		d = 0
+	}
+	return min(d, maxRetryAfter)
+}
+
+// classify maps a PushUriResponse to an outcome.
+func classify(action, status, message string) result {
+	switch status {
+	case "1":
+		return result{kind: repository.Pushed}
+	case "9":
+		return result{kind: repository.Retry, reason: "locker error: " + message}
+	}
+	switch {
+	case strings.EqualFold(strings.TrimSpace(message), xmlschema.MsgExistsHere) && action != repository.ActionDelete:
+		return result{kind: repository.Pushed, already: true}
+	case message == "":
+		message = "refused without a message"
+	}
+	return result{kind: repository.Dead, reason: "locker refused: " + message}
+}

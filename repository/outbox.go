@@ -1,0 +1,68 @@
+package repository
+
+import (
+	"context"
+	"time"
+)
+
+// PushItem is one outbox row as the pusher sees it.
+type PushItem struct {
+	ID         int64
+	URI        string
+	Version    int
+	Action     string // ActionAdd, ActionUpdate or ActionDelete
+	DocType    string
+	DocName    string
+	DocID      string
+	IssuedOn   string
+	ValidFrom  string
+	ValidTo    string
+	AadhaarEnc []byte
+	Attempts   int    // attempts before this one
+	LastError  string // of the last attempt, if any
+	CreatedAt  time.Time
+}
+
+// Outcome is what became of one claimed push.
+type Outcome int
+
+const (
+	// Pushed: the locker accepted it.
+	Pushed Outcome = iota + 1
+	// Retry: a transient failure; try again at Next.
+	Retry
+	// Dead: a permanent failure; the row and every later row of its URI
+	// wait in the dead-letter queue until RetryDead.
+	Dead
+	// Released: not attempted (shutdown, a fatal error); due again now.
+	Released
+)
+
+// Settlement settles one claimed row.
+type Settlement struct {
+	ID      int64
+	Outcome Outcome
+	Next    time.Time // Retry: when the row is due again
+	Error   string    // Retry, Dead: why; never holds an Aadhaar number
+}
+
+// Outbox is the queue of pushes to lockers that Apply fills. Rows of one URI
+// are handed out in the order they were written: a row is claimable only
+// when no earlier row of its URI is pending, so an U never overtakes its A.
+type Outbox interface {
+	// Claim leases up to max due rows to owner for the lease duration. A
+	// row is due when its backoff has passed and no one holds an unexpired
+	// lease on it; a lease that expires (its owner died) makes it due again.
+	Claim(ctx context.Context, owner string, max int, lease time.Duration) ([]PushItem, error)
+	// Settle records outcomes of rows claimed by owner. An outcome for a row
+	// whose lease owner has changed meanwhile is ignored.
+	Settle(ctx context.Context, owner string, outcomes []Settlement) error
+	// NextDue returns when the earliest pending row becomes claimable;
+	// ok is false when no row is pending.
+	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
+	// RetryDead makes every dead-lettered row pending again, due now, and
+	// returns how many.
+	RetryDead(ctx context.Context) (int, error)
+	// DeadLetters returns up to limit dead-lettered rows, oldest first.
+	DeadLetters(ctx context.Context, limit int) ([]PushItem, error)
+}
