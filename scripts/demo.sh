@@ -31,19 +31,43 @@ sed 's/marksTheory="\([0-9]\)/marksTheory="9/' "$DEMO/marksheet-7500003.xml" > "
 ik verify "$DEMO/marksheet-7500003.xml" "$DEMO/tampered.xml" || echo "(the tampered copy fails, as it must)"
 
 step "6. A locker pulls the marksheet through the repository API (Pull URI, HMAC-signed)"
-"$BIN" --home "$HOME_DIR" --log-level warn serve --addr 127.0.0.1:18480 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null' EXIT
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/18480) 2>/dev/null && break; sleep 0.1; done
-PULL="go run ./internal/tools/pull -url http://127.0.0.1:18480 -api-key-file $HOME_DIR/keys/api-key"
+API=127.0.0.1:18480
+LOCKER=127.0.0.1:18490
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null && return 0; sleep 0.1; done; echo "nothing listens on $1" >&2; return 1; }
+"$BIN" --home "$HOME_DIR" --log-level warn serve --addr $API &
+PIDS+=($!)
+wait_port $API
+PULL="go run ./internal/tools/pull -url http://$API -api-key-file $HOME_DIR/keys/api-key"
 echo "right name and date of birth:"
 $PULL -doctype SSCER -name "MEERA NAIR" -dob 11-12-2009 -param RollNo=7500003 -param Year=2025
 echo "wrong date of birth (answered exactly as an unknown roll number):"
 $PULL -doctype SSCER -name "Meera Nair" -dob 12-12-2009 -param RollNo=7500003 -param Year=2025
-kill $SERVER; wait $SERVER 2>/dev/null || true
+
+step "7. Push every marksheet to its student's locker (the reference locker, started here)"
+"$BIN" locker issuer add --data "$DEMO/locker" --id in.gov.cbse --api-key-file "$HOME_DIR/keys/api-key" \
+  --pull-url "http://$API" --cert "$HOME_DIR/keys/signing.crt"
+"$BIN" --log-level warn locker serve --data "$DEMO/locker" --addr $LOCKER &
+PIDS+=($!)
+wait_port $LOCKER
+ik --log-level warn push --once --gateway "http://$LOCKER"
+
+step "8. The locker lists what it received (citizens are keyed hashes, never Aadhaar numbers)"
+"$BIN" locker list --data "$DEMO/locker" | head -6
+echo "…"
+
+step "9. Meera opens her locker's Issued Documents and fetches her marksheet through it"
+MEERA=$(sed -n 2p samples/cbse-sscer-2025.csv | cut -d, -f9 | "$BIN" locker citizen --data "$DEMO/locker")
+curl -fsS "http://$LOCKER/citizens/$MEERA/issued" | grep -E '"(uri|doc_name|issued_on)"'
+curl -fsS -D "$DEMO/fetch-headers.txt" -o "$DEMO/from-locker.xml" "http://$LOCKER/citizens/$MEERA/issued/in.gov.cbse-SSCER-75000032025"
+grep -i '^x-signature-verified' "$DEMO/fetch-headers.txt"
+ik verify "$DEMO/from-locker.xml"
+echo "(the locker pulled it from the board's API, checked the signature, and so did we; HTML: http://$LOCKER/citizens/$MEERA/issued)"
+kill "${PIDS[@]}"; wait "${PIDS[@]}" 2>/dev/null || true
 trap - EXIT
 
-step "7. A results file with mistakes: 40 rows, about a quarter of them bad"
+step "10. A results file with mistakes: 40 rows, about a quarter of them bad"
 "$BIN" samples gen --rows 40 --seed 11 --bad-rate 0.25 --out "$DEMO/results-with-errors.csv"
 set +e
 ik ingest --profile samples/profiles/cbse-sscer.yaml --rejects "$DEMO/rejects.csv" "$DEMO/results-with-errors.csv"
@@ -51,18 +75,18 @@ code=$?
 set -e
 echo "(exit code $code: good rows issued, bad rows reported in $DEMO/rejects.csv, mode 0600)"
 
-step "8. Another issuer, another kind of document: a transport department's driving licences"
+step "11. Another issuer, another kind of document: a transport department's driving licences"
 "$BIN" --home "$DEMO/transport" init --issuer-id in.gov.transport --issuer-name "Transport Department" --key-type ecdsa-p256 | head -1
 "$BIN" --home "$DEMO/transport" ingest --profile samples/profiles/transport-drvlc.yaml samples/transport-drvlc.xlsx
 "$BIN" --home "$DEMO/transport" get --doctype DRVLC --key LicenceNo=KA01-20142500000 | grep -o '<DrivingLicense .*</DrivingLicense>' | head -c 300; echo
 
-step "9. Status of the board's repository"
+step "12. Status of the board's repository"
 ik status
 
 cat <<EOT
 
-Done. Everything is in ./$DEMO: the homes (config, keys, catalog.db, store/), the fetched
-marksheet and the rejects report. Every document is signed XML-DSig (RSA-SHA256, exclusive
+Done. Everything is in ./$DEMO: the homes (config, keys, catalog.db, store/), the locker's
+data, the fetched marksheets and the rejects report. Every document is signed XML-DSig (RSA-SHA256, exclusive
 C14N) and can also be checked independently:
   xmlsec1 --verify --trusted-pem $HOME_DIR/keys/signing.crt $DEMO/marksheet-7500003.xml
 EOT

@@ -1,0 +1,296 @@
+//go:build integration
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/issuerkit/issuerkit/internal/aadhaar"
+	"github.com/issuerkit/issuerkit/locker"
+	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/xmlschema"
+)
+
+// pushWorld is an issuer home with issued documents and a reference locker
+// run as a separate process.
+type pushWorld struct {
+	t        *testing.T
+	bin      string
+	dir      string
+	home     string
+	data     string // the locker's data dir
+	addr     string
+	locker   *exec.Cmd
+	logs     *bytes.Buffer // every process's stderr
+	aadhaars []string
+	rows     int
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	for range 200 {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatalf("nothing listens on %s", addr)
+}
+
+// newPushWorld issues rows documents and registers the issuer with a locker
+// (not started).
+func newPushWorld(t *testing.T, rows int) *pushWorld {
+	t.Helper()
+	w := &pushWorld{t: t, bin: buildBinary(t), dir: t.TempDir(), logs: &bytes.Buffer{}, rows: rows}
+	w.home = filepath.Join(w.dir, "home")
+	w.data = filepath.Join(w.dir, "locker")
+	w.addr = freeAddr(t)
+	input := filepath.Join(w.dir, "in.csv")
+	mustCLI(t, "--home", w.home, "init", "--issuer-id", "in.gov.cbse", "--issuer-name", "CBSE", "--key-type", "ecdsa-p256")
+	mustCLI(t, "samples", "gen", "--rows", fmt.Sprint(rows), "--seed", "7", "--out", input)
+	mustCLI(t, "--home", w.home, "ingest", "--quiet", "--profile", profile, input)
+	mustCLI(t, "locker", "issuer", "add", "--data", w.data, "--id", "in.gov.cbse", "--api-key-file", filepath.Join(w.home, "keys/api-key"),
+		"--pull-url", "http://127.0.0.1:1", "--cert", filepath.Join(w.home, "keys/signing.crt"))
+	f, _ := os.Open(input)
+	recs, _ := csv.NewReader(f).ReadAll()
+	f.Close()
+	for _, r := range recs[1:] {
+		w.aadhaars = append(w.aadhaars, r[8])
+	}
+	return w
+}
+
+// startLocker starts `issuerkit locker serve` with extra flags.
+func (w *pushWorld) startLocker(flags ...string) {
+	w.t.Helper()
+	cmd := exec.Command(w.bin, append([]string{"locker", "serve", "--data", w.data, "--addr", w.addr}, flags...)...)
+	cmd.Stderr = w.logs
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	w.locker = cmd
+	w.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitListening(w.t, w.addr)
+}
+
+func (w *pushWorld) killLocker() {
+	w.locker.Process.Signal(syscall.SIGKILL)
+	w.locker.Wait()
+}
+
+// push starts `issuerkit push` against the locker.
+func (w *pushWorld) push(args ...string) *exec.Cmd {
+	cmd := exec.Command(w.bin, append([]string{"--home", w.home, "push", "--gateway", "http://" + w.addr, "--backoff", "50ms"}, args...)...)
+	cmd.Stderr = w.logs
+	cmd.Stdout = w.logs
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	return cmd
+}
+
+func exitOf(err error) int {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+func (w *pushWorld) outbox() repository.OutboxStats {
+	w.t.Helper()
+	cat, err := repository.OpenSQLite(context.Background(), filepath.Join(w.home, "catalog.db"))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer cat.Close()
+	st, err := cat.Stats(context.Background(), 0)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return st.Outbox
+}
+
+// waitPushed waits until at least n rows are recorded as pushed.
+func (w *pushWorld) waitPushed(n int) {
+	w.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if w.outbox().Pushed >= n {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	w.t.Fatalf("fewer than %d pushed within 60 s\n%s", n, w.logs)
+}
+
+// checkExactlyOnce: the outbox is drained, the locker holds every URI once
+// with one A in its history, in the right citizen's locker, and no process
+// logged a full Aadhaar number.
+func (w *pushWorld) checkExactlyOnce() {
+	w.t.Helper()
+	if ob := w.outbox(); ob.Pending != 0 || ob.Dead != 0 || ob.Pushed != w.rows {
+		w.t.Errorf("outbox %+v, want %d pushed and nothing else", ob, w.rows)
+	}
+	r := mustCLI(w.t, "locker", "list", "--data", w.data, "--json")
+	st, err := locker.Open(context.Background(), w.data)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer st.Close()
+	citizens := map[string]bool{}
+	for _, a := range w.aadhaars {
+		citizens[st.CitizenHash(a)] = true
+	}
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var d locker.Document
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			w.t.Fatalf("locker list line %q: %v", line, err)
+		}
+		n++
+		if len(d.History) != 1 || d.History[0].Action != "A" || d.State != "active" || !citizens[d.Citizen] {
+			w.t.Errorf("%s: state %s, history %+v, known citizen %v", d.URI, d.State, d.History, citizens[d.Citizen])
+		}
+	}
+	if n != w.rows {
+		w.t.Errorf("the locker holds %d URIs, want %d", n, w.rows)
+	}
+	logs := w.logs.String()
+	for _, a := range w.aadhaars {
+		if strings.Contains(logs, a) {
+			w.t.Fatalf("a full Aadhaar number (…%s) is in the logs", aadhaar.Last4(a))
+		}
+	}
+}
+
+// TestPushLockerKilledMidPush: the locker is SIGKILLed while a push runs and
+// restarted; the pusher retries and every URI ends in the locker once.
+func TestPushLockerKilledMidPush(t *testing.T) {
+	w := newPushWorld(t, 1500)
+	w.startLocker("--latency", "5ms")
+	cmd := w.push("--once", "--workers", "4", "--retry-for", "60s")
+	w.waitPushed(200)
+	w.killLocker()
+	time.Sleep(500 * time.Millisecond)
+	w.startLocker()
+	if err := cmd.Wait(); exitOf(err) != 0 {
+		t.Fatalf("push exit %d\n%s", exitOf(err), w.logs)
+	}
+	w.checkExactlyOnce()
+}
+
+// TestPusherKilledMidPush: the pusher is SIGKILLed holding leases; a rerun
+// waits for them to expire and finishes, with no URI pushed twice.
+func TestPusherKilledMidPush(t *testing.T) {
+	w := newPushWorld(t, 1500)
+	w.startLocker("--latency", "5ms")
+	cmd := w.push("--once", "--workers", "4", "--lease", "2s")
+	w.waitPushed(200)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if ob := w.outbox(); ob.Pending == 0 {
+		t.Fatalf("the pusher finished before it was killed: %+v", ob)
+	}
+	if err := w.push("--once", "--retry-for", "30s").Wait(); exitOf(err) != 0 {
+		t.Fatalf("rerun exit %d\n%s", exitOf(err), w.logs)
+	}
+	w.checkExactlyOnce()
+}
+
+// TestPushFlakyAndDownLocker: 500s and an initial outage, then success.
+func TestPushFlakyAndDownLocker(t *testing.T) {
+	w := newPushWorld(t, 300)
+	w.startLocker("--fail-rate", "0.3", "--down-for", "2s")
+	if err := w.push("--once", "--retry-for", "60s").Wait(); exitOf(err) != 0 {
+		t.Fatalf("push exit %d\n%s", exitOf(err), w.logs)
+	}
+	w.checkExactlyOnce()
+}
+
+// TestPushExitCodes: 1 while the gateway is down, 3 with dead letters
+// (listed by status), 0 once they are fixed and re-queued.
+func TestPushExitCodes(t *testing.T) {
+	w := newPushWorld(t, 24)
+	r := runCLI(t, "--home", w.home, "push", "--once", "--gateway", "http://"+w.addr, "--retry-for", "1s", "--backoff", "100ms")
+	if r.code != exitError || !strings.Contains(r.stderr, "still pending") {
+		t.Fatalf("gateway down: exit %d\n%s", r.code, r.stderr)
+	}
+	// Another citizen holds the first URI at the locker: a permanent refusal.
+	w.startLocker()
+	key, _ := os.ReadFile(filepath.Join(w.home, "keys/api-key"))
+	other := "23456789012"
+	other += string(aadhaar.VerhoeffDigit(other))
+	uri := firstURI(t, w.home)
+	body := fmt.Sprintf(`<PushUriRequest orgId="in.gov.cbse" txn="seed" ts="t"><UriDetails><Aadhaar>%s</Aadhaar><Uri>%s</Uri><DocType>SSCER</DocType><Action>A</Action></UriDetails></PushUriRequest>`, other, uri)
+	req, _ := http.NewRequest("POST", "http://"+w.addr+"/public/issuer/api/issuedoc/1/xml", strings.NewReader(body))
+	req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody(bytes.TrimSpace(key), []byte(body)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	r = runCLI(t, "--home", w.home, "push", "--once", "--gateway", "http://"+w.addr, "--json")
+	if r.code != exitRejected {
+		t.Fatalf("with a conflict: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var sum struct {
+		Pushed, Dead int
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil || sum.Pushed != 23 || sum.Dead != 1 {
+		t.Fatalf("summary %s (%v)", r.stdout, err)
+	}
+	r = mustCLI(t, "--home", w.home, "status")
+	if !strings.Contains(r.stdout, "Dead letters") || !strings.Contains(r.stdout, "already exists in another account") || !strings.Contains(r.stdout, uri) {
+		t.Fatalf("status does not show the dead letter:\n%s", r.stdout)
+	}
+	r = runCLI(t, "--home", w.home, "push", "--once", "--retry-dead", "--gateway", "http://"+w.addr)
+	if r.code != exitRejected || !strings.Contains(r.stderr, "re-queued 1 dead-lettered row") {
+		t.Fatalf("retry-dead, still conflicting: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+func firstURI(t *testing.T, home string) string {
+	t.Helper()
+	cat, err := repository.OpenSQLite(context.Background(), filepath.Join(home, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cat.Close()
+	var uri string
+	cat.ForEachURI(context.Background(), "SSCER", func(u string) error {
+		if uri == "" || u < uri {
+			uri = u
+		}
+		return nil
+	})
+	return uri
+}
