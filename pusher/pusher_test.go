@@ -49,7 +49,7 @@ func (s *syncBuffer) String() string {
 
 // fixture is an issuer catalog with an outbox and a real reference locker.
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	cat      *repository.SQLite
 	kr       *aadhaar.Keyring
 	lockDir  string
@@ -66,7 +66,7 @@ func aadhaarFor(i int) string {
 	return base + string(aadhaar.VerhoeffDigit(base))
 }
 
-func newFixture(t *testing.T, faults locker.Faults) *fixture {
+func newFixture(t testing.TB, faults locker.Faults) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	cat, err := repository.OpenSQLite(context.Background(), filepath.Join(dir, "catalog.db"))
@@ -435,5 +435,22 @@ func TestPushDaemonStopsOnCancel(t *testing.T) {
 	cancel()
 	if s := <-done; s.Pushed != 5 {
 		t.Fatalf("daemon pushed %d", s.Pushed)
+	}
+}
+
+// BenchmarkPush pushes b.N URIs to an in-process reference locker.
+func BenchmarkPush(b *testing.B) {
+	for _, bulk := range []int{0, 250} {
+		b.Run(fmt.Sprint("bulk", bulk), func(b *testing.B) {
+			f := newFixture(b, locker.Faults{})
+			f.issue(0, b.N, 1)
+			p := f.pusher(func(c *pusher.Config) { c.Workers = 16; c.Bulk = bulk })
+			b.ResetTimer()
+			sum, err := p.Run(context.Background(), true, time.Second)
+			if err != nil || sum.Pushed != b.N {
+				b.Fatalf("%+v %v", sum, err)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pushes/s")
+		})
 	}
 }

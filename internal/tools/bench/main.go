@@ -47,6 +47,7 @@ type config struct {
 	apiDocs  int
 	apiDur   time.Duration
 	clients  int
+	pushDocs int
 }
 
 func main() {
@@ -60,6 +61,7 @@ func main() {
 	flag.IntVar(&c.apiDocs, "api-docs", 100_000, "documents in the home the API load runs against (0 skips it)")
 	flag.DurationVar(&c.apiDur, "api-dur", 60*time.Second, "duration of the API load run")
 	flag.IntVar(&c.clients, "clients", 64, "concurrent API clients")
+	flag.IntVar(&c.pushDocs, "push-docs", 20_000, "URIs pushed to the reference locker (0 skips it)")
 	bareAddr := flag.String("bare-server", "", "internal: serve a fixed reply on this address")
 	bareReply := flag.String("bare-reply", "", "internal: the reply file for -bare-server")
 	flag.Parse()
@@ -123,6 +125,11 @@ func run(c config) error {
 	}
 	if c.apiDocs > 0 {
 		if err := b.api(c.apiDocs, c.clients, c.apiDur); err != nil {
+			return err
+		}
+	}
+	if c.pushDocs > 0 {
+		if err := b.pushes(c.pushDocs); err != nil {
 			return err
 		}
 	}
