@@ -26,6 +26,8 @@ race:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseURI$$' -fuzztime 20s ./xmlschema
 	$(GO) test -run '^$$' -fuzz '^FuzzCSVRow$$' -fuzztime 20s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime 20s ./xmlschema
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePushRequest$$' -fuzztime 20s ./xmlschema
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -240,12 +240,12 @@ func TestCitizenViewAndFetch(t *testing.T) {
 	f = newLocker(t, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if r.URL.Path != "/digilocker/pulldoc" || !xmlschema.VerifyBody([]byte(key), body, r.Header.Get(xmlschema.HMACHeader)) {
-			http.Error(w, "no", 401)
+			http.Error(w, "no", http.StatusUnauthorized)
 			return
 		}
 		req, err := xmlschema.ParseRequest(body)
 		if err != nil || !xmlschema.VerifyKeyHash(key, req.TS, req.KeyHash) {
-			http.Error(w, "bad", 400)
+			http.Error(w, "bad", http.StatusBadRequest)
 			return
 		}
 		doc := f.signedDoc(req.Get("URI"))
