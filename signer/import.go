@@ -2,10 +2,15 @@ package signer
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,4 +116,62 @@ func parseKeyPEMWithPassphrase(b, pass []byte) (crypto.Signer, error) {
 		}
 	}
 	return ParseKeyPEM(b)
+}
+
+// LoadPKCS11Pair opens the key a PKCS#11 URI names and checks it against
+// the certificate chain in certFile as LoadKeyPair does, and also that the
+// token really signs with it. Close the io.Closer when done with the key.
+func LoadPKCS11Pair(uri, certFile string, now time.Time) (crypto.Signer, []*x509.Certificate, io.Closer, error) {
+	u, err := ParsePKCS11URI(uri)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	chain, err := LoadCertsFile(certFile)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(chain) == 0 {
+		return nil, nil, nil, fmt.Errorf("certificate %s: no certificate in it", certFile)
+	}
+	key, closer, err := OpenPKCS11(u)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fail := func(err error) (crypto.Signer, []*x509.Certificate, io.Closer, error) {
+		closer.Close()
+		return nil, nil, nil, err
+	}
+	if !MatchesKey(chain[0], key) {
+		return fail(fmt.Errorf("certificate %s does not certify the key %s", certFile, u))
+	}
+	if leaf := chain[0]; now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		return fail(fmt.Errorf("certificate %s is valid from %s to %s, not now", certFile,
+			leaf.NotBefore.Format(time.DateOnly), leaf.NotAfter.Format(time.DateOnly)))
+	}
+	if _, err := New(key, chain); err != nil {
+		return fail(fmt.Errorf("key %s: %w", u, err))
+	}
+	if err := checkSigns(key); err != nil {
+		return fail(fmt.Errorf("key %s: a test signature failed: %w", u, err))
+	}
+	return key, chain, closer, nil
+}
+
+// checkSigns signs a digest with key and verifies it with the public key.
+func checkSigns(key crypto.Signer) error {
+	digest := sha256.Sum256([]byte("issuerkit key check"))
+	sig, err := key.Sign(rand.Reader, digest[:], crypto.SHA256)
+	if err != nil {
+		return err
+	}
+	switch pub := key.Public().(type) {
+	case *rsa.PublicKey:
+		return rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig)
+	case *ecdsa.PublicKey:
+		if !ecdsa.VerifyASN1(pub, digest[:], sig) {
+			return errors.New("the ECDSA signature does not verify")
+		}
+		return nil
+	}
+	return fmt.Errorf("unsupported key type %T", key.Public())
 }

@@ -23,11 +23,17 @@ func keysCommand(e *env) *cli.Command {
 				"check fails. The key is stored as keys/signing.key (0600); the previous key and certificate\n" +
 				"are kept beside them as *.bak. The passphrase comes from --passphrase-file or the\n" +
 				"ISSUERKIT_KEY_PASSPHRASE environment variable, never from the command line.\n\n" +
+				"With --pkcs11 the key stays in an HSM or token: issuerkit signs through PKCS#11 and the config\n" +
+				"records the URI. The token's PIN comes from pin-source=file:/path in the URI (a 0600 file)\n" +
+				"or the ISSUERKIT_PKCS11_PIN environment variable, at import and whenever issuerkit signs.\n\n" +
 				"Example:\n" +
 				"   issuerkit keys import --key board-2026.p12 --passphrase-file /run/secrets/p12-pass\n" +
-				"   issuerkit keys import --key board.key --cert board-chain.pem",
+				"   issuerkit keys import --key board.key --cert board-chain.pem\n" +
+				"   issuerkit keys import --cert board-chain.pem \\\n" +
+				"       --pkcs11 'pkcs11:token=board;object=signing?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/etc/issuerkit/pin'",
 			Flags: []cli.Flag{
-				&cli.StringFlag{Name: "key", Required: true, Usage: "private key `FILE` (PEM) or PKCS#12 bundle (.p12, .pfx)"},
+				&cli.StringFlag{Name: "key", Usage: "private key `FILE` (PEM) or PKCS#12 bundle (.p12, .pfx)"},
+				&cli.StringFlag{Name: "pkcs11", Usage: "PKCS#11 `URI` of a key held in an HSM or token (RFC 7512, with module-path)"},
 				&cli.StringFlag{Name: "cert", Usage: "certificate chain `FILE` (PEM, leaf first); not needed for PKCS#12"},
 				&cli.StringFlag{Name: "passphrase-file", Usage: "`FILE` holding the passphrase (else $ISSUERKIT_KEY_PASSPHRASE)"},
 			},
@@ -38,6 +44,31 @@ func keysCommand(e *env) *cli.Command {
 				h, err := openHome(c)
 				if err != nil {
 					return err
+				}
+				if uri := c.String("pkcs11"); uri != "" {
+					if c.IsSet("key") || c.IsSet("passphrase-file") || c.String("cert") == "" {
+						return usageErr("keys import --pkcs11 takes --cert and neither --key nor --passphrase-file")
+					}
+					if u, err := signer.ParsePKCS11URI(uri); err != nil {
+						return usageErr("--pkcs11: %v", err)
+					} else if u.PinValue != "" {
+						return usageErr("--pkcs11: the URI would keep the PIN in issuerkit.yaml: use pin-source=file:/path (a 0600 file) or $%s instead of pin-value", signer.PINEnv)
+					}
+					_, chain, closer, err := signer.LoadPKCS11Pair(uri, c.String("cert"), time.Now())
+					if err != nil {
+						return err
+					}
+					closer.Close()
+					if err := h.UsePKCS11Key(uri, chain); err != nil {
+						return err
+					}
+					leaf := chain[0]
+					fmt.Fprintf(e.stdout, "Documents are now signed by the PKCS#11 key %s for %q (valid until %s); it never leaves the token.\n",
+						strings.SplitN(uri, "?", 2)[0], leaf.Subject.CommonName, leaf.NotAfter.Format(time.DateOnly))
+					return nil
+				}
+				if c.String("key") == "" {
+					return usageErr("keys import: give --key FILE or --pkcs11 URI")
 				}
 				var pass []byte
 				if f := c.String("passphrase-file"); f != "" {

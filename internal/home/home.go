@@ -300,7 +300,8 @@ func OpenStore(ctx context.Context, h *Home, sc StoreConfig) (repository.Store, 
 }
 
 // ImportSigningKey installs key and its certificate chain as the home's
-// signing key (PKCS#8, 0600) and certificate. A previous key and
+// signing key (PKCS#8, 0600) and certificate; signing.key points at the
+// key file again if it named a PKCS#11 key. A previous key and
 // certificate are kept beside them with a timestamp suffix, never deleted.
 func (h *Home) ImportSigningKey(key crypto.Signer, chain []*x509.Certificate) error {
 	keyPEM, err := signer.MarshalKeyPEM(key)
@@ -308,6 +309,12 @@ func (h *Home) ImportSigningKey(key crypto.Signer, chain []*x509.Certificate) er
 		return err
 	}
 	stamp := time.Now().UTC().Format("20060102T150405Z")
+	if signer.IsPKCS11URI(h.Config.Signing.Key) {
+		h.Config.Signing.Key = SigningKey
+		if err := h.Save(); err != nil {
+			return err
+		}
+	}
 	for _, f := range []string{h.Config.Signing.Key, h.Config.Signing.Cert} {
 		p := h.Path(f)
 		if _, err := os.Stat(p); err == nil {
@@ -331,20 +338,58 @@ func (h *Home) Save() error {
 	return writeFileAtomic(h.Path(ConfigFile), append([]byte("# issuerkit home configuration (see README.md)\n"), cfg...), 0o644)
 }
 
-// Signer loads the signing key and certificate chain.
+// Signer loads the signing key and certificate chain. signing.key is a
+// PEM file, or a PKCS#11 URI for a key held in an HSM or token. A
+// certificate outside its validity window is refused: documents signed
+// with it would not verify.
 func (h *Home) Signer() (*signer.Signer, error) {
-	if err := checkPrivate(h.Path(h.Config.Signing.Key)); err != nil {
-		return nil, err
-	}
-	key, err := signer.LoadKeyFile(h.Path(h.Config.Signing.Key))
-	if err != nil {
-		return nil, err
-	}
 	chain, err := signer.LoadCertsFile(h.Path(h.Config.Signing.Cert))
 	if err != nil {
 		return nil, err
 	}
+	if len(chain) == 0 {
+		return nil, fmt.Errorf("signing certificate %s: no certificate in it", h.Path(h.Config.Signing.Cert))
+	}
+	if leaf, now := chain[0], time.Now(); now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		return nil, fmt.Errorf("signing certificate %s is valid from %s to %s, not now: install a current one with `issuerkit keys import`",
+			h.Path(h.Config.Signing.Cert), leaf.NotBefore.Format(time.DateOnly), leaf.NotAfter.Format(time.DateOnly))
+	}
+	var key crypto.Signer
+	if signer.IsPKCS11URI(h.Config.Signing.Key) {
+		u, err := signer.ParsePKCS11URI(h.Config.Signing.Key)
+		if err != nil {
+			return nil, fmt.Errorf("%s: signing.key: %w", h.Path(ConfigFile), err)
+		}
+		// The module stays loaded for the life of the process.
+		if key, _, err = signer.OpenPKCS11(u); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := checkPrivate(h.Path(h.Config.Signing.Key)); err != nil {
+			return nil, err
+		}
+		if key, err = signer.LoadKeyFile(h.Path(h.Config.Signing.Key)); err != nil {
+			return nil, err
+		}
+	}
 	return signer.New(key, chain, signer.Options{Algorithm: h.Config.Signing.Algorithm})
+}
+
+// UsePKCS11Key makes the key a PKCS#11 URI names the signing key, with its
+// certificate chain. The previous key file stays where it is; the previous
+// certificate is kept beside the new one as *.bak.
+func (h *Home) UsePKCS11Key(uri string, chain []*x509.Certificate) error {
+	p := h.Path(SigningCert)
+	if _, err := os.Stat(p); err == nil {
+		if err := os.Rename(p, p+"."+time.Now().UTC().Format("20060102T150405Z")+".bak"); err != nil {
+			return fmt.Errorf("keep the previous certificate: %w", err)
+		}
+	}
+	if err := writeFileAtomic(p, signer.MarshalCertsPEM(chain...), 0o644); err != nil {
+		return err
+	}
+	h.Config.Signing.Key, h.Config.Signing.Cert = uri, SigningCert
+	return h.Save()
 }
 
 // Certificates returns the signing certificate chain.
