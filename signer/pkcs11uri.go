@@ -37,7 +37,7 @@ func IsPKCS11URI(s string) bool { return strings.HasPrefix(s, "pkcs11:") }
 func ParsePKCS11URI(s string) (PKCS11URI, error) {
 	var u PKCS11URI
 	if !IsPKCS11URI(s) {
-		return u, errors.New("a PKCS#11 URI starts with pkcs11:")
+		return u, errors.New("not a PKCS#11 URI (those start with \"pkcs11:\")")
 	}
 	path, query, _ := strings.Cut(strings.TrimPrefix(s, "pkcs11:"), "?")
 	bad := func(format string, a ...any) (PKCS11URI, error) {

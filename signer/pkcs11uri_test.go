@@ -21,14 +21,14 @@ func TestParsePKCS11URI(t *testing.T) {
 		t.Fatalf("%+v %v", u, err)
 	}
 	bad := map[string]string{
-		"/path/key.pem":                                   "starts with pkcs11:",
-		"pkcs11:object=k?module-path=/m.so":               "name the token",
-		"pkcs11:token=t?module-path=/m.so":                "name the key",
-		"pkcs11:token=t;object=k":                         "module-path",
-		"pkcs11:token=t;serial=1;object=k?module-path=/m": "one way only",
-		"pkcs11:token=t;object=k;colour=red?module-path=/m": "unknown attribute",
+		"/path/key.pem":                                      "not a PKCS#11 URI",
+		"pkcs11:object=k?module-path=/m.so":                  "name the token",
+		"pkcs11:token=t?module-path=/m.so":                   "name the key",
+		"pkcs11:token=t;object=k":                            "module-path",
+		"pkcs11:token=t;serial=1;object=k?module-path=/m":    "one way only",
+		"pkcs11:token=t;object=k;colour=red?module-path=/m":  "unknown attribute",
 		"pkcs11:token=t;object=k;type=public?module-path=/m": "private key",
-		"pkcs11:slot-id=x;object=k?module-path=/m":          "not a number",
+		"pkcs11:slot-id=x;object=k?module-path=/m":           "not a number",
 	}
 	for in, want := range bad {
 		if _, err := ParsePKCS11URI(in); err == nil || !strings.Contains(err.Error(), want) {
