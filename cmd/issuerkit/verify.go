@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
 	"os"
 
+	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/signer"
+	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/urfave/cli/v2"
 )
 
@@ -15,6 +18,8 @@ func verifyCommand(e *env) *cli.Command {
 		Usage:     "check the signature of signed XML documents",
 		ArgsUsage: "FILE...",
 		Description: "Prints `OK <file>` or `FAIL <file>: <reason>` for each FILE; exits 0 only if all verify.\n" +
+			"A document whose signature holds but whose status is revoked, suspended or expired fails too,\n" +
+			"as does one the home's catalog (when run in a home) knows to be revoked or suspended.\n" +
 			"With --cert the signing certificate must be exactly that one (default: the home's\n" +
 			"keys/signing.crt). With --ca it must chain, through the certificates in the document's\n" +
 			"KeyInfo, to one of the trust anchors in the file, every certificate valid today.\n\n" +
@@ -57,11 +62,23 @@ func verifyCommand(e *env) *cli.Command {
 				}
 				v.Trusted = []*x509.Certificate{certs[0]}
 			}
+			// The home's catalog, when there is one, knows about revocations
+			// made after a document was handed out.
+			var cat repository.Catalog
+			if h, err := openHome(c); err == nil {
+				if cat, err = h.OpenCatalog(c.Context); err == nil {
+					defer cat.Close()
+				}
+			}
 			failed := 0
 			for _, f := range c.Args().Slice() {
 				data, err := os.ReadFile(f)
+				var ver *signer.Verified
 				if err == nil {
-					_, err = v.Verify(data)
+					ver, err = v.Verify(data)
+				}
+				if err == nil {
+					err = checkStatus(c.Context, ver, cat)
 				}
 				if err != nil {
 					failed++
@@ -76,4 +93,34 @@ func verifyCommand(e *env) *cli.Command {
 			return nil
 		},
 	}
+}
+
+var statusWords = map[xmlschema.Status]string{
+	xmlschema.StatusRevoked: "revoked", xmlschema.StatusSuspended: "suspended", xmlschema.StatusExpired: "expired",
+}
+
+// checkStatus fails a verified document whose own status, or whose current
+// status in cat (if cat knows its URI), is not active.
+func checkStatus(ctx context.Context, ver *signer.Verified, cat repository.Catalog) error {
+	st := xmlschema.Status(ver.Root.SelectAttrValue("status", "A"))
+	if w, bad := statusWords[st]; bad {
+		return fmt.Errorf("the signature holds, but the document's status is %s (%s)", st, w)
+	}
+	if cat == nil {
+		return nil
+	}
+	org := ver.Root.FindElement("IssuedBy/Organization")
+	if org == nil {
+		return nil
+	}
+	uri := xmlschema.URI{IssuerID: org.SelectAttrValue("code", ""), DocType: ver.Root.SelectAttrValue("type", ""),
+		DocID: ver.Root.SelectAttrValue("number", "")}.String()
+	d, err := cat.Current(ctx, uri)
+	if err != nil {
+		return nil // not this home's document
+	}
+	if w, bad := statusWords[d.Status]; bad && d.Status != xmlschema.StatusExpired {
+		return fmt.Errorf("the signature holds, but the issuer has %s %s (version %d)", w, uri, d.Version)
+	}
+	return nil
 }

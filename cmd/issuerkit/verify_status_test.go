@@ -1,0 +1,71 @@
+//go:build integration
+
+package main
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/issuerkit/issuerkit/internal/home"
+	"github.com/issuerkit/issuerkit/xmlschema"
+)
+
+// TestVerifyReportsStatus: a valid signature over a revoked document, or
+// over one the catalog knows was revoked since, fails with that reason.
+func TestVerifyReportsStatus(t *testing.T) {
+	dir := t.TempDir()
+	hd := filepath.Join(dir, "home")
+	h := "--home=" + hd
+	mustCLI(t, h, "init", "--issuer-id", "in.gov.cbse", "--issuer-name", "CBSE", "--key-type", "ecdsa-p256")
+	mustCLI(t, h, "ingest", "--quiet", "--profile", profile, sample)
+	doc := mustCLI(t, h, "get", "--doctype", "SSCER", "--roll", "7500003", "--year", "2025").stdout
+	good := filepath.Join(dir, "good.xml")
+	os.WriteFile(good, []byte(doc), 0o644)
+	if r := mustCLI(t, h, "verify", good); !strings.HasPrefix(r.stdout, "OK ") {
+		t.Fatalf("verify: %s", r.stdout)
+	}
+
+	// A document signed with status R.
+	hm, err := home.Open(hd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg, err := hm.Signer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &xmlschema.Certificate{Name: "Class X Marksheet", Type: "SSCER", Number: "1", IssuedAt: "Delhi", IssueDate: "01-06-2025",
+		ValidFromDate: "01-06-2025", Status: xmlschema.StatusRevoked, IssuedBy: xmlschema.Organization{Name: "CBSE", Code: "in.gov.cbse", Type: "CG"}}
+	d, err := c.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sg.Sign(d); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := xmlschema.Bytes(d)
+	revoked := filepath.Join(dir, "revoked.xml")
+	os.WriteFile(revoked, b, 0o644)
+	r := runCLI(t, h, "verify", revoked)
+	if r.code != exitError || !strings.Contains(r.stdout, "status is R (revoked)") {
+		t.Fatalf("a revoked document: exit %d %s", r.code, r.stdout)
+	}
+
+	// The issuer revoked the good document after handing it out.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(hd, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(context.Background(), `UPDATE documents SET status = 'R' WHERE uri = 'in.gov.cbse-SSCER-75000032025'`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	r = runCLI(t, h, "verify", good)
+	if r.code != exitError || !strings.Contains(r.stdout, "the issuer has revoked in.gov.cbse-SSCER-75000032025") {
+		t.Fatalf("a document revoked since: exit %d %s", r.code, r.stdout)
+	}
+}
