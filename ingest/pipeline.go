@@ -509,7 +509,13 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 	default:
 		r.kind, prev = outUpdate, cur.Version
 	}
-	cert, err := w.m.Certificate(rec, w.o.Issuer, w.issueDate, xmlschema.StatusActive)
+	// A correction of a suspended document stays suspended until it is
+	// reinstated.
+	status := xmlschema.StatusActive
+	if prev > 0 && cur.Status == xmlschema.StatusSuspended {
+		status = xmlschema.StatusSuspended
+	}
+	cert, err := w.m.Certificate(rec, w.o.Issuer, w.issueDate, status)
 	if err != nil {
 		r.kind, r.err = outReject, guard(err.Error())
 		return r, nil
@@ -533,7 +539,7 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 		Doc: repository.Document{
 			URI: uri, DocType: p.DocType, DocID: rec.DocID, Version: version,
 			ObjectKey: repository.ObjectKey(u, version), ObjectSHA256: hex.EncodeToString(sum[:]),
-			ContentHash: hash, Status: xmlschema.StatusActive, SearchKey: repository.SearchKey(rec.Search),
+			ContentHash: hash, Status: status, SearchKey: repository.SearchKey(rec.Search),
 			UIDHash: uidHash, HolderName: rec.HolderName, HolderDOB: rec.HolderDOB, IssueDate: w.issueDate,
 		},
 		PrevVersion: prev,

@@ -263,7 +263,7 @@ func (p *Pusher) round(ctx context.Context, items []repository.PushItem, sum *Su
 	now := time.Now()
 	for i := range items {
 		it, r := &items[i], results[i]
-		s := repository.Settlement{ID: it.ID, Outcome: r.kind}
+		s := repository.Settlement{ID: it.ID, URI: it.URI, Version: it.Version, Action: it.Action, Outcome: r.kind}
 		switch r.kind {
 		case repository.Pushed:
 			sum.Pushed++

@@ -57,6 +57,17 @@ type Change struct {
 	PrevVersion int      // the current version the change was based on; 0 for a new URI
 	Size        int64
 	Outbox      *OutboxEntry // nil when there is nothing to push
+	// The audit entry Apply writes: Action defaults to issue or update,
+	// Actor to "ingest".
+	AuditAction, Actor, Reason string
+}
+
+// Version is one stored version of a document.
+type Version struct {
+	Version   int              `json:"version"`
+	Status    xmlschema.Status `json:"status"`
+	BatchID   string           `json:"batch"`
+	CreatedAt time.Time        `json:"created_at"`
 }
 
 // Batch is one run of ingest.
@@ -141,6 +152,10 @@ type Catalog interface {
 	Stats(ctx context.Context, lastBatches int) (Stats, error)
 	// Outbox drains the pushes Apply queued.
 	Outbox
+	// Auditor keeps the audit log Apply, Settle and the API append to.
+	Auditor
+	// History returns every version of uri, oldest first.
+	History(ctx context.Context, uri string) ([]Version, error)
 	Close() error
 }
 

@@ -41,6 +41,9 @@ const (
 // Settlement settles one claimed row.
 type Settlement struct {
 	ID      int64
+	URI     string // for the audit log
+	Version int
+	Action  string
 	Outcome Outcome
 	Next    time.Time // Retry: when the row is due again
 	Error   string    // Retry, Dead: why; never holds an Aadhaar number
@@ -65,4 +68,7 @@ type Outbox interface {
 	RetryDead(ctx context.Context) (int, error)
 	// DeadLetters returns up to limit dead-lettered rows, oldest first.
 	DeadLetters(ctx context.Context, limit int) ([]PushItem, error)
+	// LastPush returns the newest outbox row of uri (whatever its state),
+	// or ErrNotFound: its encrypted Aadhaar serves a later push.
+	LastPush(ctx context.Context, uri string) (PushItem, error)
 }

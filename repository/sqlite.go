@@ -104,6 +104,20 @@ var migrations = []string{
 	// they compare as text.
 	`ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
 	UPDATE outbox SET next_attempt_at = strftime('%Y-%m-%dT%H:%M:%f000000Z', next_attempt_at);`,
+	// 4: the hash-chained audit log (see audit.go).
+	`CREATE TABLE audit (
+		id        INTEGER PRIMARY KEY AUTOINCREMENT,
+		at        TEXT NOT NULL,
+		actor     TEXT NOT NULL,
+		action    TEXT NOT NULL,
+		uri       TEXT NOT NULL DEFAULT '',
+		version   INTEGER NOT NULL DEFAULT 0,
+		batch_id  TEXT NOT NULL DEFAULT '',
+		reason    TEXT NOT NULL DEFAULT '',
+		prev_hash TEXT NOT NULL,
+		hash      TEXT NOT NULL
+	);
+	CREATE INDEX audit_uri ON audit(uri, id);`,
 }
 
 // OpenSQLite opens (creating and migrating if needed) the catalog at path.
@@ -162,6 +176,9 @@ func (c *SQLite) migrate(ctx context.Context) error {
 	}
 	return tx.Commit()
 }
+
+// LatestSchemaVersion is the schema version this issuerkit migrates to.
+func LatestSchemaVersion() int { return len(migrations) }
 
 // SchemaVersion returns the number of migrations applied.
 func (c *SQLite) SchemaVersion(ctx context.Context) (int, error) {
@@ -283,9 +300,21 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, ma
 		}
 		return st.ExecContext(ctx, args...)
 	}
+	audit := make([]AuditEntry, 0, len(changes))
 	for i := range changes {
 		ch := &changes[i]
 		d := &ch.Doc
+		e := AuditEntry{Actor: ch.Actor, Action: ch.AuditAction, URI: d.URI, Version: d.Version, BatchID: batchID, Reason: ch.Reason}
+		if e.Actor == "" {
+			e.Actor = "ingest"
+		}
+		if e.Action == "" {
+			e.Action = AuditIssue
+			if ch.PrevVersion > 0 {
+				e.Action = AuditUpdate
+			}
+		}
+		audit = append(audit, e)
 		var uid any
 		if d.UIDHash != "" {
 			uid = d.UIDHash
@@ -329,6 +358,9 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, ma
 				return fmt.Errorf("catalog: outbox %s: %w", d.URI, err)
 			}
 		}
+	}
+	if err := appendAudit(ctx, tx, audit); err != nil {
+		return err
 	}
 	if mark != nil {
 		res, err := tx.ExecContext(ctx, `UPDATE batches SET mark_input = ?, mark_seq = ?, mark_rejects_path = ?,

@@ -97,6 +97,7 @@ func (c *SQLite) Settle(ctx context.Context, owner string, outcomes []Settlement
 			st.Close()
 		}
 	}()
+	var audit []AuditEntry
 	for _, o := range outcomes {
 		st := prepared[o.Outcome]
 		if st == nil {
@@ -124,7 +125,15 @@ func (c *SQLite) Settle(ctx context.Context, owner string, outcomes []Settlement
 		if err != nil {
 			return fmt.Errorf("outbox: settle #%d: %w", o.ID, err)
 		}
-		if n, _ := res.RowsAffected(); n == 1 && o.Outcome == Dead {
+		n, _ := res.RowsAffected()
+		if n == 1 && (o.Outcome == Pushed || o.Outcome == Dead) {
+			e := AuditEntry{Actor: "push", Action: AuditPush, URI: o.URI, Version: o.Version, Reason: o.Action}
+			if o.Outcome == Dead {
+				e.Action, e.Reason = AuditPushDead, o.Action+": "+o.Error
+			}
+			audit = append(audit, e)
+		}
+		if n == 1 && o.Outcome == Dead {
 			// Later pushes of the URI wait with it in the dead letters.
 			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'dead', last_error = ?
 				WHERE uri = (SELECT uri FROM outbox WHERE id = ?) AND id > ? AND state = 'pending'`,
@@ -132,6 +141,9 @@ func (c *SQLite) Settle(ctx context.Context, owner string, outcomes []Settlement
 				return fmt.Errorf("outbox: settle #%d: %w", o.ID, err)
 			}
 		}
+	}
+	if err := appendAudit(ctx, tx, audit); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("outbox: settle: %w", err)

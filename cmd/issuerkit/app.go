@@ -68,7 +68,7 @@ type env struct {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.DiscardHandler)}
 	app := newApp(e)
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, flagsFirst(app, args))
 	code := exitCode(err)
 	if err != nil && err.Error() != "" {
 		if jsonRequested(args) {
@@ -127,7 +127,11 @@ func newApp(e *env) *cli.App {
 			// run() prints errors and picks exit codes; never os.Exit here.
 		},
 		Commands: []*cli.Command{
-			initCommand(e), ingestCommand(e), getCommand(e), verifyCommand(e), statusCommand(e), storeCommand(e), keysCommand(e), serveCommand(e), pushCommand(e), lockerCommand(e), samplesCommand(e),
+			initCommand(e), ingestCommand(e), getCommand(e), verifyCommand(e), statusCommand(e), storeCommand(e), keysCommand(e), serveCommand(e), pushCommand(e), lockerCommand(e),
+			lifecycleCommand(e, repository.AuditRevoke, "revoke a document: status R, re-signed, pushes D", "The holder's locker is told to remove it (a D push); Pull URI and /verify show it as revoked."),
+			lifecycleCommand(e, repository.AuditSuspend, "suspend a document: status S until reinstated", "Lockers get an U push; the document served carries status S."),
+			lifecycleCommand(e, repository.AuditReinstate, "reinstate a suspended document: status A again", "Lockers get an U push."),
+			auditCommand(e), samplesCommand(e),
 		},
 	}
 	setUsageErrors(app.Commands)
@@ -199,4 +203,74 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// flagsFirst lets flags follow positional arguments, as in the CONTRACT's
+// `revoke URI --reason TEXT`: urfave/cli stops parsing flags at the first
+// argument, so the leaf command's flags are moved before its arguments.
+// Anything after "--" stays as it is.
+func flagsFirst(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	// Find the leaf command: global flags, then command names.
+	cmds, flags := app.Commands, app.Flags
+	i := 1
+	for i < len(args) {
+		a := args[i]
+		if strings.HasPrefix(a, "-") {
+			i += 1 + flagArity(flags, a)
+			continue
+		}
+		var next *cli.Command
+		for _, c := range cmds {
+			if c.HasName(a) {
+				next = c
+			}
+		}
+		if next == nil {
+			break
+		}
+		cmds, flags = next.Subcommands, next.Flags
+		i++
+		if len(cmds) == 0 {
+			break
+		}
+	}
+	head := append([]string{}, args[:i]...)
+	var pos, fl []string
+	for j := i; j < len(args); j++ {
+		a := args[j]
+		if a == "--" {
+			pos = append(pos, args[j:]...)
+			break
+		}
+		if strings.HasPrefix(a, "-") && a != "-" {
+			n := flagArity(flags, a)
+			fl = append(fl, args[j:min(len(args), j+1+n)]...)
+			j += n
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return append(append(head, fl...), pos...)
+}
+
+// flagArity is 1 when the flag a (as written) takes a separate value.
+func flagArity(flags []cli.Flag, a string) int {
+	name := strings.TrimLeft(a, "-")
+	if strings.Contains(name, "=") {
+		return 0
+	}
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				if _, isBool := f.(*cli.BoolFlag); isBool {
+					return 0
+				}
+				return 1
+			}
+		}
+	}
+	return 0
 }

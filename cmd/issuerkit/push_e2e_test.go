@@ -294,3 +294,61 @@ func firstURI(t *testing.T, home string) string {
 	})
 	return uri
 }
+
+// TestRevokeAndSuspendReachTheLocker: revoke pushes D (the locker drops
+// the document), suspend pushes U; both are in the audit log, whose chain
+// verifies.
+func TestRevokeAndSuspendReachTheLocker(t *testing.T) {
+	w := newPushWorld(t, 24)
+	w.startLocker()
+	gw := "--gateway=http://" + w.addr
+	mustCLI(t, "--home", w.home, "push", "--once", gw)
+	uri := firstURI(t, w.home)
+	r := mustCLI(t, "--home", w.home, "revoke", uri, "--reason", "issued in error (ticket 7)")
+	if !strings.Contains(r.stdout, "version 2, status R") {
+		t.Fatalf("revoke said %q", r.stdout)
+	}
+	if r := runCLI(t, "--home", w.home, "reinstate", uri, "--reason", "x"); r.code != exitError || !strings.Contains(r.stderr, "is revoked") {
+		t.Fatalf("reinstating a revoked document: exit %d %s", r.code, r.stderr)
+	}
+	var second string
+	cat, _ := repository.OpenSQLite(context.Background(), filepath.Join(w.home, "catalog.db"))
+	cat.ForEachURI(context.Background(), "SSCER", func(u string) error {
+		if u != uri && second == "" {
+			second = u
+		}
+		return nil
+	})
+	cat.Close()
+	mustCLI(t, "--home", w.home, "suspend", second, "--reason", "re-evaluation")
+	mustCLI(t, "--home", w.home, "push", "--once", gw)
+	out := mustCLI(t, "locker", "list", "--data", w.data, "--json").stdout
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var d locker.Document
+		json.Unmarshal([]byte(line), &d)
+		var acts []string
+		for _, h := range d.History {
+			acts = append(acts, h.Action)
+		}
+		got := d.State + " " + strings.Join(acts, ",")
+		want := "active A"
+		switch d.URI {
+		case uri:
+			want = "deleted A,D"
+		case second:
+			want = "active A,U"
+		}
+		if got != want {
+			t.Errorf("%s at the locker: %s, want %s", d.URI, got, want)
+		}
+	}
+	a := mustCLI(t, "--home", w.home, "audit", "--uri", uri).stdout
+	for _, want := range []string{"issue", "revoke", "issued in error (ticket 7)", "push"} {
+		if !strings.Contains(a, want) {
+			t.Errorf("audit of %s lacks %q:\n%s", uri, want, a)
+		}
+	}
+	if r := mustCLI(t, "--home", w.home, "audit", "--verify-chain"); !strings.Contains(r.stdout, "audit chain OK") {
+		t.Fatalf("verify-chain: %s", r.stdout)
+	}
+}

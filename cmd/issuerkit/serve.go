@@ -56,6 +56,7 @@ func serveCommand(e *env) *cli.Command {
 			e.log.Info("serving the repository API", "addr", l.Addr().String(), "issuer", h.Config.Issuer.ID)
 			fmt.Fprintf(e.stderr, "issuerkit: serving %s on http://%s (Ctrl-C stops)\n", h.Config.Issuer.ID, l.Addr())
 			err = httpserve.Serve(c.Context, httpserve.New(c.String("addr"), srv.Handler()), l)
+			srv.Close() // records the pulls still queued for the audit log
 			if err == nil && c.Context.Err() != nil {
 				e.log.Info("stopped")
 				return nil

@@ -85,11 +85,18 @@ func (s *Server) pull(kind string, lookup func(context.Context, *xmlschema.Reque
 			return
 		}
 		f, err := lookup(r.Context(), req)
-		s.answer(w, kind, req, f, err)
+		s.answer(r.Context(), w, kind, req, f, err)
 	}
 }
 
-func (s *Server) answer(w http.ResponseWriter, kind string, req *xmlschema.Request, f *found, err error) {
+func clipTxn(t string) string {
+	if len(t) > 64 {
+		return t[:64]
+	}
+	return t
+}
+
+func (s *Server) answer(ctx context.Context, w http.ResponseWriter, kind string, req *xmlschema.Request, f *found, err error) {
 	switch {
 	case errors.Is(err, repository.ErrNotFound):
 		s.reply(w, http.StatusNotFound, kind, req, "0", nil)
@@ -99,6 +106,12 @@ func (s *Server) answer(w http.ResponseWriter, kind string, req *xmlschema.Reque
 	default:
 		s.metrics.served.WithLabelValues(f.doc.DocType).Inc()
 		s.reply(w, http.StatusOK, kind, req, "1", f)
+		org := req.OrgID
+		if len(org) > 64 {
+			org = org[:64]
+		}
+		s.audit.add(ctx, repository.AuditEntry{Actor: "api:" + org, Action: repository.AuditPull, URI: f.doc.URI,
+			Version: f.doc.Version, Reason: kind + " txn " + clipTxn(req.Txn)})
 	}
 }
 

@@ -58,6 +58,7 @@ type Server struct {
 	replay  *replayCache
 	limits  *ipLimiter
 	objects *objectCache
+	audit   *auditWriter
 }
 
 // New returns a Server for cfg.
@@ -78,6 +79,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), objects: newObjectCache(64 << 20)}
+	s.audit = newAuditWriter(cfg.Catalog, cfg.Logger)
 	if cfg.ReplayWindow > 0 {
 		s.replay = newReplayCache(cfg.ReplayWindow, 1<<20)
 	}
@@ -94,6 +96,10 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	return s, nil
 }
+
+// Close records the audit entries still queued. Call it after the HTTP
+// server has shut down.
+func (s *Server) Close() { s.audit.close() }
 
 // Handler returns the API with access logging, metrics and rate limiting.
 func (s *Server) Handler() http.Handler {

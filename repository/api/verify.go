@@ -26,6 +26,16 @@ type Verification struct {
 	IssueDate  string `json:"issue_date"`
 	Version    int    `json:"version"`
 	Name       string `json:"name_masked"`
+	// History lists every version: when it was made and with which status.
+	History []VersionInfo `json:"history"`
+}
+
+// VersionInfo is one version on the /verify page.
+type VersionInfo struct {
+	Version    int    `json:"version"`
+	Status     string `json:"status"`
+	StatusText string `json:"status_text"`
+	Date       string `json:"date"` // YYYY-MM-DD, UTC
 }
 
 var statusText = map[xmlschema.Status]string{
@@ -64,6 +74,14 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	v := &Verification{URI: doc.URI, Issuer: s.cfg.IssuerName, IssuerID: s.cfg.IssuerID, DocType: doc.DocType,
 		Status: string(doc.Status), StatusText: statusText[doc.Status], Valid: doc.Status == xmlschema.StatusActive,
 		IssueDate: doc.IssueDate, Version: doc.Version, Name: MaskName(doc.HolderName)}
+	hist, err := s.cfg.Catalog.History(r.Context(), doc.URI)
+	if err != nil {
+		s.cfg.Logger.Error("verify: history", "err", err.Error())
+	}
+	for _, h := range hist {
+		v.History = append(v.History, VersionInfo{Version: h.Version, Status: string(h.Status), StatusText: statusText[h.Status],
+			Date: h.CreatedAt.UTC().Format("2006-01-02")})
+	}
 	data, err := repository.GetVerified(r.Context(), s.cfg.Store, doc)
 	if err != nil {
 		s.cfg.Logger.Error("verify: document unreadable", "err", err.Error())
@@ -110,7 +128,8 @@ dt{font-weight:600;margin-top:.6rem}dd{margin:0}</style></head><body>
 <dt>Issued to</dt><dd>{{.V.Name}}</dd>
 <dt>Issue date</dt><dd>{{.V.IssueDate}}</dd>
 <dt>Status</dt><dd>{{.V.StatusText}}, version {{.V.Version}}</dd>
-<dt>Document URI</dt><dd><code>{{.V.URI}}</code></dd></dl></div>
+<dt>Document URI</dt><dd><code>{{.V.URI}}</code></dd>
+<dt>History</dt><dd>{{range .V.History}}version {{.Version}}: {{.StatusText}} from {{.Date}}<br>{{end}}</dd></dl></div>
 {{else}}<div class="card"><h1 class="bad">Document not found</h1><p>{{.Issuer}} has no document with this address.</p></div>{{end}}
 </body></html>
 `))

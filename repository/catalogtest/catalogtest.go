@@ -31,6 +31,7 @@ func Run(t *testing.T, newCatalog Factory) {
 		{"OutboxLeases", testOutboxLeases},
 		{"OutboxRetry", testOutboxRetry},
 		{"OutboxDeadLetters", testOutboxDeadLetters},
+		{"AuditAndHistory", testAuditAndHistory},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
