@@ -19,17 +19,19 @@ func getCommand(e *env) *cli.Command {
 			"checks the stored bytes against the catalog and prints the signed XML to stdout.\n\n" +
 			"Examples:\n" +
 			"   issuerkit get in.gov.cbse-SSCER-51000032025\n" +
-			"   issuerkit get --doctype SSCER --roll 5100003 --year 2025 > marksheet.xml",
+			"   issuerkit get --doctype SSCER --roll 5100003 --year 2025 > marksheet.xml\n" +
+			"   issuerkit get --doctype SSCER --roll 5100003 --year 2025 --format json | jq .Certificate.CertificateData",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "doctype", Usage: "document `TYPE` to search (with --roll/--year or --key)"},
 			&cli.StringFlag{Name: "roll", Usage: "roll number (search key RollNo)"},
 			&cli.StringFlag{Name: "year", Usage: "examination year (search key Year)"},
 			&cli.StringSliceFlag{Name: "key", Usage: "other search key as `NAME=VALUE` (repeatable)"},
-			&cli.StringFlag{Name: "format", Value: "xml", Usage: "output format: xml"},
+			&cli.StringFlag{Name: "format", Value: "xml", Usage: "output format: xml (the signed document) or json (the Certificate as JSON, see README)"},
 		},
 		Action: func(c *cli.Context) error {
-			if f := c.String("format"); f != "xml" {
-				return usageErr("--format %q is not supported yet (use xml)", f)
+			format := c.String("format")
+			if format != "xml" && format != "json" {
+				return usageErr("--format %q: want xml or json", format)
 			}
 			search := map[string]string{}
 			if v := c.String("roll"); v != "" {
@@ -81,6 +83,12 @@ func getCommand(e *env) *cli.Command {
 			data, err := repository.GetVerified(c.Context, r.store, doc)
 			if err != nil {
 				return err
+			}
+			if format == "json" {
+				if data, err = xmlschema.MarshalJSONDocument(data); err != nil {
+					return err
+				}
+				data = append(data, '\n')
 			}
 			_, err = e.stdout.Write(data)
 			return err

@@ -524,3 +524,30 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("Serve: %v", err)
 	}
 }
+
+// TestPullURIJSONView: format="json" answers with the Certificate as JSON
+// (xmlschema.ToJSON) in DataContent.
+func TestPullURIJSONView(t *testing.T) {
+	f := sample(t)
+	ts := f.server(t, nil)
+	body := strings.Replace(pullURI(f, "", f.goodFields()), `format="xml"`, `format="json"`, 1)
+	code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", body)
+	m := regexp.MustCompile(`<DataContent>([^<]+)</DataContent>`).FindStringSubmatch(reply)
+	if code != 200 || m == nil {
+		t.Fatalf("HTTP %d\n%s", code, reply)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(m[1])
+	var v struct {
+		Certificate struct {
+			Number   string `json:"number"`
+			IssuedTo struct {
+				Person struct {
+					Name string `json:"name"`
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &v); err != nil || v.Certificate.Number != f.row["RollNo"]+"2025" || v.Certificate.IssuedTo.Person.Name != f.row["Name"] {
+		t.Fatalf("JSON view %s (%v)", raw, err)
+	}
+}

@@ -276,7 +276,15 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 				writePerson(&b, f.data)
 				elem(&b, "URI", f.doc.URI)
 			}
-			elem(&b, "DataContent", base64.StdEncoding.EncodeToString(f.data))
+			data := f.data
+			if req.Format == "json" {
+				// The JSON view (xmlschema.ToJSON): what requesters
+				// would otherwise convert the XML into themselves.
+				if j, err := xmlschema.MarshalJSONDocument(f.data); err == nil {
+					data = j
+				}
+			}
+			elem(&b, "DataContent", base64.StdEncoding.EncodeToString(data))
 		}
 		b.WriteString("</DocDetails>")
 	}
