@@ -30,3 +30,14 @@ func Xmlsec1(t testing.TB) string {
 	}
 	return p
 }
+
+// Tool returns the path of an external program, or skips/fails t naming
+// the Debian package that provides it.
+func Tool(t testing.TB, name, debianPackage string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		SkipOrFail(t, name+" not found on PATH (apt-get install "+debianPackage+")")
+	}
+	return p
+}
