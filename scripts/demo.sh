@@ -22,8 +22,8 @@ ik ingest --profile samples/profiles/cbse-sscer.yaml samples/cbse-sscer-2025.xls
 
 step "4. A student's marksheet by roll number and year"
 ik get --doctype SSCER --roll 7500003 --year 2025 > "$DEMO/marksheet-7500003.xml"
-grep -o '<Person [^>]*>' "$DEMO/marksheet-7500003.xml" | head -1
-grep -o '<Performance [^>]*>' "$DEMO/marksheet-7500003.xml" | head -1
+grep -o '<Person [^>]*>' "$DEMO/marksheet-7500003.xml" | sed -n 1p
+grep -o '<Performance [^>]*>' "$DEMO/marksheet-7500003.xml" | sed -n 1p
 echo "(saved as $DEMO/marksheet-7500003.xml; the Aadhaar is masked in the document)"
 
 step "5. Verify its signature, then a copy with one mark changed"
@@ -54,7 +54,8 @@ wait_port $LOCKER
 ik --log-level warn push --once --gateway "http://$LOCKER"
 
 step "8. The locker lists what it received (citizens are keyed hashes, never Aadhaar numbers)"
-"$BIN" locker list --data "$DEMO/locker" | head -6
+"$BIN" locker list --data "$DEMO/locker" > "$DEMO/locker-list.txt"
+head -6 "$DEMO/locker-list.txt"
 echo "…"
 
 step "9. Meera opens her locker's Issued Documents and fetches her marksheet through it"
@@ -64,10 +65,28 @@ curl -fsS -D "$DEMO/fetch-headers.txt" -o "$DEMO/from-locker.xml" "http://$LOCKE
 grep -i '^x-signature-verified' "$DEMO/fetch-headers.txt"
 ik verify "$DEMO/from-locker.xml"
 echo "(the locker pulled it from the board's API, checked the signature, and so did we; HTML: http://$LOCKER/citizens/$MEERA/issued)"
+
+step "10. The board revokes a marksheet issued in error: a re-signed version 2, a D push, an audit entry"
+ik revoke in.gov.cbse-SSCER-75000102025 --reason "issued in error (ticket 4411)"
+ik --log-level warn push --once --gateway "http://$LOCKER"
+"$BIN" locker list --data "$DEMO/locker" | grep -E "^URI|75000102025"
+curl -fsS -H 'Accept: application/json' "http://$API/verify/in.gov.cbse-SSCER-75000102025"
+ik audit --uri in.gov.cbse-SSCER-75000102025
+ik audit --verify-chain
 kill "${PIDS[@]}"; wait "${PIDS[@]}" 2>/dev/null || true
 trap - EXIT
 
-step "10. A results file with mistakes: 40 rows, about a quarter of them bad"
+step "11. Meera's marksheet as a printable PDF, with a QR code of its /verify page"
+if ik get --doctype SSCER --roll 7500003 --year 2025 --format pdf > "$DEMO/marksheet-7500003.pdf" 2>"$DEMO/pdf.err"; then
+  echo "$DEMO/marksheet-7500003.pdf: $(wc -c < "$DEMO/marksheet-7500003.pdf") bytes, A4; its QR code links to api.public_url/verify/in.gov.cbse-SSCER-75000032025"
+  echo "and the same marksheet as JSON (get --format json), first lines:"
+  ik get --doctype SSCER --roll 7500003 --year 2025 --format json > "$DEMO/marksheet-7500003.json"
+  head -12 "$DEMO/marksheet-7500003.json"
+else
+  echo "(PDF skipped: $(cat "$DEMO/pdf.err"))"
+fi
+
+step "12. A results file with mistakes: 40 rows, about a quarter of them bad"
 "$BIN" samples gen --rows 40 --seed 11 --bad-rate 0.25 --out "$DEMO/results-with-errors.csv"
 set +e
 ik ingest --profile samples/profiles/cbse-sscer.yaml --rejects "$DEMO/rejects.csv" "$DEMO/results-with-errors.csv"
@@ -75,12 +94,12 @@ code=$?
 set -e
 echo "(exit code $code: good rows issued, bad rows reported in $DEMO/rejects.csv, mode 0600)"
 
-step "11. Another issuer, another kind of document: a transport department's driving licences"
-"$BIN" --home "$DEMO/transport" init --issuer-id in.gov.transport --issuer-name "Transport Department" --key-type ecdsa-p256 | head -1
+step "13. Another issuer, another kind of document: a transport department's driving licences"
+"$BIN" --home "$DEMO/transport" init --issuer-id in.gov.transport --issuer-name "Transport Department" --key-type ecdsa-p256 | sed -n 1p
 "$BIN" --home "$DEMO/transport" ingest --profile samples/profiles/transport-drvlc.yaml samples/transport-drvlc.xlsx
-"$BIN" --home "$DEMO/transport" get --doctype DRVLC --key LicenceNo=KA01-20142500000 | grep -o '<DrivingLicense .*</DrivingLicense>' | head -c 300; echo
+"$BIN" --home "$DEMO/transport" get --doctype DRVLC --key LicenceNo=KA01-20142500000 | grep -o '<DrivingLicense .*</DrivingLicense>' | cut -c1-300
 
-step "12. Status of the board's repository"
+step "14. Status of the board's repository"
 ik status
 
 cat <<EOT

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/urfave/cli/v2"
@@ -20,18 +21,19 @@ func getCommand(e *env) *cli.Command {
 			"Examples:\n" +
 			"   issuerkit get in.gov.cbse-SSCER-51000032025\n" +
 			"   issuerkit get --doctype SSCER --roll 5100003 --year 2025 > marksheet.xml\n" +
-			"   issuerkit get --doctype SSCER --roll 5100003 --year 2025 --format json | jq .Certificate.CertificateData",
+			"   issuerkit get --doctype SSCER --roll 5100003 --year 2025 --format json | jq .Certificate.CertificateData\n" +
+			"   issuerkit get in.gov.cbse-SSCER-51000032025 --format pdf > marksheet.pdf",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "doctype", Usage: "document `TYPE` to search (with --roll/--year or --key)"},
 			&cli.StringFlag{Name: "roll", Usage: "roll number (search key RollNo)"},
 			&cli.StringFlag{Name: "year", Usage: "examination year (search key Year)"},
 			&cli.StringSliceFlag{Name: "key", Usage: "other search key as `NAME=VALUE` (repeatable)"},
-			&cli.StringFlag{Name: "format", Value: "xml", Usage: "output format: xml (the signed document) or json (the Certificate as JSON, see README)"},
+			&cli.StringFlag{Name: "format", Value: "xml", Usage: "output format: xml (the signed document), json (the Certificate as JSON, see README) or pdf (a printable A4 page with a QR code)"},
 		},
 		Action: func(c *cli.Context) error {
 			format := c.String("format")
-			if format != "xml" && format != "json" {
-				return usageErr("--format %q: want xml or json", format)
+			if format != "xml" && format != "json" && format != "pdf" {
+				return usageErr("--format %q: want xml, json or pdf", format)
 			}
 			search := map[string]string{}
 			if v := c.String("roll"); v != "" {
@@ -83,6 +85,16 @@ func getCommand(e *env) *cli.Command {
 			data, err := repository.GetVerified(c.Context, r.store, doc)
 			if err != nil {
 				return err
+			}
+			if format == "pdf" {
+				fonts, err := docpdf.LoadFonts(r.h.Config.PDF.FontDir)
+				if err != nil {
+					return err
+				}
+				rd := &docpdf.Renderer{Fonts: fonts, VerifyURL: r.h.PublicURL()}
+				if data, err = rd.Render(data, doc.URI); err != nil {
+					return err
+				}
 			}
 			if format == "json" {
 				if data, err = xmlschema.MarshalJSONDocument(data); err != nil {

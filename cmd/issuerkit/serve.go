@@ -5,6 +5,7 @@ import (
 	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"net"
 
+	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/repository/api"
 	"github.com/urfave/cli/v2"
 )
@@ -43,9 +44,19 @@ func serveCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			var renderer *docpdf.Renderer
+			if fonts, err := docpdf.LoadFonts(h.Config.PDF.FontDir); err != nil {
+				e.log.Warn("PDF documents are off", "err", err.Error())
+			} else {
+				public := h.Config.API.PublicURL
+				if public == "" {
+					public = "http://" + c.String("addr")
+				}
+				renderer = &docpdf.Renderer{Fonts: fonts, VerifyURL: public}
+			}
 			srv, err := api.New(api.Config{IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
 				Catalog: r.cat, Store: r.store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),
-				RateLimit: c.Float64("rate-limit"), Logger: e.log.With("component", "api")})
+				RateLimit: c.Float64("rate-limit"), Logger: e.log.With("component", "api"), PDF: renderer})
 			if err != nil {
 				return err
 			}

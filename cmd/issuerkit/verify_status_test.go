@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,5 +68,28 @@ func TestVerifyReportsStatus(t *testing.T) {
 	r = runCLI(t, h, "verify", good)
 	if r.code != exitError || !strings.Contains(r.stdout, "the issuer has revoked in.gov.cbse-SSCER-75000032025") {
 		t.Fatalf("a document revoked since: exit %d %s", r.code, r.stdout)
+	}
+}
+
+// TestGetFormats: get prints the document as XML, JSON or PDF.
+func TestGetFormats(t *testing.T) {
+	dir := t.TempDir()
+	h := "--home=" + filepath.Join(dir, "home")
+	mustCLI(t, h, "init", "--issuer-id", "in.gov.cbse", "--issuer-name", "CBSE", "--key-type", "ecdsa-p256")
+	mustCLI(t, h, "ingest", "--quiet", "--profile", profile, sample)
+	args := []string{h, "get", "--doctype", "SSCER", "--roll", "7500003", "--year", "2025", "--format"}
+	var v struct {
+		Certificate struct {
+			Number string `json:"number"`
+		}
+	}
+	if err := json.Unmarshal([]byte(mustCLI(t, append(args, "json")...).stdout), &v); err != nil || v.Certificate.Number != "75000032025" {
+		t.Fatalf("--format json: %+v %v", v, err)
+	}
+	if out := mustCLI(t, append(args, "pdf")...).stdout; !strings.HasPrefix(out, "%PDF-") || !strings.Contains(out, "%%EOF") {
+		t.Fatalf("--format pdf: %.40q", out)
+	}
+	if r := runCLI(t, append(args, "docx")...); r.code != exitUsage {
+		t.Fatalf("--format docx: exit %d", r.code)
 	}
 }

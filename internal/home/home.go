@@ -57,7 +57,14 @@ type Config struct {
 	Store StoreConfig `yaml:"store"`
 	API   struct {
 		KeyFile string `yaml:"key_file"`
+		// PublicURL is where the public reaches the repository API: the
+		// QR code on a document's PDF links to PublicURL/verify/URI.
+		PublicURL string `yaml:"public_url,omitempty"`
 	} `yaml:"api"`
+	PDF struct {
+		// FontDir holds the Noto fonts (default: Debian's fonts-noto-core).
+		FontDir string `yaml:"font_dir,omitempty"`
+	} `yaml:"pdf,omitempty"`
 	Aadhaar struct {
 		KeyFile string `yaml:"key_file"`
 	} `yaml:"aadhaar"`
@@ -76,6 +83,14 @@ type PushConfig struct {
 	// Bulk > 1 sends that many rows per request with the bulk CSV variant,
 	// for gateways that take it.
 	Bulk int `yaml:"bulk,omitempty"`
+}
+
+// PublicURL is api.public_url, or the default serve address.
+func (h *Home) PublicURL() string {
+	if h.Config.API.PublicURL != "" {
+		return h.Config.API.PublicURL
+	}
+	return "http://127.0.0.1:8080"
 }
 
 // DefaultGateway is the reference locker's default address.

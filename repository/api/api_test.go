@@ -9,7 +9,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/internal/httpserve"
+	"github.com/issuerkit/issuerkit/internal/testenv"
 	"io"
 	"log/slog"
 	"net/http"
@@ -549,5 +551,32 @@ func TestPullURIJSONView(t *testing.T) {
 	}
 	if err := json.Unmarshal(raw, &v); err != nil || v.Certificate.Number != f.row["RollNo"]+"2025" || v.Certificate.IssuedTo.Person.Name != f.row["Name"] {
 		t.Fatalf("JSON view %s (%v)", raw, err)
+	}
+}
+
+// TestPullPDF: format="pdf" answers DocContent (a PDF), "both" adds the
+// signed XML as DataContent.
+func TestPullPDF(t *testing.T) {
+	f := sample(t)
+	fonts, err := docpdf.LoadFonts("")
+	if err != nil {
+		testenv.SkipOrFail(t, err.Error())
+	}
+	ts := f.server(t, func(c *api.Config) { c.PDF = &docpdf.Renderer{Fonts: fonts, VerifyURL: "https://example.gov.in"} })
+	uri := "in.gov.cbse-SSCER-" + f.row["RollNo"] + "2025"
+	for format, wantXML := range map[string]bool{"pdf": false, "both": true} {
+		body := `<PullDocRequest ver="1.0" ts="t" txn="x" orgId="o" format="` + format + `"><DocDetails><URI>` + uri + `</URI></DocDetails></PullDocRequest>`
+		code, reply := f.signed(t, ts.URL+"/digilocker/pulldoc", body)
+		m := regexp.MustCompile(`<DocContent>([^<]+)</DocContent>`).FindStringSubmatch(reply)
+		if code != 200 || m == nil {
+			t.Fatalf("%s: HTTP %d %.300s", format, code, reply)
+		}
+		pdf, _ := base64.StdEncoding.DecodeString(m[1])
+		if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+			t.Fatalf("%s: DocContent is not a PDF", format)
+		}
+		if got := strings.Contains(reply, "<DataContent>"); got != wantXML {
+			t.Errorf("%s: DataContent present = %v", format, got)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -70,6 +71,7 @@ func echoOnly(req *xmlschema.Request) *xmlschema.Request {
 type found struct {
 	doc  repository.Document
 	data []byte
+	pdf  []byte // when the request asked for format pdf or both
 }
 
 // pull handles Pull URI and Pull Doc, which differ only in how they find
@@ -80,11 +82,16 @@ func (s *Server) pull(kind string, lookup func(context.Context, *xmlschema.Reque
 		if req == nil {
 			return
 		}
-		if req.Format == "pdf" {
+		if req.Format == "pdf" && s.cfg.PDF == nil {
 			s.reply(w, http.StatusNotFound, kind, req, "0", &found{})
 			return
 		}
+		// "both" without a PDF renderer is answered with the XML alone.
+		wantPDF := s.cfg.PDF != nil && (req.Format == "pdf" || req.Format == "both")
 		f, err := lookup(r.Context(), req)
+		if err == nil && wantPDF {
+			f.pdf, err = s.renderPDF(f)
+		}
 		s.answer(r.Context(), w, kind, req, f, err)
 	}
 }
@@ -276,6 +283,11 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 				writePerson(&b, f.data)
 				elem(&b, "URI", f.doc.URI)
 			}
+			if f.pdf != nil {
+				elem(&b, "DocContent", base64.StdEncoding.EncodeToString(f.pdf))
+			}
+		}
+		if f != nil && f.data != nil && req.Format != "pdf" {
 			data := f.data
 			if req.Format == "json" {
 				// The JSON view (xmlschema.ToJSON): what requesters
@@ -289,7 +301,7 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 		b.WriteString("</DocDetails>")
 	}
 	if f != nil && f.data == nil && req != nil && req.Format == "pdf" {
-		elem(&b, "ResponseMessage", "PDF documents are not available from this repository yet; ask for format xml")
+		elem(&b, "ResponseMessage", "PDF documents are not available from this repository; ask for format xml")
 	}
 	b.WriteString("</" + root + ">")
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
@@ -334,4 +346,19 @@ func writePerson(b *bytes.Buffer, data []byte) {
 		b.WriteString(`"`)
 	}
 	b.WriteString("/></Persons></IssuedTo>")
+}
+
+// renderPDF returns the document's PDF, rendered once per version and kept
+// in the object cache under the version's key and hash.
+func (s *Server) renderPDF(f *found) ([]byte, error) {
+	key := "pdf:" + f.doc.ObjectKey
+	if b, ok := s.objects.get(key, f.doc.ObjectSHA256); ok {
+		return b, nil
+	}
+	b, err := s.cfg.PDF.Render(f.data, f.doc.URI)
+	if err != nil {
+		return nil, fmt.Errorf("render %s as PDF: %w", f.doc.URI, err)
+	}
+	s.objects.put(key, f.doc.ObjectSHA256, b)
+	return b, nil
 }

@@ -11,6 +11,7 @@ package api
 
 import (
 	"errors"
+	"github.com/issuerkit/issuerkit/docpdf"
 	"io"
 	"log/slog"
 	"net"
@@ -45,6 +46,9 @@ type Config struct {
 	// may make (burst twice that).
 	RateLimit float64
 	Logger    *slog.Logger
+	// PDF renders documents for format="pdf" and "both"; nil answers those
+	// with Status 0 and a message.
+	PDF *docpdf.Renderer
 	// Registry receives the metrics; default a new registry.
 	Registry *prometheus.Registry
 	Now      func() time.Time

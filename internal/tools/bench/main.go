@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/internal/testenv"
 	"github.com/issuerkit/issuerkit/repository"
@@ -107,6 +108,9 @@ func run(c config) error {
 		raw[kt] = r
 	}
 	if err := b.stores(); err != nil {
+		return err
+	}
+	if err := b.pdfs(); err != nil {
 		return err
 	}
 	csvPath := filepath.Join(dir, "rows.csv")
@@ -477,4 +481,29 @@ func cpuModel() string {
 		}
 	}
 	return runtime.GOARCH
+}
+
+// pdfs measures rendering a sample marksheet as PDF, on every core.
+func (b *bench) pdfs() error {
+	fonts, err := docpdf.LoadFonts("")
+	if err != nil {
+		return err
+	}
+	doc, _, err := sampleDoc(b.profile)
+	if err != nil {
+		return err
+	}
+	data, err := xmlschema.Bytes(doc)
+	if err != nil {
+		return err
+	}
+	r := &docpdf.Renderer{Fonts: fonts, VerifyURL: "https://results.example.gov.in"}
+	var size atomic.Int64
+	rate := parallelRate(b.dur, func() error {
+		out, err := r.Render(data, "in.gov.cbse-SSCER-75000032025")
+		size.Store(int64(len(out)))
+		return err
+	})
+	b.add(row{"render a marksheet as PDF (shaped text, QR), all cores", f0(rate), "docs/s", fmt.Sprintf("%d KB per PDF", size.Load()>>10)})
+	return nil
 }
