@@ -191,7 +191,10 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 // modification time: a rerun may resume a batch only over the same files.
 func fingerprint(profile string, inputs []string) (string, error) {
 	h := sha256.New()
-	for _, p := range append([]string{profile}, inputs...) {
+	for i, p := range append([]string{profile}, inputs...) {
+		if i == 0 && p == "" {
+			continue // a profile parsed from memory, not a file
+		}
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			return "", err
@@ -534,6 +537,10 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 	}
 	sum := sha256.Sum256(data)
 	version := prev + 1
+	if cert.PrevNumber != "" && cert.PrevNumber != rec.DocID {
+		// A correction under a new DocID: the audit log links the two.
+		r.change.Reason = "replaces " + xmlschema.URI{IssuerID: u.IssuerID, DocType: u.DocType, DocID: cert.PrevNumber}.String()
+	}
 	r.data = data
 	r.change = repository.Change{
 		Doc: repository.Document{
@@ -544,6 +551,7 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 		},
 		PrevVersion: prev,
 		Size:        int64(len(data)),
+		Reason:      r.change.Reason,
 	}
 	if rec.Aadhaar != "" {
 		enc, err := w.d.Keyring.Encrypt(rec.Aadhaar, uri)

@@ -40,6 +40,9 @@ type Profile struct {
 	// validFrom and expiry, when set, fill the Certificate's validFromDate
 	// (default: the issue date) and expiryDate (default: empty).
 	validFrom, expiry *template
+	// prevNumber, when set, fills prevNumber: the DocID this document
+	// replaces (a correction that changed the DocID).
+	prevNumber *template
 }
 
 type holderCols struct{ Name, DOB, Aadhaar string }
@@ -120,6 +123,7 @@ type rawProfile struct {
 		Data           []rawNode `yaml:"data"`
 		ValidFrom      string    `yaml:"valid_from"`
 		Expiry         string    `yaml:"expiry"`
+		PrevNumber     string    `yaml:"prev_number"`
 	} `yaml:"certificate"`
 }
 
@@ -317,7 +321,7 @@ func ParseProfile(b []byte) (*Profile, error) {
 		src string
 		dst **template
 		key string
-	}{{raw.Cert.ValidFrom, &p.validFrom, "valid_from"}, {raw.Cert.Expiry, &p.expiry, "expiry"}} {
+	}{{raw.Cert.ValidFrom, &p.validFrom, "valid_from"}, {raw.Cert.Expiry, &p.expiry, "expiry"}, {raw.Cert.PrevNumber, &p.prevNumber, "prev_number"}} {
 		if d.src == "" {
 			continue
 		}

@@ -54,6 +54,11 @@ func (m *Mapper) Certificate(r *Record, iss Issuer, issueDate string, status xml
 			return nil, fmt.Errorf("row %d: expiry: %w", r.Line, err)
 		}
 	}
+	if p.prevNumber != nil {
+		if c.PrevNumber, err = p.prevNumber.exec(r.env); err != nil {
+			return nil, fmt.Errorf("row %d: prev_number: %w", r.Line, err)
+		}
+	}
 	return c, nil
 }
 
