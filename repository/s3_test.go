@@ -30,6 +30,7 @@ func TestMain(m *testing.M) {
 		s3Server, startErr = testenv.NewS3Server(dir)
 	}
 	code := m.Run()
+	testenv.StopPostgres()
 	if s3Server != nil {
 		s3Server.Stop()
 	}

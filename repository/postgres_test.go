@@ -1,0 +1,75 @@
+package repository_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/issuerkit/issuerkit/internal/testenv"
+	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/catalogtest"
+	"github.com/jackc/pgx/v5"
+)
+
+// TestPostgresConformance runs the Catalog suite on a real PostgreSQL,
+// started by the harness as an unprivileged cluster on 127.0.0.1.
+func TestPostgresConformance(t *testing.T) {
+	catalogtest.Run(t, func(t *testing.T) repository.Catalog {
+		c, err := repository.OpenPostgres(context.Background(), testenv.StartPostgres(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	})
+}
+
+// TestPostgresReopenAndTamper: migrations run once; altering, removing
+// or truncating audit entries is detected.
+func TestPostgresReopenAndTamper(t *testing.T) {
+	ctx := context.Background()
+	dsn := testenv.StartPostgres(t)
+	for range 2 {
+		c, err := repository.OpenPostgres(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for name, tamper := range map[string]string{
+		"altered":   `UPDATE audit SET reason = 'nothing to see' WHERE id = (SELECT MIN(id) + 1 FROM audit)`,
+		"deleted":   `DELETE FROM audit WHERE id = (SELECT MIN(id) + 1 FROM audit)`,
+		"truncated": `DELETE FROM audit WHERE id = (SELECT MAX(id) FROM audit)`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := conn.Exec(ctx, `TRUNCATE audit; UPDATE audit_head SET hash = ''`); err != nil {
+				t.Fatal(err)
+			}
+			c, err := repository.OpenPostgres(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			var es []repository.AuditEntry
+			for _, r := range []string{"a", "b", "c", "d"} {
+				es = append(es, repository.AuditEntry{Actor: "t", Action: repository.AuditRevoke, URI: "in.gov.t-X-1", Reason: r})
+			}
+			if err := c.AppendAudit(ctx, es); err != nil {
+				t.Fatal(err)
+			}
+			if n, _, err := c.VerifyAuditChain(ctx); err != nil || n != 4 {
+				t.Fatalf("before: %d %v", n, err)
+			}
+			if _, err := conn.Exec(ctx, tamper); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := c.VerifyAuditChain(ctx); !errors.Is(err, repository.ErrAuditTampered) {
+				t.Fatalf("after %s: %v", name, err)
+			}
+		})
+	}
+}
