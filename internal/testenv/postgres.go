@@ -155,6 +155,8 @@ func StopPostgres() {
 	if pgSrv == nil {
 		return
 	}
-	pgSrv.run("pg_ctl", "-D", filepath.Join(pgSrv.dir, "data"), "-m", "immediate", "stop")
+	if out, err := pgSrv.run("pg_ctl", "-D", filepath.Join(pgSrv.dir, "data"), "-m", "immediate", "-w", "stop"); err != nil {
+		fmt.Fprintf(os.Stderr, "testenv: stopping PostgreSQL: %v\n%s", err, out)
+	}
 	os.RemoveAll(pgSrv.dir)
 }
