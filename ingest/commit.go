@@ -27,6 +27,7 @@ type commitReq struct {
 // adapts to how fast the writer commits (group commit).
 type sequencer struct {
 	o       Options
+	other   int // rows of other shards
 	m       *Mapper
 	reader  progressReporter // may be nil
 	input   string
@@ -99,6 +100,11 @@ func (q *sequencer) run(ctx context.Context, results <-chan []result) error {
 }
 
 func (q *sequencer) handle(r result) error {
+	if r.kind == outOther {
+		q.other++
+		<-q.tokens
+		return nil
+	}
 	if r.kind == outReplay {
 		// Committed by an earlier run: only remember its DocID, as that
 		// run did (a row it rejected has none).

@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"github.com/issuerkit/issuerkit/samples"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -136,5 +139,42 @@ func TestChangeStatus(t *testing.T) {
 	}
 	if _, err := ingest.ChangeStatus(ctx, f.deps, ingest.StatusChange{URI: uri, Action: repository.AuditRevoke}); err == nil {
 		t.Fatal("a change without a reason was accepted")
+	}
+}
+
+// TestShardsPartitionTheRows: shards 0/2 and 1/2 together issue every
+// document once and report every bad row once.
+func TestShardsPartitionTheRows(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rows := genRows(300, samples.Options{Seed: 5, BadRate: 0.1})
+	in := f.writeCSV(t, "in.csv", rows)
+	bad := 0
+	for i := range 300 {
+		if _, b := (samples.Options{Seed: 5, BadRate: 0.1}).Row(i); b != "" {
+			bad++
+		}
+	}
+	var total repository.Counts
+	for i := range 2 {
+		sum, err := f.run(t, ctx, []string{in}, func(o *ingest.Options) {
+			o.Shard = ingest.Shard{Index: i, Count: 2}
+			o.RejectsPath = filepath.Join(f.dir, fmt.Sprintf("rejects-%d.csv", i))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Read == 0 || sum.OtherShards == 0 || sum.Read+sum.OtherShards != 300 {
+			t.Fatalf("shard %d: %+v", i, sum)
+		}
+		total.Read += sum.Read
+		total.Issued += sum.Issued
+		total.Rejected += sum.Rejected
+	}
+	if total.Read != 300 || total.Rejected != bad || total.Issued != 300-bad {
+		t.Fatalf("together: %+v, want 300 read, %d rejected", total, bad)
+	}
+	if st := f.stats(t); st.Documents != 300-bad {
+		t.Fatalf("%d documents, want %d", st.Documents, 300-bad)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"hash/maphash"
 	"io"
 	"log/slog"
@@ -48,6 +49,29 @@ type Options struct {
 	// Progress, when set, is called from one goroutine as rows complete.
 	Progress func(Progress)
 	Logger   *slog.Logger
+	// Shard, when Count > 1, makes this run handle only its share of the
+	// rows: those whose DocID hashes to Index (0-based) modulo Count, and
+	// of the rows with no DocID those whose line does. Run one process per
+	// shard against a shared catalog; together they handle every row once.
+	Shard Shard
+}
+
+// Shard names one of Count parts of the input.
+type Shard struct{ Index, Count int }
+
+// mine reports whether a row belongs to the shard: by DocID, or by line
+// when the row has none.
+func (sh Shard) mine(docID string, line int) bool {
+	if sh.Count <= 1 {
+		return true
+	}
+	h := fnv.New32a()
+	if docID != "" {
+		h.Write([]byte(docID))
+	} else {
+		fmt.Fprintf(h, "line %d", line)
+	}
+	return int(h.Sum32()%uint32(sh.Count)) == sh.Index
 }
 
 // Summary is what an ingest run did.
@@ -66,6 +90,8 @@ type Summary struct {
 	Resumed      bool `json:"resumed,omitempty"`
 	ResumedAfter int  `json:"resumed_after,omitempty"`
 	resumedDocs  int
+	// OtherShards counts rows left to the other shards (with --shard).
+	OtherShards int `json:"other_shards,omitempty"`
 }
 
 // Progress is a snapshot of a running ingest.
@@ -119,9 +145,15 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := Summary{BatchID: newBatchID(start), DryRun: o.DryRun}
+	if o.Shard.Count > 1 && (o.Shard.Index < 0 || o.Shard.Index >= o.Shard.Count) {
+		return s, fmt.Errorf("shard %d/%d: the index must be from 0 to %d", o.Shard.Index, o.Shard.Count, o.Shard.Count-1)
+	}
 	fp, err := fingerprint(o.Profile.Path, o.Inputs)
 	if err != nil {
 		return s, err
+	}
+	if o.Shard.Count > 1 {
+		fp += fmt.Sprintf("-shard%d/%d", o.Shard.Index, o.Shard.Count) // each shard resumes its own batch
 	}
 	batch := repository.Batch{ID: s.BatchID, Profile: o.Profile.Path, DocType: o.Profile.DocType,
 		Inputs: strings.Join(o.Inputs, ","), StartedAt: start, Fingerprint: fp}
@@ -258,6 +290,7 @@ type outcome int
 
 const (
 	outReject outcome = iota
+	outOther          // another shard's row
 	outUnchanged
 	outIssue
 	outUpdate
@@ -431,6 +464,7 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 	} else {
 		sum.Counts = wr.committed
 	}
+	sum.OtherShards += sq.other
 	return sq.rejFile != nil || resume.RejectsSize > 0, err
 }
 
@@ -473,6 +507,14 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 		if err == nil {
 			r.docID = rec.DocID
 		}
+		return r, nil
+	}
+	docID := ""
+	if err == nil {
+		docID = rec.DocID
+	}
+	if !w.o.Shard.mine(docID, j.row.Line) {
+		r.kind = outOther
 		return r, nil
 	}
 	if err != nil {

@@ -27,7 +27,8 @@ func appendAudit(ctx context.Context, tx *sql.Tx, entries []AuditEntry) error {
 		return fmt.Errorf("audit: %w", err)
 	}
 	defer st.Close()
-	now := time.Now().UTC()
+	// Microseconds: what PostgreSQL keeps, so a migrated log still verifies.
+	now := time.Now().UTC().Truncate(time.Microsecond)
 	for i := range entries {
 		e := &entries[i]
 		e.At, e.PrevHash = now, prev

@@ -29,6 +29,7 @@ func ingestCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "profile", Required: true, Usage: "profile `FILE` (YAML) mapping the input's columns to a DocType"},
 			&cli.StringFlag{Name: "sheet", Usage: "XLSX sheet `NAME` (default: the first sheet)"},
 			&cli.IntFlag{Name: "workers", Usage: "rows validated, rendered and signed in parallel (default: number of CPUs)"},
+			&cli.StringFlag{Name: "shard", Usage: "handle only shard `I/N` of the rows (by DocID hash; 0-based), for N processes sharing a PostgreSQL catalog"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "validate, render and sign everything but write nothing"},
 			&cli.StringFlag{Name: "rejects", Usage: "rejects report `FILE` (default rejects-<batch>.csv beside the input)"},
 			&cli.StringFlag{Name: "delimiter", Value: "auto", Usage: "CSV delimiter: auto, \",\", \";\" or tab"},
@@ -74,6 +75,12 @@ func ingestCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			var shard ingest.Shard
+			if v := c.String("shard"); v != "" {
+				if _, err := fmt.Sscanf(v, "%d/%d", &shard.Index, &shard.Count); err != nil || shard.Count < 1 || shard.Index < 0 || shard.Index >= shard.Count {
+					return usageErr("--shard %q: want I/N with 0 <= I < N, e.g. 0/2", v)
+				}
+			}
 			ui := newIngestUI(e.stderr, c.Bool("quiet"))
 			sum, err := ingest.Run(c.Context, ingest.Deps{Store: store, Catalog: cat, Signer: sgn, Keyring: kr}, ingest.Options{
 				Progress:    ui.update,
@@ -85,6 +92,7 @@ func ingestCommand(e *env) *cli.Command {
 				RejectsPath: c.String("rejects"),
 				CSV:         ingest.CSVOptions{Delimiter: delim, Encoding: c.String("encoding")},
 				Sheet:       c.String("sheet"),
+				Shard:       shard,
 				Logger:      e.log.With("component", "ingest"),
 			})
 			ui.finish()

@@ -28,6 +28,7 @@ func initCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "issuer-type", Value: "SG", Usage: "organization type: CG (central), SG (state) or NG (non-government)"},
 			&cli.StringFlag{Name: "key-type", Value: string(signer.RSA2048), Usage: "signing key: rsa2048, rsa3072 or ecdsa-p256"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing home's config, signing key, certificate and API key (never its catalog, store or Aadhaar key)"},
+			&cli.StringFlag{Name: "catalog-dsn", Usage: "use a PostgreSQL catalog at this `DSN` instead of SQLite (shared by several hosts)"},
 		}, storeFlags()...),
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
@@ -52,6 +53,7 @@ func initCommand(e *env) *cli.Command {
 			h, err := home.Init(c.Context, dir, home.InitOptions{
 				IssuerID: c.String("issuer-id"), IssuerName: c.String("issuer-name"),
 				IssuerType: c.String("issuer-type"), KeyType: kt, Force: c.Bool("force"), Store: sc,
+				CatalogDSN: c.String("catalog-dsn"),
 			})
 			if errors.Is(err, home.ErrNotEmpty) {
 				return usageErr("%v", err)

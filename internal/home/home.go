@@ -51,8 +51,11 @@ type Config struct {
 		Algorithm string `yaml:"algorithm,omitempty"`
 	} `yaml:"signing"`
 	Catalog struct {
-		Type string `yaml:"type"` // sqlite
-		Path string `yaml:"path"`
+		Type string `yaml:"type"`           // sqlite (default) or postgres
+		Path string `yaml:"path,omitempty"` // sqlite: the file
+		// DSN is the PostgreSQL connection string; $ISSUERKIT_CATALOG_DSN
+		// overrides it. Keep passwords out of it: PGPASSWORD or ~/.pgpass.
+		DSN string `yaml:"dsn,omitempty"`
 	} `yaml:"catalog"`
 	Store StoreConfig `yaml:"store"`
 	API   struct {
@@ -125,6 +128,8 @@ type InitOptions struct {
 	Force      bool
 	// Store is the store to use; the zero value is the fs store in store/.
 	Store StoreConfig
+	// CatalogDSN, when set, makes the catalog PostgreSQL at that DSN.
+	CatalogDSN string
 }
 
 // ErrNotEmpty: Init found an existing home and Force was not set.
@@ -174,6 +179,9 @@ func Init(ctx context.Context, dir string, o InitOptions) (*Home, error) {
 	c.Issuer.ID, c.Issuer.Name, c.Issuer.Type = o.IssuerID, o.IssuerName, o.IssuerType
 	c.Signing.Key, c.Signing.Cert = SigningKey, SigningCert
 	c.Catalog.Type, c.Catalog.Path = "sqlite", CatalogFile
+	if o.CatalogDSN != "" {
+		c.Catalog.Type, c.Catalog.Path, c.Catalog.DSN = "postgres", "", o.CatalogDSN
+	}
 	c.Store = o.Store
 	if c.Store.Type == "" || c.Store.Type == "fs" {
 		c.Store = StoreConfig{Type: "fs", Path: StoreDir}
@@ -289,8 +297,17 @@ func (h *Home) OpenCatalog(ctx context.Context) (repository.Catalog, error) {
 	switch h.Config.Catalog.Type {
 	case "sqlite", "":
 		return repository.OpenSQLite(ctx, h.Path(h.Config.Catalog.Path))
+	case "postgres":
+		dsn := h.Config.Catalog.DSN
+		if v := os.Getenv("ISSUERKIT_CATALOG_DSN"); v != "" {
+			dsn = v
+		}
+		if dsn == "" {
+			return nil, fmt.Errorf("catalog type postgres needs catalog.dsn in %s or $ISSUERKIT_CATALOG_DSN", h.Path(ConfigFile))
+		}
+		return repository.OpenPostgres(ctx, dsn)
 	}
-	return nil, fmt.Errorf("catalog type %q is not supported (want sqlite)", h.Config.Catalog.Type)
+	return nil, fmt.Errorf("catalog type %q is not supported (want sqlite or postgres)", h.Config.Catalog.Type)
 }
 
 // OpenStore opens the configured object store.
