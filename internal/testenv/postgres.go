@@ -149,6 +149,32 @@ func (s *PostgresServer) run(name string, args ...string) ([]byte, error) {
 	return cmd.CombinedOutput()
 }
 
+// NewPostgres starts a cluster of its own (for tools; tests use
+// StartPostgres). Stop it when done.
+func NewPostgres() (*PostgresServer, error) { return startPostgres() }
+
+// NewDatabase creates an empty database on s and returns its DSN.
+func (s *PostgresServer) NewDatabase() (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.DSN("postgres"))
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("ik_%d", s.n.Add(1))
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", err
+	}
+	return s.DSN(name), nil
+}
+
+// Stop stops the cluster and removes its files.
+func (s *PostgresServer) Stop() {
+	s.run("pg_ctl", "-D", filepath.Join(s.dir, "data"), "-m", "immediate", "-w", "stop")
+	os.RemoveAll(s.dir)
+}
+
 // StopPostgres stops the shared cluster, if one was started; call it from
 // TestMain after m.Run.
 func StopPostgres() {

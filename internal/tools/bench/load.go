@@ -82,9 +82,19 @@ func runLoad(url string, clients int, d time.Duration, next func(r *rand.Rand) (
 
 // api measures Pull URI against `issuerkit serve` on a home of n documents,
 // and a bare net/http handler returning the same bytes, in one run.
-func (b *bench) api(n int, clients int, d time.Duration) error {
+// With a catalog DSN the home's catalog is that PostgreSQL database; the
+// bare-handler baseline runs only for SQLite.
+func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) error {
 	home := filepath.Join(b.dir, "home-api")
-	if _, _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", "ecdsa-p256"); err != nil {
+	catalog := "SQLite"
+	initArgs := []string{"--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", "ecdsa-p256"}
+	if catalogDSN != "" {
+		home += "-pg"
+		initArgs[1] = home
+		initArgs = append(initArgs, "--catalog-dsn", catalogDSN)
+		catalog = "PostgreSQL"
+	}
+	if _, _, err := runBin(b.bin, initArgs...); err != nil {
 		return err
 	}
 	gen := samples.Options{Rows: n, Seed: 96}
@@ -163,9 +173,12 @@ func (b *bench) api(n int, clients int, d time.Duration) error {
 	rss0 := rssMB(srv.Process.Pid)
 	res := runLoad(url, clients, d, next)
 	rss1 := rssMB(srv.Process.Pid)
-	b.add(row{fmt.Sprintf("Pull URI, %d clients, %d-document home", clients, n), f0(res.rps), "req/s",
+	b.add(row{fmt.Sprintf("Pull URI, %d clients, %d-document home, %s catalog", clients, n, catalog), f0(res.rps), "req/s",
 		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms, %d errors in %d requests; server RSS %.0f → %.0f MB over %v", res.p50, res.p99, res.errs, res.reqs, rss0, rss1, d)})
 
+	if catalogDSN != "" {
+		return nil
+	}
 	bareAddr, err := freeAddr()
 	if err != nil {
 		return err

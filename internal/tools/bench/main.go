@@ -49,6 +49,7 @@ type config struct {
 	apiDur   time.Duration
 	clients  int
 	pushDocs int
+	pgDocs   int
 }
 
 func main() {
@@ -63,6 +64,7 @@ func main() {
 	flag.DurationVar(&c.apiDur, "api-dur", 60*time.Second, "duration of the API load run")
 	flag.IntVar(&c.clients, "clients", 64, "concurrent API clients")
 	flag.IntVar(&c.pushDocs, "push-docs", 20_000, "URIs pushed to the reference locker (0 skips it)")
+	flag.IntVar(&c.pgDocs, "pg-docs", 20_000, "documents for the PostgreSQL runs: 1 and 2 ingest shards, Pull URI (0 skips them)")
 	bareAddr := flag.String("bare-server", "", "internal: serve a fixed reply on this address")
 	bareReply := flag.String("bare-reply", "", "internal: the reply file for -bare-server")
 	flag.Parse()
@@ -128,7 +130,12 @@ func run(c config) error {
 		}
 	}
 	if c.apiDocs > 0 {
-		if err := b.api(c.apiDocs, c.clients, c.apiDur); err != nil {
+		if err := b.api(c.apiDocs, c.clients, c.apiDur, ""); err != nil {
+			return err
+		}
+	}
+	if c.pgDocs > 0 {
+		if err := b.postgres(c.pgDocs); err != nil {
 			return err
 		}
 	}
