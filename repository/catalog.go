@@ -116,6 +116,20 @@ type Stats struct {
 	Batches   []Batch                   `json:"batches"`
 }
 
+func newStats() Stats {
+	return Stats{ByStatus: map[string]int{}, ByDocType: map[string]map[string]int{}, Batches: []Batch{}}
+}
+
+// add counts n documents of doctype with status.
+func (s *Stats) add(doctype, status string, n int) {
+	s.Documents += n
+	s.ByStatus[status] += n
+	if s.ByDocType[doctype] == nil {
+		s.ByDocType[doctype] = map[string]int{}
+	}
+	s.ByDocType[doctype][status] = n
+}
+
 // OutboxStats counts outbox rows by state.
 type OutboxStats struct {
 	Pending int `json:"pending"`

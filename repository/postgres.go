@@ -425,7 +425,7 @@ func (c *Postgres) FinishBatch(ctx context.Context, b Batch) error {
 
 // Stats implements Catalog.
 func (c *Postgres) Stats(ctx context.Context, lastBatches int) (Stats, error) {
-	s := Stats{ByStatus: map[string]int{}, ByDocType: map[string]map[string]int{}, Batches: []Batch{}}
+	s := newStats()
 	rows, err := c.pool.Query(ctx, `SELECT doctype, status, COUNT(*) FROM documents GROUP BY doctype, status`)
 	if err != nil {
 		return s, fmt.Errorf("catalog: stats: %w", err)
@@ -437,12 +437,7 @@ func (c *Postgres) Stats(ctx context.Context, lastBatches int) (Stats, error) {
 			rows.Close()
 			return s, err
 		}
-		s.Documents += n
-		s.ByStatus[st] += n
-		if s.ByDocType[dt] == nil {
-			s.ByDocType[dt] = map[string]int{}
-		}
-		s.ByDocType[dt][st] = n
+		s.add(dt, st, n)
 	}
 	rows.Close()
 	if err := c.pool.QueryRow(ctx, `SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'pushed'),

@@ -426,7 +426,7 @@ func (c *SQLite) FinishBatch(ctx context.Context, b Batch) error {
 
 // Stats implements Catalog.
 func (c *SQLite) Stats(ctx context.Context, lastBatches int) (Stats, error) {
-	s := Stats{ByStatus: map[string]int{}, ByDocType: map[string]map[string]int{}, Batches: []Batch{}}
+	s := newStats()
 	rows, err := c.db.QueryContext(ctx, `SELECT doctype, status, COUNT(*) FROM documents GROUP BY doctype, status`)
 	if err != nil {
 		return s, fmt.Errorf("catalog: stats: %w", err)
@@ -438,12 +438,7 @@ func (c *SQLite) Stats(ctx context.Context, lastBatches int) (Stats, error) {
 			rows.Close()
 			return s, err
 		}
-		s.Documents += n
-		s.ByStatus[st] += n
-		if s.ByDocType[dt] == nil {
-			s.ByDocType[dt] = map[string]int{}
-		}
-		s.ByDocType[dt][st] = n
+		s.add(dt, st, n)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
