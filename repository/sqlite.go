@@ -17,6 +17,7 @@ type SQLite struct {
 	db *sql.DB
 	// Prepared lookups of the read paths the API serves.
 	bySearch, byUID, byURI *sql.Stmt
+	reads                  *readCache
 }
 
 var _ Catalog = (*SQLite)(nil)
@@ -118,6 +119,10 @@ var migrations = []string{
 		hash      TEXT NOT NULL
 	);
 	CREATE INDEX audit_uri ON audit(uri, id);`,
+	// 5: a generation counter that every Apply bumps, so that read caches
+	// notice document changes (and only those) made by other processes.
+	`CREATE TABLE generation (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL);
+	INSERT INTO generation VALUES (1, 0);`,
 }
 
 // OpenSQLite opens (creating and migrating if needed) the catalog at path.
@@ -132,7 +137,11 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(8)
-	c := &SQLite{db: db}
+	// Keep them: a new connection starts with a cold page cache and re-runs
+	// the pragmas (database/sql keeps only 2 idle connections by default).
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(0)
+	c := &SQLite{db: db, reads: newReadCache(db)}
 	if err := c.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
@@ -208,7 +217,7 @@ func scanDoc(row interface{ Scan(...any) error }) (Document, error) {
 
 // Current implements Catalog.
 func (c *SQLite) Current(ctx context.Context, uri string) (Document, error) {
-	d, err := scanDoc(c.byURI.QueryRowContext(ctx, uri))
+	d, err := c.reads.get(ctx, "uri\x00"+uri, func() (Document, error) { return scanDoc(c.byURI.QueryRowContext(ctx, uri)) })
 	if err != nil {
 		return Document{}, fmt.Errorf("catalog: %s: %w", uri, err)
 	}
@@ -217,7 +226,9 @@ func (c *SQLite) Current(ctx context.Context, uri string) (Document, error) {
 
 // FindBySearchKey implements Catalog.
 func (c *SQLite) FindBySearchKey(ctx context.Context, doctype, searchKey string) (Document, error) {
-	d, err := scanDoc(c.bySearch.QueryRowContext(ctx, doctype, searchKey))
+	d, err := c.reads.get(ctx, "key\x00"+doctype+"\x00"+searchKey, func() (Document, error) {
+		return scanDoc(c.bySearch.QueryRowContext(ctx, doctype, searchKey))
+	})
 	if err != nil {
 		return Document{}, fmt.Errorf("catalog: search %s: %w", doctype, err)
 	}
@@ -226,7 +237,9 @@ func (c *SQLite) FindBySearchKey(ctx context.Context, doctype, searchKey string)
 
 // FindByUID implements Catalog.
 func (c *SQLite) FindByUID(ctx context.Context, doctype, uidHash string) (Document, error) {
-	d, err := scanDoc(c.byUID.QueryRowContext(ctx, doctype, uidHash))
+	d, err := c.reads.get(ctx, "uid\x00"+doctype+"\x00"+uidHash, func() (Document, error) {
+		return scanDoc(c.byUID.QueryRowContext(ctx, doctype, uidHash))
+	})
 	if err != nil {
 		return Document{}, fmt.Errorf("catalog: search %s by holder: %w", doctype, err)
 	}
@@ -362,6 +375,11 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, ma
 	if err := appendAudit(ctx, tx, audit); err != nil {
 		return err
 	}
+	if len(changes) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE generation SET n = n + 1`); err != nil {
+			return fmt.Errorf("catalog: %w", err)
+		}
+	}
 	if mark != nil {
 		res, err := tx.ExecContext(ctx, `UPDATE batches SET mark_input = ?, mark_seq = ?, mark_rejects_path = ?,
 			mark_rejects_size = ?, n_read = ?, n_issued = ?, n_updated = ?, n_unchanged = ?, n_rejected = ? WHERE id = ?`,
@@ -377,6 +395,7 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, ma
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("catalog: commit: %w", err)
 	}
+	c.reads.clear()
 	return nil
 }
 
@@ -490,5 +509,6 @@ func (c *SQLite) Close() error {
 	for _, st := range []*sql.Stmt{c.bySearch, c.byUID, c.byURI} {
 		st.Close()
 	}
+	c.reads.close()
 	return c.db.Close()
 }

@@ -21,22 +21,28 @@ func appendAudit(ctx context.Context, tx *sql.Tx, entries []AuditEntry) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("audit: %w", err)
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO audit (at, actor, action, uri, version, batch_id, reason, prev_hash, hash)
-		VALUES (?,?,?,?,?,?,?,?,?)`)
-	if err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	defer st.Close()
-	// Microseconds: what PostgreSQL keeps, so a migrated log still verifies.
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	for i := range entries {
-		e := &entries[i]
-		e.At, e.PrevHash = now, prev
-		e.Hash = auditHash(prev, e)
-		if _, err := st.ExecContext(ctx, ts(e.At), e.Actor, e.Action, e.URI, e.Version, e.BatchID, e.Reason, e.PrevHash, e.Hash); err != nil {
+	// Many rows per statement: executing a statement is most of the cost.
+	const perStmt = 100
+	now := time.Now().UTC().Truncate(time.Microsecond) // microseconds: what PostgreSQL keeps, so a migrated log still verifies
+	args := make([]any, 0, 9*perStmt)
+	for lo := 0; lo < len(entries); lo += perStmt {
+		hi := min(lo+perStmt, len(entries))
+		args = args[:0]
+		q := `INSERT INTO audit (at, actor, action, uri, version, batch_id, reason, prev_hash, hash) VALUES `
+		for i := lo; i < hi; i++ {
+			e := &entries[i]
+			e.At, e.PrevHash = now, prev
+			e.Hash = auditHash(prev, e)
+			prev = e.Hash
+			if i > lo {
+				q += ","
+			}
+			q += "(?,?,?,?,?,?,?,?,?)"
+			args = append(args, ts(e.At), e.Actor, e.Action, e.URI, e.Version, e.BatchID, e.Reason, e.PrevHash, e.Hash)
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
-		prev = e.Hash
 	}
 	return nil
 }

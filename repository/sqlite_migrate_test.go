@@ -45,3 +45,46 @@ func TestMigrateOutboxTimes(t *testing.T) {
 		t.Fatalf("NextDue = %v %v %v", due, ok, err)
 	}
 }
+
+// TestReadCacheSeesOtherWriters: a lookup cached by one catalog is dropped
+// when the same catalog commits (at once) or another connection or
+// process commits (within cacheCheck).
+func TestReadCacheSeesOtherWriters(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	reader, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	writer, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	doc := Document{URI: "in.gov.t-X-1", DocType: "X", DocID: "1", Version: 1, ObjectKey: "k", ObjectSHA256: "s",
+		ContentHash: "h", Status: "A", SearchKey: "k=1", HolderName: "N", HolderDOB: "01-01-2000", IssueDate: "01-01-2025"}
+	if err := reader.Apply(ctx, "b", []Change{{Doc: doc}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := reader.FindBySearchKey(ctx, "X", "k=1"); err != nil || d.Version != 1 {
+		t.Fatalf("%+v %v", d, err)
+	}
+	next := doc
+	next.Version, next.Status = 2, "R"
+	if err := writer.Apply(ctx, "b", []Change{{Doc: next, PrevVersion: 1}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * cacheCheck)
+	if d, err := reader.FindBySearchKey(ctx, "X", "k=1"); err != nil || d.Version != 2 || d.Status != "R" {
+		t.Fatalf("another writer's commit not seen: %+v %v", d, err)
+	}
+	third := next
+	third.Version = 3
+	if err := reader.Apply(ctx, "b", []Change{{Doc: third, PrevVersion: 2}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := reader.Current(ctx, doc.URI); err != nil || d.Version != 3 {
+		t.Fatalf("own commit not seen at once: %+v %v", d, err)
+	}
+}

@@ -28,7 +28,7 @@ func TestSQLiteReopenKeepsSchema(t *testing.T) {
 			t.Fatal(err)
 		}
 		v, err := c.SchemaVersion(ctx)
-		if err != nil || v != repository.LatestSchemaVersion() || v < 4 {
+		if err != nil || v != repository.LatestSchemaVersion() || v < 5 {
 			t.Fatalf("SchemaVersion = %d, %v", v, err)
 		}
 		c.Close()

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -23,8 +24,10 @@ type auditWriter struct {
 
 const (
 	auditQueue = 8192
-	auditBatch = 1024
-	auditEvery = 200 * time.Millisecond
+	auditBatch = 50_000 // a flush per auditEvery, not per batch: see auditEvery
+	// auditEvery is long on purpose: with SQLite every commit makes the
+	// readers of the other connections drop their page caches.
+	auditEvery = 2 * time.Second
 )
 
 func newAuditWriter(a repository.Auditor, log *slog.Logger) *auditWriter {
@@ -45,17 +48,29 @@ func (w *auditWriter) run() {
 	t := time.NewTicker(auditEvery)
 	defer t.Stop()
 	var batch []repository.AuditEntry
+	// Pulls of one document version by one locker within a flush are one
+	// entry with a count: a locker retrying or re-reading does not
+	// multiply the log (or its cost).
+	index := map[string]int{}
+	counts := []int{}
 	flush := func() {
 		if len(batch) == 0 {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		for i, n := range counts {
+			if n > 1 {
+				batch[i].Reason += " (and " + strconv.Itoa(n-1) + " more pulls)"
+			}
+			counts[i] = 1
+		}
 		if err := w.a.AppendAudit(ctx, batch); err != nil {
 			w.log.Error("audit: could not record pulls", "entries", len(batch), "err", err.Error())
 			return // kept for the next flush
 		}
-		batch = batch[:0]
+		batch, counts = batch[:0], counts[:0]
+		clear(index)
 	}
 	for {
 		select {
@@ -64,7 +79,14 @@ func (w *auditWriter) run() {
 				flush()
 				return
 			}
+			key := e.Actor + "\x00" + e.URI + "\x00" + strconv.Itoa(e.Version)
+			if i, ok := index[key]; ok {
+				counts[i]++
+				continue
+			}
+			index[key] = len(batch)
 			batch = append(batch, e)
+			counts = append(counts, 1)
 			if len(batch) >= auditBatch {
 				flush()
 			}

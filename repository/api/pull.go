@@ -284,7 +284,7 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 				elem(&b, "URI", f.doc.URI)
 			}
 			if f.pdf != nil {
-				elem(&b, "DocContent", base64.StdEncoding.EncodeToString(f.pdf))
+				elemBase64(&b, "DocContent", f.pdf)
 			}
 		}
 		if f != nil && f.data != nil && req.Format != "pdf" {
@@ -296,7 +296,7 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 					data = j
 				}
 			}
-			elem(&b, "DataContent", base64.StdEncoding.EncodeToString(data))
+			elemBase64(&b, "DataContent", data)
 		}
 		b.WriteString("</DocDetails>")
 	}
@@ -308,6 +308,18 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	w.Write(b.Bytes())
+}
+
+// elemBase64 writes data base64-encoded, straight into b: base64 needs no
+// XML escaping.
+func elemBase64(b *bytes.Buffer, name string, data []byte) {
+	b.WriteString("<" + name + ">")
+	n := base64.StdEncoding.EncodedLen(len(data))
+	b.Grow(n + len(name) + 3)
+	buf := b.AvailableBuffer()[:n]
+	base64.StdEncoding.Encode(buf, data)
+	b.Write(buf)
+	b.WriteString("</" + name + ">")
 }
 
 func elem(b *bytes.Buffer, name, value string) {

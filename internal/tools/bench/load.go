@@ -116,13 +116,13 @@ func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) erro
 		return err
 	}
 	key = bytes.TrimSpace(key)
-	// Prepared, signed requests for 2,000 random existing students.
+	// Prepared, signed requests for 20,000 random existing students.
 	type prepared struct {
 		body []byte
 		sig  string
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	reqs := make([]prepared, 2000)
+	reqs := make([]prepared, 20000)
 	for i := range reqs {
 		row, _ := gen.Row(r.IntN(n))
 		dob := row[6]
