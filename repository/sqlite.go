@@ -358,16 +358,16 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, ma
 			return fmt.Errorf("catalog: %s v%d: %w", d.URI, d.Version, err)
 		}
 		if o := ch.Outbox; o != nil {
-			if _, err := exec(`INSERT INTO outbox (uri, version, action, doctype, doc_name, doc_id,
-				issued_on, valid_from, valid_to, aadhaar_enc, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
-				d.URI, d.Version, o.Action, d.DocType, o.DocName, d.DocID, o.IssuedOn, o.ValidFrom, o.ValidTo,
-				o.AadhaarEnc, nowFixed, now); err != nil {
-				return fmt.Errorf("catalog: outbox %s: %w", d.URI, err)
-			}
 			// A push of a URI whose earlier push is dead-lettered waits
 			// with it, so that it cannot overtake it.
-			if _, err := exec(`UPDATE outbox SET state = 'dead', last_error = 'waits for an earlier dead-lettered push of this URI'
-				WHERE id = last_insert_rowid() AND EXISTS (SELECT 1 FROM outbox o WHERE o.uri = ? AND o.state = 'dead')`, d.URI); err != nil {
+			if _, err := exec(`INSERT INTO outbox (uri, version, action, doctype, doc_name, doc_id,
+				issued_on, valid_from, valid_to, aadhaar_enc, state, last_error, next_attempt_at, created_at)
+				SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,
+				CASE WHEN blocked THEN 'dead' ELSE 'pending' END,
+				CASE WHEN blocked THEN 'waits for an earlier dead-lettered push of this URI' END, ?11, ?12
+				FROM (SELECT EXISTS (SELECT 1 FROM outbox WHERE uri = ?1 AND state = 'dead') AS blocked)`,
+				d.URI, d.Version, o.Action, d.DocType, o.DocName, d.DocID, o.IssuedOn, o.ValidFrom, o.ValidTo,
+				o.AadhaarEnc, nowFixed, now); err != nil {
 				return fmt.Errorf("catalog: outbox %s: %w", d.URI, err)
 			}
 		}

@@ -18,7 +18,7 @@ type readCache struct {
 	m       map[string]Document
 	checked time.Time
 	version int64
-	loads   int       // lookups that missed (for tests)
+	loads   int // lookups that missed (for tests)
 }
 
 const (

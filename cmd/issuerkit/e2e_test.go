@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/issuerkit/issuerkit/internal/testenv"
 	"github.com/issuerkit/issuerkit/signer"
+	"github.com/urfave/cli/v2"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -276,12 +278,30 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestHelpHasExamples(t *testing.T) {
-	for _, cmd := range [][]string{{"init"}, {"ingest"}, {"get"}, {"verify"}, {"status"}, {"samples", "gen"},
-		{"serve"}, {"store", "check"}, {"store", "migrate"}, {"keys", "import"}} {
-		r := mustCLI(t, append(cmd, "--help")...)
-		if !strings.Contains(r.stdout, "Example") {
-			t.Errorf("issuerkit %s --help has no example:\n%s", strings.Join(cmd, " "), r.stdout)
+	// Every command that does something (a leaf of the command tree) shows
+	// an example in its --help.
+	var walk func(path []string, cmds []*cli.Command)
+	n := 0
+	walk = func(path []string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			p := append(append([]string{}, path...), c.Name)
+			if len(c.Subcommands) > 0 {
+				walk(p, c.Subcommands)
+				continue
+			}
+			if c.Name == "help" {
+				continue
+			}
+			n++
+			r := mustCLI(t, append(p, "--help")...)
+			if !strings.Contains(r.stdout, "Example") {
+				t.Errorf("issuerkit %s --help has no example:\n%s", strings.Join(p, " "), r.stdout)
+			}
 		}
+	}
+	walk(nil, newApp(&env{stdout: io.Discard, stderr: io.Discard}).Commands)
+	if n < 20 {
+		t.Fatalf("walked %d commands", n)
 	}
 }
 
