@@ -35,7 +35,7 @@ type pushWorld struct {
 	data     string // the locker's data dir
 	addr     string
 	locker   *exec.Cmd
-	logs     *bytes.Buffer // every process's stderr
+	logs     *syncLog // every process's stderr
 	aadhaars []string
 	rows     int
 }
@@ -66,7 +66,7 @@ func waitListening(t *testing.T, addr string) {
 // (not started).
 func newPushWorld(t *testing.T, rows int) *pushWorld {
 	t.Helper()
-	w := &pushWorld{t: t, bin: buildBinary(t), dir: t.TempDir(), logs: &bytes.Buffer{}, rows: rows}
+	w := &pushWorld{t: t, bin: buildBinary(t), dir: t.TempDir(), logs: &syncLog{}, rows: rows}
 	w.home = filepath.Join(w.dir, "home")
 	w.data = filepath.Join(w.dir, "locker")
 	w.addr = freeAddr(t)
