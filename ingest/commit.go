@@ -322,8 +322,9 @@ func (w *writer) commit(ctx context.Context, req commitReq) error {
 			if perr == nil {
 				continue
 			}
-			if err := w.replaceOrphan(ctx, &req.docs[i], perr); err != nil {
-				return err
+			r := &req.docs[i]
+			if err := replaceOrphan(ctx, w.d, r.change.Doc, r.data, perr); err != nil {
+				return fmt.Errorf("row %d: %w", r.row.Line, err)
 			}
 		}
 	}
@@ -340,26 +341,25 @@ func (w *writer) commit(ctx context.Context, req commitReq) error {
 	return nil
 }
 
-// replaceOrphan handles a Put refused because the key exists: write-once
-// protects committed versions only, so an object the catalog does not know
-// is an orphan of an interrupted run and is replaced.
-func (w *writer) replaceOrphan(ctx context.Context, r *result, putErr error) error {
-	key := r.change.Doc.ObjectKey
+// replaceOrphan handles a Put of doc's object refused because the key
+// exists: write-once protects committed versions only, so an object the
+// catalog does not know is an orphan of an interrupted run and is replaced.
+func replaceOrphan(ctx context.Context, d Deps, doc repository.Document, data []byte, putErr error) error {
 	if !errors.Is(putErr, repository.ErrExists) {
-		return fmt.Errorf("row %d: store: %w", r.row.Line, putErr)
+		return fmt.Errorf("store: %w", putErr)
 	}
-	has, err := w.d.Catalog.HasVersion(ctx, r.change.Doc.URI, r.change.Doc.Version)
+	has, err := d.Catalog.HasVersion(ctx, doc.URI, doc.Version)
 	if err != nil {
 		return err
 	}
 	if has {
-		return fmt.Errorf("row %d: %s: %w", r.row.Line, key, putErr)
+		return fmt.Errorf("%s: %w", doc.ObjectKey, putErr)
 	}
-	if err := w.d.Store.Delete(ctx, key); err != nil {
+	if err := d.Store.Delete(ctx, doc.ObjectKey); err != nil {
 		return err
 	}
-	if err := w.d.Store.Put(ctx, key, r.data); err != nil {
-		return fmt.Errorf("row %d: store: %w", r.row.Line, err)
+	if err := d.Store.Put(ctx, doc.ObjectKey, data); err != nil {
+		return fmt.Errorf("store: %w", err)
 	}
 	return nil
 }

@@ -92,8 +92,10 @@ func ChangeStatus(ctx context.Context, d Deps, ch StatusChange) (repository.Docu
 	next.ObjectKey = repository.ObjectKey(u, next.Version)
 	sum := sha256.Sum256(data)
 	next.ObjectSHA256 = hex.EncodeToString(sum[:])
-	if err := putNew(ctx, d, next, data); err != nil {
-		return repository.Document{}, err
+	if err := d.Store.Put(ctx, next.ObjectKey, data); err != nil {
+		if err := replaceOrphan(ctx, d, next, data, err); err != nil {
+			return repository.Document{}, err
+		}
 	}
 	change := repository.Change{Doc: next, PrevVersion: cur.Version, Size: int64(len(data)),
 		AuditAction: ch.Action, Actor: ch.Actor, Reason: ch.Reason}
@@ -110,26 +112,6 @@ func ChangeStatus(ctx context.Context, d Deps, ch StatusChange) (repository.Docu
 	}
 	next.BatchID = batch
 	return next, nil
-}
-
-// putNew stores a new version's object. An object already at that key
-// that the catalog does not reference is an orphan of an interrupted
-// earlier attempt, and is replaced.
-func putNew(ctx context.Context, d Deps, doc repository.Document, data []byte) error {
-	err := d.Store.Put(ctx, doc.ObjectKey, data)
-	if !errors.Is(err, repository.ErrExists) {
-		return err
-	}
-	if has, herr := d.Catalog.HasVersion(ctx, doc.URI, doc.Version); herr != nil || has {
-		if herr != nil {
-			return herr
-		}
-		return fmt.Errorf("%s v%d: %w", doc.URI, doc.Version, repository.ErrConflict)
-	}
-	if err := d.Store.Delete(ctx, doc.ObjectKey); err != nil {
-		return err
-	}
-	return d.Store.Put(ctx, doc.ObjectKey, data)
 }
 
 func statusName(s xmlschema.Status) string {

@@ -272,11 +272,11 @@ func (p *Pusher) round(ctx context.Context, items []repository.PushItem, sum *Su
 			}
 		case repository.Dead:
 			sum.Dead++
-			s.Error = aadhaar.Redact(r.reason)
+			s.Error = r.reason
 			p.log.Warn("push dead-lettered", "uri", it.URI, "action", it.Action, "outbox_id", it.ID, "reason", s.Error)
 		case repository.Retry:
 			sum.Failures++
-			s.Error = aadhaar.Redact(r.reason)
+			s.Error = r.reason
 			if p.cfg.MaxAttempts > 0 && it.Attempts+1 >= p.cfg.MaxAttempts {
 				s.Outcome = repository.Dead
 				s.Error = fmt.Sprintf("gave up after %d attempts: %s", it.Attempts+1, s.Error)
@@ -466,6 +466,9 @@ func classifyHTTP(resp *http.Response, reply []byte) (r result, done bool, err e
 	if m, err := xmlschema.ParseResponse(reply); err == nil && m.Message != "" {
 		text = m.Message
 	}
+	// The gateway's text may echo what it was sent; it reaches logs,
+	// errors and the dead letters.
+	text = aadhaar.Redact(text)
 	if len(text) > 200 {
 		text = text[:200] + "…"
 	}
@@ -503,8 +506,10 @@ func retryAfter(v string) time.Duration {
 	return min(d, maxRetryAfter)
 }
 
-// classify maps a PushUriResponse to an outcome.
+// classify maps a PushUriResponse to an outcome. The gateway's message is
+// redacted: it may echo the Aadhaar number it was sent.
 func classify(action, status, message string) result {
+	message = aadhaar.Redact(message)
 	switch status {
 	case "1":
 		return result{kind: repository.Pushed}
