@@ -9,11 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -87,33 +88,15 @@ func (s *Server) Close() { s.once.Do(func() { close(s.ops) }) }
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		rec := httpserve.Record(w)
 		s.mux.ServeHTTP(rec, r)
 		route := r.Pattern
 		if route == "" {
 			route = "unmatched"
 		}
-		s.log.Info("request", "route", route, "status", rec.status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", remote(r))
+		s.log.Info("request", "route", route, "status", rec.Status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", httpserve.ClientIP(r))
 	})
-}
-
-type recorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *recorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func remote(r *http.Request) string {
-	h, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return h
 }
 
 // fault applies the fault switches before a push; it reports whether it

@@ -27,8 +27,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/issuerkit/issuerkit/internal/sqlitedb"
 	"github.com/issuerkit/issuerkit/xmlschema"
-	_ "modernc.org/sqlite" // the pure-Go "sqlite" driver
 )
 
 // Files in a locker's data directory.
@@ -92,46 +92,12 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)"} {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, DBFile)+"?"+q.Encode())
+	db, err := sqlitedb.Open(ctx, filepath.Join(dir, DBFile), 4, schema)
 	if err != nil {
 		return nil, fmt.Errorf("locker data %s: %w", dir, err)
 	}
-	db.SetMaxOpenConns(4)
 	s := &Store{db: db, key: key, dir: dir}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("locker data %s: %w", dir, err)
-	}
 	return s, nil
-}
-
-func (s *Store) migrate(ctx context.Context) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var have int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
-		return err
-	}
-	if have > len(schema) {
-		return fmt.Errorf("schema version %d is newer than this issuerkit", have)
-	}
-	for i := have; i < len(schema); i++ {
-		if _, err := tx.ExecContext(ctx, schema[i]); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(schema))); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 func loadOrCreateKey(path string) ([]byte, error) {

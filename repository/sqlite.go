@@ -5,11 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 
+	"github.com/issuerkit/issuerkit/internal/sqlitedb"
 	"github.com/issuerkit/issuerkit/xmlschema"
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
 
 // SQLite is the embedded Catalog: one file, WAL mode, FULL sync.
@@ -127,25 +126,11 @@ var migrations = []string{
 
 // OpenSQLite opens (creating and migrating if needed) the catalog at path.
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
-	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sqlitedb.Open(ctx, path, 8, migrations)
 	if err != nil {
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
-	// Keep them: a new connection starts with a cold page cache and re-runs
-	// the pragmas (database/sql keeps only 2 idle connections by default).
-	db.SetMaxIdleConns(8)
-	db.SetConnMaxIdleTime(0)
 	c := &SQLite{db: db, reads: newReadCache(db)}
-	if err := c.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open catalog %s: %w", path, err)
-	}
 	for _, p := range []struct {
 		st **sql.Stmt
 		q  string
@@ -160,30 +145,6 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		}
 	}
 	return c, nil
-}
-
-func (c *SQLite) migrate(ctx context.Context) error {
-	tx, err := c.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var have int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if have > len(migrations) {
-		return fmt.Errorf("catalog schema version %d is newer than this issuerkit (%d): upgrade issuerkit", have, len(migrations))
-	}
-	for i := have; i < len(migrations); i++ {
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 // LatestSchemaVersion is the schema version this issuerkit migrates to.
@@ -509,6 +470,5 @@ func (c *SQLite) Close() error {
 	for _, st := range []*sql.Stmt{c.bySearch, c.byUID, c.byURI} {
 		st.Close()
 	}
-	c.reads.close()
 	return c.db.Close()
 }

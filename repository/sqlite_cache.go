@@ -18,7 +18,6 @@ type readCache struct {
 	m       map[string]Document
 	checked time.Time
 	version int64
-	loads   int // lookups that missed (for tests)
 }
 
 const (
@@ -45,7 +44,6 @@ func (c *readCache) get(ctx context.Context, key string, load func() (Document, 
 		return d, err
 	}
 	c.mu.Lock()
-	c.loads++
 	if len(c.m) >= cacheEntries {
 		c.m = map[string]Document{}
 	}
@@ -73,5 +71,3 @@ func (c *readCache) clear() {
 	c.m = map[string]Document{}
 	c.mu.Unlock()
 }
-
-func (c *readCache) close() {}

@@ -44,3 +44,38 @@ func Serve(ctx context.Context, srv *http.Server, l net.Listener) error {
 	}
 	return nil
 }
+
+// Recorder wraps a ResponseWriter to note the status and the bytes
+// written, for access logs and metrics.
+type Recorder struct {
+	http.ResponseWriter
+	Status int
+	Bytes  int
+}
+
+// Record returns a Recorder over w; the status is 200 until set.
+func Record(w http.ResponseWriter) *Recorder {
+	return &Recorder{ResponseWriter: w, Status: http.StatusOK}
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (r *Recorder) WriteHeader(code int) {
+	r.Status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Write implements http.ResponseWriter.
+func (r *Recorder) Write(b []byte) (int, error) {
+	n, err := r.ResponseWriter.Write(b)
+	r.Bytes += n
+	return n, err
+}
+
+// ClientIP is the request's peer address without the port.
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -11,14 +11,15 @@ package api
 
 import (
 	"errors"
-	"github.com/issuerkit/issuerkit/docpdf"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/issuerkit/issuerkit/docpdf"
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/repository"
@@ -109,8 +110,8 @@ func (s *Server) Close() { s.audit.close() }
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		if s.limits != nil && !s.limits.allow(clientIP(r)) {
+		rec := httpserve.Record(w)
+		if s.limits != nil && !s.limits.allow(httpserve.ClientIP(r)) {
 			rec.Header().Set("Retry-After", "1")
 			http.Error(rec, "too many requests", http.StatusTooManyRequests)
 		} else {
@@ -121,36 +122,11 @@ func (s *Server) Handler() http.Handler {
 			route = "unmatched"
 		}
 		d := time.Since(start)
-		s.metrics.observe(route, rec.status, d)
+		s.metrics.observe(route, rec.Status, d)
 		// The route pattern, never the path: a /verify path names a document.
-		s.cfg.Logger.Info("request", "route", route, "status", rec.status, "bytes", rec.bytes,
-			"duration_ms", float64(d.Microseconds())/1000, "remote", clientIP(r))
+		s.cfg.Logger.Info("request", "route", route, "status", rec.Status, "bytes", rec.Bytes,
+			"duration_ms", float64(d.Microseconds())/1000, "remote", httpserve.ClientIP(r))
 	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	n, err := r.ResponseWriter.Write(b)
-	r.bytes += n
-	return n, err
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // ipLimiter keeps one token bucket per client IP, forgetting them all when
