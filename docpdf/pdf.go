@@ -197,7 +197,7 @@ func (w *pdfWriter) obj(body string) int {
 	return n
 }
 
-// reserve returns the number the next object will get.
+// next returns the number the next object will get.
 func (w *pdfWriter) next() int { return len(w.offs) + 1 }
 
 // zlibWriters are reused: a new compressor allocates about a megabyte.
@@ -225,8 +225,7 @@ func (w *pdfWriter) stream(dict string, data []byte) int {
 func (p *page) finish(title string) ([]byte, error) {
 	w := &pdfWriter{}
 	w.b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	catalog := w.obj("<< /Type /Catalog /Pages 2 0 R >>")
-	_ = catalog
+	w.obj("<< /Type /Catalog /Pages 2 0 R >>")
 	pagesN := w.next()
 	w.obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
 	// Page 3 refers to its content and fonts, written after it.

@@ -89,11 +89,11 @@ func CopySQLiteToPostgres(ctx context.Context, src *SQLite, dst *Postgres) (Migr
 			return rep, fmt.Errorf("%s: %d rows copied, %d arrived", t.name, rep.Rows[t.name], got)
 		}
 	}
-	srcDigest, err := versionDigest(ctx, func(q string) (rowsScanner, error) { return src.db.QueryContext(ctx, q) })
+	srcDigest, err := versionDigest(func(q string) (rowsScanner, error) { return src.db.QueryContext(ctx, q) })
 	if err != nil {
 		return rep, err
 	}
-	dstDigest, err := versionDigest(ctx, func(q string) (rowsScanner, error) {
+	dstDigest, err := versionDigest(func(q string) (rowsScanner, error) {
 		r, err := tx.Query(ctx, q)
 		return pgRows{r}, err
 	})
@@ -166,7 +166,7 @@ type pgRows struct{ pgx.Rows }
 func (r pgRows) Close() error { r.Rows.Close(); return nil }
 
 // versionDigest hashes every (uri, version, object hash) in order.
-func versionDigest(ctx context.Context, query func(string) (rowsScanner, error)) (string, error) {
+func versionDigest(query func(string) (rowsScanner, error)) (string, error) {
 	rows, err := query(`SELECT uri, version, object_sha256 FROM versions ORDER BY uri, version`)
 	if err != nil {
 		return "", err

@@ -1,9 +1,11 @@
 package repository
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/issuerkit/issuerkit/xmlschema"
@@ -263,8 +265,9 @@ func (c *Postgres) Apply(ctx context.Context, batchID string, changes []Change, 
 	now := time.Now().UTC()
 	b := &pgx.Batch{}
 	type check struct {
-		i    int
-		what string
+		i     int
+		what  string
+		batch bool // the journal: a miss means no such batch, not a conflict
 	}
 	var checks []check // statements that must change exactly one row
 	audit := make([]AuditEntry, 0, len(changes))
@@ -288,7 +291,7 @@ func (c *Postgres) Apply(ctx context.Context, batchID string, changes []Change, 
 				d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status), d.SearchKey, uid,
 				d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, d.URI, ch.PrevVersion)
 		}
-		checks = append(checks, check{b.Len() - 1, fmt.Sprintf("%s v%d", d.URI, d.Version)})
+		checks = append(checks, check{i: b.Len() - 1, what: fmt.Sprintf("%s v%d", d.URI, d.Version)})
 		b.Queue(`INSERT INTO versions (uri, version, object_key, object_sha256, size, content_hash, status, batch_id, created_at)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, d.URI, d.Version, d.ObjectKey, d.ObjectSHA256, ch.Size, d.ContentHash,
 			string(d.Status), batchID, now)
@@ -320,7 +323,7 @@ func (c *Postgres) Apply(ctx context.Context, batchID string, changes []Change, 
 			n_read = $5, n_issued = $6, n_updated = $7, n_unchanged = $8, n_rejected = $9 WHERE id = $10`,
 			mark.InputIndex, mark.Seq, mark.RejectsPath, mark.RejectsSize, mark.Counts.Read, mark.Counts.Issued,
 			mark.Counts.Updated, mark.Counts.Unchanged, mark.Counts.Rejected, batchID)
-		checks = append(checks, check{b.Len() - 1, "batch journal " + batchID})
+		checks = append(checks, check{i: b.Len() - 1, what: "batch journal " + batchID, batch: true})
 	}
 	res := tx.SendBatch(ctx, b)
 	next := 0
@@ -333,7 +336,7 @@ func (c *Postgres) Apply(ctx context.Context, batchID string, changes []Change, 
 		if next < len(checks) && checks[next].i == i {
 			if tag.RowsAffected() != 1 {
 				res.Close()
-				if len(checks[next].what) > 6 && checks[next].what[:6] == "batch " {
+				if checks[next].batch {
 					return fmt.Errorf("catalog: %s: no such batch", checks[next].what)
 				}
 				return fmt.Errorf("catalog: %s: %w", checks[next].what, ErrConflict)
@@ -526,17 +529,9 @@ func (c *Postgres) Claim(ctx context.Context, owner string, max int, lease time.
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("outbox: claim: %w", err)
 	}
-	sortPush(items)
+	// UPDATE … RETURNING has no order: hand rows out oldest first.
+	slices.SortFunc(items, func(a, b PushItem) int { return cmp.Compare(a.ID, b.ID) })
 	return items, nil
-}
-
-// sortPush orders claimed rows by due time then id, as SQLite returns them.
-func sortPush(items []PushItem) {
-	for i := 1; i < len(items); i++ {
-		for j := i; j > 0 && items[j].ID < items[j-1].ID; j-- {
-			items[j], items[j-1] = items[j-1], items[j]
-		}
-	}
 }
 
 // Settle implements Outbox.

@@ -9,9 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/issuerkit/issuerkit/docpdf"
-	"github.com/issuerkit/issuerkit/internal/httpserve"
-	"github.com/issuerkit/issuerkit/internal/testenv"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,6 +20,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/issuerkit/issuerkit/docpdf"
+	"github.com/issuerkit/issuerkit/internal/httpserve"
+	"github.com/issuerkit/issuerkit/internal/testenv"
 
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/internal/home"
