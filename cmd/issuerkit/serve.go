@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
-	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"net"
 
 	"github.com/issuerkit/issuerkit/docpdf"
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/repository/api"
 	"github.com/urfave/cli/v2"
 )
@@ -25,6 +25,7 @@ func serveCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen `ADDRESS`"},
 			&cli.DurationFlag{Name: "replay-window", Usage: "refuse requests whose ts is further than this from now, and a txn used twice within it (0: off, for compatibility)"},
 			&cli.Float64Flag{Name: "rate-limit", Usage: "requests per second one client IP may make (0: unlimited)"},
+			&cli.IntFlag{Name: "cache-mb", Value: 128, Usage: "memory for documents kept ready to serve, in `MiB` (0: none)"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
@@ -56,7 +57,7 @@ func serveCommand(e *env) *cli.Command {
 			}
 			srv, err := api.New(api.Config{IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
 				Catalog: r.cat, Store: r.store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),
-				RateLimit: c.Float64("rate-limit"), Logger: e.log.With("component", "api"), PDF: renderer})
+				RateLimit: c.Float64("rate-limit"), CacheBytes: c.Int("cache-mb") << 20, Logger: e.log.With("component", "api"), PDF: renderer})
 			if err != nil {
 				return err
 			}

@@ -49,7 +49,7 @@ var (
 )
 
 // sample returns a home with the CBSE sample ingested, shared by the tests.
-func sample(t *testing.T) *fixture {
+func sample(t testing.TB) *fixture {
 	t.Helper()
 	fixOnce.Do(func() { fix, fixErr = buildFixture() })
 	if fixErr != nil {
@@ -100,7 +100,7 @@ func buildFixture() (*fixture, error) {
 	f := &fixture{h: h, key: key, logs: &bytes.Buffer{}, row: map[string]string{}}
 	f.cert = sgn.Certificate()
 	f.cfg = api.Config{IssuerID: "in.gov.cbse", IssuerName: "Central Board of Secondary Education", APIKey: key,
-		Catalog: cat, Store: store, Keyring: kr, Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
+		Catalog: cat, Store: store, Keyring: kr, CacheBytes: 8 << 20, Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
 	cells, _ := samples.Options{Seed: 2025}.Row(0)
 	for i, h := range samples.Header {
 		f.row[h] = cells[i]
@@ -108,7 +108,7 @@ func buildFixture() (*fixture, error) {
 	return f, nil
 }
 
-func (f *fixture) server(t *testing.T, mod func(*api.Config)) *httptest.Server {
+func (f *fixture) server(t testing.TB, mod func(*api.Config)) *httptest.Server {
 	t.Helper()
 	cfg := f.cfg
 	if mod != nil {

@@ -24,10 +24,12 @@ type auditWriter struct {
 
 const (
 	auditQueue = 8192
-	auditBatch = 50_000 // a flush per auditEvery, not per batch: see auditEvery
-	// auditEvery is long on purpose: with SQLite every commit makes the
-	// readers of the other connections drop their page caches.
-	auditEvery = 2 * time.Second
+	auditBatch = 5000
+	// auditEvery spreads the writing into small transactions: one big
+	// flush would take a core away from requests for a noticeable time.
+	// Commits do not empty the catalog's read cache (only document changes
+	// do), so frequent small ones cost the lookups nothing.
+	auditEvery = 250 * time.Millisecond
 )
 
 func newAuditWriter(a repository.Auditor, log *slog.Logger) *auditWriter {

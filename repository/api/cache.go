@@ -1,31 +1,57 @@
 package api
 
-import "sync"
+import (
+	"encoding/base64"
+	"sync"
+)
 
-// objectCache keeps verified document bytes by object key and SHA-256.
-// Versions are write-once and every entry was checked against the catalog's
-// hash, so an entry can never be stale: a new version has another key.
-// Memory is bounded by maxBytes; when full, arbitrary entries make room.
+// object is a verified document version in the form the API serves it,
+// computed once per version: the base64 text of DataContent (or DocContent
+// for a PDF) and, for Pull URI, the holder as IssuedTo XML.
+type object struct {
+	b64    []byte
+	issued []byte
+}
+
+func newObject(raw []byte, issued []byte) *object {
+	b := make([]byte, base64.StdEncoding.EncodedLen(len(raw)))
+	base64.StdEncoding.Encode(b, raw)
+	return &object{b64: b, issued: issued}
+}
+
+// raw decodes the document's bytes (for the JSON view and PDF rendering,
+// which are rare next to XML).
+func (o *object) raw() ([]byte, error) {
+	return base64.StdEncoding.AppendDecode(nil, o.b64)
+}
+
+func (o *object) size() int { return len(o.b64) + len(o.issued) }
+
+// objectCache keeps objects by object key and SHA-256. Versions are
+// write-once and every entry was checked against the catalog's hash, so an
+// entry can never be stale: a new version has another key. Memory is
+// bounded by maxBytes; when full, arbitrary entries make room.
 type objectCache struct {
 	mu       sync.Mutex
-	m        map[string][]byte
+	m        map[string]*object
 	size     int
 	maxBytes int
 }
 
 func newObjectCache(maxBytes int) *objectCache {
-	return &objectCache{m: map[string][]byte{}, maxBytes: maxBytes}
+	return &objectCache{m: map[string]*object{}, maxBytes: maxBytes}
 }
 
-func (c *objectCache) get(key, sha string) ([]byte, bool) {
+func (c *objectCache) get(key, sha string) (*object, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	b, ok := c.m[key+"\x00"+sha]
-	return b, ok
+	o, ok := c.m[key+"\x00"+sha]
+	return o, ok
 }
 
-func (c *objectCache) put(key, sha string, b []byte) {
-	if len(b) > c.maxBytes/16 {
+func (c *objectCache) put(key, sha string, o *object) {
+	n := o.size()
+	if n > c.maxBytes/16 {
 		return
 	}
 	c.mu.Lock()
@@ -34,13 +60,13 @@ func (c *objectCache) put(key, sha string, b []byte) {
 	if _, ok := c.m[k]; ok {
 		return
 	}
-	for c.size+len(b) > c.maxBytes && len(c.m) > 0 {
-		for victim, vb := range c.m { // map order is random enough
+	for c.size+n > c.maxBytes && len(c.m) > 0 {
+		for victim, vo := range c.m { // map order is random enough
 			delete(c.m, victim)
-			c.size -= len(vb)
+			c.size -= vo.size()
 			break
 		}
 	}
-	c.m[k] = b
-	c.size += len(b)
+	c.m[k] = o
+	c.size += n
 }

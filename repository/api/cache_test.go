@@ -1,34 +1,58 @@
 package api
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 )
 
 func TestObjectCache(t *testing.T) {
 	c := newObjectCache(4 << 10) // objects up to 256 bytes are kept
-	c.put("a/v1.xml", "h1", make([]byte, 100))
-	if b, ok := c.get("a/v1.xml", "h1"); !ok || len(b) != 100 {
+	raw := bytes.Repeat([]byte("<Certificate/>"), 5)
+	c.put("a/v1.xml", "h1", newObject(raw, []byte("<IssuedTo/>")))
+	o, ok := c.get("a/v1.xml", "h1")
+	if !ok {
 		t.Fatal("a cached object is not found")
+	}
+	if got, err := o.raw(); err != nil || !bytes.Equal(got, raw) {
+		t.Fatalf("raw() = %q, %v; want the document back", got, err)
+	}
+	if string(o.issued) != "<IssuedTo/>" {
+		t.Fatalf("issued = %q", o.issued)
 	}
 	if _, ok := c.get("a/v1.xml", "h2"); ok {
 		t.Fatal("an object is found under another hash")
 	}
-	c.put("big", "h", make([]byte, 300)) // over maxBytes/16: not cached
+	c.put("big", "h", newObject(make([]byte, 300), nil)) // over maxBytes/16: not cached
 	if _, ok := c.get("big", "h"); ok {
 		t.Fatal("an oversized object was cached")
 	}
 	for i := range 200 {
-		c.put(fmt.Sprintf("k%d", i), "h", make([]byte, 60))
+		c.put(fmt.Sprintf("k%d", i), "h", newObject(make([]byte, 60), nil))
 		if c.size > c.maxBytes {
 			t.Fatalf("cache holds %d bytes, more than its %d", c.size, c.maxBytes)
 		}
 	}
 	total := 0
-	for _, b := range c.m {
-		total += len(b)
+	for _, o := range c.m {
+		total += o.size()
 	}
 	if total != c.size {
 		t.Fatalf("size %d, entries hold %d", c.size, total)
+	}
+}
+
+func TestIssuedTo(t *testing.T) {
+	for _, tc := range []struct{ doc, want string }{
+		{`<Certificate><IssuedTo><Person name="Asha &amp; Co" dob="01-02-2008" gender="F" phone="" uid="x"/></IssuedTo></Certificate>`,
+			`<IssuedTo><Persons><Person name="Asha &amp; Co" dob="01-02-2008" gender="F" phone=""/></Persons></IssuedTo>`},
+		{`<Certificate><IssuedTo><Person name="Ravi" dob="03-04-2007"><Photo/></Person></IssuedTo></Certificate>`,
+			`<IssuedTo><Persons><Person name="Ravi" dob="03-04-2007" gender="" phone=""/></Persons></IssuedTo>`},
+		{`<Certificate/>`, ``},
+		{`<Certificate><IssuedTo><Person name="broken</IssuedTo></Certificate>`, ``},
+	} {
+		if got := string(issuedTo([]byte(tc.doc))); got != tc.want {
+			t.Errorf("issuedTo(%s)\n got %s\nwant %s", tc.doc, got, tc.want)
+		}
 	}
 }

@@ -10,7 +10,9 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -69,9 +71,9 @@ func echoOnly(req *xmlschema.Request) *xmlschema.Request {
 
 // found is a document that matched a request.
 type found struct {
-	doc  repository.Document
-	data []byte
-	pdf  []byte // when the request asked for format pdf or both
+	doc repository.Document
+	obj *object
+	pdf *object // when the request asked for format pdf or both
 }
 
 // pull handles Pull URI and Pull Doc, which differ only in how they find
@@ -181,15 +183,16 @@ func (s *Server) matchAndRead(ctx context.Context, req *xmlschema.Request, doc r
 	if req.Get("UID") != "" && doc.UIDHash != "" && uidHash != doc.UIDHash {
 		return nil, repository.ErrNotFound
 	}
-	data, ok := s.objects.get(doc.ObjectKey, doc.ObjectSHA256)
+	obj, ok := s.objects.get(doc.ObjectKey, doc.ObjectSHA256)
 	if !ok {
-		var err error
-		if data, err = repository.GetVerified(ctx, s.cfg.Store, doc); err != nil {
+		data, err := repository.GetVerified(ctx, s.cfg.Store, doc)
+		if err != nil {
 			return nil, err
 		}
-		s.objects.put(doc.ObjectKey, doc.ObjectSHA256, data)
+		obj = newObject(data, issuedTo(data))
+		s.objects.put(doc.ObjectKey, doc.ObjectSHA256, obj)
 	}
-	return &found{doc: doc, data: data}, nil
+	return &found{doc: doc, obj: obj}, nil
 }
 
 var (
@@ -255,8 +258,9 @@ func parseDate(s string) (time.Time, bool) {
 // adds the person, the URI and the document; the rest of the body has the
 // same shape whatever the outcome.
 func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlschema.Request, status string, f *found) {
-	var b bytes.Buffer
-	b.Grow(2048)
+	b := replyBuffers.Get().(*bytes.Buffer)
+	defer putReplyBuffer(b)
+	b.Reset()
 	root := kind + "Response"
 	ts, txn := "", ""
 	if req != nil {
@@ -264,9 +268,9 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 	}
 	b.WriteString(xml.Header)
 	b.WriteString(`<` + root + ` xmlns:ns2="http://tempuri.org/"><ResponseStatus Status="` + status + `" ts="`)
-	xml.EscapeText(&b, []byte(ts))
+	xml.EscapeText(b, []byte(ts))
 	b.WriteString(`" txn="`)
-	xml.EscapeText(&b, []byte(txn))
+	xml.EscapeText(b, []byte(txn))
 	b.WriteString(`">` + status + `</ResponseStatus>`)
 	if req != nil && req.Kind != "" {
 		b.WriteString("<DocDetails>")
@@ -275,50 +279,68 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 				if fd.Name == "Photo" {
 					continue
 				}
-				elem(&b, fd.Name, fd.Value)
+				elem(b, fd.Name, fd.Value)
 			}
 		}
-		if f != nil && f.data != nil {
+		if f != nil && f.obj != nil {
 			if kind == "PullURI" {
-				writePerson(&b, f.data)
-				elem(&b, "URI", f.doc.URI)
+				b.Write(f.obj.issued)
+				elem(b, "URI", f.doc.URI)
 			}
 			if f.pdf != nil {
-				elemBase64(&b, "DocContent", f.pdf)
+				elemText(b, "DocContent", f.pdf.b64)
 			}
-		}
-		if f != nil && f.data != nil && req.Format != "pdf" {
-			data := f.data
-			if req.Format == "json" {
-				// The JSON view (xmlschema.ToJSON): what requesters
-				// would otherwise convert the XML into themselves.
-				if j, err := xmlschema.MarshalJSONDocument(f.data); err == nil {
-					data = j
-				}
+			if req.Format != "pdf" {
+				elemText(b, "DataContent", dataContent(f.obj, req.Format))
 			}
-			elemBase64(&b, "DataContent", data)
 		}
 		b.WriteString("</DocDetails>")
 	}
-	if f != nil && f.data == nil && req != nil && req.Format == "pdf" {
-		elem(&b, "ResponseMessage", "PDF documents are not available from this repository; ask for format xml")
+	if f != nil && f.obj == nil && req != nil && req.Format == "pdf" {
+		elem(b, "ResponseMessage", "PDF documents are not available from this repository; ask for format xml")
 	}
 	b.WriteString("</" + root + ">")
-	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h.Set("Content-Type", "application/xml; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	w.Write(b.Bytes())
 }
 
-// elemBase64 writes data base64-encoded, straight into b: base64 needs no
-// XML escaping.
-func elemBase64(b *bytes.Buffer, name string, data []byte) {
+// replyBuffers recycles reply buffers: a reply carries the whole document,
+// and allocating (and zeroing) one per request is a good part of the
+// garbage a busy server makes.
+var replyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putReplyBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 { // a PDF reply's buffer is not worth keeping
+		replyBuffers.Put(b)
+	}
+}
+
+// dataContent is the base64 DataContent of obj in the requested format:
+// the signed XML, or its JSON view (xmlschema.ToJSON), which is what
+// requesters would otherwise convert the XML into themselves.
+func dataContent(obj *object, format string) []byte {
+	if format != "json" {
+		return obj.b64
+	}
+	raw, err := obj.raw()
+	if err != nil {
+		return obj.b64
+	}
+	j, err := xmlschema.MarshalJSONDocument(raw)
+	if err != nil {
+		return obj.b64
+	}
+	return base64.StdEncoding.AppendEncode(nil, j)
+}
+
+// elemText writes text that needs no escaping (base64).
+func elemText(b *bytes.Buffer, name string, text []byte) {
 	b.WriteString("<" + name + ">")
-	n := base64.StdEncoding.EncodedLen(len(data))
-	b.Grow(n + len(name) + 3)
-	buf := b.AvailableBuffer()[:n]
-	base64.StdEncoding.Encode(buf, data)
-	b.Write(buf)
+	b.Write(text)
 	b.WriteString("</" + name + ">")
 }
 
@@ -328,19 +350,20 @@ func elem(b *bytes.Buffer, name, value string) {
 	b.WriteString("</" + name + ">")
 }
 
-// writePerson copies the signed document's Person as Pull URI's
-// IssuedTo/Persons/Person (name, dob, gender, phone). Only the Person start
-// tag is parsed, not the whole document: the documents are the ones this
-// repository signed, so the tag is found by its position.
-func writePerson(b *bytes.Buffer, data []byte) {
+// issuedTo renders the signed document's Person as Pull URI's
+// IssuedTo/Persons/Person (name, dob, gender, phone), once per cached
+// version. Only the Person start tag is parsed, not the whole document: the
+// documents are the ones this repository signed, so the tag is found by its
+// position. A document without one gives nil.
+func issuedTo(data []byte) []byte {
 	i := bytes.Index(data, []byte("<IssuedTo><Person "))
 	if i < 0 {
-		return
+		return nil
 	}
 	tag := data[i+len("<IssuedTo>"):]
 	j := bytes.IndexByte(tag, '>')
 	if j < 0 {
-		return
+		return nil
 	}
 	tag = tag[:j+1]
 	if !bytes.HasSuffix(tag, []byte("/>")) {
@@ -348,29 +371,36 @@ func writePerson(b *bytes.Buffer, data []byte) {
 	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(tag); err != nil || doc.Root() == nil {
-		return
+		return nil
 	}
 	p := doc.Root()
+	var b bytes.Buffer
 	b.WriteString("<IssuedTo><Persons><Person")
 	for _, a := range []string{"name", "dob", "gender", "phone"} {
 		b.WriteString(" " + a + `="`)
-		xml.EscapeText(b, []byte(p.SelectAttrValue(a, "")))
+		xml.EscapeText(&b, []byte(p.SelectAttrValue(a, "")))
 		b.WriteString(`"`)
 	}
 	b.WriteString("/></Persons></IssuedTo>")
+	return b.Bytes()
 }
 
 // renderPDF returns the document's PDF, rendered once per version and kept
 // in the object cache under the version's key and hash.
-func (s *Server) renderPDF(f *found) ([]byte, error) {
+func (s *Server) renderPDF(f *found) (*object, error) {
 	key := "pdf:" + f.doc.ObjectKey
-	if b, ok := s.objects.get(key, f.doc.ObjectSHA256); ok {
-		return b, nil
+	if o, ok := s.objects.get(key, f.doc.ObjectSHA256); ok {
+		return o, nil
 	}
-	b, err := s.cfg.PDF.Render(f.data, f.doc.URI)
+	raw, err := f.obj.raw()
 	if err != nil {
 		return nil, fmt.Errorf("render %s as PDF: %w", f.doc.URI, err)
 	}
-	s.objects.put(key, f.doc.ObjectSHA256, b)
-	return b, nil
+	b, err := s.cfg.PDF.Render(raw, f.doc.URI)
+	if err != nil {
+		return nil, fmt.Errorf("render %s as PDF: %w", f.doc.URI, err)
+	}
+	o := newObject(b, nil)
+	s.objects.put(key, f.doc.ObjectSHA256, o)
+	return o, nil
 }

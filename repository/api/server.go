@@ -46,7 +46,10 @@ type Config struct {
 	// RateLimit, when positive, is the requests per second one client IP
 	// may make (burst twice that).
 	RateLimit float64
-	Logger    *slog.Logger
+	// CacheBytes bounds the memory of documents kept ready to serve
+	// (base64 and holder computed once per version); 0 keeps none.
+	CacheBytes int
+	Logger     *slog.Logger
 	// PDF renders documents for format="pdf" and "both"; nil answers those
 	// with Status 0 and a message.
 	PDF *docpdf.Renderer
@@ -83,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), objects: newObjectCache(64 << 20)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), objects: newObjectCache(cfg.CacheBytes)}
 	s.audit = newAuditWriter(cfg.Catalog, cfg.Logger)
 	if cfg.ReplayWindow > 0 {
 		s.replay = newReplayCache(cfg.ReplayWindow, 1<<20)
