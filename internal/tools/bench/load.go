@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/issuerkit/issuerkit/samples"
@@ -26,9 +27,9 @@ type loadResult struct {
 	rps, p50, p99 float64 // p50/p99 in milliseconds
 }
 
-// runLoad sends requests from clients goroutines for d; next returns a
-// request body and header for each call.
-func runLoad(url string, clients int, d time.Duration, next func(r *rand.Rand) ([]byte, string)) loadResult {
+// runLoad sends requests from clients goroutines for d, or until next says
+// there are no more; next returns a request body and header for each call.
+func runLoad(url string, clients int, d time.Duration, next func(r *rand.Rand) (body []byte, sig string, more bool)) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	defer tr.CloseIdleConnections()
@@ -44,7 +45,10 @@ func runLoad(url string, clients int, d time.Duration, next func(r *rand.Rand) (
 			var mine []time.Duration
 			bad := 0
 			for time.Now().Before(stop) {
-				body, sig := next(r)
+				body, sig, more := next(r)
+				if !more {
+					break
+				}
 				req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/xml")
 				req.Header.Set(xmlschema.HMACHeader, sig)
@@ -94,22 +98,18 @@ func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) erro
 		initArgs = append(initArgs, "--catalog-dsn", catalogDSN)
 		catalog = "PostgreSQL"
 	}
-	if _, _, err := runBin(b.bin, initArgs...); err != nil {
-		return err
-	}
 	gen := samples.Options{Rows: n, Seed: 96}
-	csvPath := filepath.Join(b.dir, "api.csv")
-	f, err := os.Create(csvPath)
-	if err != nil {
-		return err
+	reuse := false
+	if b.apiHome != "" && catalogDSN == "" {
+		home = b.apiHome
+		initArgs[1] = home
+		_, err := os.Stat(filepath.Join(home, "catalog.db"))
+		reuse = err == nil
 	}
-	if err := gen.WriteCSV(f); err != nil {
-		return err
-	}
-	f.Close()
-	fmt.Fprintf(os.Stderr, "  (ingesting %d documents for the API run…)\n", n)
-	if _, _, err := runIngest(b.bin, home, b.profile, csvPath); err != nil {
-		return err
+	if !reuse {
+		if err := b.makeAPIHome(home, initArgs, gen); err != nil {
+			return err
+		}
 	}
 	key, err := os.ReadFile(filepath.Join(home, "keys", "api-key"))
 	if err != nil {
@@ -135,9 +135,9 @@ func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) erro
 			xmlEscape(row[3]) + `</FullName><DOB>` + dob + `</DOB><RollNo>` + row[0] + `</RollNo><Year>` + row[1] + `</Year></DocDetails></PullURIRequest>`)
 		reqs[i] = prepared{body, xmlschema.SignBody(key, body)}
 	}
-	next := func(r *rand.Rand) ([]byte, string) {
+	next := func(r *rand.Rand) ([]byte, string, bool) {
 		p := reqs[r.IntN(len(reqs))]
-		return p.body, p.sig
+		return p.body, p.sig, true
 	}
 	addr, err := freeAddr()
 	if err != nil {
@@ -169,12 +169,25 @@ func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) erro
 	if resp.StatusCode != 200 {
 		return fmt.Errorf("API warm-up: HTTP %d\n%s", resp.StatusCode, sampleReply)
 	}
-	runLoad(url, clients, 2*time.Second, next) // warm up
-	rss0 := rssMB(srv.Process.Pid)
+	// Warm up: every prepared request once, then the run's own mix for a
+	// while, so that the measured run is the server's steady state: its
+	// caches hold what the run asks for and its heap has grown to its
+	// working size. RSS is then sampled through the run: flat means no
+	// leak.
+	var i atomic.Int64
+	runLoad(url, clients, time.Minute, func(*rand.Rand) ([]byte, string, bool) {
+		k := int(i.Add(1)) - 1
+		if k >= len(reqs) {
+			return nil, "", false
+		}
+		return reqs[k].body, reqs[k].sig, true
+	})
+	warmRSS := rssMB(srv.Process.Pid)
+	runLoad(url, clients, min(d/6, 10*time.Second), next)
+	rss := sampleRSS(srv.Process.Pid, d/4)
 	res := runLoad(url, clients, d, next)
-	rss1 := rssMB(srv.Process.Pid)
 	b.add(row{fmt.Sprintf("Pull URI, %d clients, %d-document home, %s catalog", clients, n, catalog), f0(res.rps), "req/s",
-		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms, %d errors in %d requests; server RSS %.0f → %.0f MB over %v", res.p50, res.p99, res.errs, res.reqs, rss0, rss1, d)})
+		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms, %d errors in %d requests; server RSS %.0f MB after the first pass, then %s MB every %v", res.p50, res.p99, res.errs, res.reqs, warmRSS, rss(), d/4)})
 
 	if catalogDSN != "" {
 		return nil
@@ -202,6 +215,28 @@ func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) erro
 	return nil
 }
 
+// makeAPIHome creates a home with initArgs and ingests gen's rows into it.
+func (b *bench) makeAPIHome(home string, initArgs []string, gen samples.Options) error {
+	if _, _, err := runBin(b.bin, initArgs...); err != nil {
+		return err
+	}
+	csvPath := filepath.Join(b.dir, "api.csv")
+	f, err := os.Create(csvPath)
+	if err != nil {
+		return err
+	}
+	if err := gen.WriteCSV(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "  (ingesting %d documents for the API run…)\n", gen.Rows)
+	_, _, err = runIngest(b.bin, home, b.profile, csvPath)
+	return err
+}
+
 // bareServer serves one fixed reply to every request, reading the body as
 // the API does: the yardstick for the API's own cost.
 func bareServer(addr, replyPath string) error {
@@ -212,6 +247,7 @@ func bareServer(addr, replyPath string) error {
 	return http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(reply)))
 		w.Write(reply)
 	}))
 }
@@ -245,6 +281,35 @@ func waitUp(addr string) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("nothing listens on %s", addr)
+}
+
+// sampleRSS samples pid's RSS now and every interval until the returned
+// function is called, which returns the samples ("141 → 150 → 151").
+func sampleRSS(pid int, every time.Duration) func() string {
+	var mu sync.Mutex
+	samples := []string{f0(rssMB(pid))}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				mu.Lock()
+				samples = append(samples, f0(rssMB(pid)))
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() string {
+		close(stop)
+		<-done
+		return strings.Join(samples, " → ")
+	}
 }
 
 func rssMB(pid int) float64 {

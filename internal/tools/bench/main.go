@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,7 +51,15 @@ type config struct {
 	clients  int
 	pushDocs int
 	pgDocs   int
+	only     map[string]bool // sections to run; empty: all
+	apiHome  string          // keep the API run's home here and reuse it
 }
+
+// sections of the run, in order; -only picks some.
+var sections = []string{"sign", "store", "pdf", "ingest", "api", "pg", "push", "xlsx", "rss"}
+
+// runs reports whether section s is part of this run.
+func (c config) runs(s string) bool { return len(c.only) == 0 || c.only[s] }
 
 func main() {
 	var c config
@@ -65,6 +74,8 @@ func main() {
 	flag.IntVar(&c.clients, "clients", 64, "concurrent API clients")
 	flag.IntVar(&c.pushDocs, "push-docs", 20_000, "URIs pushed to the reference locker (0 skips it)")
 	flag.IntVar(&c.pgDocs, "pg-docs", 20_000, "documents for the PostgreSQL runs: 1 and 2 ingest shards, Pull URI (0 skips them)")
+	only := flag.String("only", "", "run only these comma-separated sections: "+strings.Join(sections, ","))
+	flag.StringVar(&c.apiHome, "api-home", "", "keep the API run's home in `DIR` and reuse it when it exists (for repeated API runs)")
 	bareAddr := flag.String("bare-server", "", "internal: serve a fixed reply on this address")
 	bareReply := flag.String("bare-reply", "", "internal: the reply file for -bare-server")
 	flag.Parse()
@@ -76,6 +87,16 @@ func main() {
 		return
 	}
 	c.profile = "samples/profiles/cbse-sscer.yaml"
+	if *only != "" {
+		c.only = map[string]bool{}
+		for _, s := range strings.Split(*only, ",") {
+			if !slices.Contains(sections, s) {
+				fmt.Fprintf(os.Stderr, "bench: -only: no section %q (sections: %s)\n", s, strings.Join(sections, ","))
+				os.Exit(2)
+			}
+			c.only[s] = true
+		}
+	}
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -102,56 +123,34 @@ func run(c config) error {
 	b := &bench{config: c, dir: dir}
 	fmt.Fprintln(os.Stderr, "bench: measuring…")
 	raw := map[signer.KeyType]float64{}
-	for _, kt := range []signer.KeyType{signer.RSA2048, signer.ECDSAP256} {
-		r, err := b.signing(kt)
-		if err != nil {
-			return err
-		}
-		raw[kt] = r
-	}
-	if err := b.stores(); err != nil {
-		return err
-	}
-	if err := b.pdfs(); err != nil {
-		return err
-	}
-	csvPath := filepath.Join(dir, "rows.csv")
-	if err := genCSV(csvPath, c.rows, 99); err != nil {
-		return err
-	}
-	rps, err := readRate(c.profile, csvPath)
-	if err != nil {
-		return err
-	}
-	b.add(row{"CSV read + validate + map, one goroutine", f0(rps), "rows/s", fmt.Sprintf("%d rows", c.rows)})
-	for _, kt := range []signer.KeyType{signer.RSA2048, signer.ECDSAP256} {
-		if err := b.ingestRuns(kt, csvPath, raw[kt]); err != nil {
-			return err
+	if c.runs("sign") || c.runs("ingest") {
+		for _, kt := range []signer.KeyType{signer.RSA2048, signer.ECDSAP256} {
+			r, err := b.signing(kt)
+			if err != nil {
+				return err
+			}
+			raw[kt] = r
 		}
 	}
-	if c.apiDocs > 0 {
-		if err := b.api(c.apiDocs, c.clients, c.apiDur, ""); err != nil {
-			return err
-		}
+	steps := []struct {
+		section string
+		on      bool
+		run     func() error
+	}{
+		{"store", true, b.stores},
+		{"pdf", true, b.pdfs},
+		{"ingest", true, func() error { return b.ingest(raw) }},
+		{"api", c.apiDocs > 0, func() error { return b.api(c.apiDocs, c.clients, c.apiDur, "") }},
+		{"pg", c.pgDocs > 0, func() error { return b.postgres(c.pgDocs) }},
+		{"push", c.pushDocs > 0, func() error { return b.pushes(c.pushDocs) }},
+		{"xlsx", c.xlsxRows > 0, b.xlsx},
+		{"rss", c.rssRows > 0, b.bigCSV},
 	}
-	if c.pgDocs > 0 {
-		if err := b.postgres(c.pgDocs); err != nil {
-			return err
-		}
-	}
-	if c.pushDocs > 0 {
-		if err := b.pushes(c.pushDocs); err != nil {
-			return err
-		}
-	}
-	if c.xlsxRows > 0 {
-		if err := b.xlsx(); err != nil {
-			return err
-		}
-	}
-	if c.rssRows > 0 {
-		if err := b.bigCSV(); err != nil {
-			return err
+	for _, st := range steps {
+		if st.on && c.runs(st.section) {
+			if err := st.run(); err != nil {
+				return fmt.Errorf("%s: %w", st.section, err)
+			}
 		}
 	}
 	return b.report()
@@ -248,6 +247,26 @@ func (b *bench) storeRates(name string, s repository.Store, data []byte) error {
 		return err
 	})
 	b.add(row{"store get 5 KB, " + name, f0(get), "objects/s", fmt.Sprintf("%d goroutines", runtime.GOMAXPROCS(0))})
+	return nil
+}
+
+// ingest measures CSV reading, then ingest with each key type; raw holds
+// the raw sign rates the ingest rates are compared with.
+func (b *bench) ingest(raw map[signer.KeyType]float64) error {
+	csvPath := filepath.Join(b.dir, "rows.csv")
+	if err := genCSV(csvPath, b.rows, 99); err != nil {
+		return err
+	}
+	rps, err := readRate(b.profile, csvPath)
+	if err != nil {
+		return err
+	}
+	b.add(row{"CSV read + validate + map, one goroutine", f0(rps), "rows/s", fmt.Sprintf("%d rows", b.rows)})
+	for _, kt := range []signer.KeyType{signer.RSA2048, signer.ECDSAP256} {
+		if err := b.ingestRuns(kt, csvPath, raw[kt]); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
