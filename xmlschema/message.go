@@ -26,13 +26,36 @@ type element struct {
 
 // walk parses body, checks the root's local name with root, and calls fn
 // for every element of depth ≤ 3 when it closes. Text longer than maxText
-// is an error.
+// is an error. A message of the plain shape is read by scanPlain, any
+// other by encoding/xml (walkTokens); both report the same elements.
 func walk(body []byte, root func(name string) error, maxText int, fn func(e element) error) error {
+	doc, ok := scanPlain(body, maxText)
+	if !ok {
+		return walkTokens(body, root, maxText, fn)
+	}
+	if err := root(doc.elems[0].local); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	var path [3]string
+	for _, idx := range doc.closed {
+		e := &doc.elems[idx]
+		for j, k := e.depth-1, idx; j >= 0; j, k = j-1, doc.elems[k].parent {
+			path[j] = doc.elems[k].local
+		}
+		if err := fn(element{depth: e.depth, path: path[:e.depth], attrs: e.attrs, text: strings.TrimSpace(e.text)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walkTokens is walk on encoding/xml's tokens.
+func walkTokens(body []byte, root func(name string) error, maxText int, fn func(e element) error) error {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.Strict = true
 	d.Entity = nil // only the five predefined entities
 	type open struct {
-		name  string
+		name  xml.Name
 		attrs []xml.Attr
 		text  strings.Builder
 	}
@@ -72,7 +95,7 @@ func walk(body []byte, root func(name string) error, maxText int, fn func(e elem
 			if elements++; elements > maxElements {
 				return fmt.Errorf("%w: too many elements", ErrBadRequest)
 			}
-			o := &open{name: name}
+			o := &open{name: t.Name}
 			if len(stack) < 3 {
 				o.attrs = t.Copy().Attr
 			}
@@ -82,7 +105,7 @@ func walk(body []byte, root func(name string) error, maxText int, fn func(e elem
 			if n := len(stack); n > 0 && n <= 3 {
 				o := stack[n-1]
 				if o.text.Len()+len(t) > maxText {
-					return fmt.Errorf("%w: the value of %s is too long", ErrBadRequest, clip(o.name))
+					return fmt.Errorf("%w: the value of %s is too long", ErrBadRequest, clip(o.name.Local))
 				}
 				o.text.Write(t)
 			}
@@ -92,6 +115,9 @@ func walk(body []byte, root func(name string) error, maxText int, fn func(e elem
 				return fmt.Errorf("%w: unbalanced end element", ErrBadRequest)
 			}
 			o := stack[n-1]
+			if t.Name != o.name {
+				return fmt.Errorf("%w: element %s is closed by %s", ErrBadRequest, clip(o.name.Local), clip(t.Name.Local))
+			}
 			if n <= 3 {
 				if err := fn(element{depth: n, path: path, attrs: o.attrs, text: strings.TrimSpace(o.text.String())}); err != nil {
 					return err
@@ -124,7 +150,7 @@ func attr(attrs []xml.Attr, local string) string {
 // parseRequest reads a request whose root is one of roots, with its fields
 // in the container element named container.
 func parseRequest(body []byte, container string, roots ...string) (*Request, error) {
-	r := &Request{}
+	r := &Request{Details: make([]Field, 0, 8)}
 	containers := 0
 	err := walk(body, func(name string) error {
 		for _, ok := range roots {

@@ -97,3 +97,19 @@ func FuzzParseRequest(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParseRequest(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		walk func([]byte, func(string) error, int, func(element) error) error
+	}{{"plain", walk}, {"encoding-xml", walkTokens}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := bc.walk([]byte(vecBody), func(string) error { return nil }, maxFieldBytes, func(element) error { return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
