@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 )
@@ -61,13 +60,27 @@ type Auditor interface {
 	VerifyAuditChain(ctx context.Context) (n int, head string, err error)
 }
 
-// auditHash chains e to prev: SHA-256 over prev and each field,
-// length-prefixed so no two entries encode alike.
+// auditHash chains e to prev: SHA-256 over prev and each field, each
+// written as "len:value;" so no two entries encode alike. The encoding is
+// part of every log already written: TestAuditHashStable pins it.
 func auditHash(prev string, e *AuditEntry) string {
-	h := sha256.New()
-	for _, f := range []string{prev, e.At.UTC().Format(time.RFC3339Nano), e.Actor, e.Action, e.URI,
-		strconv.Itoa(e.Version), e.BatchID, e.Reason} {
-		fmt.Fprintf(h, "%d:%s;", len(f), f)
+	var buf [512]byte
+	b := buf[:0]
+	field := func(f string) {
+		b = strconv.AppendInt(b, int64(len(f)), 10)
+		b = append(b, ':')
+		b = append(b, f...)
+		b = append(b, ';')
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	field(prev)
+	var at [64]byte
+	field(string(e.At.UTC().AppendFormat(at[:0], time.RFC3339Nano)))
+	field(e.Actor)
+	field(e.Action)
+	field(e.URI)
+	field(strconv.Itoa(e.Version))
+	field(e.BatchID)
+	field(e.Reason)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -16,6 +16,7 @@ type SQLite struct {
 	db *sql.DB
 	// Prepared lookups of the read paths the API serves.
 	bySearch, byUID, byURI *sql.Stmt
+	auditInsert            *sql.Stmt // auditPerStmt rows
 	reads                  *readCache
 }
 
@@ -144,6 +145,7 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		{&c.bySearch, `SELECT ` + docColumns + ` FROM documents WHERE doctype = ? AND search_key = ? LIMIT 1`},
 		{&c.byUID, `SELECT ` + docColumns + ` FROM documents WHERE doctype = ? AND uid_hash = ? ORDER BY updated_at DESC, uri LIMIT 1`},
 		{&c.byURI, `SELECT ` + docColumns + ` FROM documents WHERE uri = ?`},
+		{&c.auditInsert, auditInsertSQL(auditPerStmt)},
 	} {
 		if *p.st, err = db.PrepareContext(ctx, p.q); err != nil {
 			db.Close()
@@ -339,7 +341,7 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, ma
 			}
 		}
 	}
-	if err := appendAudit(ctx, tx, audit); err != nil {
+	if err := c.appendAudit(ctx, tx, audit); err != nil {
 		return err
 	}
 	if len(changes) > 0 {

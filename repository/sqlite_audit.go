@@ -5,14 +5,32 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
+// auditPerStmt is how many entries one INSERT writes: executing a
+// statement is most of the cost of a row.
+const auditPerStmt = 100
+
+// auditInsertSQL is the INSERT of n audit rows.
+func auditInsertSQL(n int) string {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO audit (at, actor, action, uri, version, batch_id, reason, prev_hash, hash) VALUES `)
+	for i := range n {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString("(?,?,?,?,?,?,?,?,?)")
+	}
+	return q.String()
+}
+
 // appendAudit appends entries inside tx. The chain's head is read in the
 // same (IMMEDIATE) transaction, so concurrent writers chain in order.
-func appendAudit(ctx context.Context, tx *sql.Tx, entries []AuditEntry) error {
+func (c *SQLite) appendAudit(ctx context.Context, tx *sql.Tx, entries []AuditEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
@@ -21,26 +39,29 @@ func appendAudit(ctx context.Context, tx *sql.Tx, entries []AuditEntry) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("audit: %w", err)
 	}
-	// Many rows per statement: executing a statement is most of the cost.
-	const perStmt = 100
 	now := time.Now().UTC().Truncate(time.Microsecond) // microseconds: what PostgreSQL keeps, so a migrated log still verifies
-	args := make([]any, 0, 9*perStmt)
-	for lo := 0; lo < len(entries); lo += perStmt {
-		hi := min(lo+perStmt, len(entries))
+	args := make([]any, 0, 9*auditPerStmt)
+	var full *sql.Stmt // the prepared INSERT of auditPerStmt rows, on this transaction
+	for lo := 0; lo < len(entries); lo += auditPerStmt {
+		hi := min(lo+auditPerStmt, len(entries))
 		args = args[:0]
-		q := `INSERT INTO audit (at, actor, action, uri, version, batch_id, reason, prev_hash, hash) VALUES `
 		for i := lo; i < hi; i++ {
 			e := &entries[i]
 			e.At, e.PrevHash = now, prev
 			e.Hash = auditHash(prev, e)
 			prev = e.Hash
-			if i > lo {
-				q += ","
-			}
-			q += "(?,?,?,?,?,?,?,?,?)"
 			args = append(args, ts(e.At), e.Actor, e.Action, e.URI, e.Version, e.BatchID, e.Reason, e.PrevHash, e.Hash)
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if hi-lo < auditPerStmt {
+			_, err = tx.ExecContext(ctx, auditInsertSQL(hi-lo), args...)
+		} else {
+			if full == nil {
+				full = tx.StmtContext(ctx, c.auditInsert)
+				defer full.Close()
+			}
+			_, err = full.ExecContext(ctx, args...)
+		}
+		if err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
 	}
@@ -54,7 +75,7 @@ func (c *SQLite) AppendAudit(ctx context.Context, entries []AuditEntry) error {
 		return fmt.Errorf("audit: %w", err)
 	}
 	defer tx.Rollback()
-	if err := appendAudit(ctx, tx, entries); err != nil {
+	if err := c.appendAudit(ctx, tx, entries); err != nil {
 		return err
 	}
 	return tx.Commit()

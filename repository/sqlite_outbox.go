@@ -142,7 +142,7 @@ func (c *SQLite) Settle(ctx context.Context, owner string, outcomes []Settlement
 			}
 		}
 	}
-	if err := appendAudit(ctx, tx, audit); err != nil {
+	if err := c.appendAudit(ctx, tx, audit); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

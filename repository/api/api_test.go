@@ -118,6 +118,7 @@ func (f *fixture) server(t testing.TB, mod func(*api.Config)) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Close)
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	return ts
@@ -482,6 +483,23 @@ func TestNamesMatch(t *testing.T) {
 	}
 	if !api.DatesMatch("2009-07-01", "01-07-2009") || !api.DatesMatch("01/07/2009", "01-07-2009") || api.DatesMatch("02-07-2009", "01-07-2009") {
 		t.Error("DatesMatch")
+	}
+}
+
+// TestNoPullWithoutAudit: a document is not served when its audit entry
+// cannot be recorded (here: the audit writer is closed).
+func TestNoPullWithoutAudit(t *testing.T) {
+	f := sample(t)
+	s, err := api.New(f.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	code, body := f.signed(t, ts.URL+"/digilocker/pulluri", pullURI(f, "", f.goodFields()))
+	if code != http.StatusServiceUnavailable || strings.Contains(body, "DataContent") || !strings.Contains(body, `Status="0"`) {
+		t.Fatalf("HTTP %d\n%s", code, body)
 	}
 }
 

@@ -12,18 +12,22 @@ import (
 
 // auditWriter appends the API's audit entries (documents served) in
 // batches, off the request path: one transaction per flush interval
-// instead of one per request. A full queue makes requests wait rather than
-// drop entries.
+// instead of one per request. Requests put entries into a buffered channel
+// that the writer drains on its own schedule, so a request does not wake
+// it; when the channel is half full it is woken early, and when full the
+// requests wait rather than drop entries.
 type auditWriter struct {
 	a       repository.Auditor
 	log     *slog.Logger
 	entries chan repository.AuditEntry
+	poke    chan struct{} // the queue is half full: flush now
+	quit    chan struct{}
 	done    chan struct{}
 	once    sync.Once
 }
 
 const (
-	auditQueue = 8192
+	auditQueue = 16384
 	auditBatch = 5000
 	// auditEvery spreads the writing into small transactions: one big
 	// flush would take a core away from requests for a noticeable time.
@@ -33,15 +37,33 @@ const (
 )
 
 func newAuditWriter(a repository.Auditor, log *slog.Logger) *auditWriter {
-	w := &auditWriter{a: a, log: log, entries: make(chan repository.AuditEntry, auditQueue), done: make(chan struct{})}
+	w := &auditWriter{a: a, log: log, entries: make(chan repository.AuditEntry, auditQueue),
+		poke: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	go w.run()
 	return w
 }
 
-func (w *auditWriter) add(ctx context.Context, e repository.AuditEntry) {
+// add queues e. It reports false, having queued nothing, when ctx ended
+// first or the writer is closed.
+func (w *auditWriter) add(ctx context.Context, e repository.AuditEntry) bool {
+	if len(w.entries) >= auditQueue/2 {
+		select {
+		case w.poke <- struct{}{}:
+		default:
+		}
+	}
+	select {
+	case <-w.quit:
+		return false
+	default:
+	}
 	select {
 	case w.entries <- e:
+		return true
 	case <-ctx.Done():
+		return false
+	case <-w.quit:
+		return false
 	}
 }
 
@@ -55,9 +77,9 @@ func (w *auditWriter) run() {
 	// multiply the log (or its cost).
 	index := map[string]int{}
 	counts := []int{}
-	flush := func() {
+	flush := func() bool {
 		if len(batch) == 0 {
-			return
+			return true
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -69,37 +91,53 @@ func (w *auditWriter) run() {
 		}
 		if err := w.a.AppendAudit(ctx, batch); err != nil {
 			w.log.Error("audit: could not record pulls", "entries", len(batch), "err", err.Error())
-			return // kept for the next flush
+			return false // kept for the next flush
 		}
 		batch, counts = batch[:0], counts[:0]
 		clear(index)
+		return true
 	}
-	for {
-		select {
-		case e, ok := <-w.entries:
-			if !ok {
+	// drain takes what is queued now, flushing every auditBatch entries.
+	// While the catalog refuses a full batch, it takes no more: the queue
+	// fills and requests wait, rather than memory growing or entries
+	// being dropped.
+	drain := func() {
+		for {
+			if len(batch) >= auditBatch && !flush() {
+				return
+			}
+			select {
+			case e := <-w.entries:
+				key := e.Actor + "\x00" + e.URI + "\x00" + strconv.Itoa(e.Version)
+				if i, ok := index[key]; ok {
+					counts[i]++
+					continue
+				}
+				index[key] = len(batch)
+				batch = append(batch, e)
+				counts = append(counts, 1)
+			default:
 				flush()
 				return
 			}
-			key := e.Actor + "\x00" + e.URI + "\x00" + strconv.Itoa(e.Version)
-			if i, ok := index[key]; ok {
-				counts[i]++
-				continue
-			}
-			index[key] = len(batch)
-			batch = append(batch, e)
-			counts = append(counts, 1)
-			if len(batch) >= auditBatch {
-				flush()
-			}
+		}
+	}
+	for {
+		select {
 		case <-t.C:
-			flush()
+			drain()
+		case <-w.poke:
+			drain()
+		case <-w.quit:
+			drain()
+			return
 		}
 	}
 }
 
-// close flushes what is queued; call it when no request is in flight.
+// close records what is queued (trying once); call it when no request is
+// in flight.
 func (w *auditWriter) close() {
-	w.once.Do(func() { close(w.entries) })
+	w.once.Do(func() { close(w.quit) })
 	<-w.done
 }

@@ -113,14 +113,18 @@ func (s *Server) answer(ctx context.Context, w http.ResponseWriter, kind string,
 		s.cfg.Logger.Error("pull failed", "kind", kind, "err", err.Error())
 		s.reply(w, http.StatusInternalServerError, kind, req, "0", nil)
 	default:
-		s.metrics.served.WithLabelValues(f.doc.DocType).Inc()
-		s.reply(w, http.StatusOK, kind, req, "1", f)
+		// No document leaves without its audit entry queued.
 		org := req.OrgID
 		if len(org) > 64 {
 			org = org[:64]
 		}
-		s.audit.add(ctx, repository.AuditEntry{Actor: "api:" + org, Action: repository.AuditPull, URI: f.doc.URI,
-			Version: f.doc.Version, Reason: kind + " txn " + clipTxn(req.Txn)})
+		if !s.audit.add(ctx, repository.AuditEntry{Actor: "api:" + org, Action: repository.AuditPull, URI: f.doc.URI,
+			Version: f.doc.Version, Reason: kind + " txn " + clipTxn(req.Txn)}) {
+			s.reply(w, http.StatusServiceUnavailable, kind, req, "0", nil)
+			return
+		}
+		s.metrics.served.WithLabelValues(f.doc.DocType).Inc()
+		s.reply(w, http.StatusOK, kind, req, "1", f)
 	}
 }
 
@@ -268,9 +272,9 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 	}
 	b.WriteString(xml.Header)
 	b.WriteString(`<` + root + ` xmlns:ns2="http://tempuri.org/"><ResponseStatus Status="` + status + `" ts="`)
-	xml.EscapeText(b, []byte(ts))
+	escape(b, ts)
 	b.WriteString(`" txn="`)
-	xml.EscapeText(b, []byte(txn))
+	escape(b, txn)
 	b.WriteString(`">` + status + `</ResponseStatus>`)
 	if req != nil && req.Kind != "" {
 		b.WriteString("<DocDetails>")
@@ -346,8 +350,20 @@ func elemText(b *bytes.Buffer, name string, text []byte) {
 
 func elem(b *bytes.Buffer, name, value string) {
 	b.WriteString("<" + name + ">")
-	xml.EscapeText(b, []byte(value))
+	escape(b, value)
 	b.WriteString("</" + name + ">")
+}
+
+// escape writes s as XML text, as xml.EscapeText does, without its
+// conversion and copying for the usual value that needs no escaping.
+func escape(b *bytes.Buffer, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '&' || c == '<' || c == '>' || c == '"' || c == '\'' {
+			xml.EscapeText(b, []byte(s))
+			return
+		}
+	}
+	b.WriteString(s)
 }
 
 // issuedTo renders the signed document's Person as Pull URI's
