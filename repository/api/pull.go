@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -88,8 +89,11 @@ func (s *Server) pull(kind string, lookup func(context.Context, *xmlschema.Reque
 			s.reply(w, http.StatusNotFound, kind, req, "0", &found{})
 			return
 		}
-		// "both" without a PDF renderer is answered with the XML alone.
-		wantPDF := s.cfg.PDF != nil && (req.Format == "pdf" || req.Format == "both")
+		// A request without a format gets both, as the spec's versions
+		// disagree: the PDF (DocContent) the older ones send it, and
+		// DataContent, mandatory since v1.12. Without a PDF renderer,
+		// "both" and no format are answered with the XML alone.
+		wantPDF := s.cfg.PDF != nil && (req.Format == "pdf" || req.Format == "both" || req.Format == "")
 		f, err := lookup(r.Context(), req)
 		if err == nil && wantPDF {
 			f.pdf, err = s.renderPDF(f)
@@ -280,10 +284,16 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 		b.WriteString("<DocDetails>")
 		if kind == "PullURI" {
 			for _, fd := range req.Details {
-				if fd.Name == "Photo" {
+				switch {
+				case fd.Name == "Photo":
 					continue
+				case fd.Name == "UID" && aadhaarRaw.MatchString(fd.Value):
+					// An older locker's raw Aadhaar goes back masked:
+					// replies pass through proxies and their logs.
+					elem(b, fd.Name, aadhaar.Mask(fd.Value))
+				default:
+					elem(b, fd.Name, fd.Value)
 				}
-				elem(b, fd.Name, fd.Value)
 			}
 		}
 		if f != nil && f.obj != nil {

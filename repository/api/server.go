@@ -50,8 +50,9 @@ type Config struct {
 	// (base64 and holder computed once per version); 0 keeps none.
 	CacheBytes int
 	Logger     *slog.Logger
-	// PDF renders documents for format="pdf" and "both"; nil answers those
-	// with Status 0 and a message.
+	// PDF renders documents for format="pdf", "both" and requests without
+	// a format; nil answers format="pdf" with Status 0 and a message, the
+	// others with the XML alone.
 	PDF *docpdf.Renderer
 	// Registry receives the metrics; default a new registry.
 	Registry *prometheus.Registry
