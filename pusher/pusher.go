@@ -163,11 +163,18 @@ func (p *Pusher) Run(ctx context.Context, once bool, retryFor time.Duration) (su
 	if p.cfg.Bulk > 1 {
 		claimSize = p.cfg.Workers * p.cfg.Bulk
 	}
+	// A pass retries only what falls due within its window: otherwise rows
+	// claimed in several groups, each falling due again while another is
+	// pushed, would keep it going for ever against a slow gateway.
+	var dueBy time.Time
+	if once {
+		dueBy = start.Add(retryFor)
+	}
 	for {
 		if ctx.Err() != nil {
 			return sum, nil
 		}
-		items, err := p.cfg.Outbox.Claim(ctx, p.owner, claimSize, p.cfg.Lease)
+		items, err := p.cfg.Outbox.Claim(ctx, p.owner, claimSize, p.cfg.Lease, dueBy)
 		if err != nil {
 			if ctx.Err() != nil {
 				return sum, nil
@@ -182,14 +189,12 @@ func (p *Pusher) Run(ctx context.Context, once bool, retryFor time.Duration) (su
 				}
 				return sum, err
 			}
+			if once && (!ok || next.After(dueBy) || !time.Now().Before(dueBy)) {
+				return sum, nil // nothing more falls due within the pass
+			}
 			wait := p.cfg.Poll
 			if ok {
 				wait = time.Until(next)
-				if once && next.After(start.Add(retryFor)) {
-					return sum, nil
-				}
-			} else if once {
-				return sum, nil
 			}
 			if !once && wait > p.cfg.Poll {
 				wait = p.cfg.Poll

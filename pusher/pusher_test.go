@@ -326,6 +326,37 @@ func TestPushSlowLockerTimesOut(t *testing.T) {
 	f.wantExactlyOnce(20, "A")
 }
 
+// TestPushOnceEnds: a pass ends once nothing more falls due within its
+// window, even when the rows, claimed in groups, each fall due again while
+// another group is being pushed (under load this kept `push --once` going
+// for ever), and when a URI's U waits behind an A that keeps failing.
+func TestPushOnceEnds(t *testing.T) {
+	f := newFixture(t, locker.Faults{})
+	f.issue(0, 64, 1)
+	f.issue(0, 1, 2) // a U behind the first URI's A
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(5 * time.Millisecond) // a round of 32 outlasts the backoff
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer failing.Close()
+	p := f.pusher(func(c *pusher.Config) {
+		c.Gateway, c.Workers = failing.URL, 1 // claims of 32: two groups
+		c.BackoffBase, c.BackoffMax = 5*time.Millisecond, 20*time.Millisecond
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sum, err := p.Run(ctx, true, 300*time.Millisecond)
+	if ctx.Err() != nil {
+		t.Fatalf("the pass was still running after 30 s (%+v)", sum)
+	}
+	if err != nil || sum.Pushed != 0 || sum.Failures < 64 {
+		t.Fatalf("Run = %+v, %v", sum, err)
+	}
+	if ob := f.outbox(); ob.Pending != 65 {
+		t.Fatalf("outbox %+v, want all 65 pending", ob)
+	}
+}
+
 // TestPushDeadLetters: a URI the locker holds for another citizen is a
 // permanent failure; its later U waits with it; RetryDead requeues both.
 func TestPushDeadLetters(t *testing.T) {
@@ -378,7 +409,7 @@ func TestPushWrongKey(t *testing.T) {
 	if ob := f.outbox(); ob.Pending != 10 || ob.Dead != 0 {
 		t.Fatalf("outbox %+v", ob)
 	}
-	items, err := f.cat.Claim(context.Background(), "x", 100, time.Minute)
+	items, err := f.cat.Claim(context.Background(), "x", 100, time.Minute, time.Time{})
 	if err != nil || len(items) != 10 || items[0].Attempts != 0 {
 		t.Fatalf("rows not released as unattempted: %d %v", len(items), err)
 	}

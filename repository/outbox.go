@@ -56,12 +56,15 @@ type Outbox interface {
 	// Claim leases up to max due rows to owner for the lease duration. A
 	// row is due when its backoff has passed and no one holds an unexpired
 	// lease on it; a lease that expires (its owner died) makes it due again.
-	Claim(ctx context.Context, owner string, max int, lease time.Duration) ([]PushItem, error)
+	// A non-zero dueBy also leaves out rows that become due after it (a
+	// pass that retries only within its own time window).
+	Claim(ctx context.Context, owner string, max int, lease time.Duration, dueBy time.Time) ([]PushItem, error)
 	// Settle records outcomes of rows claimed by owner. An outcome for a row
 	// whose lease owner has changed meanwhile is ignored.
 	Settle(ctx context.Context, owner string, outcomes []Settlement) error
-	// NextDue returns when the earliest pending row becomes claimable;
-	// ok is false when no row is pending.
+	// NextDue returns when the earliest pending row becomes claimable; a
+	// row waiting behind an earlier one of its URI does not count (the
+	// earlier one does). ok is false when no row is pending.
 	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
 	// RetryDead makes every dead-lettered row pending again, due now, and
 	// returns how many.
@@ -71,4 +74,12 @@ type Outbox interface {
 	// LastPush returns the newest outbox row of uri (whatever its state),
 	// or ErrNotFound: its encrypted Aadhaar serves a later push.
 	LastPush(ctx context.Context, uri string) (PushItem, error)
+}
+
+// claimCutoff is the latest next attempt a claim at now takes.
+func claimCutoff(now, dueBy time.Time) time.Time {
+	if !dueBy.IsZero() && dueBy.Before(now) {
+		return dueBy
+	}
+	return now
 }

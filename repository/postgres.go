@@ -499,7 +499,7 @@ func pgScanPush(row pgx.Row) (PushItem, error) {
 
 // Claim implements Outbox with FOR UPDATE SKIP LOCKED: concurrent
 // claimers on any host skip each other's rows instead of waiting.
-func (c *Postgres) Claim(ctx context.Context, owner string, max int, lease time.Duration) ([]PushItem, error) {
+func (c *Postgres) Claim(ctx context.Context, owner string, max int, lease time.Duration, dueBy time.Time) ([]PushItem, error) {
 	if max <= 0 {
 		return nil, nil
 	}
@@ -513,7 +513,7 @@ func (c *Postgres) Claim(ctx context.Context, owner string, max int, lease time.
 		UPDATE outbox SET lease_owner = $3, next_attempt_at = $4 FROM due WHERE outbox.id = due.id
 		RETURNING outbox.id, outbox.uri, outbox.version, outbox.action, outbox.doctype, outbox.doc_name, outbox.doc_id,
 			outbox.issued_on, outbox.valid_from, outbox.valid_to, outbox.aadhaar_enc, outbox.attempts,
-			COALESCE(outbox.last_error, ''), outbox.created_at`, now, max, owner, now.Add(lease))
+			COALESCE(outbox.last_error, ''), outbox.created_at`, claimCutoff(now, dueBy).UTC(), max, owner, now.Add(lease))
 	if err != nil {
 		return nil, fmt.Errorf("outbox: claim: %w", err)
 	}
@@ -591,7 +591,8 @@ func (c *Postgres) Settle(ctx context.Context, owner string, outcomes []Settleme
 // NextDue implements Outbox.
 func (c *Postgres) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next *time.Time
-	if err := c.pool.QueryRow(ctx, `SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'`).Scan(&next); err != nil {
+	if err := c.pool.QueryRow(ctx, `SELECT MIN(next_attempt_at) FROM outbox o
+		WHERE state = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.uri = o.uri AND e.id < o.id AND e.state = 'pending')`).Scan(&next); err != nil {
 		return time.Time{}, false, fmt.Errorf("outbox: %w", err)
 	}
 	if next == nil {

@@ -36,7 +36,7 @@ func TestMigrateOutboxTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	items, err := c.Claim(ctx, "p", 10, time.Minute)
+	items, err := c.Claim(ctx, "p", 10, time.Minute, time.Time{})
 	if err != nil || len(items) != 1 {
 		t.Fatalf("Claim after migration: %d items, %v", len(items), err)
 	}

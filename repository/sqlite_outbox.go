@@ -23,7 +23,7 @@ func scanPush(rows *sql.Rows) (PushItem, error) {
 }
 
 // Claim implements Outbox.
-func (c *SQLite) Claim(ctx context.Context, owner string, max int, lease time.Duration) ([]PushItem, error) {
+func (c *SQLite) Claim(ctx context.Context, owner string, max int, lease time.Duration, dueBy time.Time) ([]PushItem, error) {
 	if max <= 0 {
 		return nil, nil
 	}
@@ -36,7 +36,7 @@ func (c *SQLite) Claim(ctx context.Context, owner string, max int, lease time.Du
 	rows, err := tx.QueryContext(ctx, `SELECT `+pushColumns+` FROM outbox
 		WHERE state = 'pending' AND next_attempt_at <= ?
 		AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.uri = outbox.uri AND o.id < outbox.id AND o.state = 'pending')
-		ORDER BY next_attempt_at LIMIT ?`, tsFixed(now), max)
+		ORDER BY next_attempt_at LIMIT ?`, tsFixed(claimCutoff(now, dueBy)), max)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: claim: %w", err)
 	}
@@ -154,7 +154,8 @@ func (c *SQLite) Settle(ctx context.Context, owner string, outcomes []Settlement
 // NextDue implements Outbox.
 func (c *SQLite) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullString
-	if err := c.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'`).Scan(&next); err != nil {
+	if err := c.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM outbox
+		WHERE state = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.uri = outbox.uri AND o.id < outbox.id AND o.state = 'pending')`).Scan(&next); err != nil {
 		return time.Time{}, false, fmt.Errorf("outbox: %w", err)
 	}
 	if !next.Valid {

@@ -44,6 +44,8 @@ echo "right name and date of birth:"
 $PULL -doctype SSCER -name "MEERA NAIR" -dob 11-12-2009 -param RollNo=7500003 -param Year=2025
 echo "wrong date of birth (answered exactly as an unknown roll number):"
 $PULL -doctype SSCER -name "Meera Nair" -dob 12-12-2009 -param RollNo=7500003 -param Year=2025
+echo "results day: 5,000 such requests from 16 clients at once (each audited; make bench runs 64 clients on 100,000 documents):"
+$PULL -doctype SSCER -name "Meera Nair" -dob 11-12-2009 -param RollNo=7500003 -param Year=2025 -n 5000 -c 16
 
 step "7. Push every marksheet to its student's locker (the reference locker, started here)"
 "$BIN" locker issuer add --data "$DEMO/locker" --id in.gov.cbse --api-key-file "$HOME_DIR/keys/api-key" \

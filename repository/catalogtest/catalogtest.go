@@ -30,6 +30,7 @@ func Run(t *testing.T, newCatalog Factory) {
 		{"OutboxOrder", testOutboxOrder},
 		{"OutboxLeases", testOutboxLeases},
 		{"OutboxRetry", testOutboxRetry},
+		{"OutboxDueBy", testOutboxDueBy},
 		{"OutboxDeadLetters", testOutboxDeadLetters},
 		{"AuditAndHistory", testAuditAndHistory},
 	}

@@ -35,7 +35,7 @@ func update(t *testing.T, c repository.Catalog, uri string, v int) {
 
 func claim(t *testing.T, c repository.Catalog, owner string, max int, lease time.Duration) []repository.PushItem {
 	t.Helper()
-	items, err := c.Claim(context.Background(), owner, max, lease)
+	items, err := c.Claim(context.Background(), owner, max, lease, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func testOutboxLeases(t *testing.T, c repository.Catalog) {
 		go func() {
 			defer wg.Done()
 			for {
-				items, err := c.Claim(context.Background(), owner, 7, lease)
+				items, err := c.Claim(context.Background(), owner, 7, lease, time.Time{})
 				if err != nil {
 					t.Error(err)
 					return
@@ -176,6 +176,32 @@ func testOutboxRetry(t *testing.T, c repository.Catalog) {
 	due, ok, err := c.NextDue(context.Background())
 	if err != nil || !ok || time.Until(due) < 59*time.Minute {
 		t.Fatalf("NextDue = %v %v %v, want in an hour", due, ok, err)
+	}
+}
+
+// testOutboxDueBy: a claim bounded by dueBy leaves out rows due after it;
+// NextDue is the time of a URI's first pending row, not of a row waiting
+// behind it.
+func testOutboxDueBy(t *testing.T, c repository.Catalog) {
+	ctx := context.Background()
+	issue(t, c, "in.gov.test-SSCER-001")
+	update(t, c, "in.gov.test-SSCER-001", 2) // its U waits behind the A
+	a := claim(t, c, "p", 10, lease)
+	if got := actions(a); got != "001:A@v1 " {
+		t.Fatalf("claimed %s", got)
+	}
+	settle(t, c, "p", repository.Retry, a...) // due in an hour
+	due, ok, err := c.NextDue(ctx)
+	if err != nil || !ok || time.Until(due) < 59*time.Minute {
+		t.Fatalf("NextDue = %v %v %v: want the A's retry in an hour, not the U waiting behind it", due, ok, err)
+	}
+	issue(t, c, "in.gov.test-SSCER-002") // due now
+	if items, err := c.Claim(ctx, "p", 10, lease, time.Now().Add(-time.Minute)); err != nil || len(items) != 0 {
+		t.Fatalf("a claim due by a minute ago took %s (%v)", actions(items), err)
+	}
+	items, err := c.Claim(ctx, "p", 10, lease, time.Now().Add(time.Minute))
+	if err != nil || actions(items) != "002:A@v1 " {
+		t.Fatalf("a claim due by a minute from now took %s (%v), want 002 only", actions(items), err)
 	}
 }
 

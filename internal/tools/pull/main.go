@@ -3,6 +3,9 @@
 //
 //	go run ./internal/tools/pull -url http://127.0.0.1:8080 -api-key-file board/keys/api-key \
 //	    -doctype SSCER -name "Meera Nair" -dob 11-12-2009 -param RollNo=7500003 -param Year=2025
+//
+// With -n N it sends the request N times from -c clients and prints the
+// rate and latencies instead.
 package main
 
 import (
@@ -15,7 +18,10 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/issuerkit/issuerkit/xmlschema"
@@ -34,39 +40,61 @@ func main() {
 	dob := flag.String("dob", "", "DOB, DD-MM-YYYY")
 	var ps params
 	flag.Var(&ps, "param", "search parameter NAME=VALUE (repeatable)")
+	n := flag.Int("n", 1, "send the request `N` times (each with its own txn) and print the rate and latencies")
+	clients := flag.Int("c", 8, "concurrent clients for -n")
 	flag.Parse()
 	key, err := os.ReadFile(*keyFile)
 	if err != nil {
 		fail(err)
 	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, `<PullURIRequest ver="1.0" ts="%s" txn="%d" orgId="in.gov.demo-locker" format="xml"><DocDetails><DocType>%s</DocType>`,
-		time.Now().Format(time.RFC3339), time.Now().UnixNano(), *doctype)
-	field := func(k, v string) {
-		b.WriteString("<" + k + ">")
-		xml.EscapeText(&b, []byte(v))
-		b.WriteString("</" + k + ">")
+	key = bytes.TrimSpace(key)
+	build := func(txn int64) []byte {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, `<PullURIRequest ver="1.0" ts="%s" txn="%d" orgId="in.gov.demo-locker" format="xml"><DocDetails><DocType>%s</DocType>`,
+			time.Now().Format(time.RFC3339), txn, *doctype)
+		field := func(k, v string) {
+			b.WriteString("<" + k + ">")
+			xml.EscapeText(&b, []byte(v))
+			b.WriteString("</" + k + ">")
+		}
+		field("FullName", *name)
+		field("DOB", *dob)
+		for _, p := range ps {
+			k, v, _ := strings.Cut(p, "=")
+			field(k, v)
+		}
+		b.WriteString("</DocDetails></PullURIRequest>")
+		return b.Bytes()
 	}
-	field("FullName", *name)
-	field("DOB", *dob)
-	for _, p := range ps {
-		k, v, _ := strings.Cut(p, "=")
-		field(k, v)
+	endpoint := strings.TrimSuffix(*url, "/") + "/digilocker/pulluri"
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *clients}}
+	send := func(body []byte) (int, []byte, error) {
+		req, _ := http.NewRequest("POST", endpoint, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/xml")
+		req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody(key, body))
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		reply, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, reply, err
 	}
-	b.WriteString("</DocDetails></PullURIRequest>")
-	req, _ := http.NewRequest("POST", strings.TrimSuffix(*url, "/")+"/digilocker/pulluri", bytes.NewReader(b.Bytes()))
-	req.Header.Set("Content-Type", "application/xml")
-	req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody(bytes.TrimSpace(key), b.Bytes()))
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if *n > 1 {
+		burst(*n, *clients, func(i int) (int, error) {
+			code, _, err := send(build(time.Now().UnixNano() + int64(i)))
+			return code, err
+		})
+		return
+	}
+	code, body, err := send(build(time.Now().UnixNano()))
 	if err != nil {
 		fail(err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
 	status := regexp.MustCompile(`Status="(\d)"`).FindStringSubmatch(string(body))
 	uri := regexp.MustCompile(`<URI>([^<]*)</URI>`).FindStringSubmatch(string(body))
 	data := regexp.MustCompile(`<DataContent>([^<]*)</DataContent>`).FindStringSubmatch(string(body))
-	fmt.Printf("HTTP %d", resp.StatusCode)
+	fmt.Printf("HTTP %d", code)
 	if status != nil {
 		fmt.Printf(", Status=%s", status[1])
 	}
@@ -78,6 +106,51 @@ func main() {
 		fmt.Printf(", signed document of %d bytes", len(doc))
 	}
 	fmt.Println()
+}
+
+// burst sends n requests from c goroutines and prints the rate, the
+// latencies and the answers by HTTP status.
+func burst(n, c int, send func(i int) (int, error)) {
+	var (
+		mu    sync.Mutex
+		lat   []time.Duration
+		codes = map[string]int{}
+		next  atomic.Int64
+		wg    sync.WaitGroup
+	)
+	start := time.Now()
+	for range c {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1))
+				if i > n {
+					return
+				}
+				t0 := time.Now()
+				code, err := send(i)
+				d := time.Since(t0)
+				mu.Lock()
+				lat = append(lat, d)
+				if err != nil {
+					codes["error"]++
+				} else {
+					codes[fmt.Sprintf("HTTP %d", code)]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	el := time.Since(start)
+	slices.Sort(lat)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	var answers []string
+	for k, v := range codes {
+		answers = append(answers, fmt.Sprintf("%s × %d", k, v))
+	}
+	slices.Sort(answers)
+	fmt.Printf("%d requests from %d clients in %.2f s: %.0f req/s, p50 %.1f ms, p99 %.1f ms; %s\n",
+		n, c, el.Seconds(), float64(n)/el.Seconds(), ms(lat[len(lat)/2]), ms(lat[len(lat)*99/100]), strings.Join(answers, ", "))
 }
 
 func fail(err error) {
