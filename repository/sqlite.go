@@ -17,7 +17,6 @@ type SQLite struct {
 	// Prepared lookups of the read paths the API serves.
 	bySearch, byUID, byURI *sql.Stmt
 	auditInsert            *sql.Stmt // auditPerStmt rows
-	reads                  *readCache
 }
 
 var _ Catalog = (*SQLite)(nil)
@@ -137,7 +136,7 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
-	c := &SQLite{db: db, reads: newReadCache(db)}
+	c := &SQLite{db: db}
 	for _, p := range []struct {
 		st **sql.Stmt
 		q  string
@@ -186,7 +185,7 @@ func scanDoc(row interface{ Scan(...any) error }) (Document, error) {
 
 // Current implements Catalog.
 func (c *SQLite) Current(ctx context.Context, uri string) (Document, error) {
-	d, err := c.reads.get(ctx, "uri\x00"+uri, func() (Document, error) { return scanDoc(c.byURI.QueryRowContext(ctx, uri)) })
+	d, err := scanDoc(c.byURI.QueryRowContext(ctx, uri))
 	if err != nil {
 		return Document{}, fmt.Errorf("catalog: %s: %w", uri, err)
 	}
@@ -195,9 +194,7 @@ func (c *SQLite) Current(ctx context.Context, uri string) (Document, error) {
 
 // FindBySearchKey implements Catalog.
 func (c *SQLite) FindBySearchKey(ctx context.Context, doctype, searchKey string) (Document, error) {
-	d, err := c.reads.get(ctx, "key\x00"+doctype+"\x00"+searchKey, func() (Document, error) {
-		return scanDoc(c.bySearch.QueryRowContext(ctx, doctype, searchKey))
-	})
+	d, err := scanDoc(c.bySearch.QueryRowContext(ctx, doctype, searchKey))
 	if err != nil {
 		return Document{}, fmt.Errorf("catalog: search %s: %w", doctype, err)
 	}
@@ -206,9 +203,7 @@ func (c *SQLite) FindBySearchKey(ctx context.Context, doctype, searchKey string)
 
 // FindByUID implements Catalog.
 func (c *SQLite) FindByUID(ctx context.Context, doctype, uidHash string) (Document, error) {
-	d, err := c.reads.get(ctx, "uid\x00"+doctype+"\x00"+uidHash, func() (Document, error) {
-		return scanDoc(c.byUID.QueryRowContext(ctx, doctype, uidHash))
-	})
+	d, err := scanDoc(c.byUID.QueryRowContext(ctx, doctype, uidHash))
 	if err != nil {
 		return Document{}, fmt.Errorf("catalog: search %s by holder: %w", doctype, err)
 	}
@@ -364,8 +359,17 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, ma
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("catalog: commit: %w", err)
 	}
-	c.reads.clear()
 	return nil
+}
+
+// Generation implements Generationer: migration 5's counter, which Apply
+// bumps in the transaction of every change.
+func (c *SQLite) Generation(ctx context.Context) (int64, error) {
+	var n int64
+	if err := c.db.QueryRowContext(ctx, "SELECT n FROM generation").Scan(&n); err != nil {
+		return 0, fmt.Errorf("catalog: generation: %w", err)
+	}
+	return n, nil
 }
 
 // ResumableBatch implements Catalog.

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -11,6 +12,10 @@ import (
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/urfave/cli/v2"
 )
+
+// ingestMemoryLimit is the Go heap's soft bound during ingest; the process's
+// RSS is this plus the binary, SQLite's caches and stacks.
+const ingestMemoryLimit = 160 << 20
 
 func ingestCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -54,9 +59,14 @@ func ingestCommand(e *env) *cli.Command {
 				return usageErr("--encoding %q: want utf-8, windows-1252 or latin1", c.String("encoding"))
 			}
 			// Ingest allocates many short-lived trees: collect less often,
-			// but never let the heap grow past a fixed bound.
-			debug.SetGCPercent(400)
-			debug.SetMemoryLimit(160 << 20)
+			// but never let the heap grow past a fixed bound (GOGC and
+			// GOMEMLIMIT, when set, say otherwise).
+			if os.Getenv("GOGC") == "" {
+				debug.SetGCPercent(400)
+			}
+			if os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetMemoryLimit(ingestMemoryLimit)
+			}
 			prof, err := ingest.LoadProfile(c.String("profile"))
 			if err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/internal/httpserve"
+	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/repository/api"
 	"github.com/urfave/cli/v2"
 )
@@ -56,7 +57,7 @@ func serveCommand(e *env) *cli.Command {
 				renderer = &docpdf.Renderer{Fonts: fonts, VerifyURL: public}
 			}
 			srv, err := api.New(api.Config{IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
-				Catalog: r.cat, Store: r.store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),
+				Catalog: repository.CacheReads(r.cat), Store: r.store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),
 				RateLimit: c.Float64("rate-limit"), CacheBytes: c.Int("cache-mb") << 20, Logger: e.log.With("component", "api"), PDF: renderer})
 			if err != nil {
 				return err

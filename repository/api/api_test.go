@@ -27,6 +27,7 @@ import (
 
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/internal/home"
+	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/repository/api"
 	"github.com/issuerkit/issuerkit/samples"
 	"github.com/issuerkit/issuerkit/signer"
@@ -100,7 +101,8 @@ func buildFixture() (*fixture, error) {
 	f := &fixture{h: h, key: key, logs: &bytes.Buffer{}, row: map[string]string{}}
 	f.cert = sgn.Certificate()
 	f.cfg = api.Config{IssuerID: "in.gov.cbse", IssuerName: "Central Board of Secondary Education", APIKey: key,
-		Catalog: cat, Store: store, Keyring: kr, CacheBytes: 8 << 20, Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
+		Catalog: repository.CacheReads(cat) /* as serve does */, Store: store, Keyring: kr, CacheBytes: 8 << 20,
+		Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
 	cells, _ := samples.Options{Seed: 2025}.Row(0)
 	for i, h := range samples.Header {
 		f.row[h] = cells[i]

@@ -2,11 +2,60 @@ package repository
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"sync"
 	"time"
 )
+
+// Generationer is a catalog that counts document changes: its Generation
+// moves whenever Apply commits a change, whichever process commits it.
+type Generationer interface {
+	Generation(ctx context.Context) (int64, error)
+}
+
+// CacheReads returns c with its lookups (Current, FindBySearchKey,
+// FindByUID) cached, for a process that reads far more than it writes: the
+// API server, where a locker asking again for a popular document then costs
+// no query. A catalog that counts no Generation is returned as it is.
+func CacheReads(c Catalog) Catalog {
+	g, ok := c.(Generationer)
+	if !ok {
+		return c
+	}
+	return &cachedCatalog{Catalog: c, reads: newReadCache(g.Generation)}
+}
+
+// cachedCatalog is a Catalog whose lookups go through a readCache.
+type cachedCatalog struct {
+	Catalog
+	reads *readCache
+}
+
+var _ Catalog = (*cachedCatalog)(nil)
+
+func (c *cachedCatalog) Current(ctx context.Context, uri string) (Document, error) {
+	return c.reads.get(ctx, "uri\x00"+uri, func() (Document, error) { return c.Catalog.Current(ctx, uri) })
+}
+
+func (c *cachedCatalog) FindBySearchKey(ctx context.Context, doctype, searchKey string) (Document, error) {
+	return c.reads.get(ctx, "key\x00"+doctype+"\x00"+searchKey, func() (Document, error) {
+		return c.Catalog.FindBySearchKey(ctx, doctype, searchKey)
+	})
+}
+
+func (c *cachedCatalog) FindByUID(ctx context.Context, doctype, uidHash string) (Document, error) {
+	return c.reads.get(ctx, "uid\x00"+doctype+"\x00"+uidHash, func() (Document, error) {
+		return c.Catalog.FindByUID(ctx, doctype, uidHash)
+	})
+}
+
+// Apply empties the cache after the commit (or the attempt): this process
+// sees its own changes at once.
+func (c *cachedCatalog) Apply(ctx context.Context, batchID string, changes []Change, mark *Watermark) error {
+	err := c.Catalog.Apply(ctx, batchID, changes, mark)
+	c.reads.clear()
+	return err
+}
 
 // readCache keeps the answers of the catalog's lookups (Current,
 // FindBySearchKey, FindByUID), so that a locker asking again for a popular
@@ -14,12 +63,12 @@ import (
 // does not exist and one for a record whose holder does not match then cost
 // the same, so the API's timing does not tell them apart either.
 //
-// It is emptied when this catalog commits changes, and when the generation
-// counter that every Apply bumps has moved — checked at most every
-// cacheCheck, so another process's change is seen within about that time.
-// Audit entries do not bump it.
+// It is emptied when this process commits changes, and when the catalog's
+// Generation has moved — checked at most every cacheCheck, so another
+// process's change is seen within about that time. Audit entries and
+// pushes do not move it.
 type readCache struct {
-	db *sql.DB
+	generation func(context.Context) (int64, error)
 
 	mu sync.Mutex
 	m  map[string]lookup
@@ -43,7 +92,9 @@ const (
 	cacheEntries = 200_000
 )
 
-func newReadCache(db *sql.DB) *readCache { return &readCache{db: db, m: map[string]lookup{}} }
+func newReadCache(generation func(context.Context) (int64, error)) *readCache {
+	return &readCache{generation: generation, m: map[string]lookup{}}
+}
 
 // get returns the kept answer for key, or loads and keeps it. Errors other
 // than ErrNotFound are returned and not kept.
@@ -86,8 +137,7 @@ func (c *readCache) refresh(ctx context.Context) {
 	// the cache that every other request relies on.
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	var v int64
-	err := c.db.QueryRowContext(qctx, "SELECT n FROM generation").Scan(&v)
+	v, err := c.generation(qctx)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.checking = false

@@ -23,13 +23,16 @@ func cacheTestDoc() Document {
 		ContentHash: "h", Status: "A", SearchKey: "k=1", HolderName: "N", HolderDOB: "01-01-2000", IssueDate: "01-01-2025"}
 }
 
-// TestReadCacheSeesOtherWriters: a lookup cached by one catalog is dropped
-// when the same catalog commits (at once) or another connection or
-// process commits (within cacheCheck); so is a cached miss.
+// TestReadCacheSeesOtherWriters: a lookup cached by CacheReads is dropped
+// when the same process commits through it (at once) or another connection
+// or process commits (within cacheCheck); so is a cached miss.
 func TestReadCacheSeesOtherWriters(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "catalog.db")
-	reader, writer := openTestSQLite(t, path), openTestSQLite(t, path)
+	reader, writer := CacheReads(openTestSQLite(t, path)), openTestSQLite(t, path)
+	if _, ok := reader.(*cachedCatalog); !ok {
+		t.Fatalf("CacheReads(SQLite) is a %T, not a cached catalog", reader)
+	}
 	doc := cacheTestDoc()
 	if _, err := reader.FindBySearchKey(ctx, "X", "k=1"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("before any document: %v, want ErrNotFound", err)
@@ -64,7 +67,7 @@ func TestReadCacheSeesOtherWriters(t *testing.T) {
 // once; other errors are not kept.
 func TestReadCacheKeepsAnswers(t *testing.T) {
 	ctx := context.Background()
-	c := newReadCache(openTestSQLite(t, filepath.Join(t.TempDir(), "catalog.db")).db)
+	c := newReadCache(openTestSQLite(t, filepath.Join(t.TempDir(), "catalog.db")).Generation)
 	loads := 0
 	answer := func(d Document, err error) func() (Document, error) {
 		return func() (Document, error) { loads++; return d, err }
@@ -98,7 +101,7 @@ func TestReadCacheKeepsAnswers(t *testing.T) {
 // the cache is not kept after it, even when the lookup finishes later.
 func TestReadCacheLookupDuringCommit(t *testing.T) {
 	ctx := context.Background()
-	c := newReadCache(openTestSQLite(t, filepath.Join(t.TempDir(), "catalog.db")).db)
+	c := newReadCache(openTestSQLite(t, filepath.Join(t.TempDir(), "catalog.db")).Generation)
 	old, cur := cacheTestDoc(), cacheTestDoc()
 	cur.Version = 2
 	// The slow lookup reads version 1; the commit of version 2 lands (and
@@ -116,7 +119,7 @@ func TestReadCacheLookupDuringCommit(t *testing.T) {
 // TestReadCacheSurvivesHangUps: a lookup whose request was cancelled does
 // not empty the cache for everyone else.
 func TestReadCacheSurvivesHangUps(t *testing.T) {
-	c := newReadCache(openTestSQLite(t, filepath.Join(t.TempDir(), "catalog.db")).db)
+	c := newReadCache(openTestSQLite(t, filepath.Join(t.TempDir(), "catalog.db")).Generation)
 	loads := 0
 	load := func() (Document, error) { loads++; return cacheTestDoc(), nil }
 	if _, err := c.get(context.Background(), "k", load); err != nil {
@@ -132,5 +135,14 @@ func TestReadCacheSurvivesHangUps(t *testing.T) {
 	}
 	if loads != 1 {
 		t.Fatalf("loaded %d times: a cancelled request emptied the cache", loads)
+	}
+}
+
+// TestCacheReadsNeedsAGeneration: a catalog that cannot say when documents
+// changed is not cached (it would serve stale answers for ever).
+func TestCacheReadsNeedsAGeneration(t *testing.T) {
+	var c struct{ Catalog }
+	if got := CacheReads(c); got != Catalog(c) {
+		t.Fatalf("CacheReads wrapped a catalog without a Generation: %T", got)
 	}
 }
