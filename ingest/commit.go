@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/issuerkit/issuerkit/repository"
@@ -99,6 +100,13 @@ func (q *sequencer) run(ctx context.Context, results <-chan []result) error {
 	}
 }
 
+// remember records r's DocID for duplicate detection. The set holds every
+// DocID of the batch, so it is most of ingest's memory on a large input:
+// the key is copied out of whatever larger buffer made it.
+func (q *sequencer) remember(r result) {
+	q.seen[strings.Clone(r.docID)] = seenAt{input: int32(q.mark.InputIndex), line: int32(r.row.Line)}
+}
+
 func (q *sequencer) handle(r result) error {
 	if r.kind == outOther {
 		q.other++
@@ -109,7 +117,7 @@ func (q *sequencer) handle(r result) error {
 		// Committed by an earlier run: only remember its DocID, as that
 		// run did (a row it rejected has none).
 		if _, dup := q.seen[r.docID]; r.docID != "" && !dup {
-			q.seen[r.docID] = seenAt{input: q.mark.InputIndex, line: r.row.Line}
+			q.remember(r)
 		}
 		<-q.tokens
 		return nil
@@ -118,13 +126,13 @@ func (q *sequencer) handle(r result) error {
 	q.dirty++
 	if r.kind != outReject {
 		if prev, dup := q.seen[r.docID]; dup {
-			where := "row " + strconv.Itoa(prev.line)
-			if prev.input != q.mark.InputIndex {
+			where := "row " + strconv.Itoa(int(prev.line))
+			if int(prev.input) != q.mark.InputIndex {
 				where += " of " + filepath.Base(q.o.Inputs[prev.input])
 			}
 			r.kind, r.err = outReject, "duplicate DocID: the same document as "+where
 		} else {
-			q.seen[r.docID] = seenAt{input: q.mark.InputIndex, line: r.row.Line}
+			q.remember(r)
 		}
 	}
 	switch r.kind {

@@ -272,9 +272,9 @@ func rejectsPath(flag, input, batch string, i int) string {
 	return strings.TrimSuffix(flag, ext) + "-" + strconv.Itoa(i+1) + ext
 }
 
+// seenAt is where a DocID was first seen: the input's index and the line.
 type seenAt struct {
-	input int
-	line  int
+	input, line int32
 }
 
 // job is one row on its way through the pipeline; seq orders commits. A

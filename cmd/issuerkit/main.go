@@ -18,17 +18,27 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	// ISSUERKIT_CPUPROFILE=FILE writes a CPU profile of the whole run, for
-	// `go tool pprof`.
+	os.Exit(profiled(func() int { return run(ctx, os.Args, os.Stdout, os.Stderr) }))
+}
+
+// profiled runs fn, for `go tool pprof`: ISSUERKIT_CPUPROFILE=FILE writes a
+// CPU profile of the whole run, ISSUERKIT_MEMPROFILE=FILE the heap as of
+// the last garbage collection before the end (what the run held at its
+// height, not after it let go).
+func profiled(fn func() int) int {
 	if path := os.Getenv("ISSUERKIT_CPUPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
 			if err := pprof.StartCPUProfile(f); err == nil {
-				code := run(ctx, os.Args, os.Stdout, os.Stderr)
-				pprof.StopCPUProfile()
-				f.Close()
-				os.Exit(code)
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
 			}
 		}
 	}
-	os.Exit(run(ctx, os.Args, os.Stdout, os.Stderr))
+	code := fn()
+	if path := os.Getenv("ISSUERKIT_MEMPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
+	return code
 }
