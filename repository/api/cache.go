@@ -1,8 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"encoding/base64"
 	"sync"
+
+	"github.com/beevik/etree"
 )
 
 // object is a verified document version in the form the API serves it,
@@ -11,12 +14,38 @@ import (
 type object struct {
 	b64    []byte
 	issued []byte
+	name   string // the Certificate's name attribute, for /verify
 }
 
 func newObject(raw []byte, issued []byte) *object {
 	b := make([]byte, base64.StdEncoding.EncodedLen(len(raw)))
 	base64.StdEncoding.Encode(b, raw)
-	return &object{b64: b, issued: issued}
+	return &object{b64: b, issued: issued, name: certificateName(raw)}
+}
+
+// certificateName is the name attribute of the root Certificate element,
+// or "". It parses only the root's start tag when it can (a document is
+// read once per cache miss, on the pull path), and the whole document when
+// that tag does not stand alone (a '>' inside an attribute value).
+func certificateName(raw []byte) string {
+	if i := bytes.Index(raw, []byte("<Certificate ")); i >= 0 {
+		if j := bytes.IndexByte(raw[i:], '>'); j >= 0 {
+			tag := append(append([]byte(nil), bytes.TrimSuffix(raw[i:i+j], []byte("/"))...), "/>"...) // a copy: raw is the document
+			if name, ok := rootName(tag); ok {
+				return name
+			}
+		}
+	}
+	name, _ := rootName(raw)
+	return name
+}
+
+func rootName(b []byte) (string, bool) {
+	doc := etree.NewDocument()
+	if doc.ReadFromBytes(b) != nil || doc.Root() == nil {
+		return "", false
+	}
+	return doc.Root().SelectAttrValue("name", ""), true
 }
 
 // raw decodes the document's bytes (for the JSON view and PDF rendering,
@@ -25,7 +54,7 @@ func (o *object) raw() ([]byte, error) {
 	return base64.StdEncoding.AppendDecode(nil, o.b64)
 }
 
-func (o *object) size() int { return len(o.b64) + len(o.issued) }
+func (o *object) size() int { return len(o.b64) + len(o.issued) + len(o.name) }
 
 // objectCache keeps objects by object key and SHA-256. Versions are
 // write-once and every entry was checked against the catalog's hash, so an

@@ -42,6 +42,25 @@ func TestObjectCache(t *testing.T) {
 	}
 }
 
+func TestCertificateName(t *testing.T) {
+	for _, tc := range []struct{ doc, want string }{
+		{`<?xml version="1.0" encoding="UTF-8"?><Certificate language="99" name="Class X Marksheet &amp; Grades" type="SSCER"><IssuedTo/></Certificate>`, "Class X Marksheet & Grades"},
+		{`<Certificate name="x"/>`, "x"},
+		{`<Certificate/>`, ""},
+		{`<Certificate name="broken`, ""},
+		{`<Certificate type="SSCER" note="marks > 90" name="Grade &gt; A"><IssuedTo/></Certificate>`, "Grade > A"},
+		{`<cert:Certificate xmlns:cert="urn:x" name="prefixed"/>`, "prefixed"},
+	} {
+		raw := []byte(tc.doc)
+		if got := certificateName(raw); got != tc.want {
+			t.Errorf("certificateName(%s) = %q, want %q", tc.doc, got, tc.want)
+		}
+		if string(raw) != tc.doc {
+			t.Fatalf("certificateName changed the document: %s", raw)
+		}
+	}
+}
+
 func TestIssuedTo(t *testing.T) {
 	for _, tc := range []struct{ doc, want string }{
 		{`<Certificate><IssuedTo><Person name="Asha &amp; Co" dob="01-02-2008" gender="F" phone="" uid="x"/></IssuedTo></Certificate>`,

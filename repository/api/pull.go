@@ -191,16 +191,26 @@ func (s *Server) matchAndRead(ctx context.Context, req *xmlschema.Request, doc r
 	if req.Get("UID") != "" && doc.UIDHash != "" && uidHash != doc.UIDHash {
 		return nil, repository.ErrNotFound
 	}
-	obj, ok := s.objects.get(doc.ObjectKey, doc.ObjectSHA256)
-	if !ok {
-		data, err := repository.GetVerified(ctx, s.cfg.Store, doc)
-		if err != nil {
-			return nil, err
-		}
-		obj = newObject(data, issuedTo(data))
-		s.objects.put(doc.ObjectKey, doc.ObjectSHA256, obj)
+	obj, err := s.document(ctx, doc)
+	if err != nil {
+		return nil, err
 	}
 	return &found{doc: doc, obj: obj}, nil
+}
+
+// document returns doc's current version, from the object cache or read
+// from the store and checked against the catalog's hash.
+func (s *Server) document(ctx context.Context, doc repository.Document) (*object, error) {
+	if obj, ok := s.objects.get(doc.ObjectKey, doc.ObjectSHA256); ok {
+		return obj, nil
+	}
+	data, err := repository.GetVerified(ctx, s.cfg.Store, doc)
+	if err != nil {
+		return nil, err
+	}
+	obj := newObject(data, issuedTo(data))
+	s.objects.put(doc.ObjectKey, doc.ObjectSHA256, obj)
+	return obj, nil
 }
 
 var (

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/beevik/etree"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -82,15 +81,14 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		v.History = append(v.History, VersionInfo{Version: h.Version, Status: string(h.Status), StatusText: statusText[h.Status],
 			Date: h.CreatedAt.UTC().Format("2006-01-02")})
 	}
-	data, err := repository.GetVerified(r.Context(), s.cfg.Store, doc)
+	// The page is what a QR code on a printed marksheet opens: the
+	// document comes through the same cache as the lockers' pulls.
+	obj, err := s.document(r.Context(), doc)
 	if err != nil {
 		s.cfg.Logger.Error("verify: document unreadable", "err", err.Error())
 		v.Valid, v.StatusText = false, "Unavailable"
 	} else {
-		x := etree.NewDocument()
-		if x.ReadFromBytes(data) == nil && x.Root() != nil {
-			v.DocName = x.Root().SelectAttrValue("name", "")
-		}
+		v.DocName = obj.name
 	}
 	s.verifyReply(w, wantJSON, http.StatusOK, v)
 }
