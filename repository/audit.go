@@ -35,6 +35,7 @@ const (
 	AuditPush      = "push"
 	AuditPushDead  = "push-dead"
 	AuditPull      = "pull"
+	AuditRelease   = "release"
 )
 
 // AuditQuery selects entries; zero fields select everything.

@@ -57,6 +57,13 @@ func (c *cachedCatalog) Apply(ctx context.Context, batchID string, changes []Cha
 	return err
 }
 
+// Release empties the cache like Apply.
+func (c *cachedCatalog) Release(ctx context.Context, doctype string, at time.Time) (int, error) {
+	n, err := c.Catalog.Release(ctx, doctype, at)
+	c.reads.clear()
+	return n, err
+}
+
 // readCache keeps the answers of the catalog's lookups (Current,
 // FindBySearchKey, FindByUID), so that a locker asking again for a popular
 // document costs no query. Misses are kept too: a request for a record that

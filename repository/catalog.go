@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -31,6 +32,38 @@ type Document struct {
 	IssueDate    string // DD-MM-YYYY of the current version
 	BatchID      string
 	UpdatedAt    time.Time
+	// ReleaseAt, when set and still ahead, holds the document back: it is
+	// issued and signed but not yet public (results day), so the API
+	// answers its holder "pending" and its push waits until then.
+	ReleaseAt time.Time
+}
+
+// Held reports whether the document is still held back at now.
+func (d Document) Held(now time.Time) bool {
+	return !d.ReleaseAt.IsZero() && now.Before(d.ReleaseAt)
+}
+
+// pushAfter is when a push queued at now for a document held until
+// release may first be sent.
+func pushAfter(now, release time.Time) time.Time {
+	if release.After(now) {
+		return release
+	}
+	return now
+}
+
+// releaseEntry is the audit entry of a Release.
+func releaseEntry(doctype string, n int, at, now time.Time) AuditEntry {
+	what := "every doctype"
+	if doctype != "" {
+		what = doctype
+	}
+	when := "now"
+	if at.After(now) {
+		when = "at " + at.UTC().Format(time.RFC3339)
+	}
+	return AuditEntry{Actor: "release", Action: AuditRelease,
+		Reason: fmt.Sprintf("%d held documents of %s released %s", n, what, when)}
 }
 
 // Push actions (digilocker-spec.md §5).
@@ -83,6 +116,9 @@ type Batch struct {
 	// Fingerprint identifies the inputs (paths, sizes, times) so that a
 	// rerun of the same command can resume this batch.
 	Fingerprint string `json:"-"`
+	// ReleaseAt holds the batch's new documents back until then (zero:
+	// public at once); a resumed run holds the rest of them too.
+	ReleaseAt time.Time `json:"release_at,omitzero"`
 	// Mark is the batch's progress journal.
 	Mark Watermark `json:"-"`
 }
@@ -113,6 +149,10 @@ type Stats struct {
 	ByStatus  map[string]int            `json:"by_status"`
 	ByDocType map[string]map[string]int `json:"by_doctype"`
 	Outbox    OutboxStats               `json:"outbox"`
+	// Held counts documents not yet released; NextRelease is the earliest
+	// time one of them is.
+	Held        int        `json:"held"`
+	NextRelease *time.Time `json:"next_release,omitempty"`
 	Batches   []Batch                   `json:"batches"`
 }
 
@@ -168,6 +208,11 @@ type Catalog interface {
 	Outbox
 	// Auditor keeps the audit log Apply, Settle and the API append to.
 	Auditor
+	// Release changes when held documents become public: every document
+	// of doctype (of any doctype when empty) still held now becomes public
+	// at at — at once when at is not ahead — and its pushes not yet tried
+	// wait until then. It returns how many documents it changed.
+	Release(ctx context.Context, doctype string, at time.Time) (int, error)
 	// History returns every version of uri, oldest first.
 	History(ctx context.Context, uri string) ([]Version, error)
 	Close() error

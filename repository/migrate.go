@@ -27,11 +27,12 @@ var migrationTables = []struct {
 	times map[string]bool
 }{
 	{"batches", []string{"id", "profile", "doctype", "inputs", "state", "started_at", "finished_at", "n_read", "n_issued",
-		"n_updated", "n_unchanged", "n_rejected", "fingerprint", "mark_input", "mark_seq", "mark_rejects_path", "mark_rejects_size"},
-		map[string]bool{"started_at": true, "finished_at": true}},
+		"n_updated", "n_unchanged", "n_rejected", "fingerprint", "mark_input", "mark_seq", "mark_rejects_path", "mark_rejects_size",
+		"release_at"},
+		map[string]bool{"started_at": true, "finished_at": true, "release_at": true}},
 	{"documents", []string{"uri", "doctype", "doc_id", "version", "object_key", "object_sha256", "content_hash", "status",
-		"search_key", "uid_hash", "holder_name", "holder_dob", "issue_date", "batch_id", "updated_at"},
-		map[string]bool{"updated_at": true}},
+		"search_key", "uid_hash", "holder_name", "holder_dob", "issue_date", "batch_id", "updated_at", "release_at"},
+		map[string]bool{"updated_at": true, "release_at": true}},
 	{"versions", []string{"uri", "version", "object_key", "object_sha256", "size", "content_hash", "status", "batch_id", "created_at"},
 		map[string]bool{"created_at": true}},
 	{"outbox", []string{"id", "uri", "version", "action", "doctype", "doc_name", "doc_id", "issued_on", "valid_from", "valid_to",

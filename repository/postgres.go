@@ -115,6 +115,10 @@ var pgMigrations = []string{
 	CREATE INDEX audit_uri ON audit(uri, id);
 	CREATE TABLE audit_head (one SMALLINT PRIMARY KEY CHECK (one = 1), hash TEXT NOT NULL);
 	INSERT INTO audit_head VALUES (1, '');`,
+	// 2: documents held until a release time (SQLite's migration 7).
+	`ALTER TABLE documents ADD COLUMN release_at TIMESTAMPTZ;
+	ALTER TABLE batches ADD COLUMN release_at TIMESTAMPTZ;
+	CREATE INDEX documents_held ON documents(release_at) WHERE release_at IS NOT NULL;`,
 }
 
 // OpenPostgres connects to the catalog at dsn (a libpq URL or key=value
@@ -181,18 +185,30 @@ func (c *Postgres) Close() error {
 }
 
 const pgDocColumns = `uri, doctype, doc_id, version, object_key, object_sha256, content_hash, status,
-	search_key, COALESCE(uid_hash, ''), holder_name, holder_dob, issue_date, batch_id, updated_at`
+	search_key, COALESCE(uid_hash, ''), holder_name, holder_dob, issue_date, batch_id, updated_at, release_at`
 
 func pgScanDoc(row pgx.Row) (Document, error) {
 	var d Document
 	var status string
+	var release *time.Time
 	err := row.Scan(&d.URI, &d.DocType, &d.DocID, &d.Version, &d.ObjectKey, &d.ObjectSHA256, &d.ContentHash,
-		&status, &d.SearchKey, &d.UIDHash, &d.HolderName, &d.HolderDOB, &d.IssueDate, &d.BatchID, &d.UpdatedAt)
+		&status, &d.SearchKey, &d.UIDHash, &d.HolderName, &d.HolderDOB, &d.IssueDate, &d.BatchID, &d.UpdatedAt, &release)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Document{}, ErrNotFound
 	}
 	d.Status = xmlschema.Status(status)
+	if release != nil {
+		d.ReleaseAt = *release
+	}
 	return d, err
+}
+
+// pgOptionalTime is t for a nullable TIMESTAMPTZ: NULL for the zero time.
+func pgOptionalTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
 }
 
 // Current implements Catalog.
@@ -280,16 +296,16 @@ func (c *Postgres) Apply(ctx context.Context, batchID string, changes []Change, 
 		}
 		if ch.PrevVersion == 0 {
 			b.Queue(`INSERT INTO documents (uri, doctype, doc_id, version, object_key, object_sha256, content_hash, status,
-				search_key, uid_hash, holder_name, holder_dob, issue_date, batch_id, updated_at)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (uri) DO NOTHING`,
+				search_key, uid_hash, holder_name, holder_dob, issue_date, batch_id, updated_at, release_at)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) ON CONFLICT (uri) DO NOTHING`,
 				d.URI, d.DocType, d.DocID, d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status),
-				d.SearchKey, uid, d.HolderName, d.HolderDOB, d.IssueDate, batchID, now)
+				d.SearchKey, uid, d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, pgOptionalTime(d.ReleaseAt))
 		} else {
 			b.Queue(`UPDATE documents SET version = $1, object_key = $2, object_sha256 = $3, content_hash = $4, status = $5,
 				search_key = $6, uid_hash = $7, holder_name = $8, holder_dob = $9, issue_date = $10, batch_id = $11,
-				updated_at = $12 WHERE uri = $13 AND version = $14`,
+				updated_at = $12, release_at = $15 WHERE uri = $13 AND version = $14`,
 				d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status), d.SearchKey, uid,
-				d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, d.URI, ch.PrevVersion)
+				d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, d.URI, ch.PrevVersion, pgOptionalTime(d.ReleaseAt))
 		}
 		checks = append(checks, check{i: b.Len() - 1, what: fmt.Sprintf("%s v%d", d.URI, d.Version)})
 		b.Queue(`INSERT INTO versions (uri, version, object_key, object_sha256, size, content_hash, status, batch_id, created_at)
@@ -302,9 +318,10 @@ func (c *Postgres) Apply(ctx context.Context, batchID string, changes []Change, 
 				aadhaar_enc, state, last_error, next_attempt_at, created_at)
 				SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,
 				CASE WHEN blocked THEN 'dead' ELSE 'pending' END,
-				CASE WHEN blocked THEN 'waits for an earlier dead-lettered push of this URI' END, $11, $11
+				CASE WHEN blocked THEN 'waits for an earlier dead-lettered push of this URI' END, $12, $11
 				FROM (SELECT EXISTS (SELECT 1 FROM outbox WHERE uri = $1 AND state = 'dead') AS blocked) b`,
-				d.URI, d.Version, o.Action, d.DocType, o.DocName, d.DocID, o.IssuedOn, o.ValidFrom, o.ValidTo, o.AadhaarEnc, now)
+				d.URI, d.Version, o.Action, d.DocType, o.DocName, d.DocID, o.IssuedOn, o.ValidFrom, o.ValidTo, o.AadhaarEnc, now,
+				pushAfter(now, d.ReleaseAt).UTC())
 		}
 		e := AuditEntry{Actor: ch.Actor, Action: ch.AuditAction, URI: d.URI, Version: d.Version, BatchID: batchID, Reason: ch.Reason}
 		if e.Actor == "" {
@@ -388,17 +405,21 @@ func pgAppendAudit(ctx context.Context, tx pgx.Tx, entries []AuditEntry) error {
 // ResumableBatch implements Catalog.
 func (c *Postgres) ResumableBatch(ctx context.Context, profile, fingerprint string) (Batch, error) {
 	var b Batch
+	var release *time.Time
 	err := c.pool.QueryRow(ctx, `SELECT id, profile, doctype, inputs, state, started_at, n_read, n_issued, n_updated,
-		n_unchanged, n_rejected, fingerprint, mark_input, mark_seq, mark_rejects_path, mark_rejects_size
+		n_unchanged, n_rejected, fingerprint, mark_input, mark_seq, mark_rejects_path, mark_rejects_size, release_at
 		FROM batches WHERE profile = $1 AND fingerprint = $2 AND state IN ('running','interrupted','failed')
 		ORDER BY started_at DESC, id DESC LIMIT 1`, profile, fingerprint).Scan(&b.ID, &b.Profile, &b.DocType, &b.Inputs,
 		&b.State, &b.StartedAt, &b.Read, &b.Issued, &b.Updated, &b.Unchanged, &b.Rejected, &b.Fingerprint,
-		&b.Mark.InputIndex, &b.Mark.Seq, &b.Mark.RejectsPath, &b.Mark.RejectsSize)
+		&b.Mark.InputIndex, &b.Mark.Seq, &b.Mark.RejectsPath, &b.Mark.RejectsSize, &release)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Batch{}, ErrNotFound
 	}
 	if err != nil {
 		return Batch{}, fmt.Errorf("catalog: resumable batch: %w", err)
+	}
+	if release != nil {
+		b.ReleaseAt = *release
 	}
 	b.Mark.Counts = b.Counts
 	return b, nil
@@ -406,9 +427,9 @@ func (c *Postgres) ResumableBatch(ctx context.Context, profile, fingerprint stri
 
 // StartBatch implements Catalog.
 func (c *Postgres) StartBatch(ctx context.Context, b Batch) error {
-	_, err := c.pool.Exec(ctx, `INSERT INTO batches (id, profile, doctype, inputs, state, started_at, fingerprint)
-		VALUES ($1,$2,$3,$4,'running',$5,$6) ON CONFLICT (id) DO UPDATE SET state = 'running'`,
-		b.ID, b.Profile, b.DocType, b.Inputs, b.StartedAt.UTC(), b.Fingerprint)
+	_, err := c.pool.Exec(ctx, `INSERT INTO batches (id, profile, doctype, inputs, state, started_at, fingerprint, release_at)
+		VALUES ($1,$2,$3,$4,'running',$5,$6,$7) ON CONFLICT (id) DO UPDATE SET state = 'running'`,
+		b.ID, b.Profile, b.DocType, b.Inputs, b.StartedAt.UTC(), b.Fingerprint, pgOptionalTime(b.ReleaseAt))
 	if err != nil {
 		return fmt.Errorf("catalog: start batch: %w", err)
 	}
@@ -443,6 +464,10 @@ func (c *Postgres) Stats(ctx context.Context, lastBatches int) (Stats, error) {
 		s.add(dt, st, n)
 	}
 	rows.Close()
+	if err := c.pool.QueryRow(ctx, `SELECT COUNT(*), MIN(release_at) FROM documents WHERE release_at > $1`,
+		time.Now().UTC()).Scan(&s.Held, &s.NextRelease); err != nil {
+		return s, fmt.Errorf("catalog: stats: %w", err)
+	}
 	if err := c.pool.QueryRow(ctx, `SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'pushed'),
 		COUNT(*) FILTER (WHERE state = 'dead') FROM outbox`).Scan(&s.Outbox.Pending, &s.Outbox.Pushed, &s.Outbox.Dead); err != nil {
 		return s, fmt.Errorf("catalog: stats: %w", err)
@@ -465,6 +490,39 @@ func (c *Postgres) Stats(ctx context.Context, lastBatches int) (Stats, error) {
 		s.Batches = append(s.Batches, b)
 	}
 	return s, rows.Err()
+}
+
+// Release implements Catalog.
+func (c *Postgres) Release(ctx context.Context, doctype string, at time.Time) (int, error) {
+	now := time.Now().UTC()
+	tx, err := c.pool.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("catalog: release: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	held := `SELECT uri FROM documents WHERE release_at > $1 AND ($2 = '' OR doctype = $2)`
+	if _, err := tx.Exec(ctx, `UPDATE outbox SET next_attempt_at = $3
+		WHERE state = 'pending' AND attempts = 0 AND uri IN (`+held+`)`, now, doctype, pushAfter(now, at).UTC()); err != nil {
+		return 0, fmt.Errorf("catalog: release: %w", err)
+	}
+	var release time.Time // public at once
+	if at.After(now) {
+		release = at
+	}
+	tag, err := tx.Exec(ctx, `UPDATE documents SET release_at = $3 WHERE uri IN (`+held+`)`, now, doctype, pgOptionalTime(release))
+	if err != nil {
+		return 0, fmt.Errorf("catalog: release: %w", err)
+	}
+	n := int(tag.RowsAffected())
+	if n > 0 {
+		if err := pgAppendAudit(ctx, tx, []AuditEntry{releaseEntry(doctype, n, at, now)}); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("catalog: release: %w", err)
+	}
+	return n, nil
 }
 
 // History implements Catalog.

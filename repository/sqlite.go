@@ -128,6 +128,13 @@ var migrations = []string{
 	// a scan instead.
 	`DROP INDEX audit_uri;
 	CREATE INDEX audit_uri ON audit(uri, id) WHERE action <> 'pull';`,
+	// 7: documents held until a release time (results day): NULL for
+	// public ones. Times are fixed-width (tsFixed) so that they compare as
+	// text. A batch remembers its release time, so that a resumed run
+	// holds the rest of its documents too.
+	`ALTER TABLE documents ADD COLUMN release_at TEXT;
+	ALTER TABLE batches ADD COLUMN release_at TEXT;
+	CREATE INDEX documents_held ON documents(release_at) WHERE release_at IS NOT NULL;`,
 }
 
 // OpenSQLite opens (creating and migrating if needed) the catalog at path.
@@ -165,13 +172,14 @@ func (c *SQLite) SchemaVersion(ctx context.Context) (int, error) {
 }
 
 const docColumns = `uri, doctype, doc_id, version, object_key, object_sha256, content_hash, status,
-	search_key, COALESCE(uid_hash, ''), holder_name, holder_dob, issue_date, batch_id, updated_at`
+	search_key, COALESCE(uid_hash, ''), holder_name, holder_dob, issue_date, batch_id, updated_at,
+	COALESCE(release_at, '')`
 
 func scanDoc(row interface{ Scan(...any) error }) (Document, error) {
 	var d Document
-	var status, updated string
+	var status, updated, release string
 	err := row.Scan(&d.URI, &d.DocType, &d.DocID, &d.Version, &d.ObjectKey, &d.ObjectSHA256, &d.ContentHash,
-		&status, &d.SearchKey, &d.UIDHash, &d.HolderName, &d.HolderDOB, &d.IssueDate, &d.BatchID, &updated)
+		&status, &d.SearchKey, &d.UIDHash, &d.HolderName, &d.HolderDOB, &d.IssueDate, &d.BatchID, &updated, &release)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Document{}, ErrNotFound
 	}
@@ -180,7 +188,25 @@ func scanDoc(row interface{ Scan(...any) error }) (Document, error) {
 	}
 	d.Status = xmlschema.Status(status)
 	d.UpdatedAt, _ = time.Parse(time.RFC3339Nano, updated)
+	d.ReleaseAt = parseOptionalTime(release)
 	return d, nil
+}
+
+// parseOptionalTime reads a time column that may be empty (NULL).
+func parseOptionalTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// optionalFixed is t as a fixed-width time column, or NULL for the zero time.
+func optionalFixed(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return tsFixed(t)
 }
 
 // Current implements Catalog.
@@ -251,8 +277,8 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, ma
 		return fmt.Errorf("catalog: begin: %w", err)
 	}
 	defer tx.Rollback()
-	now := ts(time.Now())
-	nowFixed := tsFixed(time.Now())
+	nowT := time.Now()
+	now := ts(nowT)
 	stmts := map[string]*sql.Stmt{}
 	prep := func(q string) (*sql.Stmt, error) {
 		if st, ok := stmts[q]; ok {
@@ -299,16 +325,16 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, ma
 		var res sql.Result
 		if ch.PrevVersion == 0 {
 			res, err = exec(`INSERT INTO documents (uri, doctype, doc_id, version, object_key, object_sha256,
-				content_hash, status, search_key, uid_hash, holder_name, holder_dob, issue_date, batch_id, updated_at)
-				VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (uri) DO NOTHING`,
+				content_hash, status, search_key, uid_hash, holder_name, holder_dob, issue_date, batch_id, updated_at,
+				release_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (uri) DO NOTHING`,
 				d.URI, d.DocType, d.DocID, d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status),
-				d.SearchKey, uid, d.HolderName, d.HolderDOB, d.IssueDate, batchID, now)
+				d.SearchKey, uid, d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, optionalFixed(d.ReleaseAt))
 		} else {
 			res, err = exec(`UPDATE documents SET version = ?, object_key = ?, object_sha256 = ?,
 				content_hash = ?, status = ?, search_key = ?, uid_hash = ?, holder_name = ?, holder_dob = ?,
-				issue_date = ?, batch_id = ?, updated_at = ? WHERE uri = ? AND version = ?`,
+				issue_date = ?, batch_id = ?, updated_at = ?, release_at = ? WHERE uri = ? AND version = ?`,
 				d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status), d.SearchKey, uid,
-				d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, d.URI, ch.PrevVersion)
+				d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, optionalFixed(d.ReleaseAt), d.URI, ch.PrevVersion)
 		}
 		if err != nil {
 			return fmt.Errorf("catalog: %s: %w", d.URI, err)
@@ -331,7 +357,7 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, ma
 				CASE WHEN blocked THEN 'waits for an earlier dead-lettered push of this URI' END, ?11, ?12
 				FROM (SELECT EXISTS (SELECT 1 FROM outbox WHERE uri = ?1 AND state = 'dead') AS blocked)`,
 				d.URI, d.Version, o.Action, d.DocType, o.DocName, d.DocID, o.IssuedOn, o.ValidFrom, o.ValidTo,
-				o.AadhaarEnc, nowFixed, now); err != nil {
+				o.AadhaarEnc, tsFixed(pushAfter(nowT, d.ReleaseAt)), now); err != nil {
 				return fmt.Errorf("catalog: outbox %s: %w", d.URI, err)
 			}
 		}
@@ -362,6 +388,44 @@ func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, ma
 	return nil
 }
 
+// Release implements Catalog.
+func (c *SQLite) Release(ctx context.Context, doctype string, at time.Time) (int, error) {
+	now := time.Now()
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("catalog: release: %w", err)
+	}
+	defer tx.Rollback()
+	held := `SELECT uri FROM documents WHERE release_at > ?1 AND (?2 = '' OR doctype = ?2)`
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?3
+		WHERE state = 'pending' AND attempts = 0 AND uri IN (`+held+`)`,
+		tsFixed(now), doctype, tsFixed(pushAfter(now, at))); err != nil {
+		return 0, fmt.Errorf("catalog: release: %w", err)
+	}
+	var release time.Time // public at once
+	if at.After(now) {
+		release = at
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE documents SET release_at = ?3 WHERE uri IN (`+held+`)`,
+		tsFixed(now), doctype, optionalFixed(release))
+	if err != nil {
+		return 0, fmt.Errorf("catalog: release: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if n > 0 {
+		if err := c.appendAudit(ctx, tx, []AuditEntry{releaseEntry(doctype, int(n), at, now)}); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE generation SET n = n + 1`); err != nil {
+			return 0, fmt.Errorf("catalog: release: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("catalog: release: %w", err)
+	}
+	return int(n), nil
+}
+
 // Generation implements Generationer: migration 5's counter, which Apply
 // bumps in the transaction of every change.
 func (c *SQLite) Generation(ctx context.Context) (int64, error) {
@@ -376,12 +440,14 @@ func (c *SQLite) Generation(ctx context.Context) (int64, error) {
 func (c *SQLite) ResumableBatch(ctx context.Context, profile, fingerprint string) (Batch, error) {
 	var b Batch
 	var started string
+	var release string
 	err := c.db.QueryRowContext(ctx, `SELECT id, profile, doctype, inputs, state, started_at, n_read, n_issued,
-		n_updated, n_unchanged, n_rejected, fingerprint, mark_input, mark_seq, mark_rejects_path, mark_rejects_size
+		n_updated, n_unchanged, n_rejected, fingerprint, mark_input, mark_seq, mark_rejects_path, mark_rejects_size,
+		COALESCE(release_at, '')
 		FROM batches WHERE profile = ? AND fingerprint = ? AND state IN ('running','interrupted','failed')
 		ORDER BY started_at DESC, id DESC LIMIT 1`, profile, fingerprint).Scan(&b.ID, &b.Profile, &b.DocType,
 		&b.Inputs, &b.State, &started, &b.Read, &b.Issued, &b.Updated, &b.Unchanged, &b.Rejected, &b.Fingerprint,
-		&b.Mark.InputIndex, &b.Mark.Seq, &b.Mark.RejectsPath, &b.Mark.RejectsSize)
+		&b.Mark.InputIndex, &b.Mark.Seq, &b.Mark.RejectsPath, &b.Mark.RejectsSize, &release)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Batch{}, ErrNotFound
 	}
@@ -389,6 +455,7 @@ func (c *SQLite) ResumableBatch(ctx context.Context, profile, fingerprint string
 		return Batch{}, fmt.Errorf("catalog: resumable batch: %w", err)
 	}
 	b.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
+	b.ReleaseAt = parseOptionalTime(release)
 	b.Mark.Counts = b.Counts
 	return b, nil
 }
@@ -396,9 +463,9 @@ func (c *SQLite) ResumableBatch(ctx context.Context, profile, fingerprint string
 // StartBatch implements Catalog. Starting a batch that exists (a resume)
 // marks it running again.
 func (c *SQLite) StartBatch(ctx context.Context, b Batch) error {
-	_, err := c.db.ExecContext(ctx, `INSERT INTO batches (id, profile, doctype, inputs, state, started_at, fingerprint)
-		VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET state = 'running'`,
-		b.ID, b.Profile, b.DocType, b.Inputs, "running", ts(b.StartedAt), b.Fingerprint)
+	_, err := c.db.ExecContext(ctx, `INSERT INTO batches (id, profile, doctype, inputs, state, started_at, fingerprint,
+		release_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET state = 'running'`,
+		b.ID, b.Profile, b.DocType, b.Inputs, "running", ts(b.StartedAt), b.Fingerprint, optionalFixed(b.ReleaseAt))
 	if err != nil {
 		return fmt.Errorf("catalog: start batch: %w", err)
 	}
@@ -435,6 +502,14 @@ func (c *SQLite) Stats(ctx context.Context, lastBatches int) (Stats, error) {
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return s, err
+	}
+	var next string
+	if err := c.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(release_at), '') FROM documents WHERE release_at > ?`,
+		tsFixed(time.Now())).Scan(&s.Held, &next); err != nil {
+		return s, fmt.Errorf("catalog: stats: %w", err)
+	}
+	if t := parseOptionalTime(next); !t.IsZero() {
+		s.NextRelease = &t
 	}
 	rows, err = c.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM outbox GROUP BY state`)
 	if err != nil {

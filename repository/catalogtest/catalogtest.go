@@ -33,6 +33,7 @@ func Run(t *testing.T, newCatalog Factory) {
 		{"OutboxDueBy", testOutboxDueBy},
 		{"OutboxDeadLetters", testOutboxDeadLetters},
 		{"AuditAndHistory", testAuditAndHistory},
+		{"Release", testRelease},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
