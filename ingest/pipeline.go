@@ -49,6 +49,13 @@ type Options struct {
 	// Progress, when set, is called from one goroutine as rows complete.
 	Progress func(Progress)
 	Logger   *slog.Logger
+	// ReleaseAt, when ahead, holds the batch's new documents back until
+	// then: they are signed, stored and findable by the operator, but the
+	// API answers their holders "pending" (Status 9) and their pushes wait.
+	// A correction of a held document keeps it held (until ReleaseAt when
+	// set); a correction of a public document is public at once. A resumed
+	// batch keeps the release time it started with.
+	ReleaseAt time.Time
 	// Shard, when Count > 1, makes this run handle only its share of the
 	// rows: those whose DocID hashes to Index (0-based) modulo Count, and
 	// of the rows with no DocID those whose line does. Run one process per
@@ -90,6 +97,9 @@ type Summary struct {
 	Resumed      bool `json:"resumed,omitempty"`
 	ResumedAfter int  `json:"resumed_after,omitempty"`
 	resumedDocs  int
+	// ReleaseAt is when the batch's new documents become public, when
+	// they are held.
+	ReleaseAt time.Time `json:"release_at,omitzero"`
 	// OtherShards counts rows left to the other shards (with --shard).
 	OtherShards int `json:"other_shards,omitempty"`
 }
@@ -155,15 +165,28 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 	if o.Shard.Count > 1 {
 		fp += fmt.Sprintf("-shard%d/%d", o.Shard.Index, o.Shard.Count) // each shard resumes its own batch
 	}
+	if !o.ReleaseAt.IsZero() && !o.ReleaseAt.After(start) {
+		return s, fmt.Errorf("the release time %s has passed: give a later one, or none to issue at once",
+			o.ReleaseAt.In(IST).Format("2006-01-02 15:04 MST"))
+	}
 	batch := repository.Batch{ID: s.BatchID, Profile: o.Profile.Path, DocType: o.Profile.DocType,
-		Inputs: strings.Join(o.Inputs, ","), StartedAt: start, Fingerprint: fp}
+		Inputs: strings.Join(o.Inputs, ","), StartedAt: start, Fingerprint: fp, ReleaseAt: o.ReleaseAt}
 	// Bookkeeping must survive the interrupt that stops reading.
 	bg := context.WithoutCancel(ctx)
 	mark := repository.Watermark{Seq: -1}
 	if !o.DryRun {
 		prev, err := d.Catalog.ResumableBatch(bg, o.Profile.Path, fp)
 		switch {
+		case err == nil && !o.ReleaseAt.IsZero() && !o.ReleaseAt.Equal(prev.ReleaseAt):
+			held := "issued its documents at once"
+			if !prev.ReleaseAt.IsZero() {
+				held = "holds its documents until " + prev.ReleaseAt.In(IST).Format(time.RFC3339)
+			}
+			return s, fmt.Errorf("batch %s, which this run would resume, %s: rerun it as it started", prev.ID, held)
 		case err == nil:
+			// A resumed batch holds the rest of its documents as it held
+			// the first ones, whatever this run's flags say.
+			o.ReleaseAt = prev.ReleaseAt
 			batch, mark = prev, prev.Mark
 			s.BatchID, s.Counts, s.Resumed = prev.ID, prev.Mark.Counts, true
 			s.ResumedAfter = prev.Mark.Counts.Read
@@ -176,6 +199,7 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 			return s, err
 		}
 	}
+	s.ReleaseAt = o.ReleaseAt
 	seen := map[string]seenAt{}
 	var runErr error
 	for i := mark.InputIndex; i < len(o.Inputs); i++ {
@@ -583,6 +607,18 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 		// A correction under a new DocID: the audit log links the two.
 		r.change.Reason = "replaces " + xmlschema.URI{IssuerID: u.IssuerID, DocType: u.DocType, DocID: cert.PrevNumber}.String()
 	}
+	// A new document is held when the batch holds its documents; a
+	// correction of a held one stays held (until the batch's time when it
+	// has one), of a public one is public.
+	release := w.o.ReleaseAt
+	if prev > 0 {
+		switch {
+		case !cur.Held(time.Now()):
+			release = time.Time{}
+		case release.IsZero():
+			release = cur.ReleaseAt
+		}
+	}
 	r.data = data
 	r.change = repository.Change{
 		Doc: repository.Document{
@@ -590,6 +626,7 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 			ObjectKey: repository.ObjectKey(u, version), ObjectSHA256: hex.EncodeToString(sum[:]),
 			ContentHash: hash, Status: status, SearchKey: repository.SearchKey(rec.Search),
 			UIDHash: uidHash, HolderName: rec.HolderName, HolderDOB: rec.HolderDOB, IssueDate: w.issueDate,
+			ReleaseAt: release,
 		},
 		PrevVersion: prev,
 		Size:        int64(len(data)),

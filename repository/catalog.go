@@ -153,7 +153,7 @@ type Stats struct {
 	// time one of them is.
 	Held        int        `json:"held"`
 	NextRelease *time.Time `json:"next_release,omitempty"`
-	Batches   []Batch                   `json:"batches"`
+	Batches     []Batch    `json:"batches"`
 }
 
 func newStats() Stats {
@@ -175,6 +175,9 @@ type OutboxStats struct {
 	Pending int `json:"pending"`
 	Pushed  int `json:"pushed"`
 	Dead    int `json:"dead"`
+	// Held counts the pending rows that wait for their document's release
+	// (they are not stuck: they fall due then).
+	Held int `json:"held"`
 }
 
 // Catalog knows every URI. Implementations are safe for concurrent use.

@@ -464,8 +464,9 @@ func (c *Postgres) Stats(ctx context.Context, lastBatches int) (Stats, error) {
 		s.add(dt, st, n)
 	}
 	rows.Close()
-	if err := c.pool.QueryRow(ctx, `SELECT COUNT(*), MIN(release_at) FROM documents WHERE release_at > $1`,
-		time.Now().UTC()).Scan(&s.Held, &s.NextRelease); err != nil {
+	if err := c.pool.QueryRow(ctx, `SELECT COUNT(*), MIN(release_at),
+		(SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND uri IN (SELECT uri FROM documents WHERE release_at > $1))
+		FROM documents WHERE release_at > $1`, time.Now().UTC()).Scan(&s.Held, &s.NextRelease, &s.Outbox.Held); err != nil {
 		return s, fmt.Errorf("catalog: stats: %w", err)
 	}
 	if err := c.pool.QueryRow(ctx, `SELECT COUNT(*) FILTER (WHERE state = 'pending'), COUNT(*) FILTER (WHERE state = 'pushed'),

@@ -504,8 +504,9 @@ func (c *SQLite) Stats(ctx context.Context, lastBatches int) (Stats, error) {
 		return s, err
 	}
 	var next string
-	if err := c.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(release_at), '') FROM documents WHERE release_at > ?`,
-		tsFixed(time.Now())).Scan(&s.Held, &next); err != nil {
+	if err := c.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(release_at), ''),
+		(SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND uri IN (SELECT uri FROM documents WHERE release_at > ?1))
+		FROM documents WHERE release_at > ?1`, tsFixed(time.Now())).Scan(&s.Held, &next, &s.Outbox.Held); err != nil {
 		return s, fmt.Errorf("catalog: stats: %w", err)
 	}
 	if t := parseOptionalTime(next); !t.IsZero() {

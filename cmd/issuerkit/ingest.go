@@ -29,13 +29,15 @@ func ingestCommand(e *env) *cli.Command {
 			"Exit codes: 0 all rows fine, 3 some rows rejected (the rest committed), 130 interrupted\n" +
 			"(rows read so far are committed: run the same command again to continue).\n\n" +
 			"Example:\n" +
-			"   issuerkit ingest --profile samples/profiles/cbse-sscer.yaml samples/cbse-sscer-2025.csv",
+			"   issuerkit ingest --profile samples/profiles/cbse-sscer.yaml samples/cbse-sscer-2025.csv\n" +
+			"   issuerkit ingest --profile samples/profiles/cbse-sscer.yaml --release-at 2027-05-13T12:00 results.csv",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "profile", Required: true, Usage: "profile `FILE` (YAML) mapping the input's columns to a DocType"},
 			&cli.StringFlag{Name: "sheet", Usage: "XLSX sheet `NAME` (default: the first sheet)"},
 			&cli.IntFlag{Name: "workers", Usage: "rows validated, rendered and signed in parallel (default: number of CPUs)"},
 			&cli.StringFlag{Name: "shard", Usage: "handle only shard `I/N` of the rows (by DocID hash; 0-based), for N processes sharing a PostgreSQL catalog"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "validate, render and sign everything but write nothing"},
+			&cli.StringFlag{Name: "release-at", Usage: "hold the new documents back until `TIME` (results day): RFC 3339, or YYYY-MM-DDTHH:MM in IST; see `issuerkit release`"},
 			&cli.StringFlag{Name: "rejects", Usage: "rejects report `FILE` (default rejects-<batch>.csv beside the input)"},
 			&cli.StringFlag{Name: "delimiter", Value: "auto", Usage: "CSV delimiter: auto, \",\", \";\" or tab"},
 			&cli.StringFlag{Name: "encoding", Value: "utf-8", Usage: "CSV encoding: utf-8, windows-1252 or latin1"},
@@ -85,6 +87,12 @@ func ingestCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			var release time.Time
+			if v := c.String("release-at"); v != "" {
+				if release, err = parseWhen(v); err != nil {
+					return usageErr("--release-at: %v", err)
+				}
+			}
 			var shard ingest.Shard
 			if v := c.String("shard"); v != "" {
 				if _, err := fmt.Sscanf(v, "%d/%d", &shard.Index, &shard.Count); err != nil || shard.Count < 1 || shard.Index < 0 || shard.Index >= shard.Count {
@@ -103,6 +111,7 @@ func ingestCommand(e *env) *cli.Command {
 				CSV:         ingest.CSVOptions{Delimiter: delim, Encoding: c.String("encoding")},
 				Sheet:       c.String("sheet"),
 				Shard:       shard,
+				ReleaseAt:   release,
 				Logger:      e.log.With("component", "ingest"),
 			})
 			ui.finish()
@@ -133,6 +142,9 @@ func printIngestSummary(e *env, s ingest.Summary) {
 		(time.Duration(s.Seconds*1e3) * time.Millisecond).String(), s.DocsPerSec, s.BatchID)
 	if s.Resumed {
 		fmt.Fprintf(e.stdout, "resumed the batch after row %d of an earlier, unfinished run; the counts include that run\n", s.ResumedAfter)
+	}
+	if !s.ReleaseAt.IsZero() && !s.DryRun {
+		fmt.Fprintf(e.stdout, "new documents are held until %s: lockers pulling them get Status 9 (pending) and their pushes wait; `issuerkit release` releases them sooner\n", istTime(s.ReleaseAt))
 	}
 	printSummaryTable(e.stdout, s)
 	for _, r := range s.FirstRejects {

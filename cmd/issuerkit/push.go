@@ -87,7 +87,7 @@ func pushCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			ui := newPushUI(e.stderr, c.Bool("quiet") || c.Bool("json"), before.Outbox.Pending)
+			ui := newPushUI(e.stderr, c.Bool("quiet") || c.Bool("json"), before.Outbox.Pending-before.Outbox.Held)
 			p, err := pusher.New(pusher.Config{
 				Outbox: r.cat, Keyring: kr, Gateway: gateway, OrgID: h.Config.Issuer.ID, Key: key,
 				Workers: workers, Bulk: bulk, Lease: c.Duration("lease"), Timeout: c.Duration("timeout"),
@@ -123,9 +123,11 @@ func pushCommand(e *env) *cli.Command {
 				return runErr
 			case c.Context.Err() != nil:
 				return c.Context.Err()
-			case after.Outbox.Pending > 0:
+			case after.Outbox.Pending > after.Outbox.Held:
+				// Rows held for a release are not stuck: they fall due then.
+				n := after.Outbox.Pending - after.Outbox.Held
 				return &exitErr{code: exitError, err: fmt.Errorf("%d %s still pending: is the gateway %s up? run `issuerkit push --once` again later",
-					after.Outbox.Pending, plural(after.Outbox.Pending, "row is", "rows are"), gateway)}
+					n, plural(n, "row is", "rows are"), gateway)}
 			case after.Outbox.Dead > 0:
 				return &exitErr{code: exitRejected, err: fmt.Errorf("%d %s in the dead-letter queue: see `issuerkit status`, then `issuerkit push --retry-dead --once`",
 					after.Outbox.Dead, plural(after.Outbox.Dead, "row is", "rows are"))}
@@ -149,6 +151,10 @@ func printPushSummary(w io.Writer, gateway string, s pusher.Summary, ob reposito
 	fmt.Fprintln(tw, "pushed\talready there\tretried\tdead\trequests\tpending\tdead total\t")
 	fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", s.Pushed, s.Already, s.Failures, s.Dead, s.Requests, ob.Pending, ob.Dead)
 	tw.Flush()
+	if ob.Held > 0 {
+		fmt.Fprintf(w, "%d pending %s for documents held until their release (`issuerkit status` says when)\n",
+			ob.Held, plural(ob.Held, "push waits", "pushes wait"))
+	}
 }
 
 // pushUI shows a push's progress on stderr.

@@ -74,7 +74,15 @@ func statusCommand(e *env) *cli.Command {
 				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", t, m["A"], m["E"], m["R"], m["S"])
 			}
 			tw.Flush()
-			fmt.Fprintf(e.stdout, "\nOutbox: %d pending, %d pushed, %d dead\n", st.Outbox.Pending, st.Outbox.Pushed, st.Outbox.Dead)
+			if st.Held > 0 {
+				fmt.Fprintf(e.stdout, "\nHeld: %d %s not yet public, the first released at %s (`issuerkit release` releases them now)\n",
+					st.Held, plural(st.Held, "document", "documents"), istTime(*st.NextRelease))
+			}
+			held := ""
+			if st.Outbox.Held > 0 {
+				held = fmt.Sprintf(" (%d of them held until their release)", st.Outbox.Held)
+			}
+			fmt.Fprintf(e.stdout, "\nOutbox: %d pending%s, %d pushed, %d dead\n", st.Outbox.Pending, held, st.Outbox.Pushed, st.Outbox.Dead)
 			if len(deadOut) > 0 {
 				fmt.Fprintln(e.stdout, "\nDead letters (re-queue with `issuerkit push --retry-dead`):")
 				tw = tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)

@@ -41,6 +41,23 @@ type fixture struct {
 	cfg  api.Config
 	logs *bytes.Buffer
 	row  map[string]string // the first sample row
+	held map[string]string // a row held until heldUntil
+}
+
+// The held student: roll number and release time (fixed, for the golden files).
+const heldRoll = "8800001"
+
+var heldUntil = time.Date(2099, 5, 13, 12, 0, 0, 0, ingest.IST)
+
+func csvLine(cells []string) string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		if strings.ContainsAny(c, ",\"\n") {
+			c = `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
+		}
+		out[i] = c
+	}
+	return strings.Join(out, ",")
 }
 
 var (
@@ -94,16 +111,32 @@ func buildFixture() (*fixture, error) {
 		Inputs: []string{"../../samples/cbse-sscer-2025.csv"}}); err != nil {
 		return nil, err
 	}
+	// One more student, whose result is held until results day.
+	held := map[string]string{}
+	cells, _ := samples.Options{Seed: 2026}.Row(0)
+	for i, h := range samples.Header {
+		held[h] = cells[i]
+	}
+	held["RollNo"], cells[0] = heldRoll, heldRoll
+	heldCSV := filepath.Join(dir, "held.csv")
+	if err := os.WriteFile(heldCSV, []byte(strings.Join(samples.Header, ",")+"\n"+csvLine(cells)+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	if _, err := ingest.Run(ctx, ingest.Deps{Store: store, Catalog: cat, Signer: sgn, Keyring: kr}, ingest.Options{
+		Profile: prof, Issuer: ingest.Issuer{ID: "in.gov.cbse", Name: "CBSE", Type: "CG"},
+		Inputs: []string{heldCSV}, ReleaseAt: heldUntil}); err != nil {
+		return nil, err
+	}
 	key, err := h.APIKey()
 	if err != nil {
 		return nil, err
 	}
-	f := &fixture{h: h, key: key, logs: &bytes.Buffer{}, row: map[string]string{}}
+	f := &fixture{h: h, key: key, logs: &bytes.Buffer{}, row: map[string]string{}, held: held}
 	f.cert = sgn.Certificate()
 	f.cfg = api.Config{IssuerID: "in.gov.cbse", IssuerName: "Central Board of Secondary Education", APIKey: key,
 		Catalog: repository.CacheReads(cat) /* as serve does */, Store: store, Keyring: kr, CacheBytes: 8 << 20,
 		Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
-	cells, _ := samples.Options{Seed: 2025}.Row(0)
+	cells, _ = samples.Options{Seed: 2025}.Row(0)
 	for i, h := range samples.Header {
 		f.row[h] = cells[i]
 	}

@@ -75,7 +75,23 @@ type found struct {
 	doc repository.Document
 	obj *object
 	pdf *object // when the request asked for format pdf or both
+	// message, when set, goes into the reply's ResponseMessage.
+	message string
 }
+
+// errPending is a request's document that matched but is held until its
+// release (Status 9: "record known but document not yet issued").
+type errPending struct{ at time.Time }
+
+func (e errPending) Error() string { return "held until " + e.at.UTC().Format(time.RFC3339) }
+
+// pendingMessage tells a locker (and, through it, the holder) when to ask again.
+func pendingMessage(at time.Time) string {
+	return "The document is not issued yet: it is released on " +
+		at.In(ist).Format("02-01-2006 at 15:04 IST") + "; ask again then"
+}
+
+var ist = time.FixedZone("IST", 5*3600+1800)
 
 // pull handles Pull URI and Pull Doc, which differ only in how they find
 // the document.
@@ -86,7 +102,8 @@ func (s *Server) pull(kind string, lookup func(context.Context, *xmlschema.Reque
 			return
 		}
 		if req.Format == "pdf" && s.cfg.PDF == nil {
-			s.reply(w, http.StatusNotFound, kind, req, "0", &found{})
+			s.reply(w, http.StatusNotFound, kind, req, "0",
+				&found{message: "PDF documents are not available from this repository; ask for format xml"})
 			return
 		}
 		// A request without a format gets both, as the spec's versions
@@ -110,7 +127,10 @@ func clipTxn(t string) string {
 }
 
 func (s *Server) answer(ctx context.Context, w http.ResponseWriter, kind string, req *xmlschema.Request, f *found, err error) {
+	var pending errPending
 	switch {
+	case errors.As(err, &pending):
+		s.reply(w, http.StatusOK, kind, req, "9", &found{message: pendingMessage(pending.at)})
 	case errors.Is(err, repository.ErrNotFound):
 		s.reply(w, http.StatusNotFound, kind, req, "0", nil)
 	case err != nil:
@@ -190,6 +210,10 @@ func (s *Server) matchAndRead(ctx context.Context, req *xmlschema.Request, doc r
 	}
 	if req.Get("UID") != "" && doc.UIDHash != "" && uidHash != doc.UIDHash {
 		return nil, repository.ErrNotFound
+	}
+	// Only a request that matched learns that the record is held.
+	if doc.Held(time.Now()) {
+		return nil, errPending{at: doc.ReleaseAt}
 	}
 	obj, err := s.document(ctx, doc)
 	if err != nil {
@@ -320,8 +344,8 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 		}
 		b.WriteString("</DocDetails>")
 	}
-	if f != nil && f.obj == nil && req != nil && req.Format == "pdf" {
-		elem(b, "ResponseMessage", "PDF documents are not available from this repository; ask for format xml")
+	if f != nil && f.message != "" {
+		elem(b, "ResponseMessage", f.message)
 	}
 	b.WriteString("</" + root + ">")
 	h := w.Header()

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
@@ -60,6 +61,9 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		doc, err = s.cfg.Catalog.Current(r.Context(), u.String())
 	} else {
 		err = repository.ErrNotFound
+	}
+	if err == nil && doc.Held(time.Now()) {
+		err = repository.ErrNotFound // not public yet: as if unknown
 	}
 	if errors.Is(err, repository.ErrNotFound) {
 		s.verifyReply(w, wantJSON, http.StatusNotFound, nil)

@@ -55,8 +55,8 @@ func testRelease(t *testing.T, c repository.Catalog) {
 	}
 	settle(t, c, "p", repository.Pushed, items...)
 	st, err := c.Stats(ctx, 5)
-	if err != nil || st.Held != 2 || st.NextRelease == nil || !st.NextRelease.Equal(later) {
-		t.Fatalf("Stats = held %d, next %v, %v; want 2 at %v", st.Held, st.NextRelease, err, later)
+	if err != nil || st.Held != 2 || st.NextRelease == nil || !st.NextRelease.Equal(later) || st.Outbox.Held != 3 || st.Outbox.Pending != 3 {
+		t.Fatalf("Stats = held %d, next %v, outbox %+v, %v; want 2 at %v, 3 pushes pending and held", st.Held, st.NextRelease, st.Outbox, err, later)
 	}
 
 	// Moving the SSCER hold later moves its pushes too; HSCER is untouched.
@@ -86,8 +86,8 @@ func testRelease(t *testing.T, c repository.Catalog) {
 	if n, err := c.Release(ctx, "", time.Time{}); err != nil || n != 0 {
 		t.Fatalf("a second Release = %d, %v; want 0", n, err)
 	}
-	if st, _ := c.Stats(ctx, 5); st.Held != 0 || st.NextRelease != nil {
-		t.Fatalf("Stats after the release: held %d, next %v", st.Held, st.NextRelease)
+	if st, _ := c.Stats(ctx, 5); st.Held != 0 || st.NextRelease != nil || st.Outbox.Held != 0 || st.Outbox.Pending != 3 {
+		t.Fatalf("Stats after the release: held %d, next %v, outbox %+v", st.Held, st.NextRelease, st.Outbox)
 	}
 	var releases []string
 	if err := c.AuditLog(ctx, repository.AuditQuery{}, func(e repository.AuditEntry) error {
