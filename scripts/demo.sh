@@ -75,10 +75,22 @@ ik --log-level warn push --once --gateway "http://$LOCKER"
 curl -fsS -H 'Accept: application/json' "http://$API/verify/in.gov.cbse-SSCER-75000102025"
 ik audit --uri in.gov.cbse-SSCER-75000102025
 ik audit --verify-chain
+
+step "11. Results day: the supplementary exam's results go in the evening before, held until noon"
+"$BIN" samples gen --rows 30 --seed 21 --out "$DEMO/supplementary.csv"
+ik ingest --quiet --profile samples/profiles/cbse-sscer.yaml --release-at "$(date -d tomorrow +%Y-%m-%d)T12:00" "$DEMO/supplementary.csv"
+echo "a locker asks for one before the release (Status 9: known, not issued yet):"
+$PULL -doctype SSCER -name "Mohammed Joshi" -dob 10-09-2009 -param RollNo=7100003 -param Year=2025
+ik --log-level warn push --once --gateway "http://$LOCKER"
+echo "noon: the board releases them (the running API notices at once):"
+ik release --doctype SSCER
+sleep 0.2
+$PULL -doctype SSCER -name "Mohammed Joshi" -dob 10-09-2009 -param RollNo=7100003 -param Year=2025
+ik --log-level warn push --once --gateway "http://$LOCKER"
 kill "${PIDS[@]}"; wait "${PIDS[@]}" 2>/dev/null || true
 trap - EXIT
 
-step "11. Meera's marksheet as a printable PDF, with a QR code of its /verify page"
+step "12. Meera's marksheet as a printable PDF, with a QR code of its /verify page"
 if ik get --doctype SSCER --roll 7500003 --year 2025 --format pdf > "$DEMO/marksheet-7500003.pdf" 2>"$DEMO/pdf.err"; then
   echo "$DEMO/marksheet-7500003.pdf: $(wc -c < "$DEMO/marksheet-7500003.pdf") bytes, A4; its QR code links to api.public_url/verify/in.gov.cbse-SSCER-75000032025"
   echo "and the same marksheet as JSON (get --format json), first lines:"
@@ -88,7 +100,7 @@ else
   echo "(PDF skipped: $(cat "$DEMO/pdf.err"))"
 fi
 
-step "12. A results file with mistakes: 40 rows, about a quarter of them bad"
+step "13. A results file with mistakes: 40 rows, about a quarter of them bad"
 "$BIN" samples gen --rows 40 --seed 11 --bad-rate 0.25 --out "$DEMO/results-with-errors.csv"
 set +e
 ik ingest --profile samples/profiles/cbse-sscer.yaml --rejects "$DEMO/rejects.csv" "$DEMO/results-with-errors.csv"
@@ -96,12 +108,12 @@ code=$?
 set -e
 echo "(exit code $code: good rows issued, bad rows reported in $DEMO/rejects.csv, mode 0600)"
 
-step "13. Another issuer, another kind of document: a transport department's driving licences"
+step "14. Another issuer, another kind of document: a transport department's driving licences"
 "$BIN" --home "$DEMO/transport" init --issuer-id in.gov.transport --issuer-name "Transport Department" --key-type ecdsa-p256 | sed -n 1p
 "$BIN" --home "$DEMO/transport" ingest --profile samples/profiles/transport-drvlc.yaml samples/transport-drvlc.xlsx
 "$BIN" --home "$DEMO/transport" get --doctype DRVLC --key LicenceNo=KA01-20142500000 | grep -o '<DrivingLicense .*</DrivingLicense>' | cut -c1-300
 
-step "14. Status of the board's repository"
+step "15. Status of the board's repository"
 ik status
 
 cat <<EOT

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/repository"
@@ -85,6 +86,10 @@ func getCommand(e *env) *cli.Command {
 			data, err := repository.GetVerified(c.Context, r.store, doc)
 			if err != nil {
 				return err
+			}
+			if doc.Held(time.Now()) {
+				// The operator sees it; lockers and /verify do not, yet.
+				fmt.Fprintf(e.stderr, "get: %s is held until %s: not public yet (`issuerkit release` releases it)\n", doc.URI, istTime(doc.ReleaseAt))
 			}
 			if format == "pdf" {
 				fonts, err := docpdf.LoadFonts(r.h.Config.PDF.FontDir)

@@ -62,6 +62,45 @@ func waitListening(t *testing.T, addr string) {
 	t.Fatalf("nothing listens on %s", addr)
 }
 
+// startListener starts a server process (serve or locker serve) on *addr
+// and waits for its banner, which it prints once it listens. A port
+// freeAddr found free can be taken by another process before the server
+// binds it (the packages' tests run at once); the server then fails to
+// bind, and startListener tries again: on a new port (*addr changes), or
+// with keep (a restart that must keep its address) on the same one after a
+// pause.
+func startListener(t *testing.T, logs io.Writer, addr *string, keep bool, command func(addr string) *exec.Cmd) *exec.Cmd {
+	t.Helper()
+	for attempt := 0; ; attempt++ {
+		var own syncLog
+		cmd := command(*addr)
+		cmd.Stderr = io.MultiWriter(logs, &own)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(own.String(), "http://"+*addr) && !strings.Contains(own.String(), "address already in use") {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not start listening on %s within 10 s:\n%s", cmd.Args[1], *addr, own.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if !strings.Contains(own.String(), "address already in use") {
+			return cmd
+		}
+		cmd.Wait()
+		if attempt == 20 {
+			t.Fatalf("%s: %s stayed taken", cmd.Args[1], *addr)
+		}
+		if keep {
+			time.Sleep(250 * time.Millisecond)
+		} else {
+			*addr = freeAddr(t)
+		}
+	}
+}
+
 // newPushWorld issues rows documents and registers the issuer with a locker
 // (not started).
 func newPushWorld(t *testing.T, rows int) *pushWorld {
@@ -86,16 +125,13 @@ func newPushWorld(t *testing.T, rows int) *pushWorld {
 }
 
 // startLocker starts `issuerkit locker serve` with extra flags.
+// The first start may move to another port; a restart keeps its address,
+// which a running pusher sends to.
 func (w *pushWorld) startLocker(flags ...string) {
 	w.t.Helper()
-	cmd := exec.Command(w.bin, append([]string{"locker", "serve", "--data", w.data, "--addr", w.addr}, flags...)...)
-	cmd.Stderr = w.logs
-	if err := cmd.Start(); err != nil {
-		w.t.Fatal(err)
-	}
-	w.locker = cmd
-	w.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	waitListening(w.t, w.addr)
+	w.locker = startListener(w.t, w.logs, &w.addr, w.locker != nil, func(addr string) *exec.Cmd {
+		return exec.Command(w.bin, append([]string{"locker", "serve", "--data", w.data, "--addr", addr}, flags...)...)
+	})
 }
 
 func (w *pushWorld) killLocker() {

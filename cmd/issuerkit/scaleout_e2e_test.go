@@ -71,13 +71,9 @@ func TestScaleOut(t *testing.T) {
 	lockerData, lockerAddr := filepath.Join(dir, "locker"), freeAddr(t)
 	mustCLI(t, "locker", "issuer", "add", "--data", lockerData, "--id", "in.gov.cbse", "--api-key-file", filepath.Join(home, "keys/api-key"),
 		"--pull-url", "http://127.0.0.1:1", "--cert", filepath.Join(home, "keys/signing.crt"))
-	lk := exec.Command(bin, "locker", "serve", "--data", lockerData, "--addr", lockerAddr, "--latency", "2ms")
-	lk.Stderr = &logs
-	if err := lk.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lk.Process.Kill(); lk.Wait() })
-	waitListening(t, lockerAddr)
+	startListener(t, &logs, &lockerAddr, false, func(addr string) *exec.Cmd {
+		return exec.Command(bin, "locker", "serve", "--data", lockerData, "--addr", addr, "--latency", "2ms")
+	})
 	apiAddr := [2]string{freeAddr(t), freeAddr(t)}
 	api := [2]*exec.Cmd{start("serve", "--addr", apiAddr[0]), start("serve", "--addr", apiAddr[1])}
 	push := func() *exec.Cmd {

@@ -14,6 +14,7 @@ import (
 	"encoding/xml"
 	"flag"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"os"
@@ -104,6 +105,9 @@ func main() {
 	if data != nil {
 		doc, _ := base64.StdEncoding.DecodeString(data[1])
 		fmt.Printf(", signed document of %d bytes", len(doc))
+	}
+	if msg := regexp.MustCompile(`<ResponseMessage>([^<]*)</ResponseMessage>`).FindStringSubmatch(string(body)); msg != nil {
+		fmt.Printf(": %s", html.UnescapeString(msg[1]))
 	}
 	fmt.Println()
 }
