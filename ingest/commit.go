@@ -317,6 +317,7 @@ func (w *writer) commit(ctx context.Context, req commitReq) error {
 	if w.o.DryRun {
 		return nil
 	}
+	start := time.Now()
 	if len(req.docs) > 0 {
 		objs := make([]repository.Object, len(req.docs))
 		for i, r := range req.docs {
@@ -336,6 +337,7 @@ func (w *writer) commit(ctx context.Context, req commitReq) error {
 			}
 		}
 	}
+	stored := time.Now()
 	changes := make([]repository.Change, len(req.docs))
 	for i := range req.docs {
 		changes[i] = req.docs[i].change
@@ -346,6 +348,8 @@ func (w *writer) commit(ctx context.Context, req commitReq) error {
 		}
 		return err
 	}
+	w.o.Logger.Debug("commit", "docs", len(req.docs), "store_ms", stored.Sub(start).Milliseconds(),
+		"catalog_ms", time.Since(stored).Milliseconds())
 	return nil
 }
 
