@@ -52,6 +52,7 @@ type Options struct {
 	// ReleaseAt, when ahead, holds the batch's new documents back until
 	// then: they are signed, stored and findable by the operator, but the
 	// API answers their holders "pending" (Status 9) and their pushes wait.
+	// They are dated the day of ReleaseAt (in IST).
 	// A correction of a held document keeps it held (until ReleaseAt when
 	// set); a correction of a public document is public at once. A resumed
 	// batch keeps the release time it started with.
@@ -584,7 +585,24 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 	if prev > 0 && cur.Status == xmlschema.StatusSuspended {
 		status = xmlschema.StatusSuspended
 	}
-	cert, err := w.m.Certificate(rec, w.o.Issuer, w.issueDate, status)
+	// A new document is held when the batch holds its documents; a
+	// correction of a held one stays held (until the batch's time when it
+	// has one), of a public one is public. A held document is dated the
+	// day it is released: results carry the day they were declared.
+	release := w.o.ReleaseAt
+	if prev > 0 {
+		switch {
+		case !cur.Held(time.Now()):
+			release = time.Time{}
+		case release.IsZero():
+			release = cur.ReleaseAt
+		}
+	}
+	issueDate := w.issueDate
+	if !release.IsZero() {
+		issueDate = release.In(IST).Format("02-01-2006")
+	}
+	cert, err := w.m.Certificate(rec, w.o.Issuer, issueDate, status)
 	if err != nil {
 		r.kind, r.err = outReject, guard(err.Error())
 		return r, nil
@@ -607,25 +625,13 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 		// A correction under a new DocID: the audit log links the two.
 		r.change.Reason = "replaces " + xmlschema.URI{IssuerID: u.IssuerID, DocType: u.DocType, DocID: cert.PrevNumber}.String()
 	}
-	// A new document is held when the batch holds its documents; a
-	// correction of a held one stays held (until the batch's time when it
-	// has one), of a public one is public.
-	release := w.o.ReleaseAt
-	if prev > 0 {
-		switch {
-		case !cur.Held(time.Now()):
-			release = time.Time{}
-		case release.IsZero():
-			release = cur.ReleaseAt
-		}
-	}
 	r.data = data
 	r.change = repository.Change{
 		Doc: repository.Document{
 			URI: uri, DocType: p.DocType, DocID: rec.DocID, Version: version,
 			ObjectKey: repository.ObjectKey(u, version), ObjectSHA256: hex.EncodeToString(sum[:]),
 			ContentHash: hash, Status: status, SearchKey: repository.SearchKey(rec.Search),
-			UIDHash: uidHash, HolderName: rec.HolderName, HolderDOB: rec.HolderDOB, IssueDate: w.issueDate,
+			UIDHash: uidHash, HolderName: rec.HolderName, HolderDOB: rec.HolderDOB, IssueDate: issueDate,
 			ReleaseAt: release,
 		},
 		PrevVersion: prev,

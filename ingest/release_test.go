@@ -18,7 +18,7 @@ import (
 func TestReleaseAt(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	release := time.Now().Add(time.Hour).Truncate(time.Second)
+	release := time.Now().Add(72 * time.Hour).Truncate(time.Second) // another day than today
 	rows := genRows(4, samples.Options{Seed: 11})
 	pub := f.writeCSV(t, "public.csv", [][]string{rows[0], rows[1]})
 	if _, err := f.run(t, ctx, []string{pub}, nil); err != nil {
@@ -38,6 +38,16 @@ func TestReleaseAt(t *testing.T) {
 		}
 		if want := i > 0; d.Held(time.Now()) != want || (want && !d.ReleaseAt.Equal(release)) {
 			t.Errorf("row %d: held until %v, want held %v (until %v)", i+2, d.ReleaseAt, want, release)
+		}
+		// A held document is dated its release day.
+		if want := release.In(ingest.IST).Format("02-01-2006"); i > 0 && d.IssueDate != want {
+			t.Errorf("row %d: issue date %s, want the release day %s", i+2, d.IssueDate, want)
+		}
+		if i > 0 {
+			data, err := f.deps.Store.Get(ctx, d.ObjectKey)
+			if err != nil || !strings.Contains(string(data), `issueDate="`+d.IssueDate+`"`) {
+				t.Errorf("row %d: the signed document is not dated %s (%v)", i+2, d.IssueDate, err)
+			}
 		}
 	}
 	if st := f.stats(t); st.Held != 3 || st.NextRelease == nil || !st.NextRelease.Equal(release) {
