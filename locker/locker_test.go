@@ -236,7 +236,7 @@ func (f *lockerFixture) signedDoc(uri string) []byte {
 // checks the signature; a tampered document is refused.
 func TestCitizenViewAndFetch(t *testing.T) {
 	var f *lockerFixture
-	tamper := false
+	tamper, pending := false, false
 	f = newLocker(t, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if r.URL.Path != "/digilocker/pulldoc" || !xmlschema.VerifyBody([]byte(key), body, r.Header.Get(xmlschema.HMACHeader)) {
@@ -246,6 +246,11 @@ func TestCitizenViewAndFetch(t *testing.T) {
 		req, err := xmlschema.ParseRequest(body)
 		if err != nil || !xmlschema.VerifyKeyHash(key, req.TS, req.KeyHash) {
 			http.Error(w, "bad", http.StatusBadRequest)
+			return
+		}
+		if pending {
+			io.WriteString(w, `<PullDocResponse><ResponseStatus Status="9" ts="" txn="">9</ResponseStatus><DocDetails/>`+
+				`<ResponseMessage>The document is not issued yet: it is released on 13-05-2099 at 12:00 IST; ask again then</ResponseMessage></PullDocResponse>`)
 			return
 		}
 		doc := f.signedDoc(req.Get("URI"))
@@ -292,6 +297,12 @@ func TestCitizenViewAndFetch(t *testing.T) {
 	if code, _, _ := get("/citizens/"+citizen+"/issued/"+issuer+"-SSCER-8", ""); code != 404 {
 		t.Fatalf("fetching another citizen's document: %d", code)
 	}
+	pending = true
+	code, hdr, body = get("/citizens/"+citizen+"/issued/"+uri, "")
+	if code != 503 || hdr.Get("Retry-After") == "" || !strings.Contains(string(body), "not issued") || !strings.Contains(string(body), "13-05-2099") {
+		t.Fatalf("a document the issuer holds (Status 9): %d %v %s; want 503 with Retry-After and the issuer's message", code, hdr, body)
+	}
+	pending = false
 	tamper = true
 	code, _, body = get("/citizens/"+citizen+"/issued/"+uri, "")
 	if code != 502 || !strings.Contains(string(body), "fails verification") {

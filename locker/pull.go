@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +19,10 @@ import (
 
 // maxPullReply bounds an issuer's Pull Doc reply.
 const maxPullReply = 32 << 20
+
+// ErrPending is wrapped by Pull's error when the issuer knows the document
+// but has not issued it yet (Status 9): ask again later.
+var ErrPending = errors.New("document not issued yet")
 
 // Pull fetches uri from the issuer's Pull Doc API, signed with the issuer's
 // API key, and verifies the document's signature against the issuer's
@@ -56,7 +61,11 @@ func Pull(ctx context.Context, client *http.Client, is *Issuer, uri string) ([]b
 	if err != nil {
 		return nil, "", fmt.Errorf("issuer %s: %w", is.ID, err)
 	}
-	if msg.Status != "1" {
+	switch msg.Status {
+	case "1":
+	case "9":
+		return nil, "", fmt.Errorf("%w: issuer %s has not issued %s yet: %s", ErrPending, is.ID, uri, msg.Message)
+	default:
 		return nil, "", fmt.Errorf("issuer %s has no document %s (Status %s)", is.ID, uri, msg.Status)
 	}
 	doc, err := base64.StdEncoding.DecodeString(msg.Get("DataContent"))

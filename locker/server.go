@@ -322,6 +322,12 @@ func (s *Server) fetch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc, v, err := Pull(r.Context(), s.client, is, uri)
+	if errors.Is(err, ErrPending) {
+		// The issuer holds it until its release: not a failure, later.
+		w.Header().Set("Retry-After", "300")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
+		return
+	}
 	if err != nil {
 		s.log.Warn("fetch from issuer failed", "issuer", is.ID, "err", err)
 		writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
