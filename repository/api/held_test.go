@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -47,5 +48,15 @@ func TestHeldDocument(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("/verify of a held URI: HTTP %d, want 404", resp.StatusCode)
+	}
+
+	resp, err = http.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `issuerkit_documents_pending_total{doctype="SSCER"} 2`) {
+		t.Errorf("/metrics does not count the two pending answers:\n%s", metrics)
 	}
 }

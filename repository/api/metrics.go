@@ -11,6 +11,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	served   *prometheus.CounterVec
+	pending  *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -25,8 +26,11 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		served: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "issuerkit_documents_served_total", Help: "Documents served to lockers by DocType.",
 		}, []string{"doctype"}),
+		pending: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "issuerkit_documents_pending_total", Help: "Requests that matched a document held until its release (Status 9), by DocType.",
+		}, []string{"doctype"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.served)
+	reg.MustRegister(m.requests, m.latency, m.served, m.pending)
 	return m
 }
 

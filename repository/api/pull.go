@@ -81,7 +81,10 @@ type found struct {
 
 // errPending is a request's document that matched but is held until its
 // release (Status 9: "record known but document not yet issued").
-type errPending struct{ at time.Time }
+type errPending struct {
+	doctype string
+	at      time.Time
+}
 
 func (e errPending) Error() string { return "held until " + e.at.UTC().Format(time.RFC3339) }
 
@@ -130,6 +133,7 @@ func (s *Server) answer(ctx context.Context, w http.ResponseWriter, kind string,
 	var pending errPending
 	switch {
 	case errors.As(err, &pending):
+		s.metrics.pending.WithLabelValues(pending.doctype).Inc()
 		s.reply(w, http.StatusOK, kind, req, "9", &found{message: pendingMessage(pending.at)})
 	case errors.Is(err, repository.ErrNotFound):
 		s.reply(w, http.StatusNotFound, kind, req, "0", nil)
@@ -213,7 +217,7 @@ func (s *Server) matchAndRead(ctx context.Context, req *xmlschema.Request, doc r
 	}
 	// Only a request that matched learns that the record is held.
 	if doc.Held(time.Now()) {
-		return nil, errPending{at: doc.ReleaseAt}
+		return nil, errPending{doctype: doc.DocType, at: doc.ReleaseAt}
 	}
 	obj, err := s.document(ctx, doc)
 	if err != nil {
