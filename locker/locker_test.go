@@ -250,7 +250,7 @@ func TestCitizenViewAndFetch(t *testing.T) {
 		}
 		if pending {
 			io.WriteString(w, `<PullDocResponse><ResponseStatus Status="9" ts="" txn="">9</ResponseStatus><DocDetails/>`+
-				`<ResponseMessage>The document is not issued yet: it is released on 13-05-2099 at 12:00 IST; ask again then</ResponseMessage></PullDocResponse>`)
+				`<ResponseMessage>The document of 234567890124 is not issued yet: it is released on 13-05-2099 at 12:00 IST; ask again then</ResponseMessage></PullDocResponse>`)
 			return
 		}
 		doc := f.signedDoc(req.Get("URI"))
@@ -301,6 +301,9 @@ func TestCitizenViewAndFetch(t *testing.T) {
 	code, hdr, body = get("/citizens/"+citizen+"/issued/"+uri, "")
 	if code != 503 || hdr.Get("Retry-After") == "" || !strings.Contains(string(body), "not issued") || !strings.Contains(string(body), "13-05-2099") {
 		t.Fatalf("a document the issuer holds (Status 9): %d %v %s; want 503 with Retry-After and the issuer's message", code, hdr, body)
+	}
+	if strings.Contains(string(body), "234567890124") || !strings.Contains(string(body), "0124") {
+		t.Fatalf("the issuer's message reached the citizen with a full Aadhaar number: %s", body)
 	}
 	pending = false
 	tamper = true

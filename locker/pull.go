@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/signer"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -64,7 +65,9 @@ func Pull(ctx context.Context, client *http.Client, is *Issuer, uri string) ([]b
 	switch msg.Status {
 	case "1":
 	case "9":
-		return nil, "", fmt.Errorf("%w: issuer %s has not issued %s yet: %s", ErrPending, is.ID, uri, msg.Message)
+		// The issuer's own text goes on to citizens' screens and logs: no
+		// more of an Aadhaar number than its last four digits.
+		return nil, "", fmt.Errorf("%w: issuer %s has not issued %s yet: %s", ErrPending, is.ID, uri, aadhaar.Redact(msg.Message))
 	default:
 		return nil, "", fmt.Errorf("issuer %s has no document %s (Status %s)", is.ID, uri, msg.Status)
 	}

@@ -14,6 +14,7 @@ import (
 	"encoding/xml"
 	"flag"
 	"fmt"
+	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"html"
 	"io"
 	"net/http"
@@ -107,7 +108,7 @@ func main() {
 		fmt.Printf(", signed document of %d bytes", len(doc))
 	}
 	if msg := regexp.MustCompile(`<ResponseMessage>([^<]*)</ResponseMessage>`).FindStringSubmatch(string(body)); msg != nil {
-		fmt.Printf(": %s", html.UnescapeString(msg[1]))
+		fmt.Printf(": %s", aadhaar.Redact(html.UnescapeString(msg[1])))
 	}
 	fmt.Println()
 }
