@@ -136,9 +136,6 @@ const chunkRows = 64
 // commitBatch is how many documents one catalog transaction commits.
 const commitBatch = 1024
 
-// IST is India Standard Time; issue dates are Indian calendar dates.
-var IST = time.FixedZone("IST", 5*3600+1800)
-
 // Run ingests every input. When ctx is canceled (SIGINT), reading stops,
 // rows already read are finished and committed, and Run returns the summary
 // with Interrupted set and an error wrapping context.Canceled. A rerun of the
@@ -168,7 +165,7 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 	}
 	if !o.ReleaseAt.IsZero() && !o.ReleaseAt.After(start) {
 		return s, fmt.Errorf("the release time %s has passed: give a later one, or none to issue at once",
-			o.ReleaseAt.In(IST).Format("2006-01-02 15:04 MST"))
+			o.ReleaseAt.In(xmlschema.IST).Format("2006-01-02 15:04 MST"))
 	}
 	batch := repository.Batch{ID: s.BatchID, Profile: o.Profile.Path, DocType: o.Profile.DocType,
 		Inputs: strings.Join(o.Inputs, ","), StartedAt: start, Fingerprint: fp, ReleaseAt: o.ReleaseAt}
@@ -181,7 +178,7 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 		case err == nil && !o.ReleaseAt.IsZero() && !o.ReleaseAt.Equal(prev.ReleaseAt):
 			held := "issued its documents at once"
 			if !prev.ReleaseAt.IsZero() {
-				held = "holds its documents until " + prev.ReleaseAt.In(IST).Format(time.RFC3339)
+				held = "holds its documents until " + prev.ReleaseAt.In(xmlschema.IST).Format(time.RFC3339)
 			}
 			return s, fmt.Errorf("batch %s, which this run would resume, %s: rerun it as it started", prev.ID, held)
 		case err == nil:
@@ -441,7 +438,7 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 	if err != nil {
 		return false, err
 	}
-	w := worker{d: d, o: o, m: m, known: known, issueDate: o.Now().In(IST).Format("02-01-2006")}
+	w := worker{d: d, o: o, m: m, known: known, issueDate: o.Now().In(xmlschema.IST).Format("02-01-2006")}
 	workers, wctx := errgroup.WithContext(gctx)
 	for range o.Workers {
 		workers.Go(func() error {
@@ -600,7 +597,7 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 	}
 	issueDate := w.issueDate
 	if !release.IsZero() {
-		issueDate = release.In(IST).Format("02-01-2006")
+		issueDate = release.In(xmlschema.IST).Format("02-01-2006")
 	}
 	cert, err := w.m.Certificate(rec, w.o.Issuer, issueDate, status)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/samples"
+	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 // TestReleaseAt: a batch with a release time holds its new documents (and
@@ -40,7 +41,7 @@ func TestReleaseAt(t *testing.T) {
 			t.Errorf("row %d: held until %v, want held %v (until %v)", i+2, d.ReleaseAt, want, release)
 		}
 		// A held document is dated its release day.
-		if want := release.In(ingest.IST).Format("02-01-2006"); i > 0 && d.IssueDate != want {
+		if want := release.In(xmlschema.IST).Format("02-01-2006"); i > 0 && d.IssueDate != want {
 			t.Errorf("row %d: issue date %s, want the release day %s", i+2, d.IssueDate, want)
 		}
 		if i > 0 {

@@ -328,11 +328,10 @@ func (p *Pusher) details(it *repository.PushItem) (xmlschema.PushDetails, error)
 	}
 	return xmlschema.PushDetails{Aadhaar: num, URI: it.URI, DocType: it.DocType, DocName: it.DocName, DocID: it.DocID,
 		IssuedOn: it.IssuedOn, ValidFrom: it.ValidFrom, ValidTo: it.ValidTo,
-		Timestamp: xmlschema.PushTimestamp(it.CreatedAt.In(ist)), Action: it.Action}, nil
+		Timestamp: xmlschema.PushTimestamp(it.CreatedAt.In(xmlschema.IST)), Action: it.Action}, nil
 }
 
 // ist is India Standard Time, the zone of the push timestamps.
-var ist = time.FixedZone("IST", 5*3600+1800)
 
 // txn names a push so that a locker can recognise a repeat of it.
 func txn(it *repository.PushItem) string { return "outbox-" + strconv.FormatInt(it.ID, 10) }
@@ -345,7 +344,7 @@ func (p *Pusher) pushOne(ctx context.Context, it *repository.PushItem) (result, 
 	}
 	var body bytes.Buffer
 	body.Grow(1024)
-	xmlschema.AppendPushRequest(&body, p.cfg.OrgID, time.Now().In(ist).Format(time.RFC3339), txn(it), string(p.cfg.Key), &d)
+	xmlschema.AppendPushRequest(&body, p.cfg.OrgID, time.Now().In(xmlschema.IST).Format(time.RFC3339), txn(it), string(p.cfg.Key), &d)
 	resp, reply, err := p.post(ctx, xmlschema.PushPath, "application/xml", body.Bytes(), nil)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -383,7 +382,7 @@ func (p *Pusher) pushBulk(ctx context.Context, items []repository.PushItem, out 
 	}
 	hdr := map[string]string{
 		xmlschema.OrgIDHeader: p.cfg.OrgID,
-		xmlschema.TSHeader:    time.Now().In(ist).Format(time.RFC3339),
+		xmlschema.TSHeader:    time.Now().In(xmlschema.IST).Format(time.RFC3339),
 		xmlschema.TxnHeader:   strings.Join(txns, ","),
 	}
 	resp, reply, err := p.post(ctx, xmlschema.PushBulkPath, "text/csv", body.Bytes(), hdr)

@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/beevik/etree"
 )
+
+// IST is India Standard Time. DigiLocker's dates (DD-MM-YYYY) and times
+// are Indian: a document issued at 01:00 IST is dated that day.
+var IST = time.FixedZone("IST", 5*3600+1800)
 
 // Status is a Certificate's status attribute.
 type Status string

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/issuerkit/issuerkit/ingest"
+	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/urfave/cli/v2"
 )
 
@@ -19,7 +19,7 @@ var whenLayouts = []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02 15:04",
 func parseWhen(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for i, layout := range whenLayouts {
-		loc := ingest.IST
+		loc := xmlschema.IST
 		if i == 0 {
 			loc = time.UTC // the value's own zone wins
 		}
@@ -31,7 +31,7 @@ func parseWhen(s string) (time.Time, error) {
 }
 
 // istTime formats t for people: in IST, with the zone named.
-func istTime(t time.Time) string { return t.In(ingest.IST).Format("2006-01-02 15:04 MST") }
+func istTime(t time.Time) string { return t.In(xmlschema.IST).Format("2006-01-02 15:04 MST") }
 
 func releaseCommand(e *env) *cli.Command {
 	return &cli.Command{

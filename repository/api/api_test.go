@@ -47,7 +47,7 @@ type fixture struct {
 // The held student: roll number and release time (fixed, for the golden files).
 const heldRoll = "8800001"
 
-var heldUntil = time.Date(2099, 5, 13, 12, 0, 0, 0, ingest.IST)
+var heldUntil = time.Date(2099, 5, 13, 12, 0, 0, 0, xmlschema.IST)
 
 func csvLine(cells []string) string {
 	out := make([]string, len(cells))

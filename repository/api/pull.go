@@ -91,10 +91,8 @@ func (e errPending) Error() string { return "held until " + e.at.UTC().Format(ti
 // pendingMessage tells a locker (and, through it, the holder) when to ask again.
 func pendingMessage(at time.Time) string {
 	return "The document is not issued yet: it is released on " +
-		at.In(ist).Format("02-01-2006 at 15:04 IST") + "; ask again then"
+		at.In(xmlschema.IST).Format("02-01-2006 at 15:04 IST") + "; ask again then"
 }
-
-var ist = time.FixedZone("IST", 5*3600+1800)
 
 // pull handles Pull URI and Pull Doc, which differ only in how they find
 // the document.
