@@ -10,17 +10,26 @@ import (
 
 // object is a verified document version in the form the API serves it,
 // computed once per version: the base64 text of DataContent (or DocContent
-// for a PDF) and, for Pull URI, the holder as IssuedTo XML.
+// for a PDF) and, of a signed document, the holder as Pull URI's IssuedTo
+// XML and the Certificate's name.
 type object struct {
 	b64    []byte
 	issued []byte
 	name   string // the Certificate's name attribute, for /verify
 }
 
-func newObject(raw []byte, issued []byte) *object {
+// newObject keeps raw bytes (a PDF) as the API serves them.
+func newObject(raw []byte) *object {
 	b := make([]byte, base64.StdEncoding.EncodedLen(len(raw)))
 	base64.StdEncoding.Encode(b, raw)
-	return &object{b64: b, issued: issued, name: certificateName(raw)}
+	return &object{b64: b}
+}
+
+// newDocument keeps a signed document with what replies take from it.
+func newDocument(data []byte) *object {
+	o := newObject(data)
+	o.issued, o.name = issuedTo(data), certificateName(data)
+	return o
 }
 
 // certificateName is the name attribute of the root Certificate element,

@@ -9,7 +9,9 @@ import (
 func TestObjectCache(t *testing.T) {
 	c := newObjectCache(4 << 10) // objects up to 256 bytes are kept
 	raw := bytes.Repeat([]byte("<Certificate/>"), 5)
-	c.put("a/v1.xml", "h1", newObject(raw, []byte("<IssuedTo/>")))
+	obj := newObject(raw)
+	obj.issued = []byte("<IssuedTo/>")
+	c.put("a/v1.xml", "h1", obj)
 	o, ok := c.get("a/v1.xml", "h1")
 	if !ok {
 		t.Fatal("a cached object is not found")
@@ -23,12 +25,12 @@ func TestObjectCache(t *testing.T) {
 	if _, ok := c.get("a/v1.xml", "h2"); ok {
 		t.Fatal("an object is found under another hash")
 	}
-	c.put("big", "h", newObject(make([]byte, 300), nil)) // over maxBytes/16: not cached
+	c.put("big", "h", newObject(make([]byte, 300))) // over maxBytes/16: not cached
 	if _, ok := c.get("big", "h"); ok {
 		t.Fatal("an oversized object was cached")
 	}
 	for i := range 200 {
-		c.put(fmt.Sprintf("k%d", i), "h", newObject(make([]byte, 60), nil))
+		c.put(fmt.Sprintf("k%d", i), "h", newObject(make([]byte, 60)))
 		if c.size > c.maxBytes {
 			t.Fatalf("cache holds %d bytes, more than its %d", c.size, c.maxBytes)
 		}

@@ -234,7 +234,7 @@ func (s *Server) document(ctx context.Context, doc repository.Document) (*object
 	if err != nil {
 		return nil, err
 	}
-	obj := newObject(data, issuedTo(data))
+	obj := newDocument(data)
 	s.objects.put(doc.ObjectKey, doc.ObjectSHA256, obj)
 	return obj, nil
 }
@@ -462,7 +462,7 @@ func (s *Server) renderPDF(f *found) (*object, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render %s as PDF: %w", f.doc.URI, err)
 	}
-	o := newObject(b, nil)
+	o := newObject(b)
 	s.objects.put(key, f.doc.ObjectSHA256, o)
 	return o, nil
 }
