@@ -6,10 +6,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"io"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +20,6 @@ import (
 
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/samples"
-	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 var (
@@ -249,7 +246,6 @@ func TestServeAnswersAndStopsOnSIGTERM(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	key, _ := os.ReadFile(filepath.Join(home, "keys", "api-key"))
 	cells, _ := samples.Options{Seed: 2025}.Row(0)
 	dob := cells[6]
 	for _, l := range []string{"02/01/2006", "2006-01-02"} {
@@ -259,16 +255,8 @@ func TestServeAnswersAndStopsOnSIGTERM(t *testing.T) {
 	}
 	body := `<PullURIRequest ver="1.0" ts="t" txn="x" format="xml"><DocDetails><DocType>SSCER</DocType><FullName>` + cells[3] +
 		`</FullName><DOB>` + dob + `</DOB><RollNo>` + cells[0] + `</RollNo><Year>2025</Year></DocDetails></PullURIRequest>`
-	req, _ := http.NewRequest("POST", "http://"+addr+"/digilocker/pulluri", strings.NewReader(body))
-	req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody([]byte(strings.TrimSpace(string(key))), []byte(body)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reply, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(reply), "<DataContent>") {
-		t.Fatalf("HTTP %d\n%s", resp.StatusCode, reply)
+	if code, reply := postSigned(t, home, "http://"+addr+"/digilocker/pulluri", body); code != 200 || !strings.Contains(reply, "<DataContent>") {
+		t.Fatalf("HTTP %d\n%s", code, reply)
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {

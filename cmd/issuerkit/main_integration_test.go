@@ -4,11 +4,16 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/issuerkit/issuerkit/internal/testenv"
+	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 func TestMain(m *testing.M) {
@@ -33,4 +38,24 @@ func (s *syncLog) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// postSigned POSTs body to url signed with home's API key (x-digilocker-hmac),
+// as a locker signs a pull and an issuer a push, and returns the HTTP status
+// and the reply.
+func postSigned(t *testing.T, home, url, body string) (int, string) {
+	t.Helper()
+	key, err := os.ReadFile(filepath.Join(home, "keys", "api-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody(bytes.TrimSpace(key), []byte(body)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	reply, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(reply)
 }

@@ -3,14 +3,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +20,6 @@ import (
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/locker"
 	"github.com/issuerkit/issuerkit/repository"
-	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 // pushWorld is an issuer home with issued documents and a reference locker
@@ -281,19 +278,11 @@ func TestPushExitCodes(t *testing.T) {
 	}
 	// Another citizen holds the first URI at the locker: a permanent refusal.
 	w.startLocker()
-	key, _ := os.ReadFile(filepath.Join(w.home, "keys/api-key"))
 	other := "23456789012"
 	other += string(aadhaar.VerhoeffDigit(other))
 	uri := firstURI(t, w.home)
 	body := fmt.Sprintf(`<PushUriRequest orgId="in.gov.cbse" txn="seed" ts="t"><UriDetails><Aadhaar>%s</Aadhaar><Uri>%s</Uri><DocType>SSCER</DocType><Action>A</Action></UriDetails></PushUriRequest>`, other, uri)
-	req, _ := http.NewRequest("POST", "http://"+w.addr+"/public/issuer/api/issuedoc/1/xml", strings.NewReader(body))
-	req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody(bytes.TrimSpace(key), []byte(body)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	postSigned(t, w.home, "http://"+w.addr+"/public/issuer/api/issuedoc/1/xml", body)
 	r = runCLI(t, "--home", w.home, "push", "--once", "--gateway", "http://"+w.addr, "--json")
 	if r.code != exitRejected {
 		t.Fatalf("with a conflict: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)

@@ -5,8 +5,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +13,6 @@ import (
 	"time"
 
 	"github.com/issuerkit/issuerkit/repository"
-	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 // TestResultsDay: results ingested with --release-at are held: a running
@@ -49,20 +46,12 @@ func TestResultsDay(t *testing.T) {
 	startListener(t, w.logs, &api, false, func(addr string) *exec.Cmd {
 		return exec.Command(w.bin, "--home", w.home, "serve", "--addr", addr)
 	})
-	key, _ := os.ReadFile(filepath.Join(w.home, "keys", "api-key"))
 	pull := func() string {
 		t.Helper()
 		body := `<PullURIRequest ver="1.0" ts="t" txn="x" format="xml"><DocDetails><DocType>SSCER</DocType><FullName>` + first[3] +
 			`</FullName><DOB>` + first[6] + `</DOB><RollNo>` + first[0] + `</RollNo><Year>` + first[1] + `</Year></DocDetails></PullURIRequest>`
-		req, _ := http.NewRequest("POST", "http://"+api+"/digilocker/pulluri", strings.NewReader(body))
-		req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody([]byte(strings.TrimSpace(string(key))), []byte(body)))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return string(b)
+		_, reply := postSigned(t, w.home, "http://"+api+"/digilocker/pulluri", body)
+		return reply
 	}
 	if reply := pull(); !strings.Contains(reply, `Status="9"`) || strings.Contains(reply, "<DataContent>") {
 		t.Fatalf("a held result: %s; want Status 9 without the document", reply)

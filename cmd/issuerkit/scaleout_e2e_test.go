@@ -6,8 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +18,6 @@ import (
 	"github.com/issuerkit/issuerkit/locker"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/samples"
-	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 // TestScaleOut runs two ingest shards, two pushers and two API servers at
@@ -157,20 +154,10 @@ func TestScaleOut(t *testing.T) {
 	}
 	// Served by both APIs.
 	waitListening(t, apiAddr[0])
-	key, _ := os.ReadFile(filepath.Join(home, "keys/api-key"))
 	for i, u := range uris[:20] {
-		addr := apiAddr[i%2]
 		body := `<PullDocRequest ver="1.0" ts="t" txn="` + fmt.Sprint(i) + `" orgId="in.gov.locker"><DocDetails><URI>` + u + `</URI></DocDetails></PullDocRequest>`
-		req, _ := http.NewRequest("POST", "http://"+addr+"/digilocker/pulldoc", strings.NewReader(body))
-		req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody([]byte(strings.TrimSpace(string(key))), []byte(body)))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		reply, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.Contains(string(reply), `Status="1"`) {
-			t.Fatalf("API %d on %s: HTTP %d %s", i%2, u, resp.StatusCode, reply)
+		if code, reply := postSigned(t, home, "http://"+apiAddr[i%2]+"/digilocker/pulldoc", body); code != 200 || !strings.Contains(reply, `Status="1"`) {
+			t.Fatalf("API %d on %s: HTTP %d %s", i%2, u, code, reply)
 		}
 	}
 }
