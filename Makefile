@@ -6,20 +6,25 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # `go test ./...` alone stays fast. Skips are failures under make test.
 TEST_FLAGS  ?= -tags integration -count=1 -timeout 15m
 
-.PHONY: all build test test-short race fuzz lint demo bench clean
+.PHONY: all deps build test test-short race fuzz lint demo bench clean
 
 all: lint test
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/issuerkit
 
-test:
+# The tests need xmlsec1, softhsm2, poppler, zbar and PostgreSQL: deps.sh
+# installs what is missing (or stops at once with the apt-get line to run).
+deps:
+	@scripts/deps.sh
+
+test: deps
 	ISSUERKIT_TEST_DISALLOW_SKIP=1 $(GO) test $(TEST_FLAGS) ./...
 
 test-short:
 	$(GO) test ./...
 
-race:
+race: deps
 	ISSUERKIT_TEST_DISALLOW_SKIP=1 $(GO) test -race $(TEST_FLAGS) ./...
 
 # A short run of every fuzz target (go test -fuzz takes one at a time).

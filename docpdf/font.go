@@ -2,12 +2,14 @@ package docpdf
 
 import (
 	"bytes"
+	"embed"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	"github.com/go-text/typesetting/font"
 )
@@ -30,26 +32,46 @@ type FontSet struct {
 	Latin, LatinBold, Deva, DevaBold *fontFile
 }
 
-// DefaultFontDir is where Debian's fonts-noto-core puts the Noto fonts.
-const DefaultFontDir = "/usr/share/fonts/truetype/noto"
+// The fonts every binary carries: Noto Sans and Noto Sans Devanagari,
+// regular and bold (SIL Open Font License 1.1, fonts/OFL.txt), so a PDF
+// renders on a machine without system fonts. About 1.5 MB.
+//
+//go:embed fonts/*.ttf fonts/OFL.txt
+var embedded embed.FS
 
 var fontFiles = [4]string{"NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf"}
 
-// LoadFonts loads the Noto fonts from dir (DefaultFontDir when empty).
+var (
+	embeddedOnce  sync.Once
+	embeddedFonts *FontSet
+	embeddedErr   error
+)
+
+// LoadFonts loads the four faces from dir, or returns the embedded Noto
+// fonts when dir is empty (parsed once per process). A dir must hold the
+// same four file names (NotoSans-Regular.ttf, NotoSans-Bold.ttf,
+// NotoSansDevanagari-Regular.ttf, NotoSansDevanagari-Bold.ttf), TrueType
+// outlines, such as Debian's /usr/share/fonts/truetype/noto.
 func LoadFonts(dir string) (*FontSet, error) {
 	if dir == "" {
-		dir = DefaultFontDir
+		embeddedOnce.Do(func() {
+			embeddedFonts, embeddedErr = loadFonts(func(n string) ([]byte, error) { return embedded.ReadFile("fonts/" + n) }, "embedded")
+		})
+		return embeddedFonts, embeddedErr
 	}
+	return loadFonts(func(n string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, n)) }, dir)
+}
+
+func loadFonts(read func(name string) ([]byte, error), from string) (*FontSet, error) {
 	var fs [4]*fontFile
 	for i, n := range fontFiles {
-		p := filepath.Join(dir, n)
-		b, err := os.ReadFile(p)
+		b, err := read(n)
 		if err != nil {
-			return nil, fmt.Errorf("PDF fonts: %w (install Debian's fonts-noto-core, or set pdf.font_dir)", err)
+			return nil, fmt.Errorf("PDF fonts: %w (pdf.font_dir must hold %s)", err, n)
 		}
 		f, err := parseFont(n[:len(n)-4], b)
 		if err != nil {
-			return nil, fmt.Errorf("PDF fonts: %s: %w", p, err)
+			return nil, fmt.Errorf("PDF fonts: %s in %s: %w", n, from, err)
 		}
 		fs[i] = f
 	}

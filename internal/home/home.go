@@ -65,7 +65,8 @@ type Config struct {
 		PublicURL string `yaml:"public_url,omitempty"`
 	} `yaml:"api"`
 	PDF struct {
-		// FontDir holds the Noto fonts (default: Debian's fonts-noto-core).
+		// FontDir, when set, holds the four Noto font files to use instead of
+		// the ones built into the binary (docpdf.LoadFonts).
 		FontDir string `yaml:"font_dir,omitempty"`
 	} `yaml:"pdf,omitempty"`
 	Aadhaar struct {
