@@ -156,6 +156,11 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 	if o.Shard.Count > 1 && (o.Shard.Index < 0 || o.Shard.Index >= o.Shard.Count) {
 		return s, fmt.Errorf("shard %d/%d: the index must be from 0 to %d", o.Shard.Index, o.Shard.Count, o.Shard.Count-1)
 	}
+	for _, in := range o.Inputs {
+		if !supportedInput(in) {
+			return s, fmt.Errorf("%s: %w", in, errUnsupported(in))
+		}
+	}
 	fp, err := fingerprint(o.Profile.Path, o.Inputs)
 	if err != nil {
 		return s, err
@@ -329,118 +334,173 @@ type result struct {
 	data   []byte
 }
 
-// runInput streams one input file through reader → workers → sequencer →
-// writer, starting after resume.Seq. It reports whether a rejects report
-// exists for the input.
-func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath string, resume repository.Watermark, seen map[string]seenAt, sum *Summary) (bool, error) {
-	var rr RowReader
-	var err error
+// openInput opens input with the reader its extension names. close
+// releases it.
+func openInput(input string, o Options) (rr RowReader, close func(), err error) {
 	switch strings.ToLower(filepath.Ext(input)) {
 	case ".csv", ".txt", ".tsv":
-		f, oerr := os.Open(input)
-		if oerr != nil {
-			return false, fmt.Errorf("open input: %w", oerr)
+		f, err := os.Open(input)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open input: %w", err)
 		}
-		defer f.Close()
 		cr := &countingReader{r: f}
 		if fi, err := f.Stat(); err == nil {
 			cr.total = fi.Size()
 		}
-		var c *CSVReader
-		if c, err = NewCSVReader(cr, o.CSV); err == nil {
-			c.progress = cr
-			rr = c
+		c, err := NewCSVReader(cr, o.CSV)
+		if err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("%s: %w", input, err)
 		}
+		c.progress = cr
+		return c, func() { f.Close() }, nil
 	case ".xlsx", ".xlsm":
-		var xr *XLSXReader
-		xr, err = NewXLSXReader(input, o.Sheet)
-		if err == nil {
-			defer xr.Close()
-			rr = xr
+		xr, err := NewXLSXReader(input, o.Sheet)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", input, err)
 		}
-	default:
-		return false, fmt.Errorf("%s: unsupported input type %q (want .csv or .xlsx)", input, filepath.Ext(input))
+		return xr, func() { xr.Close() }, nil
 	}
+	return nil, nil, fmt.Errorf("%s: %w", input, errUnsupported(input))
+}
+
+// supportedInput says whether openInput has a reader for input's extension.
+func supportedInput(input string) bool {
+	switch strings.ToLower(filepath.Ext(input)) {
+	case ".csv", ".txt", ".tsv", ".xlsx", ".xlsm":
+		return true
+	}
+	return false
+}
+
+func errUnsupported(input string) error {
+	return fmt.Errorf("unsupported input type %q (want .csv, .tsv, .txt, .xlsx or .xlsm)", filepath.Ext(input))
+}
+
+// runInput streams one input file through reader → workers → sequencer →
+// writer, starting after resume.Seq. It reports whether a rejects report
+// exists for the input. Everything that can fail before the first row is
+// done before any goroutine starts, so an early error leaves none behind.
+func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath string, resume repository.Watermark, seen map[string]seenAt, sum *Summary) (bool, error) {
+	rr, closeInput, err := openInput(input, o)
 	if err != nil {
-		return false, fmt.Errorf("%s: %w", input, err)
+		return false, err
 	}
+	defer closeInput()
 	m, err := o.Profile.Bind(rr.Header())
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", input, err)
 	}
-
+	m.SetNow(o.Now())
 	// The work group is canceled only by a fatal error; ctx (SIGINT) stops
 	// the reader alone, so rows in flight are still committed.
-	g, gctx := errgroup.WithContext(context.WithoutCancel(ctx))
+	known, err := loadKnown(context.WithoutCancel(ctx), d.Catalog, o.Profile.DocType)
+	if err != nil {
+		return false, err
+	}
 	tokens := make(chan struct{}, o.Workers*4*chunkRows+2*commitBatch)
+	// One commit may wait while the writer works on the previous one.
+	commits := make(chan commitReq, 1)
+	pr, _ := rr.(progressReporter)
+	sq := &sequencer{o: o, m: m, input: input, reader: pr, rejPath: rejPath, header: rr.Header(), seen: seen, sum: sum,
+		tokens: tokens, mark: resume, commits: commits}
+	if err := sq.openRejects(resume); err != nil {
+		return false, err
+	}
+	g, gctx := errgroup.WithContext(context.WithoutCancel(ctx))
 	// Rows travel in chunks: one hand-off per chunk, not per row, keeps
 	// the scheduler's wake-ups off the hot path.
 	jobs := make(chan []job)
 	results := make(chan []result, o.Workers*2)
-	// One commit may wait while the writer works on the previous one.
-	commits := make(chan commitReq, 1)
-
 	g.Go(func() error {
 		defer close(jobs)
-		chunk := make([]job, 0, chunkRows)
-		send := func() bool {
-			if len(chunk) == 0 {
-				return true
-			}
-			select {
-			case jobs <- chunk:
-				chunk = make([]job, 0, chunkRows)
-				return true
-			case <-gctx.Done():
-				return false
-			}
+		return readRows(ctx, gctx, rr, input, resume, tokens, jobs)
+	})
+	w := worker{d: d, o: o, m: m, known: known, issueDate: o.Now().In(xmlschema.IST).Format("02-01-2006")}
+	g.Go(func() error {
+		defer close(results)
+		return w.runAll(gctx, o.Workers, jobs, results)
+	})
+	wr := &writer{d: d, o: o, batchID: batchID, tokens: tokens, sum: sum, committed: resume.Counts}
+	g.Go(func() error {
+		defer close(commits)
+		return sq.run(gctx, results)
+	})
+	g.Go(func() error { return wr.run(gctx, commits) })
+	err = g.Wait()
+	if cerr := sq.closeRejects(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if o.DryRun {
+		sum.Counts = sq.planned
+	} else {
+		sum.Counts = wr.committed
+	}
+	sum.OtherShards += sq.other
+	return sq.rejFile != nil || resume.RejectsSize > 0, err
+}
+
+// readRows reads rr into chunks of jobs, taking a token per row so that no
+// more rows are in flight than the pipeline has room for. ctx (SIGINT)
+// stops it cleanly; gctx ends it on a fatal error elsewhere.
+func readRows(ctx, gctx context.Context, rr RowReader, input string, resume repository.Watermark, tokens chan struct{}, jobs chan<- []job) error {
+	chunk := make([]job, 0, chunkRows)
+	send := func() bool {
+		if len(chunk) == 0 {
+			return true
 		}
-		for seq := 0; ; seq++ {
+		select {
+		case jobs <- chunk:
+			chunk = make([]job, 0, chunkRows)
+			return true
+		case <-gctx.Done():
+			return false
+		}
+	}
+	for seq := 0; ; seq++ {
+		select {
+		case tokens <- struct{}{}:
+		default:
+			// Out of tokens: hand over what we have before waiting.
+			if !send() {
+				return nil
+			}
 			select {
 			case tokens <- struct{}{}:
-			default:
-				// Out of tokens: hand over what we have before waiting.
-				if !send() {
-					return nil
-				}
-				select {
-				case tokens <- struct{}{}:
-				case <-ctx.Done():
-					return nil
-				case <-gctx.Done():
-					return nil
-				}
-			}
-			if ctx.Err() != nil {
-				<-tokens
-				send()
+			case <-ctx.Done():
 				return nil
-			}
-			row, err := rr.Next()
-			if errors.Is(err, io.EOF) {
-				<-tokens
-				if seq <= resume.Seq {
-					return fmt.Errorf("%s: the input ends at row %d, before the resumed batch's row %d: was it changed?", input, seq, resume.Seq+1)
-				}
-				send()
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", input, err)
-			}
-			chunk = append(chunk, job{seq: seq, row: row, replay: seq <= resume.Seq})
-			if len(chunk) == chunkRows && !send() {
+			case <-gctx.Done():
 				return nil
 			}
 		}
-	})
-	known, err := loadKnown(gctx, d.Catalog, o.Profile.DocType)
-	if err != nil {
-		return false, err
+		if ctx.Err() != nil {
+			<-tokens
+			send()
+			return nil
+		}
+		row, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			<-tokens
+			if seq <= resume.Seq {
+				return fmt.Errorf("%s: the input ends at row %d, before the resumed batch's row %d: was it changed?", input, seq, resume.Seq+1)
+			}
+			send()
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", input, err)
+		}
+		chunk = append(chunk, job{seq: seq, row: row, replay: seq <= resume.Seq})
+		if len(chunk) == chunkRows && !send() {
+			return nil
+		}
 	}
-	w := worker{d: d, o: o, m: m, known: known, issueDate: o.Now().In(xmlschema.IST).Format("02-01-2006")}
-	workers, wctx := errgroup.WithContext(gctx)
-	for range o.Workers {
+}
+
+// runAll runs n workers over jobs, each chunk's results in one hand-off.
+func (w *worker) runAll(ctx context.Context, n int, jobs <-chan []job, results chan<- []result) error {
+	workers, wctx := errgroup.WithContext(ctx)
+	for range n {
 		workers.Go(func() error {
 			for chunk := range jobs {
 				out := make([]result, len(chunk))
@@ -460,34 +520,7 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 			return nil
 		})
 	}
-	g.Go(func() error {
-		err := workers.Wait()
-		close(results)
-		return err
-	})
-	pr, _ := rr.(progressReporter)
-	sq := &sequencer{o: o, m: m, input: input, reader: pr, rejPath: rejPath, header: rr.Header(), seen: seen, sum: sum,
-		tokens: tokens, mark: resume, commits: commits}
-	if err := sq.openRejects(resume); err != nil {
-		return false, err
-	}
-	wr := &writer{d: d, o: o, batchID: batchID, tokens: tokens, sum: sum, committed: resume.Counts}
-	g.Go(func() error {
-		defer close(commits)
-		return sq.run(gctx, results)
-	})
-	g.Go(func() error { return wr.run(gctx, commits) })
-	err = g.Wait()
-	if cerr := sq.closeRejects(); cerr != nil && err == nil {
-		err = cerr
-	}
-	if o.DryRun {
-		sum.Counts = sq.planned
-	} else {
-		sum.Counts = wr.committed
-	}
-	sum.OtherShards += sq.other
-	return sq.rejFile != nil || resume.RejectsSize > 0, err
+	return workers.Wait()
 }
 
 type worker struct {

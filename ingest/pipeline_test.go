@@ -7,8 +7,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/internal/home"
@@ -358,4 +360,37 @@ func BenchmarkIngest(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(2000*b.N)/b.Elapsed().Seconds(), "docs/s")
+}
+
+// failingURIs is a catalog whose ForEachURI fails, as a database that
+// goes away after the batch started would.
+type failingURIs struct{ repository.Catalog }
+
+func (failingURIs) ForEachURI(context.Context, string, func(string) error) error {
+	return errors.New("catalog is gone")
+}
+
+// TestEarlyErrorLeavesNoGoroutine: an input that fails before its first
+// row (here the catalog's URI list) returns with no pipeline goroutine
+// left running; a library caller would otherwise leak a blocked reader per
+// call.
+func TestEarlyErrorLeavesNoGoroutine(t *testing.T) {
+	f := newFixture(t)
+	in := f.writeCSV(t, "in.csv", genRows(500, samples.Options{Seed: 3}))
+	f.deps.Catalog = failingURIs{f.deps.Catalog}
+	for range 3 {
+		if _, err := f.run(t, context.Background(), []string{in}, nil); err == nil || !strings.Contains(err.Error(), "catalog is gone") {
+			t.Fatalf("got %v, want the catalog's error", err)
+		}
+	}
+	var stacks string
+	for range 50 {
+		buf := make([]byte, 1<<20)
+		stacks = string(buf[:runtime.Stack(buf, true)])
+		if !strings.Contains(stacks, "issuerkit/ingest.") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("pipeline goroutines still running after Run returned:\n%s", stacks)
 }

@@ -56,8 +56,9 @@ type Column struct {
 	Enum     []string
 	Min, Max *float64
 	MaxLen   int
-	layouts  []string // date layouts
-	formats  []string // as the profile wrote them, for messages
+	layouts  []string   // date layouts
+	formats  []string   // as the profile wrote them, for messages
+	dates    *dateRules // date columns: not_future, before, after, age
 }
 
 // Group is a repeated set of columns such as a marksheet's subjects
@@ -137,6 +138,11 @@ type rawColumn struct {
 	Max      *float64 `yaml:"max"`
 	MaxLen   int      `yaml:"max_len"`
 	Formats  []string `yaml:"formats"`
+	// date rules (dates.go)
+	NotFuture bool    `yaml:"not_future"`
+	Before    names   `yaml:"before"`
+	After     names   `yaml:"after"`
+	Age       *rawAge `yaml:"age"`
 }
 
 type rawGroup struct {
@@ -282,6 +288,9 @@ func ParseProfile(b []byte) (*Profile, error) {
 	if p.checks, err = compileChecks(raw.Checks, scope); err != nil {
 		return nil, err
 	}
+	if err := p.resolveDateRules(scope); err != nil {
+		return nil, err
+	}
 	if raw.DocID == "" {
 		return nil, errors.New(`doc_id is required, e.g. "{RollNo}{Year}"`)
 	}
@@ -406,6 +415,9 @@ func (rc rawColumn) compile(name string) (*Column, error) {
 	}
 	if (c.Min != nil || c.Max != nil) && c.Type != "int" && c.Type != "decimal" {
 		return nil, fmt.Errorf("column %s: min/max need type int or decimal", name)
+	}
+	if err := rc.compileDateRules(c); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

@@ -74,9 +74,12 @@ func TestEveryBadKindEveryProfile(t *testing.T) {
 		kind, profile string
 		msgs          map[string]string // bad kind → expected message part
 	}{
-		{"SSCER", "cbse-sscer.yaml", map[string]string{"marks-over-max": "Sub1: theory + practical marks (95 + "}},
-		{"HSCER", "cbse-hscer.yaml", map[string]string{"marks-over-max": "Sub1Theory: 95 is above the maximum 80"}},
-		{"DRVLC", "transport-drvlc.yaml", map[string]string{"marks-over-max": "ValidTill 01-01-1990 is not after IssueDate"}},
+		{"SSCER", "cbse-sscer.yaml", map[string]string{"marks-over-max": "Sub1: theory + practical marks (95 + ",
+			"too-young": "DOB: 01-01-2019 makes the holder 6 on 31-12-2025, below the minimum age 10 (rule age.min)"}},
+		{"HSCER", "cbse-hscer.yaml", map[string]string{"marks-over-max": "Sub1Theory: 95 is above the maximum 80",
+			"too-young": "DOB: 01-01-2017 makes the holder 8 on 31-12-2025, below the minimum age 12 (rule age.min)"}},
+		{"DRVLC", "transport-drvlc.yaml", map[string]string{"marks-over-max": "ValidTill: 01-01-1990 is not after IssueDate ",
+			"too-young": "makes the holder 10 on ", "dob-future": "DOB: 15-08-2085 is in the future (rule not_future; the run is on "}},
 	} {
 		t.Run(tt.kind, func(t *testing.T) {
 			f := newFixture(t)
@@ -138,6 +141,7 @@ func TestEveryBadKindEveryProfile(t *testing.T) {
 					"dob":              `DOB: "31-02-`,
 					"missing-name":     "Name: required",
 					"gender":           `Gender: "X" is not one of M, F, T`,
+					"dob-future":       "DOB: 15-08-2085 is in the future (rule not_future; the run is on ",
 				}[bad]
 				if w, ok := tt.msgs[bad]; ok {
 					want = w

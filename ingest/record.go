@@ -45,8 +45,9 @@ type Record struct {
 
 // Mapper binds a profile to one input's header.
 type Mapper struct {
-	p   *Profile
-	idx []int // per profile column, its index in the header
+	p     *Profile
+	idx   []int     // per profile column, its index in the header
+	today time.Time // the day of the run, for date rules
 }
 
 // Bind checks header against the profile and returns a Mapper for its rows.
@@ -58,12 +59,17 @@ func (p *Profile) Bind(header []string) (*Mapper, error) {
 	for i, h := range header {
 		pos[h] = i
 	}
-	m := &Mapper{p: p, idx: make([]int, len(p.columns))}
+	m := &Mapper{p: p, idx: make([]int, len(p.columns)), today: runDay(time.Now())}
 	for i, c := range p.columns {
 		m.idx[i] = pos[c.Name]
 	}
 	return m, nil
 }
+
+// SetNow sets the time of the run, which date rules such as not_future
+// compare with (default: when Bind was called). Its day in India Standard
+// Time counts.
+func (m *Mapper) SetNow(t time.Time) { m.today = runDay(t) }
 
 // Profile returns the bound profile.
 func (m *Mapper) Profile() *Profile { return m.p }
@@ -84,11 +90,18 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 	}
 	rec := &Record{Line: row.Line, Search: make(map[string]string, len(p.SearchKeys))}
 	var canon strings.Builder
+	var dates map[string]time.Time // parsed values of columns with date rules
 	for _, c := range p.columns {
 		v, norm, prob := c.parse(raw[c.Name], !p.inGroup[c.Name], row.Dates)
 		if prob != "" {
 			probs = append(probs, c.Name+": "+prob)
 			continue
+		}
+		if c.Type == "date" && norm != "" {
+			if dates == nil {
+				dates = make(map[string]time.Time, 4)
+			}
+			dates[c.Name], _ = time.Parse("02-01-2006", norm)
 		}
 		if c.Type == "aadhaar" && norm != "" {
 			if c.Name == p.holder.Aadhaar {
@@ -131,6 +144,9 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 			probs = append(probs, fmt.Sprintf("%s: at least %d required, found %d", g.Name, g.MinPresent, len(members)))
 		}
 		env[g.Name] = members
+	}
+	if dates != nil {
+		probs = append(probs, p.checkDates(dates, env, m.today)...)
 	}
 	if len(probs) > 0 {
 		return nil, &RowError{Line: row.Line, Problems: probs}

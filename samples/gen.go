@@ -40,7 +40,9 @@ type Options struct {
 }
 
 // BadKinds are the kinds of bad row Generate makes, in turn.
-var BadKinds = []string{"aadhaar-checksum", "dob", "marks-over-max", "missing-name", "gender", "duplicate-roll"}
+// dob-future is a date of birth decades ahead; too-young a holder below the
+// profile's minimum age (a Class X candidate of 6, a licence holder of 10).
+var BadKinds = []string{"aadhaar-checksum", "dob", "marks-over-max", "missing-name", "gender", "duplicate-roll", "dob-future", "too-young"}
 
 var (
 	firstM  = []string{"Aarav", "Vivaan", "Aditya", "Arjun", "Reyansh", "Mohammed", "Sai", "Krishna", "Ishaan", "Rohan", "Kabir", "Harpreet", "Siddharth", "Anirudh", "Rahul", "Vikram", "Yash", "Nikhil", "Omkar", "Pranav"}
@@ -99,6 +101,16 @@ func (o Options) spoil(rec []string, bad string, i int) string {
 		}
 	case "dob":
 		rec[col("DOB")] = "31-02-2001"
+	case "dob-future":
+		rec[col("DOB")] = "15-08-2085"
+	case "too-young":
+		if o.Kind == KindDRVLC {
+			issue := rec[col("IssueDate")]
+			y, _ := strconv.Atoi(issue[6:])
+			rec[col("DOB")] = issue[:6] + strconv.Itoa(y-10)
+		} else {
+			rec[col("DOB")] = "01-01-" + strconv.Itoa(o.year()-8)
+		}
 	case "marks-over-max":
 		if o.Kind == KindDRVLC {
 			rec[col("ValidTill")] = "01-01-1990" // expires before it was issued
@@ -124,10 +136,7 @@ func (o Options) sscerRow(i int) (rec []string, bad string, r *rand.Rand) {
 	// seeded from (seed, row) mixed through splitmix64.
 	r = rand.New(rand.NewPCG(splitmix(o.Seed^splitmix(uint64(i))), splitmix(uint64(i)+o.Seed*0x9E3779B97F4A7C15)))
 	isBad := o.BadRate > 0 && r.Float64() < o.BadRate
-	year := o.Year
-	if year == 0 {
-		year = 2025
-	}
+	year := o.year()
 	roll := o.roll(i)
 	gender := "M"
 	first := firstM[r.IntN(len(firstM))]
@@ -182,6 +191,10 @@ func (o Options) sscerRow(i int) (rec []string, bad string, r *rand.Rand) {
 			rec[8] = u[:11] + strconv.Itoa((int(u[11]-'0')+1)%10)
 		case "dob":
 			rec[6] = fmt.Sprintf("31-02-%d", year-16)
+		case "dob-future":
+			rec[6] = "15-08-2085"
+		case "too-young":
+			rec[6] = fmt.Sprintf("01-01-%d", year-6)
 		case "marks-over-max":
 			rec[13+2] = "95" // Sub1Theory 95 + practical ≥ 10 > 100
 		case "missing-name":
@@ -197,6 +210,14 @@ func (o Options) sscerRow(i int) (rec []string, bad string, r *rand.Rand) {
 		}
 	}
 	return rec, bad, r
+}
+
+// year is the examination year of the data set (default 2025).
+func (o Options) year() int {
+	if o.Year == 0 {
+		return 2025
+	}
+	return o.Year
 }
 
 // roll is row i's roll number: unique within a data set, and different

@@ -77,7 +77,7 @@ func getCommand(e *env) *cli.Command {
 			} else {
 				doc, err = cat.FindBySearchKey(c.Context, c.String("doctype"), repository.SearchKey(search))
 				if errors.Is(err, repository.ErrNotFound) {
-					return fmt.Errorf("no %s document with those search keys", c.String("doctype"))
+					return missingSearchKeys(c.Context, cat, c.String("doctype"), search)
 				}
 				if err != nil {
 					return err

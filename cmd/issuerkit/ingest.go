@@ -115,6 +115,9 @@ func ingestCommand(e *env) *cli.Command {
 				Logger:      e.log.With("component", "ingest"),
 			})
 			ui.finish()
+			if err != nil && sum.Read == 0 && !sum.Interrupted {
+				return err // nothing was read: a summary of zeros would only hide the error
+			}
 			if c.Bool("json") {
 				b, _ := json.Marshal(sum)
 				fmt.Fprintln(e.stdout, string(b))
