@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/samples"
 )
@@ -53,7 +54,10 @@ func buildBinary(t *testing.T) string {
 // TestKill9ThenRerun kills ingest with SIGKILL at random points and checks
 // that a rerun ends with every document exactly once: one catalog row, one
 // version, one object and one outbox row per good row, no orphan object,
-// and each bad row once in the rejects report.
+// and each bad row once in the rejects report. Each round needs two kills
+// that land while ingest is still running; a round whose run finished
+// before a kill starts again on a new home with shorter delays, and a
+// round that never gets its kills in fails.
 func TestKill9ThenRerun(t *testing.T) {
 	bin := buildBinary(t)
 	seed := uint64(time.Now().UnixNano())
@@ -61,60 +65,94 @@ func TestKill9ThenRerun(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	const rows = 3000
 	gen := samples.Options{Rows: rows, Seed: 31, BadRate: 0.04}
-	wantBad := map[int]bool{} // input line numbers
-	for i := range rows {
-		if _, bad := gen.Row(i); bad != "" {
-			wantBad[i+2] = true
-		}
-	}
+	wantBad := expectedRejects(t, gen)
 	for round := range 3 {
 		t.Run("round"+strconv.Itoa(round), func(t *testing.T) {
-			dir := t.TempDir()
-			home := filepath.Join(dir, "home")
-			input := filepath.Join(dir, "in.csv")
-			rejects := filepath.Join(dir, "rejects.csv")
-			f, _ := os.Create(input)
-			if err := gen.WriteCSV(f); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
-			mustCLI(t, "--home", home, "init", "--issuer-id", "in.gov.test", "--issuer-name", "Test Board")
-			args := []string{"--home", home, "ingest", "--profile", profile, "--rejects", rejects, input}
-			kills := 0
-			for attempt := 0; ; attempt++ {
-				cmd := exec.Command(bin, args...)
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
+			maxDelay := 1400
+			for try := 1; ; try++ {
+				home, rejects, ok := killTwiceThenFinish(t, bin, gen, rng, maxDelay)
+				if ok {
+					checkExactlyOnce(t, home, rows-len(wantBad), wantBad, rejects)
+					return
 				}
-				done := make(chan error, 1)
-				go func() { done <- cmd.Wait() }()
-				var err error
-				if attempt < 2 {
-					delay := time.Duration(100+rng.IntN(1400)) * time.Millisecond
-					select {
-					case err = <-done:
-					case <-time.After(delay):
-						cmd.Process.Signal(syscall.SIGKILL)
-						<-done
-						kills++
-						t.Logf("killed after %v", delay)
-						continue
-					}
-				} else {
-					err = <-done
+				if try == 5 {
+					t.Fatalf("in %d tries ingest always finished before its second kill", try)
 				}
-				code := cmd.ProcessState.ExitCode()
-				if code != exitRejected {
-					t.Fatalf("final run: exit %d (%v), want %d", code, err, exitRejected)
-				}
-				break
-			}
-			checkExactlyOnce(t, home, rows-len(wantBad), wantBad, rejects)
-			if kills == 0 {
-				t.Log("no kill landed before the run finished")
+				maxDelay /= 2
+				t.Logf("ingest finished before the second kill; again with delays under %d ms", maxDelay+100)
 			}
 		})
 	}
+}
+
+// killTwiceThenFinish ingests gen on a new home, SIGKILLs the run twice
+// after random delays, then lets a third run finish. ok is false when a
+// run ended before its kill.
+func killTwiceThenFinish(t *testing.T, bin string, gen samples.Options, rng *rand.Rand, maxDelay int) (home, rejects string, ok bool) {
+	t.Helper()
+	dir := t.TempDir()
+	home = filepath.Join(dir, "home")
+	input := filepath.Join(dir, "in.csv")
+	rejects = filepath.Join(dir, "rejects.csv")
+	f, _ := os.Create(input)
+	if err := gen.WriteCSV(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	mustCLI(t, "--home", home, "init", "--issuer-id", "in.gov.test", "--issuer-name", "Test Board")
+	args := []string{"--home", home, "ingest", "--profile", profile, "--rejects", rejects, input}
+	for attempt := range 3 {
+		cmd := exec.Command(bin, args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		if attempt < 2 {
+			delay := time.Duration(100+rng.IntN(maxDelay)) * time.Millisecond
+			select {
+			case <-done:
+				return home, rejects, false
+			case <-time.After(delay):
+				cmd.Process.Signal(syscall.SIGKILL)
+				<-done
+				t.Logf("killed after %v", delay)
+				continue
+			}
+		}
+		err := <-done
+		if code := cmd.ProcessState.ExitCode(); code != exitRejected {
+			t.Fatalf("final run: exit %d (%v), want %d", code, err, exitRejected)
+		}
+	}
+	return home, rejects, true
+}
+
+// expectedRejects maps gen's rows through the sample profile: the input
+// lines a run must reject (rows that do not map, and repeats of a DocID an
+// earlier row got; a "duplicate" of a rejected row is the first of its
+// DocID and is issued).
+func expectedRejects(t testing.TB, gen samples.Options) map[int]bool {
+	t.Helper()
+	p, err := ingest.LoadProfile(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.Bind(samples.Header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, seen := map[int]bool{}, map[string]bool{}
+	for i := range gen.Rows {
+		cells, _ := gen.Row(i)
+		rec, err := m.Map(ingest.Row{Line: i + 2, Cells: cells})
+		if err != nil || seen[rec.DocID] {
+			bad[i+2] = true
+			continue
+		}
+		seen[rec.DocID] = true
+	}
+	return bad
 }
 
 func checkExactlyOnce(t *testing.T, home string, wantDocs int, wantBad map[int]bool, rejects string) {
