@@ -1,5 +1,15 @@
-// Package locker will be the reference locker: a small real HTTP server that
-// receives Push URI requests and pulls documents from an issuer's repository
-// API. It talks to the issuer over HTTP only, so it imports neither
-// repository, ingest nor pusher. It is not built yet.
+// Package locker is the reference locker: a small, real DigiLocker-style
+// HTTP server an issuer rehearses its integration against. It receives
+// Push URI requests (single and bulk CSV), checking each one's HMAC against
+// the issuer's registered key and recognising a repeated txn; keeps every
+// citizen's Issued Documents in its own SQLite store, citizens being a
+// keyed hash of the Aadhaar number (never the number itself); and fetches
+// a document from the issuer's Pull Doc API on demand, verifying its
+// XML-DSig signature against the issuer's certificate before returning it.
+// Faults (failure rate, latency, downtime) make it misbehave on purpose for
+// the pusher's tests and the demo.
+//
+// It is another party: it talks to the issuer over HTTP only and imports
+// neither repository, ingest nor pusher — only the shared wire vocabulary
+// (xmlschema) and signature checking (signer).
 package locker
