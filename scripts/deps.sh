@@ -20,7 +20,8 @@ have curl || need+=(curl ca-certificates)
 have gcc || need+=(gcc libc6-dev)
 have git || need+=(git)
 have openssl || need+=(openssl)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# DEPS_POSTGRES_GLOB lets the script's own test point elsewhere.
+compgen -G "${DEPS_POSTGRES_GLOB:-/usr/lib/postgresql/*/bin/initdb}" >/dev/null || need+=(postgresql)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
