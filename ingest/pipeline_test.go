@@ -184,6 +184,7 @@ func TestRejectsReport(t *testing.T) {
 	rows[2][7] = "X"                  // bad gender, line 3
 	rows[4][11] = "=HYPERLINK(\"x\")" // formula-looking school name (valid text), line 5
 	rows[4][6] = "31-02-2009"         // bad date, line 5
+	rows[5][6] = "05-01-2099"         // born in the future, line 6
 	rows[6][0] = rows[1][0]           // duplicate of line 2, at line 7
 	in := f.writeCSV(t, "in.csv", rows)
 	rej := filepath.Join(f.dir, "rejects.csv")
@@ -191,7 +192,7 @@ func TestRejectsReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Read != 6 || s.Issued != 3 || s.Rejected != 3 || len(s.Rejects) != 1 || s.Rejects[0] != rej {
+	if s.Read != 6 || s.Issued != 2 || s.Rejected != 4 || len(s.Rejects) != 1 || s.Rejects[0] != rej {
 		t.Fatalf("summary %+v", s)
 	}
 	fi, err := os.Stat(rej)
@@ -209,10 +210,11 @@ func TestRejectsReport(t *testing.T) {
 	want := []struct{ line, err string }{
 		{"3", `Gender: "X" is not one of M, F, T`},
 		{"5", `DOB: "31-02-2009" is not a valid date`},
+		{"6", "DOB: 05-01-2099 is in the future (rule not_future; the run is on "},
 		{"7", "duplicate DocID: the same document as row 2"},
 	}
-	if len(got) != 4 {
-		t.Fatalf("report has %d data rows, want 3:\n%s", len(got)-1, b)
+	if len(got) != 5 {
+		t.Fatalf("report has %d data rows, want 4:\n%s", len(got)-1, b)
 	}
 	for i, w := range want {
 		r := got[i+1]
@@ -235,7 +237,8 @@ func TestRejectsReport(t *testing.T) {
 	// Correct the report in place and feed it back as it is.
 	got[1][2+7] = "F"
 	got[2][2+6] = "28-02-2009"
-	got[3][2+0] = "5999999"
+	got[3][2+6] = "05-01-2010"
+	got[4][2+0] = "5999999"
 	var buf bytes.Buffer
 	csv.NewWriter(&buf).WriteAll(got)
 	fixed := filepath.Join(f.dir, "fixed.csv")
@@ -244,7 +247,7 @@ func TestRejectsReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Issued != 3 || s.Rejected != 0 {
+	if s.Issued != 4 || s.Rejected != 0 {
 		t.Fatalf("re-ingest of corrected report: %+v", s)
 	}
 	d, err := f.deps.Catalog.Current(ctx, "in.gov.test-SSCER-"+rows[4][0]+"2025")
