@@ -30,13 +30,14 @@ func TestDepsStopsWithTheInstallLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(filepath.Join(bin, "bash"), "deps.sh")
-	cmd.Env = []string{"PATH=" + bin, "DEPS_POSTGRES_GLOB=" + filepath.Join(t.TempDir(), "none", "initdb")}
+	none := filepath.Join(t.TempDir(), "none")
+	cmd.Env = []string{"PATH=" + bin, "DEPS_POSTGRES_GLOB=" + filepath.Join(none, "initdb"), "DEPS_LIBCRYPTO_GLOB=" + filepath.Join(none, "libcrypto.so.3")}
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 		t.Fatalf("exit: %v\n%s", err, out)
 	}
-	want := "sudo apt-get install -y --no-install-recommends xmlsec1 softhsm2 poppler-utils zbar-tools curl ca-certificates gcc libc6-dev git openssl postgresql"
+	want := "sudo apt-get install -y --no-install-recommends xmlsec1 softhsm2 poppler-utils zbar-tools curl ca-certificates gcc libc6-dev git openssl libssl3 postgresql"
 	if !strings.Contains(string(out), want) {
 		t.Errorf("output:\n%s\nwant the line %q", out, want)
 	}

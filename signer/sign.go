@@ -16,9 +16,10 @@ import (
 // Signer signs documents with one key and certificate chain. It is safe for
 // concurrent use.
 type Signer struct {
-	key   crypto.Signer
-	chain []*x509.Certificate
-	ctx   *dsig.SigningContext
+	key     crypto.Signer
+	chain   []*x509.Certificate
+	ctx     *dsig.SigningContext
+	backend string
 }
 
 // Signature algorithms.
@@ -37,6 +38,10 @@ type Options struct {
 	// Algorithm is AlgRSASHA256 (default for RSA), AlgRSASHA1 or
 	// AlgECDSASHA256 (the only one for ECDSA keys).
 	Algorithm string
+	// RSABackend chooses how an RSA key from a file signs: BackendAuto
+	// (OpenSSL when available, else crypto/rsa), BackendOpenSSL or
+	// BackendGo. Both give byte-identical signatures.
+	RSABackend string
 }
 
 // New returns a Signer for key whose certificate chain (leaf first) goes into
@@ -56,6 +61,7 @@ func New(key crypto.Signer, chain []*x509.Certificate, opts ...Options) (*Signer
 	}
 	hash := crypto.SHA256
 	dsKey := key
+	var backend string
 	switch pub := key.Public().(type) {
 	case *rsa.PublicKey:
 		switch o.Algorithm {
@@ -68,6 +74,10 @@ func New(key crypto.Signer, chain []*x509.Certificate, opts ...Options) (*Signer
 		if pub.N.BitLen() < 2048 {
 			return nil, fmt.Errorf("signer: RSA key of %d bits is too weak (want 2048 or more)", pub.N.BitLen())
 		}
+		var err error
+		if dsKey, backend, err = rsaBackend(key, o.RSABackend); err != nil {
+			return nil, err
+		}
 	case *ecdsa.PublicKey:
 		if o.Algorithm != "" && o.Algorithm != AlgECDSASHA256 {
 			return nil, fmt.Errorf("signer: algorithm %q does not fit an ECDSA key (want %s)", o.Algorithm, AlgECDSASHA256)
@@ -79,7 +89,7 @@ func New(key crypto.Signer, chain []*x509.Certificate, opts ...Options) (*Signer
 		if err != nil {
 			return nil, err
 		}
-		dsKey = raw
+		dsKey, backend = raw, keyBackend(key)
 	default:
 		return nil, fmt.Errorf("signer: %T keys are not supported (want RSA or ECDSA P-256)", key.Public())
 	}
@@ -94,8 +104,12 @@ func New(key crypto.Signer, chain []*x509.Certificate, opts ...Options) (*Signer
 	ctx.Hash = hash
 	ctx.Prefix = "" // <Signature xmlns="http://www.w3.org/2000/09/xmldsig#">, as DigiLocker documents carry it
 	ctx.Canonicalizer = newExcC14N()
-	return &Signer{key: key, chain: chain, ctx: ctx}, nil
+	return &Signer{key: key, chain: chain, ctx: ctx, backend: backend}, nil
 }
+
+// Backend names what computes the signatures: OpenSSL's libcrypto,
+// crypto/rsa or crypto/ecdsa, or a PKCS#11 token.
+func (s *Signer) Backend() string { return s.backend }
 
 // Certificate returns the signing (leaf) certificate.
 func (s *Signer) Certificate() *x509.Certificate { return s.chain[0] }

@@ -72,6 +72,9 @@ func initCommand(e *env) *cli.Command {
 			} {
 				fmt.Fprintf(e.stdout, "  %-18s %s\n", f.path, f.what)
 			}
+			if sgn, err := h.Signer(); err == nil {
+				fmt.Fprintf(e.stdout, "  %-18s %s\n", "signatures by", sgn.Backend())
+			}
 			if sc.Type == "s3" {
 				fmt.Fprintf(e.stdout, "  %-18s documents in S3: %s, bucket %s, prefix %q (reachable)\n", "store", sc.Endpoint, sc.Bucket, sc.Prefix)
 			} else {

@@ -50,18 +50,25 @@ func statusCommand(e *env) *cli.Command {
 			for _, d := range dead {
 				deadOut = append(deadOut, deadLetter{d.ID, d.URI, d.Action, d.Attempts, d.LastError})
 			}
+			signing := "unavailable"
+			if sgn, err := h.Signer(); err != nil {
+				signing += ": " + err.Error()
+			} else {
+				signing = sgn.Backend()
+			}
 			if c.Bool("json") {
 				b, err := json.Marshal(struct {
 					repository.Stats
 					DeadLetters []deadLetter `json:"dead_letters"`
-				}{st, deadOut})
+					Signing     string       `json:"signing"`
+				}{st, deadOut, signing})
 				if err != nil {
 					return err
 				}
 				fmt.Fprintln(e.stdout, string(b))
 				return nil
 			}
-			fmt.Fprintf(e.stdout, "Issuer %s (%s): %d %s\n\n", h.Config.Issuer.Name, h.Config.Issuer.ID, st.Documents, plural(st.Documents, "document", "documents"))
+			fmt.Fprintf(e.stdout, "Issuer %s (%s): %d %s\nSignatures by %s\n\n", h.Config.Issuer.Name, h.Config.Issuer.ID, st.Documents, plural(st.Documents, "document", "documents"), signing)
 			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "DOCTYPE\tACTIVE\tEXPIRED\tREVOKED\tSUSPENDED")
 			types := make([]string, 0, len(st.ByDocType))

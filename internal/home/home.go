@@ -49,6 +49,10 @@ type Config struct {
 		// ecdsa-sha256); rsa-sha1 only for compatibility with DigiLocker's
 		// own documents.
 		Algorithm string `yaml:"algorithm,omitempty"`
+		// RSABackend: empty to sign RSA keys from files through OpenSSL's
+		// libcrypto when it loads (else crypto/rsa), "openssl" to require
+		// it, "go" for crypto/rsa. $ISSUERKIT_RSA_BACKEND overrides it.
+		RSABackend string `yaml:"rsa_backend,omitempty"`
 	} `yaml:"signing"`
 	Catalog struct {
 		Type string `yaml:"type"`           // sqlite (default) or postgres
@@ -405,7 +409,11 @@ func (h *Home) Signer() (*signer.Signer, error) {
 			return nil, err
 		}
 	}
-	return signer.New(key, chain, signer.Options{Algorithm: h.Config.Signing.Algorithm})
+	backend := h.Config.Signing.RSABackend
+	if v, ok := os.LookupEnv("ISSUERKIT_RSA_BACKEND"); ok {
+		backend = v
+	}
+	return signer.New(key, chain, signer.Options{Algorithm: h.Config.Signing.Algorithm, RSABackend: backend})
 }
 
 // UsePKCS11Key makes the key a PKCS#11 URI names the signing key, with its
