@@ -34,6 +34,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime 20s ./xmlschema
 	$(GO) test -run '^$$' -fuzz '^FuzzPlainScan$$' -fuzztime 20s ./xmlschema
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePushRequest$$' -fuzztime 20s ./xmlschema
+	$(GO) test -run '^$$' -fuzz '^FuzzFastVerify$$' -fuzztime 20s -parallel 1 ./signer
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -50,7 +50,23 @@ var (
 // and DigiLocker produce: one ds:Signature, the last child of the root, with a
 // single Reference URI="" — so the signature always covers the whole document
 // and wrapping tricks have nowhere to hide content.
+//
+// Documents of the exact shape issuerkit signs, checked against pinned
+// certificates, are verified in one pass over their bytes (fastverify.go);
+// every other document, and every failure, takes the general path.
 func (v *Verifier) Verify(data []byte) (*Verified, error) {
+	now := v.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if ver, ok := v.fastVerify(data, now); ok {
+		return ver, nil
+	}
+	return v.verifyGeneral(data, now)
+}
+
+// verifyGeneral verifies any document through etree and goxmldsig.
+func (v *Verifier) verifyGeneral(data []byte, now time.Time) (*Verified, error) {
 	doc := etree.NewDocument()
 	doc.ReadSettings.Permissive = false
 	if err := doc.ReadFromBytes(data); err != nil {
@@ -68,10 +84,6 @@ func (v *Verifier) Verify(data []byte) (*Verified, error) {
 	sig, err := envelopedSignature(root)
 	if err != nil {
 		return nil, err
-	}
-	now := v.Now
-	if now.IsZero() {
-		now = time.Now()
 	}
 	trusted := v.Trusted
 	if v.Roots != nil {
