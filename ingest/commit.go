@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/issuerkit/issuerkit/repository"
@@ -34,7 +33,7 @@ type sequencer struct {
 	input   string
 	rejPath string
 	header  []string
-	seen    map[string]seenAt
+	seen    *docIDSet
 	sum     *Summary
 	tokens  chan struct{}
 	commits chan<- commitReq
@@ -100,11 +99,9 @@ func (q *sequencer) run(ctx context.Context, results <-chan []result) error {
 	}
 }
 
-// remember records r's DocID for duplicate detection. The set holds every
-// DocID of the batch, so it is most of ingest's memory on a large input:
-// the key is copied out of whatever larger buffer made it.
+// remember records r's DocID for duplicate detection.
 func (q *sequencer) remember(r result) {
-	q.seen[strings.Clone(r.docID)] = seenAt{input: int32(q.mark.InputIndex), line: int32(r.row.Line)}
+	q.seen.put(r.docID, seenAt{input: int32(q.mark.InputIndex), line: int32(r.row.Line)})
 }
 
 func (q *sequencer) handle(r result) error {
@@ -116,7 +113,7 @@ func (q *sequencer) handle(r result) error {
 	if r.kind == outReplay {
 		// Committed by an earlier run: only remember its DocID, as that
 		// run did (a row it rejected has none).
-		if _, dup := q.seen[r.docID]; r.docID != "" && !dup {
+		if _, dup := q.seen.get(r.docID); r.docID != "" && !dup {
 			q.remember(r)
 		}
 		<-q.tokens
@@ -125,7 +122,7 @@ func (q *sequencer) handle(r result) error {
 	q.planned.Read++
 	q.dirty++
 	if r.kind != outReject {
-		if prev, dup := q.seen[r.docID]; dup {
+		if prev, dup := q.seen.get(r.docID); dup {
 			where := "row " + strconv.Itoa(int(prev.line))
 			if int(prev.input) != q.mark.InputIndex {
 				where += " of " + filepath.Base(q.o.Inputs[prev.input])

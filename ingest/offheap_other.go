@@ -1,0 +1,7 @@
+//go:build !linux
+
+package ingest
+
+func allocOffHeap(size int) []byte { return make([]byte, size) }
+
+func freeOffHeap([]byte) {}
