@@ -11,9 +11,15 @@
 package docpdf
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 	"unicode"
+
+	"github.com/issuerkit/issuerkit/xmlschema"
 
 	"github.com/beevik/etree"
 	qrcode "github.com/skip2/go-qrcode"
@@ -25,6 +31,9 @@ type Renderer struct {
 	// VerifyURL is the public base of the repository API, e.g.
 	// https://results.cbse.gov.in: the QR code encodes VerifyURL/verify/URI.
 	VerifyURL string
+	// Signer signs every PDF (PAdES B-B); Render fails without one, so an
+	// unsigned PDF is never made.
+	Signer *Signer
 }
 
 // VerifyLink is the link the QR code of uri encodes.
@@ -44,8 +53,14 @@ const (
 	ink    = 0.13
 )
 
-// Render lays out the signed document data (a Certificate) as a PDF.
+// Render lays out the signed document data (a Certificate) as a PDF and
+// signs it with r.Signer: a PAdES B-B signature over the whole file, shown
+// on the page by a signature field naming the issuer and the signing time.
+// It returns an error, and no PDF, when the key cannot sign.
 func (r *Renderer) Render(data []byte, uri string) ([]byte, error) {
+	if r.Signer == nil {
+		return nil, errors.New("pdf: no signing key: every PDF issuerkit makes is signed")
+	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(data); err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
@@ -142,7 +157,44 @@ func (r *Renderer) Render(data []byte, uri string) ([]byte, error) {
 		p.text(margin, fy, 8.5, false, l)
 		fy -= 13
 	}
-	return p.finish(attr(root, "name") + " " + attr(root, "number"))
+	meta := docMeta{title: attr(root, "name") + " " + attr(root, "number"), uri: uri, issuer: attr(org, "name"),
+		status: attr(root, "status"), signed: r.Signer.now().In(xmlschema.IST).Truncate(time.Second)}
+	if meta.status == "" {
+		meta.status = string(xmlschema.StatusActive)
+	}
+	const apH = 64.0
+	ap := p.signatureAppearance(margin, fy-6-apH, qx-16-margin, apH, meta, r.Signer)
+	return p.finish(meta, ap, r.Signer)
+}
+
+// signatureAppearance draws the visible signature field into its own
+// appearance stream: who signed, with which certificate, and when.
+func (p *page) signatureAppearance(x, y, w, h float64, meta docMeta, s *Signer) *appearance {
+	page := p.content
+	p.content = bytes.Buffer{}
+	p.color(0.16, 0.42, 0.25, false)
+	p.rect(0.5, 0.5, w-1, h-1, false)
+	p.color(0.16, 0.42, 0.25, true)
+	p.text(8, h-15, 9, true, "Digitally signed by "+meta.issuer)
+	p.color(ink, ink, ink, true)
+	cert := s.Certificate()
+	by := "issued by " + cert.Issuer.CommonName
+	if bytes.Equal(cert.RawIssuer, cert.RawSubject) {
+		by = "self-signed"
+	}
+	lines := []string{
+		"Certificate: " + cert.Subject.CommonName + " (" + by + ")",
+		"Signed on " + meta.signed.Format("02-01-2006 at 15:04:05 IST"),
+		"Check it in the PDF reader's signature panel, or scan the QR code.",
+	}
+	ly := h - 29
+	for _, l := range lines {
+		p.text(8, ly, 8, false, l)
+		ly -= 12
+	}
+	ap := &appearance{x: x, y: y, w: w, h: h, content: slices.Clone(p.content.Bytes())}
+	p.content = page
+	return ap
 }
 
 // section draws a section heading and returns the next line's y.
