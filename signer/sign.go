@@ -100,6 +100,13 @@ func New(key crypto.Signer, chain []*x509.Certificate, opts ...Options) (*Signer
 // Certificate returns the signing (leaf) certificate.
 func (s *Signer) Certificate() *x509.Certificate { return s.chain[0] }
 
+// Key returns the signing key, for the other signatures made with it (a
+// PDF's PAdES signature): a file key or a PKCS#11 token's.
+func (s *Signer) Key() crypto.Signer { return s.key }
+
+// Chain returns the certificate chain, leaf first.
+func (s *Signer) Chain() []*x509.Certificate { return s.chain }
+
 // Sign appends an enveloped signature to doc's root as its last child. The
 // root must not have an ID attribute, so the reference is URI="" and covers
 // the whole document.
