@@ -445,4 +445,3 @@ func issuedTo(data []byte) []byte {
 	b.WriteString("/></Persons></IssuedTo>")
 	return b.Bytes()
 }
-
