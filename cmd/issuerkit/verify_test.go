@@ -18,7 +18,9 @@ type statusCatalog struct {
 	err error
 }
 
-func (c statusCatalog) Current(context.Context, string) (repository.Document, error) { return c.doc, c.err }
+func (c statusCatalog) Current(context.Context, string) (repository.Document, error) {
+	return c.doc, c.err
+}
 
 // TestCheckStatus: a document's own status and the catalog's say whether
 // a valid signature passes; a catalog that fails (other than "not found")
