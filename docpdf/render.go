@@ -70,45 +70,10 @@ func (r *Renderer) Render(data []byte, uri string) ([]byte, error) {
 		return nil, fmt.Errorf("pdf: not a Certificate")
 	}
 	p := newPage(r.Fonts)
-	attr := func(e *etree.Element, k string) string {
-		if e == nil {
-			return ""
-		}
-		return e.SelectAttrValue(k, "")
-	}
 	org := root.FindElement("IssuedBy/Organization")
 	person := root.FindElement("IssuedTo/Person")
 
-	// Header band.
-	y := pageH - margin
-	p.color(0.91, 0.93, 0.98, true)
-	p.rect(0, pageH-110, pageW, 110, true)
-	p.color(0.16, 0.22, 0.55, true)
-	p.rect(0, pageH-114, pageW, 4, true)
-	p.color(ink, ink, ink, true)
-	p.text(margin, y-8, 18, true, attr(org, "name"))
-	p.text(margin, y-32, 13, true, attr(root, "name"))
-	p.text(margin, y-50, 9.5, false, fmt.Sprintf("Document No. %s   ·   Issued %s at %s   ·   %s",
-		attr(root, "number"), attr(root, "issueDate"), attr(root, "issuedAt"), uri))
-	y = pageH - 140
-
-	if b, bad := statusBanner[attr(root, "status")]; bad {
-		p.color(0.64, 0.09, 0.10, true)
-		p.text(margin, y, 16, true, "THIS DOCUMENT IS "+b)
-		p.color(ink, ink, ink, true)
-		y -= 26
-	}
-
-	// The holder.
-	y = p.section(y, "Issued to")
-	for _, pl := range personLabels {
-		if v := attr(person, pl.attr); v != "" {
-			p.text(margin, y, 10, false, pl.label)
-			p.text(margin+120, y, 10.5, pl.attr == "name", v)
-			y -= 16
-		}
-	}
-	y -= 6
+	y := p.head(root, org, person, uri)
 
 	// The certificate data: key/value lines, and a table for each list.
 	if data := root.SelectElement("CertificateData"); data != nil {
@@ -165,6 +130,51 @@ func (r *Renderer) Render(data []byte, uri string) ([]byte, error) {
 	const apH = 64.0
 	ap := p.signatureAppearance(margin, fy-6-apH, qx-16-margin, apH, meta, r.Signer)
 	return p.finish(meta, ap, r.Signer)
+}
+
+// attr is e's attribute k, or "" (also when e is nil).
+func attr(e *etree.Element, k string) string {
+	if e == nil {
+		return ""
+	}
+	return e.SelectAttrValue(k, "")
+}
+
+// head draws the header band, the status banner of a document that is no
+// longer active, and the holder; it returns the next line's y.
+func (p *page) head(root, org, person *etree.Element, uri string) float64 {
+	// Header band.
+	y := pageH - margin
+	p.color(0.91, 0.93, 0.98, true)
+	p.rect(0, pageH-110, pageW, 110, true)
+	p.color(0.16, 0.22, 0.55, true)
+	p.rect(0, pageH-114, pageW, 4, true)
+	p.color(ink, ink, ink, true)
+	p.text(margin, y-8, 18, true, attr(org, "name"))
+	p.text(margin, y-32, 13, true, attr(root, "name"))
+	p.text(margin, y-50, 9.5, false, fmt.Sprintf("Document No. %s   ·   Issued %s at %s   ·   %s",
+		attr(root, "number"), attr(root, "issueDate"), attr(root, "issuedAt"), uri))
+	y = pageH - 140
+
+	if b, bad := statusBanner[attr(root, "status")]; bad {
+		p.color(0.64, 0.09, 0.10, true)
+		p.text(margin, y, 16, true, "THIS DOCUMENT IS "+b)
+		p.color(ink, ink, ink, true)
+		y -= 26
+	}
+
+	// The holder.
+	y = p.section(y, "Issued to")
+	for _, pl := range personLabels {
+		if v := attr(person, pl.attr); v != "" {
+			p.text(margin, y, 10, false, pl.label)
+			p.text(margin+120, y, 10.5, pl.attr == "name", v)
+			y -= 16
+		}
+	}
+	y -= 6
+
+	return y
 }
 
 // signatureAppearance draws the visible signature field into its own
