@@ -221,62 +221,92 @@ func (w *pdfWriter) stream(dict string, data []byte) int {
 	return n
 }
 
-// finish writes a one-page PDF: the page's content and fonts.
-func (p *page) finish(title string) ([]byte, error) {
+// finish writes a one-page PDF: the page's content and fonts, the
+// signature field whose appearance ap holds, and the document's metadata;
+// then signs it (see sign).
+func (p *page) finish(meta docMeta, ap *appearance, sig *Signer) ([]byte, error) {
 	w := &pdfWriter{}
+	w.b.Grow(64 << 10)
 	w.b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	w.obj("<< /Type /Catalog /Pages 2 0 R >>")
-	pagesN := w.next()
-	w.obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-	// Page 3 refers to its content and fonts, written after it.
-	contentN := 4
-	fontBase := 5
+	// Objects: 1 catalog, 2 pages, 3 page, 4 content, five per font from
+	// 5, then the signature, its widget, the widget's appearance, the info.
+	const pagesN, pageN, contentN, fontBase = 2, 3, 4, 5
+	sigN := fontBase + 5*len(p.order)
+	widgetN, apN, infoN := sigN+1, sigN+2, sigN+3
+	w.obj(fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R /AcroForm << /Fields [%d 0 R] /SigFlags 3 >> >>", pagesN, widgetN))
+	w.obj(fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", pageN))
 	var fonts strings.Builder
 	for i := range p.order {
 		fmt.Fprintf(&fonts, "/F%d %d 0 R ", i+1, fontBase+5*i)
 	}
-	w.obj(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Contents %d 0 R /Resources << /Font << %s>> >> >>",
-		pagesN, pageW, pageH, contentN, fonts.String()))
+	w.obj(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Contents %d 0 R /Resources << /Font << %s>> >> /Annots [%d 0 R] >>",
+		pagesN, pageW, pageH, contentN, fonts.String(), widgetN))
 	if got := w.stream("", p.content.Bytes()); got != contentN {
 		return nil, fmt.Errorf("pdf: object numbering")
 	}
 	for i, f := range p.order {
-		base := fontBase + 5*i
-		used := p.used[f]
-		gids := make([]int, 0, len(used))
-		set := make(map[uint16]bool, len(used))
-		for g := range used {
-			gids = append(gids, int(g))
-			set[g] = true
+		if err := p.writeFont(w, f, fontBase+5*i); err != nil {
+			return nil, err
 		}
-		sort.Ints(gids)
-		sub, err := f.subset(set)
-		if err != nil {
-			return nil, fmt.Errorf("pdf: font %s: %w", f.name, err)
-		}
-		name := fmt.Sprintf("ISSKIT+%s", f.name)
-		face := p.face(f)
-		var widths strings.Builder
-		for _, g := range gids {
-			fmt.Fprintf(&widths, "%d [%.0f] ", g, f.width(face, uint16(g)))
-		}
-		w.obj(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>",
-			name, base+1, base+4))
-		w.obj(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /CIDToGIDMap /Identity /DW 500 /W [%s] >>",
-			name, base+2, widths.String()))
-		w.obj(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [-1000 -1000 2000 2000] /ItalicAngle 0 /Ascent %.0f /Descent %.0f /CapHeight %.0f /StemV 80 /FontFile2 %d 0 R >>",
-			name, f.ascent, f.desc, f.ascent, base+3))
-		w.stream("", sub)
-		w.stream("", toUnicode(used, gids))
 	}
-	info := w.obj(fmt.Sprintf("<< /Title <FEFF%s> /Producer (issuerkit) >>", utf16Hex(title)))
+	if w.next() != sigN {
+		return nil, fmt.Errorf("pdf: object numbering")
+	}
+	hole, err := writeSigDict(w, sig, meta)
+	if err != nil {
+		return nil, err
+	}
+	w.obj(fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1) /TU %s /V %d 0 R /F 132 /P %d 0 R /Rect [%.2f %.2f %.2f %.2f] /AP << /N %d 0 R >> >>",
+		pdfText("Digital signature of "+meta.issuer), sigN, pageN, ap.x, ap.y, ap.x+ap.w, ap.y+ap.h, apN))
+	w.stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Resources << /Font << %s>> >>", ap.w, ap.h, fonts.String()), ap.content)
+	if w.next() != infoN {
+		return nil, fmt.Errorf("pdf: object numbering")
+	}
+	w.obj(fmt.Sprintf("<< /Title %s /Subject %s /Author %s /%s %s /Producer (issuerkit) /CreationDate %s >>",
+		pdfText(meta.title), pdfText(meta.uri), pdfText(meta.issuer), statusKey, pdfText(meta.status), pdfDate(meta.signed)))
 	xref := w.b.Len()
 	fmt.Fprintf(&w.b, "xref\n0 %d\n0000000000 65535 f \n", len(w.offs)+1)
 	for _, o := range w.offs {
 		fmt.Fprintf(&w.b, "%010d 00000 n \n", o)
 	}
-	fmt.Fprintf(&w.b, "trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(w.offs)+1, info, xref)
-	return w.b.Bytes(), nil
+	fmt.Fprintf(&w.b, "trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(w.offs)+1, infoN, xref)
+	out := w.b.Bytes()
+	if err := sig.sign(out, hole, meta.signed); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// writeFont writes a font's five objects from base: the Type0 font, its
+// CIDFont, descriptor, subsetted file and ToUnicode CMap.
+func (p *page) writeFont(w *pdfWriter, f *fontFile, base int) error {
+	used := p.used[f]
+	gids := make([]int, 0, len(used))
+	set := make(map[uint16]bool, len(used))
+	for g := range used {
+		gids = append(gids, int(g))
+		set[g] = true
+	}
+	sort.Ints(gids)
+	sub, err := f.subset(set)
+	if err != nil {
+		return fmt.Errorf("pdf: font %s: %w", f.name, err)
+	}
+	name := fmt.Sprintf("ISSKIT+%s", f.name)
+	face := p.face(f)
+	var widths strings.Builder
+	for _, g := range gids {
+		fmt.Fprintf(&widths, "%d [%.0f] ", g, f.width(face, uint16(g)))
+	}
+	w.obj(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>",
+		name, base+1, base+4))
+	w.obj(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /CIDToGIDMap /Identity /DW 500 /W [%s] >>",
+		name, base+2, widths.String()))
+	w.obj(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [-1000 -1000 2000 2000] /ItalicAngle 0 /Ascent %.0f /Descent %.0f /CapHeight %.0f /StemV 80 /FontFile2 %d 0 R >>",
+		name, f.ascent, f.desc, f.ascent, base+3))
+	w.stream("", sub)
+	w.stream("", toUnicode(used, gids))
+	return nil
 }
 
 // toUnicode is the CMap that maps each glyph back to the text it shows.

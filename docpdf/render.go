@@ -11,9 +11,15 @@
 package docpdf
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 	"unicode"
+
+	"github.com/issuerkit/issuerkit/xmlschema"
 
 	"github.com/beevik/etree"
 	qrcode "github.com/skip2/go-qrcode"
@@ -25,6 +31,9 @@ type Renderer struct {
 	// VerifyURL is the public base of the repository API, e.g.
 	// https://results.cbse.gov.in: the QR code encodes VerifyURL/verify/URI.
 	VerifyURL string
+	// Signer signs every PDF (PAdES B-B); Render fails without one, so an
+	// unsigned PDF is never made.
+	Signer *Signer
 }
 
 // VerifyLink is the link the QR code of uri encodes.
@@ -44,8 +53,14 @@ const (
 	ink    = 0.13
 )
 
-// Render lays out the signed document data (a Certificate) as a PDF.
+// Render lays out the signed document data (a Certificate) as a PDF and
+// signs it with r.Signer: a PAdES B-B signature over the whole file, shown
+// on the page by a signature field naming the issuer and the signing time.
+// It returns an error, and no PDF, when the key cannot sign.
 func (r *Renderer) Render(data []byte, uri string) ([]byte, error) {
+	if r.Signer == nil {
+		return nil, errors.New("pdf: no signing key: every PDF issuerkit makes is signed")
+	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(data); err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
@@ -55,45 +70,10 @@ func (r *Renderer) Render(data []byte, uri string) ([]byte, error) {
 		return nil, fmt.Errorf("pdf: not a Certificate")
 	}
 	p := newPage(r.Fonts)
-	attr := func(e *etree.Element, k string) string {
-		if e == nil {
-			return ""
-		}
-		return e.SelectAttrValue(k, "")
-	}
 	org := root.FindElement("IssuedBy/Organization")
 	person := root.FindElement("IssuedTo/Person")
 
-	// Header band.
-	y := pageH - margin
-	p.color(0.91, 0.93, 0.98, true)
-	p.rect(0, pageH-110, pageW, 110, true)
-	p.color(0.16, 0.22, 0.55, true)
-	p.rect(0, pageH-114, pageW, 4, true)
-	p.color(ink, ink, ink, true)
-	p.text(margin, y-8, 18, true, attr(org, "name"))
-	p.text(margin, y-32, 13, true, attr(root, "name"))
-	p.text(margin, y-50, 9.5, false, fmt.Sprintf("Document No. %s   ·   Issued %s at %s   ·   %s",
-		attr(root, "number"), attr(root, "issueDate"), attr(root, "issuedAt"), uri))
-	y = pageH - 140
-
-	if b, bad := statusBanner[attr(root, "status")]; bad {
-		p.color(0.64, 0.09, 0.10, true)
-		p.text(margin, y, 16, true, "THIS DOCUMENT IS "+b)
-		p.color(ink, ink, ink, true)
-		y -= 26
-	}
-
-	// The holder.
-	y = p.section(y, "Issued to")
-	for _, pl := range personLabels {
-		if v := attr(person, pl.attr); v != "" {
-			p.text(margin, y, 10, false, pl.label)
-			p.text(margin+120, y, 10.5, pl.attr == "name", v)
-			y -= 16
-		}
-	}
-	y -= 6
+	y := p.head(root, org, person, uri)
 
 	// The certificate data: key/value lines, and a table for each list.
 	if data := root.SelectElement("CertificateData"); data != nil {
@@ -142,7 +122,89 @@ func (r *Renderer) Render(data []byte, uri string) ([]byte, error) {
 		p.text(margin, fy, 8.5, false, l)
 		fy -= 13
 	}
-	return p.finish(attr(root, "name") + " " + attr(root, "number"))
+	meta := docMeta{title: attr(root, "name") + " " + attr(root, "number"), uri: uri, issuer: attr(org, "name"),
+		status: attr(root, "status"), signed: r.Signer.now().In(xmlschema.IST).Truncate(time.Second)}
+	if meta.status == "" {
+		meta.status = string(xmlschema.StatusActive)
+	}
+	const apH = 64.0
+	ap := p.signatureAppearance(margin, fy-6-apH, qx-16-margin, apH, meta, r.Signer)
+	return p.finish(meta, ap, r.Signer)
+}
+
+// attr is e's attribute k, or "" (also when e is nil).
+func attr(e *etree.Element, k string) string {
+	if e == nil {
+		return ""
+	}
+	return e.SelectAttrValue(k, "")
+}
+
+// head draws the header band, the status banner of a document that is no
+// longer active, and the holder; it returns the next line's y.
+func (p *page) head(root, org, person *etree.Element, uri string) float64 {
+	// Header band.
+	y := pageH - margin
+	p.color(0.91, 0.93, 0.98, true)
+	p.rect(0, pageH-110, pageW, 110, true)
+	p.color(0.16, 0.22, 0.55, true)
+	p.rect(0, pageH-114, pageW, 4, true)
+	p.color(ink, ink, ink, true)
+	p.text(margin, y-8, 18, true, attr(org, "name"))
+	p.text(margin, y-32, 13, true, attr(root, "name"))
+	p.text(margin, y-50, 9.5, false, fmt.Sprintf("Document No. %s   ·   Issued %s at %s   ·   %s",
+		attr(root, "number"), attr(root, "issueDate"), attr(root, "issuedAt"), uri))
+	y = pageH - 140
+
+	if b, bad := statusBanner[attr(root, "status")]; bad {
+		p.color(0.64, 0.09, 0.10, true)
+		p.text(margin, y, 16, true, "THIS DOCUMENT IS "+b)
+		p.color(ink, ink, ink, true)
+		y -= 26
+	}
+
+	// The holder.
+	y = p.section(y, "Issued to")
+	for _, pl := range personLabels {
+		if v := attr(person, pl.attr); v != "" {
+			p.text(margin, y, 10, false, pl.label)
+			p.text(margin+120, y, 10.5, pl.attr == "name", v)
+			y -= 16
+		}
+	}
+	y -= 6
+
+	return y
+}
+
+// signatureAppearance draws the visible signature field into its own
+// appearance stream: who signed, with which certificate, and when.
+func (p *page) signatureAppearance(x, y, w, h float64, meta docMeta, s *Signer) *appearance {
+	page := p.content
+	p.content = bytes.Buffer{}
+	p.color(0.16, 0.42, 0.25, false)
+	p.rect(0.5, 0.5, w-1, h-1, false)
+	p.color(0.16, 0.42, 0.25, true)
+	p.text(8, h-15, 9, true, "Digitally signed by "+meta.issuer)
+	p.color(ink, ink, ink, true)
+	cert := s.Certificate()
+	by := "issued by " + cert.Issuer.CommonName
+	if bytes.Equal(cert.RawIssuer, cert.RawSubject) {
+		by = "self-signed"
+	}
+	lines := []string{
+		"Certificate: " + cert.Subject.CommonName + " (" + by + ")",
+		"Signed on " + meta.signed.Format("02-01-2006 at 15:04:05 IST"),
+		"Check it in the PDF reader's signature panel, or scan the QR code.",
+	}
+	ly := h - 29
+	for _, l := range lines {
+		p.text(8, ly, 8, false, l)
+		ly -= 12
+	}
+	ap := &appearance{x: x, y: y, w: w, h: h, content: slices.Clone(p.content.Bytes())}
+	p.content = page
+	return ap
 }
 
 // section draws a section heading and returns the next line's y.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/issuerkit/issuerkit/internal/testenv"
+	"github.com/issuerkit/issuerkit/signer"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
@@ -77,7 +78,8 @@ func TestRenderPDF(t *testing.T) {
 	pdftoppm := testenv.Tool(t, "pdftoppm", "poppler-utils")
 	pdftotext := testenv.Tool(t, "pdftotext", "poppler-utils")
 	zbarimg := testenv.Tool(t, "zbarimg", "zbar-tools")
-	r := &Renderer{Fonts: testFonts(t), VerifyURL: "https://results.example.gov.in/"}
+	s, cert := testSigner(t, signer.ECDSAP256)
+	r := &Renderer{Fonts: testFonts(t), VerifyURL: "https://results.example.gov.in/", Signer: s}
 	const uri = "in.gov.cbse-SSCER-75000032025"
 	for _, name := range []string{"Meera Nair", "आरव शर्मा"} {
 		t.Run(name, func(t *testing.T) {
@@ -91,6 +93,7 @@ func TestRenderPDF(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "doc.pdf")
 			os.WriteFile(path, pdf, 0o644)
+			testenv.CheckPdfsig(t, path, cert.Subject.CommonName)
 			if out, err := exec.Command(pdftoppm, "-r", "110", "-png", "-singlefile", path, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
 				t.Fatalf("pdftoppm: %v\n%s", err, out)
 			}
@@ -114,17 +117,23 @@ func TestRenderPDF(t *testing.T) {
 	}
 }
 
-// BenchmarkRender renders a marksheet with Devanagari text.
+// BenchmarkRender renders and signs a marksheet with Devanagari text, on
+// every core, with each kind of key.
 func BenchmarkRender(b *testing.B) {
-	r := &Renderer{Fonts: testFonts(b), VerifyURL: "https://results.example.gov.in"}
-	doc := sampleDoc(b, "आरव शर्मा")
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := r.Render(doc, "in.gov.cbse-SSCER-75000032025"); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+	for _, kind := range []signer.KeyType{signer.RSA2048, signer.ECDSAP256} {
+		b.Run(string(kind), func(b *testing.B) {
+			s, _ := testSigner(b, kind)
+			r := &Renderer{Fonts: testFonts(b), VerifyURL: "https://results.example.gov.in", Signer: s}
+			doc := sampleDoc(b, "आरव शर्मा")
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := r.Render(doc, testURI); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+		})
+	}
 }

@@ -93,7 +93,9 @@ trap - EXIT
 step "12. Meera's marksheet as a printable PDF, with a QR code of its /verify page"
 ik get --doctype SSCER --roll 7500003 --year 2025 --format pdf > "$DEMO/marksheet-7500003.pdf"
 echo "$DEMO/marksheet-7500003.pdf: $(wc -c < "$DEMO/marksheet-7500003.pdf") bytes, A4, set in the Noto fonts built into the binary;"
-echo "its QR code links to api.public_url/verify/in.gov.cbse-SSCER-75000032025"
+echo "its QR code links to api.public_url/verify/in.gov.cbse-SSCER-75000032025; it is signed (PAdES) by the board's key:"
+ik verify "$DEMO/marksheet-7500003.pdf"
+if command -v pdfsig >/dev/null; then pdfsig "$DEMO/marksheet-7500003.pdf" | grep -E "Common Name|Total document|Signature Validation"; fi
 echo "and the same marksheet as JSON (get --format json), first lines:"
 ik get --doctype SSCER --roll 7500003 --year 2025 --format json > "$DEMO/marksheet-7500003.json"
 head -12 "$DEMO/marksheet-7500003.json"

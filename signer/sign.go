@@ -20,6 +20,7 @@ type Signer struct {
 	chain   []*x509.Certificate
 	ctx     *dsig.SigningContext
 	backend string
+	rsaKey  crypto.Signer // an RSA key through its backend
 }
 
 // Signature algorithms.
@@ -104,7 +105,11 @@ func New(key crypto.Signer, chain []*x509.Certificate, opts ...Options) (*Signer
 	ctx.Hash = hash
 	ctx.Prefix = "" // <Signature xmlns="http://www.w3.org/2000/09/xmldsig#">, as DigiLocker documents carry it
 	ctx.Canonicalizer = newExcC14N()
-	return &Signer{key: key, chain: chain, ctx: ctx, backend: backend}, nil
+	sg := &Signer{key: key, chain: chain, ctx: ctx, backend: backend}
+	if _, ok := key.Public().(*rsa.PublicKey); ok {
+		sg.rsaKey = dsKey
+	}
+	return sg, nil
 }
 
 // Backend names what computes the signatures: OpenSSL's libcrypto,
@@ -113,6 +118,20 @@ func (s *Signer) Backend() string { return s.backend }
 
 // Certificate returns the signing (leaf) certificate.
 func (s *Signer) Certificate() *x509.Certificate { return s.chain[0] }
+
+// Key returns the signing key, for the other signatures made with it (a
+// PDF's PAdES signature): a file key (an RSA one through the same backend
+// as the XML, OpenSSL when it is in use) or a PKCS#11 token's. Its
+// signatures are the standard encodings (DER for ECDSA).
+func (s *Signer) Key() crypto.Signer {
+	if s.rsaKey != nil {
+		return s.rsaKey
+	}
+	return s.key
+}
+
+// Chain returns the certificate chain, leaf first.
+func (s *Signer) Chain() []*x509.Certificate { return s.chain }
 
 // Sign appends an enveloped signature to doc's root as its last child. The
 // root must not have an ID attribute, so the reference is URI="" and covers

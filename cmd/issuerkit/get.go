@@ -29,7 +29,7 @@ func getCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "roll", Usage: "roll number (search key RollNo)"},
 			&cli.StringFlag{Name: "year", Usage: "examination year (search key Year)"},
 			&cli.StringSliceFlag{Name: "key", Usage: "other search key as `NAME=VALUE` (repeatable)"},
-			&cli.StringFlag{Name: "format", Value: "xml", Usage: "output format: xml (the signed document), json (the Certificate as JSON, see README) or pdf (a printable A4 page with a QR code)"},
+			&cli.StringFlag{Name: "format", Value: "xml", Usage: "output format: xml (the signed document), json (the Certificate as JSON, see README) or pdf (a printable A4 page with a QR code, signed: PAdES)"},
 		},
 		Action: func(c *cli.Context) error {
 			format := c.String("format")
@@ -97,6 +97,9 @@ func getCommand(e *env) *cli.Command {
 					return err
 				}
 				rd := &docpdf.Renderer{Fonts: fonts, VerifyURL: r.h.PublicURL()}
+				if rd.Signer, err = pdfSigner(r.h); err != nil {
+					return err // no unsigned PDF in its place
+				}
 				if data, err = rd.Render(data, doc.URI); err != nil {
 					return err
 				}

@@ -55,6 +55,10 @@ func serveCommand(e *env) *cli.Command {
 					public = "http://" + c.String("addr")
 				}
 				renderer = &docpdf.Renderer{Fonts: fonts, VerifyURL: public}
+				if renderer.Signer, err = pdfSigner(h); err != nil {
+					e.log.Warn("PDF documents are off: the signing key cannot sign them", "err", err.Error())
+					renderer = nil
+				}
 			}
 			srv, err := api.New(api.Config{IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
 				Catalog: repository.CacheReads(r.cat), Store: r.store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),

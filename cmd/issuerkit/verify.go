@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 
+	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/signer"
 	"github.com/issuerkit/issuerkit/xmlschema"
@@ -15,17 +18,21 @@ import (
 func verifyCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
-		Usage:     "check the signature of signed XML documents",
+		Usage:     "check the signature of signed XML documents and signed PDFs",
 		ArgsUsage: "FILE...",
 		Description: "Prints `OK <file>` or `FAIL <file>: <reason>` for each FILE; exits 0 only if all verify.\n" +
+			"A FILE is a signed XML document or a PDF issuerkit made (its PAdES signature must cover the\n" +
+			"whole file; its URI and status are read from the signed file).\n" +
 			"A document whose signature holds but whose status is revoked, suspended or expired fails too,\n" +
 			"as does one the home's catalog (when run in a home) knows to be revoked or suspended.\n" +
 			"With --cert the signing certificate must be exactly that one (default: the home's\n" +
 			"keys/signing.crt). With --ca it must chain, through the certificates in the document's\n" +
-			"KeyInfo, to one of the trust anchors in the file, every certificate valid today.\n\n" +
+			"KeyInfo (or the PDF signature's), to one of the trust anchors in the file, every certificate\n" +
+			"valid today. A catalog that cannot be read fails the file rather than let it pass.\n\n" +
 			"Example:\n" +
 			"   issuerkit verify --cert board-signing.crt marksheet.xml\n" +
-			"   issuerkit verify --ca cca-india-roots.pem *.xml",
+			"   issuerkit verify --ca cca-india-roots.pem *.xml\n" +
+			"   issuerkit verify marksheet.pdf",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "cert", Usage: "pin this signing certificate `PEM` (default: the home's keys/signing.crt)"},
 			&cli.StringFlag{Name: "ca", Usage: "trust anchors `PEM` (one or more CA certificates): build and check the chain instead of pinning"},
@@ -62,24 +69,20 @@ func verifyCommand(e *env) *cli.Command {
 				}
 				v.Trusted = []*x509.Certificate{certs[0]}
 			}
+			pv := &docpdf.Verifier{Trusted: v.Trusted, Roots: v.Roots}
 			// The home's catalog, when there is one, knows about revocations
-			// made after a document was handed out.
+			// made after a document was handed out. A home whose catalog
+			// cannot be read fails: it would let a revoked document pass.
 			var cat repository.Catalog
 			if h, err := openHome(c); err == nil {
-				if cat, err = h.OpenCatalog(c.Context); err == nil {
-					defer cat.Close()
+				if cat, err = h.OpenCatalog(c.Context); err != nil {
+					return fmt.Errorf("verify: the home's catalog, which knows revocations, cannot be opened: %w", err)
 				}
+				defer cat.Close()
 			}
 			failed := 0
 			for _, f := range c.Args().Slice() {
-				data, err := os.ReadFile(f)
-				var ver *signer.Verified
-				if err == nil {
-					ver, err = v.Verify(data)
-				}
-				if err == nil {
-					err = checkStatus(c.Context, ver, cat)
-				}
+				err := verifyFile(c.Context, f, v, pv, cat)
 				if err != nil {
 					failed++
 					fmt.Fprintf(e.stdout, "FAIL %s: %v\n", f, err)
@@ -99,25 +102,49 @@ var statusWords = map[xmlschema.Status]string{
 	xmlschema.StatusRevoked: "revoked", xmlschema.StatusSuspended: "suspended", xmlschema.StatusExpired: "expired",
 }
 
-// checkStatus fails a verified document whose own status, or whose current
-// status in cat (if cat knows its URI), is not active.
-func checkStatus(ctx context.Context, ver *signer.Verified, cat repository.Catalog) error {
-	st := xmlschema.Status(ver.Root.SelectAttrValue("status", "A"))
+// verifyFile checks one file: a signed XML document, or a signed PDF (by
+// its %PDF- header), then its status.
+func verifyFile(ctx context.Context, path string, v *signer.Verifier, pv *docpdf.Verifier, cat repository.Catalog) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if bytes.HasPrefix(data, []byte("%PDF-")) {
+		ver, err := pv.Verify(data)
+		if err != nil {
+			return err
+		}
+		return checkStatus(ctx, xmlschema.Status(ver.Status), ver.URI, cat)
+	}
+	ver, err := v.Verify(data)
+	if err != nil {
+		return err
+	}
+	uri := ""
+	if org := ver.Root.FindElement("IssuedBy/Organization"); org != nil {
+		uri = xmlschema.URI{IssuerID: org.SelectAttrValue("code", ""), DocType: ver.Root.SelectAttrValue("type", ""),
+			DocID: ver.Root.SelectAttrValue("number", "")}.String()
+	}
+	return checkStatus(ctx, xmlschema.Status(ver.Root.SelectAttrValue("status", "A")), uri, cat)
+}
+
+// checkStatus fails a verified document whose own status st, or whose
+// current status in cat (if cat knows uri), is not active. Only
+// ErrNotFound means "not this home's document": any other catalog error
+// fails the verification, since the document may have been revoked.
+func checkStatus(ctx context.Context, st xmlschema.Status, uri string, cat repository.Catalog) error {
 	if w, bad := statusWords[st]; bad {
 		return fmt.Errorf("the signature holds, but the document's status is %s (%s)", st, w)
 	}
-	if cat == nil {
+	if cat == nil || uri == "" {
 		return nil
 	}
-	org := ver.Root.FindElement("IssuedBy/Organization")
-	if org == nil {
-		return nil
-	}
-	uri := xmlschema.URI{IssuerID: org.SelectAttrValue("code", ""), DocType: ver.Root.SelectAttrValue("type", ""),
-		DocID: ver.Root.SelectAttrValue("number", "")}.String()
 	d, err := cat.Current(ctx, uri)
-	if err != nil {
+	if errors.Is(err, repository.ErrNotFound) {
 		return nil // not this home's document
+	}
+	if err != nil {
+		return fmt.Errorf("the signature holds, but the home's catalog cannot say whether %s was revoked: %w", uri, err)
 	}
 	if w, bad := statusWords[d.Status]; bad && d.Status != xmlschema.StatusExpired {
 		return fmt.Errorf("the signature holds, but the issuer has %s %s (version %d)", w, uri, d.Version)

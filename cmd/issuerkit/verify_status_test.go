@@ -69,6 +69,23 @@ func TestVerifyReportsStatus(t *testing.T) {
 	if r.code != exitError || !strings.Contains(r.stdout, "the issuer has revoked in.gov.cbse-SSCER-75000032025") {
 		t.Fatalf("a document revoked since: exit %d %s", r.code, r.stdout)
 	}
+
+	// A catalog that fails when asked (here every read of documents
+	// overflows) cannot vouch for the revoked document: verify fails too.
+	db, err = sql.Open("sqlite", "file:"+filepath.Join(hd, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(context.Background(), `ALTER TABLE documents RENAME TO documents_kept;
+		CREATE VIEW documents AS SELECT * FROM documents_kept WHERE abs(-9223372036854775807 - 1) > 0`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	r = runCLI(t, h, "verify", good)
+	if r.code != exitError || strings.Contains(r.stdout, "OK ") {
+		t.Fatalf("a revoked document with a failing catalog: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	t.Logf("a failing catalog: %s%s", r.stdout, r.stderr)
 }
 
 // TestGetFormats: get prints the document as XML, JSON or PDF.

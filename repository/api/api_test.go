@@ -616,7 +616,9 @@ func TestPullPDF(t *testing.T) {
 	if err != nil {
 		testenv.SkipOrFail(t, err.Error())
 	}
-	ts := f.server(t, func(c *api.Config) { c.PDF = &docpdf.Renderer{Fonts: fonts, VerifyURL: "https://example.gov.in"} })
+	ts := f.server(t, func(c *api.Config) {
+		c.PDF = &docpdf.Renderer{Fonts: fonts, VerifyURL: "https://example.gov.in", Signer: f.pdfRenderer(t).Signer}
+	})
 	uri := "in.gov.cbse-SSCER-" + f.row["RollNo"] + "2025"
 	for format, wantXML := range map[string]bool{"pdf": false, "both": true} {
 		body := `<PullDocRequest ver="1.0" ts="t" txn="x" orgId="o" format="` + format + `"><DocDetails><URI>` + uri + `</URI></DocDetails></PullDocRequest>`

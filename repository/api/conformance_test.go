@@ -35,7 +35,9 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		testenv.SkipOrFail(t, err.Error())
 	}
-	ts := f.server(t, func(c *api.Config) { c.PDF = &docpdf.Renderer{Fonts: fonts, VerifyURL: "https://example.gov.in"} })
+	ts := f.server(t, func(c *api.Config) {
+		c.PDF = &docpdf.Renderer{Fonts: fonts, VerifyURL: "https://example.gov.in", Signer: f.pdfRenderer(t).Signer}
+	})
 	files, err := filepath.Glob("testdata/conformance/*.xml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no requests in testdata/conformance: %v", err)

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -445,24 +444,4 @@ func issuedTo(data []byte) []byte {
 	}
 	b.WriteString("/></Persons></IssuedTo>")
 	return b.Bytes()
-}
-
-// renderPDF returns the document's PDF, rendered once per version and kept
-// in the object cache under the version's key and hash.
-func (s *Server) renderPDF(f *found) (*object, error) {
-	key := "pdf:" + f.doc.ObjectKey
-	if o, ok := s.objects.get(key, f.doc.ObjectSHA256); ok {
-		return o, nil
-	}
-	raw, err := f.obj.raw()
-	if err != nil {
-		return nil, fmt.Errorf("render %s as PDF: %w", f.doc.URI, err)
-	}
-	b, err := s.cfg.PDF.Render(raw, f.doc.URI)
-	if err != nil {
-		return nil, fmt.Errorf("render %s as PDF: %w", f.doc.URI, err)
-	}
-	o := newObject(b)
-	s.objects.put(key, f.doc.ObjectSHA256, o)
-	return o, nil
 }

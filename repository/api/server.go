@@ -11,6 +11,7 @@ package api
 
 import (
 	"errors"
+	"golang.org/x/sync/singleflight"
 	"io"
 	"log/slog"
 	"net/http"
@@ -68,6 +69,7 @@ type Server struct {
 	limits  *ipLimiter
 	objects *objectCache
 	audit   *auditWriter
+	pdfs    singleflight.Group // one rendering and signature per PDF at a time (pdf.go)
 }
 
 // New returns a Server for cfg.
