@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,4 +91,31 @@ func TestFirstDayMessages(t *testing.T) {
 			t.Error("the row was issued")
 		}
 	})
+}
+
+// TestVerifyDirectory: verify DIR checks every document under it on every
+// core and prints one line per file in order; a changed one fails.
+func TestVerifyDirectory(t *testing.T) {
+	dir := t.TempDir()
+	h := "--home=" + filepath.Join(dir, "home")
+	mustCLI(t, h, "init", "--issuer-id", "in.gov.cbse", "--issuer-name", "CBSE")
+	mustCLI(t, h, "ingest", "--profile", profile, sample)
+	docs := filepath.Join(dir, "docs")
+	os.Mkdir(docs, 0o755)
+	var want []string
+	for i, roll := range []string{"7500003", "7500017", "7500010"} {
+		r := mustCLI(t, h, "get", "--doctype", "SSCER", "--roll", roll, "--year", "2025")
+		p := filepath.Join(docs, fmt.Sprintf("%d-%s.xml", i, roll))
+		data := r.stdout
+		if i == 1 {
+			data = strings.Replace(data, `marksTheory="`, `marksTheory="1`, 1)
+		}
+		os.WriteFile(p, []byte(data), 0o644)
+		want = append(want, p)
+	}
+	r := runCLI(t, h, "verify", docs)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 1 || len(lines) != 3 || lines[0] != "OK "+want[0] || !strings.HasPrefix(lines[1], "FAIL "+want[1]+": ") || lines[2] != "OK "+want[2] {
+		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }

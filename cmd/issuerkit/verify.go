@@ -6,7 +6,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
 
 	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/repository"
@@ -19,8 +24,10 @@ func verifyCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
 		Usage:     "check the signature of signed XML documents and signed PDFs",
-		ArgsUsage: "FILE...",
+		ArgsUsage: "FILE|DIR...",
 		Description: "Prints `OK <file>` or `FAIL <file>: <reason>` for each FILE; exits 0 only if all verify.\n" +
+			"A DIR stands for every .xml and .pdf file under it; files are checked on every core, the\n" +
+			"results printed in order.\n" +
 			"A FILE is a signed XML document or a PDF issuerkit made (its PAdES signature must cover the\n" +
 			"whole file; its URI and status are read from the signed file).\n" +
 			"A document whose signature holds but whose status is revoked, suspended or expired fails too,\n" +
@@ -32,7 +39,8 @@ func verifyCommand(e *env) *cli.Command {
 			"Example:\n" +
 			"   issuerkit verify --cert board-signing.crt marksheet.xml\n" +
 			"   issuerkit verify --ca cca-india-roots.pem *.xml\n" +
-			"   issuerkit verify marksheet.pdf",
+			"   issuerkit verify marksheet.pdf\n" +
+			"   issuerkit verify ./downloaded-marksheets/",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "cert", Usage: "pin this signing certificate `PEM` (default: the home's keys/signing.crt)"},
 			&cli.StringFlag{Name: "ca", Usage: "trust anchors `PEM` (one or more CA certificates): build and check the chain instead of pinning"},
@@ -80,22 +88,110 @@ func verifyCommand(e *env) *cli.Command {
 				}
 				defer cat.Close()
 			}
-			failed := 0
-			for _, f := range c.Args().Slice() {
-				err := verifyFile(c.Context, f, v, pv, cat)
-				if err != nil {
-					failed++
-					fmt.Fprintf(e.stdout, "FAIL %s: %v\n", f, err)
-					continue
-				}
-				fmt.Fprintf(e.stdout, "OK %s\n", f)
+			files, err := expandFiles(c.Args().Slice())
+			if err != nil {
+				return err
 			}
+			failed := verifyAll(c.Context, files, runtime.GOMAXPROCS(0), func(f string) error {
+				return verifyFile(c.Context, f, v, pv, cat)
+			}, func(f string, err error) {
+				if err != nil {
+					fmt.Fprintf(e.stdout, "FAIL %s: %v\n", f, err)
+				} else {
+					fmt.Fprintf(e.stdout, "OK %s\n", f)
+				}
+			})
 			if failed > 0 {
-				return &exitErr{code: exitError, err: fmt.Errorf("%d of %d %s failed verification", failed, c.NArg(), plural(c.NArg(), "file", "files"))}
+				return &exitErr{code: exitError, err: fmt.Errorf("%d of %d %s failed verification", failed, len(files), plural(len(files), "file", "files"))}
 			}
 			return nil
 		},
 	}
+}
+
+// expandFiles replaces each directory among args by the .xml and .pdf
+// files under it, in lexical order.
+func expandFiles(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		fi, err := os.Stat(a)
+		if err != nil || !fi.IsDir() {
+			out = append(out, a) // a missing file fails as itself
+			continue
+		}
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if ext := strings.ToLower(filepath.Ext(p)); !d.IsDir() && (ext == ".xml" || ext == ".pdf") {
+				out = append(out, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("verify: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// verifyAll checks files on n goroutines and reports each result, in the
+// order of files, as soon as it and every earlier one are known; at most
+// a window of results waits for a slow earlier file. It returns how many
+// failed.
+func verifyAll(ctx context.Context, files []string, n int, check func(string) error, report func(string, error)) int {
+	const window = 256
+	type result struct {
+		i   int
+		err error
+	}
+	tokens := make(chan struct{}, window)
+	jobs := make(chan int)
+	results := make(chan result, window)
+	go func() {
+		defer close(jobs)
+		for i := range files {
+			select {
+			case tokens <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			jobs <- i
+		}
+	}()
+	var wg sync.WaitGroup
+	for range max(1, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				results <- result{i, check(files[i])}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+	done := make(map[int]error, window)
+	next, failed := 0, 0
+	for r := range results {
+		done[r.i] = r.err
+		for {
+			err, ok := done[next]
+			if !ok {
+				break
+			}
+			delete(done, next)
+			if err != nil {
+				failed++
+			}
+			report(files[next], err)
+			next++
+			<-tokens
+		}
+	}
+	if next < len(files) { // interrupted
+		failed += len(files) - next
+	}
+	return failed
 }
 
 var statusWords = map[xmlschema.Status]string{
