@@ -7,7 +7,9 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
@@ -56,7 +58,7 @@ type config struct {
 }
 
 // sections of the run, in order; -only picks some.
-var sections = []string{"sign", "store", "pdf", "ingest", "api", "pg", "push", "xlsx", "rss"}
+var sections = []string{"sign", "store", "pdf", "ingest", "verify", "api", "pg", "push", "xlsx", "rss"}
 
 // runs reports whether section s is part of this run.
 func (c config) runs(s string) bool { return len(c.only) == 0 || c.only[s] }
@@ -125,14 +127,12 @@ func run(c config) error {
 	}()
 	b := &bench{config: c, dir: dir}
 	fmt.Fprintln(os.Stderr, "bench: measuring…")
-	raw := map[signer.KeyType]float64{}
+	lim := &limits{raw: map[signer.KeyType]float64{}}
 	if c.runs("sign") || c.runs("ingest") {
 		for _, kt := range []signer.KeyType{signer.RSA2048, signer.ECDSAP256} {
-			r, err := b.signing(kt)
-			if err != nil {
+			if err := b.signing(kt, lim); err != nil {
 				return err
 			}
-			raw[kt] = r
 		}
 	}
 	steps := []struct {
@@ -142,7 +142,8 @@ func run(c config) error {
 	}{
 		{"store", true, b.stores},
 		{"pdf", true, b.pdfs},
-		{"ingest", true, func() error { return b.ingest(raw) }},
+		{"ingest", true, func() error { return b.ingest(lim) }},
+		{"verify", true, b.verifyFiles},
 		{"api", c.apiDocs > 0, func() error { return b.api(c.apiDocs, c.clients, c.apiDur, "") }},
 		{"pg", c.pgDocs > 0, func() error { return b.postgres(c.pgDocs) }},
 		{"push", c.pushDocs > 0, func() error { return b.pushes(c.pushDocs) }},
@@ -159,43 +160,147 @@ func run(c config) error {
 	return b.report()
 }
 
-// signing measures the raw private-key operation, signing and verifying
-// a sample Certificate, all on every core.
-func (b *bench) signing(kt signer.KeyType) (float64, error) {
+// limits are the machine's own rates, measured in the same run, that
+// issuerkit's figures are set beside.
+type limits struct {
+	raw        map[signer.KeyType]float64 // crypto/rsa, crypto/ecdsa sign on every core
+	opensslRSA float64                    // openssl speed -multi N rsa2048, signs/s (0: no openssl)
+}
+
+// signing measures the raw private-key operation (Go's, and OpenSSL's own
+// `openssl speed`), the signer's backend, signing and verifying a sample
+// Certificate, all on every core.
+func (b *bench) signing(kt signer.KeyType, lim *limits) error {
 	key, err := signer.GenerateKey(kt)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	cert, err := signer.SelfSignedCert(key, "Bench Board", "Bench Board", time.Hour)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	raw := parallelRate(b.dur, func() error {
 		d := sha256.Sum256([]byte("digest"))
 		_, err := key.Sign(rand.Reader, d[:], crypto.SHA256)
 		return err
 	})
+	lim.raw[kt] = raw
 	cores := fmt.Sprintf("%d goroutines", runtime.GOMAXPROCS(0))
 	b.add(row{fmt.Sprintf("raw %s sign (crypto/%s), all cores", kt, map[signer.KeyType]string{signer.RSA2048: "rsa", signer.ECDSAP256: "ecdsa"}[kt]), f0(raw), "ops/s", cores})
 	s, err := signer.New(key, []*x509.Certificate{cert})
 	if err != nil {
-		return 0, err
+		return err
+	}
+	if kt == signer.RSA2048 {
+		sign, verify, err := opensslSpeed(runtime.NumCPU(), b.dur)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "  (no openssl speed row:", err, ")")
+		} else {
+			lim.opensslRSA = sign
+			b.add(row{"raw rsa2048 sign, `openssl speed -multi N`", f0(sign), "ops/s", fmt.Sprintf("N = %d; verify %s/s", runtime.NumCPU(), f0(verify))})
+		}
+		backend := parallelRate(b.dur, func() error {
+			d := sha256.Sum256([]byte("digest"))
+			_, err := s.Key().Sign(rand.Reader, d[:], crypto.SHA256)
+			return err
+		})
+		b.add(row{"raw rsa2048 sign, issuerkit's signer, all cores", f0(backend), "ops/s", s.Backend() + ratio(backend, sign, "openssl speed")})
 	}
 	doc, size, err := sampleDoc(b.profile)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	rate := parallelRate(b.dur, func() error { return s.Sign(doc.Copy()) })
-	b.add(row{fmt.Sprintf("sign a Certificate, %s, all cores", kt), f0(rate), "docs/s", fmt.Sprintf("%.1f KB; %.2f × raw", float64(size)/1024, rate/raw)})
+	b.add(row{fmt.Sprintf("sign a Certificate, %s, all cores", kt), f0(rate), "docs/s", fmt.Sprintf("%.1f KB; %.2f × raw (Go)", float64(size)/1024, rate/raw) + ratio(rate, lim.opensslRSA*b2f(kt == signer.RSA2048), "openssl speed")})
 	signed := doc.Copy()
 	if err := s.Sign(signed); err != nil {
-		return 0, err
+		return err
 	}
 	data, _ := xmlschema.Bytes(signed)
 	v := &signer.Verifier{Trusted: []*x509.Certificate{cert}}
 	vrate := parallelRate(b.dur, func() error { _, err := v.Verify(data); return err })
-	b.add(row{fmt.Sprintf("verify a Certificate, %s, all cores", kt), f0(vrate), "docs/s", ""})
-	return raw, nil
+	pub := key.Public()
+	rawVerify := parallelRate(b.dur, func() error { return rawVerifyOnce(key, pub) })
+	b.add(row{fmt.Sprintf("verify a Certificate, %s, all cores", kt), f0(vrate), "docs/s", fmt.Sprintf("%.1f KB; raw %s verify (Go) %s/s: %.2f ×", float64(size)/1024, kt, f0(rawVerify), vrate/rawVerify)})
+	return nil
+}
+
+// rawVerifyOnce verifies one signature with pub, the operation a
+// document's verification cannot do without.
+func rawVerifyOnce(key crypto.Signer, pub crypto.PublicKey) error {
+	d := sha256.Sum256([]byte("digest"))
+	sig, err := rawSigs.get(key)
+	if err != nil {
+		return err
+	}
+	switch p := pub.(type) {
+	case *rsa.PublicKey:
+		return rsa.VerifyPKCS1v15(p, crypto.SHA256, d[:], sig)
+	case *ecdsa.PublicKey:
+		if !ecdsa.VerifyASN1(p, d[:], sig) {
+			return errors.New("raw ECDSA verify failed")
+		}
+	}
+	return nil
+}
+
+// rawSigs keeps one signature per key for rawVerifyOnce.
+var rawSigs = sigCache{m: map[crypto.Signer][]byte{}}
+
+type sigCache struct {
+	mu sync.Mutex
+	m  map[crypto.Signer][]byte
+}
+
+func (c *sigCache) get(key crypto.Signer) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.m[key]; ok {
+		return s, nil
+	}
+	d := sha256.Sum256([]byte("digest"))
+	s, err := key.Sign(rand.Reader, d[:], crypto.SHA256)
+	if err == nil {
+		c.m[key] = s
+	}
+	return s, err
+}
+
+// opensslSpeed runs `openssl speed -multi n rsa2048` for about d and
+// returns its sign and verify rates (all processes together).
+func opensslSpeed(n int, d time.Duration) (sign, verify float64, err error) {
+	secs := max(1, int(d.Seconds()))
+	out, err := exec.Command("openssl", "speed", "-multi", fmt.Sprint(n), "-seconds", fmt.Sprint(secs), "rsa2048").CombinedOutput()
+	if err != nil {
+		return 0, 0, fmt.Errorf("openssl speed: %v", err)
+	}
+	// The summary line: "rsa 2048 bits 0.000289s 0.000009s   3455.0 113000.0"
+	for _, ln := range strings.Split(string(out), "\n") {
+		f := strings.Fields(ln)
+		if len(f) == 7 && f[0] == "rsa" && f[1] == "2048" && f[2] == "bits" {
+			fmt.Sscan(f[5], &sign)
+			fmt.Sscan(f[6], &verify)
+		}
+	}
+	if sign == 0 {
+		return 0, 0, errors.New("openssl speed: no rsa 2048 summary line")
+	}
+	return sign, verify, nil
+}
+
+// ratio is "; 0.52 × what" when limit is known.
+func ratio(x, limit float64, what string) string {
+	if limit <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %.2f × %s", x/limit, what)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // stores measures 5 KB puts (groups of 256, as ingest writes them) and
@@ -253,9 +358,9 @@ func (b *bench) storeRates(name string, s repository.Store, data []byte) error {
 	return nil
 }
 
-// ingest measures CSV reading, then ingest with each key type; raw holds
-// the raw sign rates the ingest rates are compared with.
-func (b *bench) ingest(raw map[signer.KeyType]float64) error {
+// ingest measures CSV reading, then ingest with each key type, beside
+// the raw sign rates of lim.
+func (b *bench) ingest(lim *limits) error {
 	csvPath := filepath.Join(b.dir, "rows.csv")
 	if err := genCSV(csvPath, b.rows, 99); err != nil {
 		return err
@@ -266,7 +371,7 @@ func (b *bench) ingest(raw map[signer.KeyType]float64) error {
 	}
 	b.add(row{"CSV read + validate + map, one goroutine", f0(rps), "rows/s", fmt.Sprintf("%d rows", b.rows)})
 	for _, kt := range []signer.KeyType{signer.RSA2048, signer.ECDSAP256} {
-		if err := b.ingestRuns(kt, csvPath, raw[kt]); err != nil {
+		if err := b.ingestRuns(kt, csvPath, lim); err != nil {
 			return err
 		}
 	}
@@ -274,22 +379,29 @@ func (b *bench) ingest(raw map[signer.KeyType]float64) error {
 }
 
 // ingestRuns measures end-to-end ingest, a dry run and a re-ingest.
-func (b *bench) ingestRuns(kt signer.KeyType, csvPath string, raw float64) error {
+func (b *bench) ingestRuns(kt signer.KeyType, csvPath string, lim *limits) error {
 	home := filepath.Join(b.dir, "home-"+string(kt))
 	if _, _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", string(kt)); err != nil {
 		return err
+	}
+	raw := lim.raw[kt]
+	vsOpenSSL := func(x float64) string {
+		if kt != signer.RSA2048 {
+			return ""
+		}
+		return ratio(x, lim.opensslRSA, "openssl speed")
 	}
 	dry, _, err := runIngest(b.bin, home, b.profile, csvPath, "--dry-run")
 	if err != nil {
 		return err
 	}
-	b.add(row{fmt.Sprintf("ingest dry run (no store), %s", kt), f0(dry.DocsPerSec), "docs/s", fmt.Sprintf("%.2f × raw sign rate", dry.DocsPerSec/raw)})
+	b.add(row{fmt.Sprintf("ingest dry run (no store), %s", kt), f0(dry.DocsPerSec), "docs/s", fmt.Sprintf("%.2f × raw sign rate (Go)", dry.DocsPerSec/raw) + vsOpenSSL(dry.DocsPerSec)})
 	sum, rss, err := runIngest(b.bin, home, b.profile, csvPath)
 	if err != nil {
 		return err
 	}
 	b.add(row{fmt.Sprintf("ingest end to end, %s, fs store + SQLite", kt), f0(sum.DocsPerSec), "docs/s",
-		fmt.Sprintf("%d rows, %d workers; %.2f × raw sign rate; peak RSS %.0f MB", b.rows, runtime.GOMAXPROCS(0), sum.DocsPerSec/raw, rss)})
+		fmt.Sprintf("%d rows, %d workers; %.2f × raw sign rate (Go)%s; peak RSS %.0f MB", b.rows, runtime.GOMAXPROCS(0), sum.DocsPerSec/raw, vsOpenSSL(sum.DocsPerSec), rss)})
 	if kt == signer.RSA2048 {
 		again, _, err := runIngest(b.bin, home, b.profile, csvPath)
 		if err != nil {
@@ -298,6 +410,62 @@ func (b *bench) ingestRuns(kt signer.KeyType, csvPath string, raw float64) error
 		b.add(row{"re-ingest, all unchanged", f0(float64(again.Read) / again.Seconds), "rows/s", "content hash skips signing"})
 	}
 	return nil
+}
+
+// verifyFiles measures `issuerkit verify DIR` over signed RSA-2048
+// marksheets, as a verifier with a folder of downloaded documents runs it.
+func (b *bench) verifyFiles() error {
+	const n = 20_000
+	home := filepath.Join(b.dir, "home-verify")
+	if _, _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board"); err != nil {
+		return err
+	}
+	csvPath := filepath.Join(b.dir, "verify.csv")
+	if err := genCSV(csvPath, n, 55); err != nil {
+		return err
+	}
+	if _, _, err := runIngest(b.bin, home, b.profile, csvPath); err != nil {
+		return err
+	}
+	docs := filepath.Join(b.dir, "verify-docs")
+	if err := os.MkdirAll(docs, 0o755); err != nil {
+		return err
+	}
+	store := filepath.Join(home, "store")
+	i := 0
+	err := filepath.WalkDir(store, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		i++
+		return os.WriteFile(filepath.Join(docs, fmt.Sprintf("%06d.xml", i)), data, 0o644)
+	})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	out, _, err := runBin(b.bin, "verify", "--cert", filepath.Join(home, "keys", "signing.crt"), docs)
+	if err != nil {
+		return fmt.Errorf("verify: %v\n%s", err, out)
+	}
+	rate := float64(i) / time.Since(start).Seconds()
+	b.add(row{"issuerkit verify DIR, rsa2048 marksheets, all cores", f0(rate), "docs/s", fmt.Sprintf("%d files of ~%.1f KB, whole command (read, verify, print)", i, avgSize(docs))})
+	return nil
+}
+
+func avgSize(dir string) float64 {
+	ents, _ := os.ReadDir(dir)
+	var total int64
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil {
+			total += fi.Size()
+		}
+	}
+	return float64(total) / float64(max(1, len(ents))) / 1024
 }
 
 func (b *bench) xlsx() error {
