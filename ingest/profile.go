@@ -25,6 +25,8 @@ type Profile struct {
 	DocName    string
 	IssuedAt   string
 	SearchKeys []string // column names; also the Pull URI element names
+	// Pull is the DocType's pull policy (the profile's pull: section).
+	Pull xmlschema.PullPolicy
 
 	docID   template
 	holder  holderCols
@@ -113,6 +115,7 @@ type rawProfile struct {
 	IssuedAt   string     `yaml:"issued_at"`
 	SearchKeys []string   `yaml:"search_keys"`
 	Holder     holderCols `yaml:"holder"`
+	Pull       *rawPull   `yaml:"pull"`
 	Columns    yaml.Node  `yaml:"columns"`
 	Groups     yaml.Node  `yaml:"groups"`
 	Derived    yaml.Node  `yaml:"derived"`
@@ -294,6 +297,9 @@ func ParseProfile(b []byte) (*Profile, error) {
 		}
 	}
 	p.SearchKeys = raw.SearchKeys
+	if p.Pull, err = compilePull(raw.Pull); err != nil {
+		return nil, err
+	}
 	p.holder = raw.Holder
 	for what, col := range map[string]string{"holder.name": p.holder.Name, "holder.dob": p.holder.DOB} {
 		if p.byName[col] == nil {

@@ -115,6 +115,11 @@ func ingestCommand(e *env) *cli.Command {
 				Logger:      e.log.With("component", "ingest"),
 			})
 			ui.finish()
+			if !c.Bool("dry-run") && (sum.Issued > 0 || sum.Updated > 0 || sum.Unchanged > 0) {
+				if rerr := recordProfile(h, prof, c.String("profile")); rerr != nil {
+					e.log.Warn("the profile was not recorded for serve", "err", rerr.Error())
+				}
+			}
 			if c.Bool("json") {
 				b, _ := json.Marshal(sum)
 				fmt.Fprintln(e.stdout, string(b))

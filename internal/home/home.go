@@ -63,6 +63,9 @@ type Config struct {
 		// PublicURL is where the public reaches the repository API: the
 		// QR code on a document's PDF links to PublicURL/verify/URI.
 		PublicURL string `yaml:"public_url,omitempty"`
+		// OrgID, when set, is the only orgId (the locker's id in its
+		// requests) the repository API answers; others get 401.
+		OrgID string `yaml:"org_id,omitempty"`
 	} `yaml:"api"`
 	PDF struct {
 		// FontDir, when set, holds the four Noto font files to use instead of

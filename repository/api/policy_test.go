@@ -1,0 +1,67 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/issuerkit/issuerkit/repository/api"
+	"github.com/issuerkit/issuerkit/xmlschema"
+)
+
+// TestPullPolicy: only the profile's search keys and the holder fields are
+// read from DocDetails; the policy says which holder fields are required.
+func TestPullPolicy(t *testing.T) {
+	f := sample(t)
+	good := f.goodFields()
+	with := func(extra string) string {
+		return strings.Replace(pullURI(f, "", good), "</DocDetails>", extra+"</DocDetails>", 1)
+	}
+	tests := []struct {
+		name   string
+		policy *xmlschema.PullPolicy // nil: the sample profile's (default)
+		body   string
+		status string
+	}{
+		{"extra children are not search keys", nil, with("<Mobile>9999999999</Mobile><UDF1>u</UDF1><tracking_id>t</tracking_id>"), "1"},
+		{"search keys ignore case", nil, strings.NewReplacer("<RollNo>", "<rollno>", "</RollNo>", "</rollno>").Replace(pullURI(f, "", good)), "1"},
+		{"a search key missing", nil, strings.Replace(pullURI(f, "", good), "<Year>2025</Year>", "", 1), "0"},
+		{"no DOB, default policy", nil, strings.Replace(pullURI(f, "", good), "<DOB>"+good["DOB"]+"</DOB>", "", 1), "0"},
+		{"no DOB, policy requires FullName only", &xmlschema.PullPolicy{Require: []string{"FullName"}, Match: []string{"FullName", "DOB", "UID"}},
+			strings.Replace(pullURI(f, "", good), "<DOB>"+good["DOB"]+"</DOB>", "", 1), "1"},
+		{"wrong DOB not matched when the policy does not match DOB", &xmlschema.PullPolicy{Require: []string{"FullName"}, Match: []string{"FullName"}},
+			strings.Replace(pullURI(f, "", good), "<DOB>"+good["DOB"]+"</DOB>", "<DOB>01-01-1990</DOB>", 1), "1"},
+		{"empty template elements are absent", nil, with("<UID></UID><Photo></Photo><UDF2> </UDF2>"), "1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := f.server(t, func(c *api.Config) {
+				if tt.policy != nil {
+					c.Profiles = []xmlschema.PullProfile{{DocType: "SSCER", SearchKeys: []string{"RollNo", "Year"}, Policy: *tt.policy}}
+				}
+			})
+			code, body := f.signed(t, ts.URL+"/digilocker/pulluri", tt.body)
+			if code != 200 || !strings.Contains(body, `<ResponseStatus Status="`+tt.status+`"`) {
+				t.Fatalf("HTTP %d, want 200 Status %s:\n%s", code, tt.status, body)
+			}
+			for _, never := range []string{"9999999999", "<UDF1>", "tracking_id", "<UID>"} {
+				if strings.Contains(body, never) {
+					t.Errorf("the reply echoes %s: %s", never, body)
+				}
+			}
+		})
+	}
+}
+
+// TestOrgID: with an orgId configured, other lockers' requests are 401.
+func TestOrgID(t *testing.T) {
+	f := sample(t)
+	ts := f.server(t, func(c *api.Config) { c.OrgID = "in.gov.locker" })
+	body := pullURI(f, "", f.goodFields()) // orgId="in.gov.locker"
+	if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", body); code != 200 || !strings.Contains(reply, `Status="1"`) {
+		t.Fatalf("the configured orgId: HTTP %d %s", code, reply)
+	}
+	other := strings.Replace(body, `orgId="in.gov.locker"`, `orgId="in.gov.other"`, 1)
+	if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", other); code != 401 || strings.Contains(reply, "DataContent") {
+		t.Fatalf("another orgId: HTTP %d %s, want 401", code, reply)
+	}
+}
