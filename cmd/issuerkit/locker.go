@@ -12,6 +12,7 @@ import (
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/locker"
+	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/urfave/cli/v2"
 )
 
@@ -51,6 +52,9 @@ func lockerServeCommand(e *env) *cli.Command {
 			&cli.Float64Flag{Name: "fail-rate", Usage: "fraction of pushes answered with HTTP 500 (half of them after applying)"},
 			&cli.DurationFlag{Name: "latency", Usage: "delay every push by this much"},
 			&cli.DurationFlag{Name: "down-for", Usage: "answer pushes with 503 + Retry-After for this long after start"},
+			&cli.StringFlag{Name: "push-path", Value: xmlschema.PushPath, Usage: "the `PATH` Push URI is taken on"},
+			&cli.StringFlag{Name: "bulk-path", Value: xmlschema.PushBulkPath, Usage: "the `PATH` bulk pushes are taken on"},
+			&cli.StringFlag{Name: "reply-form", Value: "xml", Usage: "answer pushes with a PushUriResponse (xml) or as the authorized-partner API does (json: HTTP 400 {error, error_description} for a refusal)"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
@@ -59,13 +63,22 @@ func lockerServeCommand(e *env) *cli.Command {
 			if fr := c.Float64("fail-rate"); fr < 0 || fr > 1 {
 				return usageErr("--fail-rate must be between 0 and 1")
 			}
+			if f := c.String("reply-form"); f != "xml" && f != "json" {
+				return usageErr("--reply-form %q: want xml or json", f)
+			}
+			for _, fl := range []string{"push-path", "bulk-path"} {
+				if !strings.HasPrefix(c.String(fl), "/") || strings.ContainsAny(c.String(fl), " {}") {
+					return usageErr("--%s %q: want an absolute path such as /public/account/1/pushuri", fl, c.String(fl))
+				}
+			}
 			st, err := locker.Open(c.Context, c.String("data"))
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			srv := locker.NewServer(locker.Config{Store: st, Logger: e.log.With("component", "locker"),
-				Faults: locker.Faults{FailRate: c.Float64("fail-rate"), Latency: c.Duration("latency"), DownFor: c.Duration("down-for")}})
+				Faults:   locker.Faults{FailRate: c.Float64("fail-rate"), Latency: c.Duration("latency"), DownFor: c.Duration("down-for")},
+				PushPath: c.String("push-path"), PushBulkPath: c.String("bulk-path"), JSONReplies: c.String("reply-form") == "json"})
 			defer srv.Close()
 			l, err := net.Listen("tcp", c.String("addr"))
 			if err != nil {

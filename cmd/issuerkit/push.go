@@ -67,7 +67,8 @@ func pushCommand(e *env) *cli.Command {
 			cfg := h.Config.Push
 			gateway := cfg.Gateway
 			if c.IsSet("gateway") {
-				gateway = c.String("gateway")
+				// --gateway names the gateway: today's paths on it.
+				gateway, cfg.Endpoint, cfg.BulkEndpoint = c.String("gateway"), "", ""
 			}
 			workers, bulk := cfg.Workers, cfg.Bulk
 			if c.IsSet("workers") {
@@ -89,7 +90,7 @@ func pushCommand(e *env) *cli.Command {
 			}
 			ui := newPushUI(e.stderr, c.Bool("quiet") || c.Bool("json"), before.Outbox.Pending-before.Outbox.Held)
 			p, err := pusher.New(pusher.Config{
-				Outbox: r.cat, Keyring: kr, Gateway: gateway, OrgID: h.Config.Issuer.ID, Key: key,
+				Outbox: r.cat, Keyring: kr, Gateway: gateway, Endpoint: cfg.Endpoint, BulkEndpoint: cfg.BulkEndpoint, OrgID: h.Config.Issuer.ID, Key: key,
 				Workers: workers, Bulk: bulk, Lease: c.Duration("lease"), Timeout: c.Duration("timeout"),
 				BackoffBase: c.Duration("backoff"), MaxAttempts: c.Int("max-attempts"),
 				Logger: e.log.With("component", "pusher"), Progress: ui.update,

@@ -83,6 +83,12 @@ type PushConfig struct {
 	// Gateway is the locker gateway's base URL; Push URI goes to
 	// {gateway}/public/issuer/api/issuedoc/1/xml.
 	Gateway string `yaml:"gateway,omitempty"`
+	// Endpoint and BulkEndpoint, when set, are the full URLs of the
+	// single and the bulk push endpoint (default: Gateway with
+	// /public/issuer/api/issuedoc/1/xml and /public/issuer/api/issuedoc/1/csv),
+	// e.g. https://…/public/account/1/pushuri for the authorized-partner API.
+	Endpoint     string `yaml:"endpoint,omitempty"`
+	BulkEndpoint string `yaml:"bulk_endpoint,omitempty"`
 	// KeyFile is the push key (0600); empty means the API key.
 	KeyFile string `yaml:"key_file,omitempty"`
 	// Workers is the number of concurrent pushes (default 8).
