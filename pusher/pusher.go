@@ -46,8 +46,8 @@ type Config struct {
 	// bulk push endpoint; empty means Gateway + xmlschema.PushPath and
 	// Gateway + xmlschema.PushBulkPath.
 	Endpoint, BulkEndpoint string
-	OrgID   string           // the issuer ID, sent as orgId
-	Key     []byte           // the push key: HMAC and keyhash
+	OrgID                  string // the issuer ID, sent as orgId
+	Key                    []byte // the push key: HMAC and keyhash
 	// Workers is the number of concurrent requests (default 8).
 	Workers int
 	// Bulk, when > 1, sends up to Bulk rows per request with the bulk CSV

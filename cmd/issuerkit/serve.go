@@ -61,7 +61,7 @@ func serveCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			srv, err := api.New(api.Config{Profiles: profs, OrgID: h.Config.API.OrgID,IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
+			srv, err := api.New(api.Config{Profiles: profs, OrgID: h.Config.API.OrgID, IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
 				Catalog: repository.CacheReads(r.cat), Store: r.store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),
 				RateLimit: c.Float64("rate-limit"), CacheBytes: c.Int("cache-mb") << 20, Logger: e.log.With("component", "api"), PDF: renderer})
 			if err != nil {
