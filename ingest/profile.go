@@ -45,6 +45,11 @@ type Profile struct {
 	// prevNumber, when set, fills prevNumber: the DocID this document
 	// replaces (a correction that changed the DocID).
 	prevNumber *template
+	// defaults are certificate.defaults: element path or name → attributes
+	// written when the profile and the record give no value.
+	defaults map[string][]attrTmpl
+	// revision is the profile's revision (0 when not set).
+	revision int
 }
 
 type holderCols struct{ Name, DOB, Aadhaar string }
@@ -127,7 +132,11 @@ type rawProfile struct {
 		ValidFrom      string    `yaml:"valid_from"`
 		Expiry         string    `yaml:"expiry"`
 		PrevNumber     string    `yaml:"prev_number"`
+		Defaults       yaml.Node `yaml:"defaults"`
 	} `yaml:"certificate"`
+	// Revision, raised, makes every document a new version on the next
+	// ingest even when its data is unchanged (see ContentHash).
+	Revision int `yaml:"revision"`
 }
 
 type rawColumn struct {
@@ -336,6 +345,13 @@ func ParseProfile(b []byte) (*Profile, error) {
 			return nil, fmt.Errorf("certificate.%s: %w", d.key, err)
 		}
 		*d.dst = &t
+	}
+	if p.defaults, err = compileDefaults(&raw.Cert.Defaults, scope); err != nil {
+		return nil, err
+	}
+	p.revision = raw.Revision
+	if err := p.checkSchema(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

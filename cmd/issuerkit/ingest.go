@@ -99,11 +99,15 @@ func ingestCommand(e *env) *cli.Command {
 					return usageErr("--shard %q: want I/N with 0 <= I < N, e.g. 0/2", v)
 				}
 			}
+			iss, err := issuerOf(h)
+			if err != nil {
+				return err
+			}
 			ui := newIngestUI(e.stderr, c.Bool("quiet"))
 			sum, err := ingest.Run(c.Context, ingest.Deps{Store: store, Catalog: cat, Signer: sgn, Keyring: kr}, ingest.Options{
 				Progress:    ui.update,
 				Profile:     prof,
-				Issuer:      ingest.Issuer{ID: h.Config.Issuer.ID, Name: h.Config.Issuer.Name, Type: h.Config.Issuer.Type},
+				Issuer:      iss,
 				Inputs:      c.Args().Slice(),
 				Workers:     c.Int("workers"),
 				DryRun:      c.Bool("dry-run"),

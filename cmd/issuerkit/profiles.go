@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/internal/home"
@@ -40,6 +42,27 @@ func recordProfile(h *home.Home, prof *ingest.Profile, path string) error {
 		return fmt.Errorf("record profile: %w", err)
 	}
 	return os.Rename(tmp.Name(), filepath.Join(dir, prof.DocType+".yaml"))
+}
+
+// addressOrder is the order of an Address's attributes in the official
+// schemas.
+var addressOrder = []string{"type", "line1", "line2", "house", "landmark", "locality", "vtc", "district", "pin", "state", "country"}
+
+// issuerOf is what every document carries about the home's issuer.
+func issuerOf(h *home.Home) (ingest.Issuer, error) {
+	c := h.Config.Issuer
+	iss := ingest.Issuer{ID: c.ID, Name: c.Name, Type: c.Type, TIN: c.TIN, UID: c.UID}
+	for k := range c.Address {
+		if !slices.Contains(addressOrder, k) {
+			return iss, fmt.Errorf("%s: issuer.address.%s is not an address field (%s)", home.ConfigFile, k, strings.Join(addressOrder, ", "))
+		}
+	}
+	for _, k := range addressOrder {
+		if v, ok := c.Address[k]; ok {
+			iss.Address = append(iss.Address, xmlschema.Attr{Name: k, Value: v})
+		}
+	}
+	return iss, nil
 }
 
 // pullProfiles loads the pull profiles serve answers with: the home's

@@ -41,6 +41,13 @@ type Config struct {
 		ID   string `yaml:"id"`
 		Name string `yaml:"name"`
 		Type string `yaml:"type"` // CG, SG or NG
+		// TIN and UID, optional, fill the documents' Organization/@tin and @uid.
+		TIN string `yaml:"tin,omitempty"`
+		UID string `yaml:"uid,omitempty"`
+		// Address is the issuer's address on every document
+		// (Organization/Address): type line1 line2 house landmark locality
+		// vtc district pin state country; country defaults to IN.
+		Address map[string]string `yaml:"address,omitempty"`
 	} `yaml:"issuer"`
 	Signing struct {
 		Key  string `yaml:"key"`  // path relative to the home, or absolute
