@@ -3,6 +3,7 @@ package locker
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +43,9 @@ type Config struct {
 	// PushPath and PushBulkPath are the routes pushes are taken on
 	// (default xmlschema.PushPath and PushBulkPath).
 	PushPath, PushBulkPath string
+	// RootCAs, when set, are the trust anchors of the default Client for
+	// issuers' HTTPS repository APIs (a private CA); nil: the system's.
+	RootCAs *x509.CertPool
 	// JSONReplies answers pushes in the authorized-partner API's JSON form
 	// (see pushReply) instead of a PushUriResponse.
 	JSONReplies bool
@@ -72,7 +76,9 @@ func NewServer(cfg Config) *Server {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.client == nil {
-		s.client = &http.Client{Timeout: 15 * time.Second}
+		s.client = &http.Client{Timeout: 15 * time.Second,
+			Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: httpserve.ClientTLSConfig(cfg.RootCAs),
+				TLSHandshakeTimeout: 10 * time.Second}}
 	}
 	go cfg.Store.writer(s.ops)
 	single, bulk := cfg.pushPaths()

@@ -16,6 +16,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -68,6 +70,9 @@ type Config struct {
 	MaxAttempts int
 	// Poll is how often an idle daemon looks for new rows (default 2s).
 	Poll time.Duration
+	// RootCAs, when set, are the trust anchors for an HTTPS gateway with a
+	// private CA (push.ca_file); nil: the system's.
+	RootCAs *x509.CertPool
 	// Client overrides the HTTP client (its Timeout is not used: Timeout is).
 	Client   *http.Client
 	Logger   *slog.Logger
@@ -149,6 +154,7 @@ func New(cfg Config) (*Pusher, error) {
 			MaxIdleConnsPerHost:   cfg.Workers * 2,
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   10 * time.Second,
+			TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs},
 			ResponseHeaderTimeout: cfg.Timeout,
 			ForceAttemptHTTP2:     true,
 		}}

@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"log/slog"
@@ -571,4 +572,28 @@ func (f *fixture) rawPush(path string, d xmlschema.PushDetails) (int, string) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body)
+}
+
+// TestPushTLSPrivateCA: a gateway on HTTPS with a private CA is reached
+// with RootCAs set to that CA, and refused (rows stay pending) without it.
+func TestPushTLSPrivateCA(t *testing.T) {
+	f := newFixture(t, locker.Faults{})
+	tlsSrv := httptest.NewUnstartedServer(f.lsrv.Handler())
+	tlsSrv.StartTLS()
+	t.Cleanup(tlsSrv.Close)
+	f.issue(0, 3, 1)
+	sum := f.run(f.pusher(func(c *pusher.Config) { c.Gateway = tlsSrv.URL; c.MaxAttempts = 1 }), 0)
+	if sum.Pushed != 0 || f.outbox().Pending+f.outbox().Dead != 3 {
+		t.Fatalf("without the CA: %+v %+v; want nothing pushed", sum, f.outbox())
+	}
+	if dead, _ := f.cat.DeadLetters(context.Background(), 10); len(dead) > 0 && !strings.Contains(dead[0].LastError, "certificate") {
+		t.Errorf("the failure does not name the certificate: %q", dead[0].LastError)
+	}
+	f.cat.RetryDead(context.Background())
+	pool := x509.NewCertPool()
+	pool.AddCert(tlsSrv.Certificate())
+	sum = f.run(f.pusher(func(c *pusher.Config) { c.Gateway = tlsSrv.URL; c.RootCAs = pool }), time.Second)
+	if sum.Pushed != 3 {
+		t.Fatalf("with the CA: %+v", sum)
+	}
 }

@@ -52,8 +52,10 @@ func lockerServeCommand(e *env) *cli.Command {
 			&cli.Float64Flag{Name: "fail-rate", Usage: "fraction of pushes answered with HTTP 500 (half of them after applying)"},
 			&cli.DurationFlag{Name: "latency", Usage: "delay every push by this much"},
 			&cli.DurationFlag{Name: "down-for", Usage: "answer pushes with 503 + Retry-After for this long after start"},
+			tlsFlags()[0], tlsFlags()[1],
 			&cli.StringFlag{Name: "push-path", Value: xmlschema.PushPath, Usage: "the `PATH` Push URI is taken on"},
 			&cli.StringFlag{Name: "bulk-path", Value: xmlschema.PushBulkPath, Usage: "the `PATH` bulk pushes are taken on"},
+			caFlag("trust anchors (`PEM` bundle) for issuers' HTTPS repository APIs with a private CA, instead of the system's"),
 			&cli.StringFlag{Name: "reply-form", Value: "xml", Usage: "answer pushes with a PushUriResponse (xml) or as the authorized-partner API does (json: HTTP 400 {error, error_description} for a refusal)"},
 		},
 		Action: func(c *cli.Context) error {
@@ -62,6 +64,14 @@ func lockerServeCommand(e *env) *cli.Command {
 			}
 			if fr := c.Float64("fail-rate"); fr < 0 || fr > 1 {
 				return usageErr("--fail-rate must be between 0 and 1")
+			}
+			tlsCert, err := tlsFromFlags(c)
+			if err != nil {
+				return err
+			}
+			roots, err := caRoots(c)
+			if err != nil {
+				return err
 			}
 			if f := c.String("reply-form"); f != "xml" && f != "json" {
 				return usageErr("--reply-form %q: want xml or json", f)
@@ -78,14 +88,15 @@ func lockerServeCommand(e *env) *cli.Command {
 			defer st.Close()
 			srv := locker.NewServer(locker.Config{Store: st, Logger: e.log.With("component", "locker"),
 				Faults:   locker.Faults{FailRate: c.Float64("fail-rate"), Latency: c.Duration("latency"), DownFor: c.Duration("down-for")},
-				PushPath: c.String("push-path"), PushBulkPath: c.String("bulk-path"), JSONReplies: c.String("reply-form") == "json"})
+				PushPath: c.String("push-path"), PushBulkPath: c.String("bulk-path"), JSONReplies: c.String("reply-form") == "json",
+				RootCAs: roots})
 			defer srv.Close()
 			l, err := net.Listen("tcp", c.String("addr"))
 			if err != nil {
 				return fmt.Errorf("locker serve: %w", err)
 			}
-			fmt.Fprintf(e.stderr, "issuerkit: reference locker on http://%s (data %s; Ctrl-C stops)\n", l.Addr(), c.String("data"))
-			err = httpserve.Serve(c.Context, httpserve.New(c.String("addr"), srv.Handler()), l)
+			fmt.Fprintf(e.stderr, "issuerkit: reference locker on %s://%s (data %s; Ctrl-C stops)\n", scheme(c), l.Addr(), c.String("data"))
+			err = serveMaybeTLS(c, e.log, httpserve.New(c.String("addr"), srv.Handler()), l, tlsCert)
 			if err == nil && c.Context.Err() != nil {
 				return nil
 			}

@@ -96,6 +96,9 @@ type PushConfig struct {
 	// e.g. https://…/public/account/1/pushuri for the authorized-partner API.
 	Endpoint     string `yaml:"endpoint,omitempty"`
 	BulkEndpoint string `yaml:"bulk_endpoint,omitempty"`
+	// CAFile, when set, is a PEM bundle of trust anchors for an HTTPS
+	// gateway with a private CA (instead of the system's roots).
+	CAFile string `yaml:"ca_file,omitempty"`
 	// KeyFile is the push key (0600); empty means the API key.
 	KeyFile string `yaml:"key_file,omitempty"`
 	// Workers is the number of concurrent pushes (default 8).
