@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -29,5 +30,20 @@ func TestPullPolicyInProfile(t *testing.T) {
 		if _, err := ParseProfile([]byte(minimal + bad.yaml)); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%s: err %v, want %q", bad.yaml, err, bad.want)
 		}
+	}
+}
+
+// TestLoadPullProfile reads the pull profile of a file whose certificate
+// part would not load.
+func TestLoadPullProfile(t *testing.T) {
+	path := t.TempDir() + "/old.yaml"
+	os.WriteFile(path, []byte("doctype: SSCER\nsearch_keys: [RollNo, Year]\npull: {initials: true}\ncertificate: {person: {name: x}}\n"), 0o600)
+	pp, err := LoadPullProfile(path)
+	if err != nil || pp.DocType != "SSCER" || !slices.Equal(pp.SearchKeys, []string{"RollNo", "Year"}) || !pp.Policy.Initials || !pp.Policy.Requires("DOB") {
+		t.Fatalf("%+v %v", pp, err)
+	}
+	os.WriteFile(path, []byte("doctype: SSCER\npull: {require: [Mobile]}\n"), 0o600)
+	if _, err := LoadPullProfile(path); err == nil {
+		t.Fatal("a bad pull policy was accepted")
 	}
 }

@@ -74,14 +74,14 @@ func pullProfiles(h *home.Home, extra []string) ([]xmlschema.PullProfile, error)
 	byType := map[string]xmlschema.PullProfile{}
 	var order []string
 	for _, path := range append(recorded, extra...) {
-		p, err := ingest.LoadProfile(path)
+		p, err := ingest.LoadPullProfile(path)
 		if err != nil {
 			return nil, fmt.Errorf("profile %s: %w", path, err)
 		}
 		if _, ok := byType[p.DocType]; !ok {
 			order = append(order, p.DocType)
 		}
-		byType[p.DocType] = p.PullProfile()
+		byType[p.DocType] = p
 	}
 	out := make([]xmlschema.PullProfile, 0, len(order))
 	for _, d := range order {
