@@ -18,13 +18,17 @@ type profiles map[string]xmlschema.PullProfile
 func newProfiles(list []xmlschema.PullProfile) profiles {
 	p := profiles{}
 	for _, pp := range list {
+		if pp.SearchKeys == nil {
+			pp.SearchKeys = []string{} // known, and searched by UID only
+		}
 		p[pp.DocType] = pp
 	}
 	return p
 }
 
 // pullProfile is the profile of doctype, or, for a DocType no profile
-// names, the default policy and no known search keys (see searchParams).
+// names, the default policy and nil SearchKeys: unknown, guessed from the
+// request (see searchParams). A known profile's SearchKeys is never nil.
 func (s *Server) pullProfile(doctype string) xmlschema.PullProfile {
 	if p, ok := s.profiles[doctype]; ok {
 		return p
@@ -46,7 +50,7 @@ var notSearch = map[string]bool{"doctype": true, "digilockerid": true, "uid": tr
 // not a standard field or a known extra is a parameter, by its own name.
 func searchParams(req *xmlschema.Request, prof xmlschema.PullProfile) (params map[string]string, ok bool) {
 	params = map[string]string{}
-	if len(prof.SearchKeys) == 0 {
+	if prof.SearchKeys == nil {
 		for _, f := range req.Details {
 			if v := strings.TrimSpace(f.Value); v != "" && !notSearch[strings.ToLower(f.Name)] {
 				params[f.Name] = v
@@ -88,7 +92,7 @@ func echoed(name string, prof xmlschema.PullProfile) bool {
 	case "doctype", "digilockerid", "fullname", "dob":
 		return true
 	}
-	if len(prof.SearchKeys) == 0 {
+	if prof.SearchKeys == nil {
 		return !notSearch[strings.ToLower(name)]
 	}
 	for _, k := range prof.SearchKeys {

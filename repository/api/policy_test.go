@@ -52,6 +52,22 @@ func TestPullPolicy(t *testing.T) {
 	}
 }
 
+// TestUIDOnlyProfile: a DocType whose profile has no search keys is found
+// by UID alone, and a RollNo the request carries is not taken as a key.
+func TestUIDOnlyProfile(t *testing.T) {
+	f := sample(t)
+	ts := f.server(t, func(c *api.Config) {
+		c.Profiles = []xmlschema.PullProfile{{DocType: "SSCER", Policy: xmlschema.DefaultPullPolicy()}}
+	})
+	fields := f.goodFields()
+	fields["UID"] = md5Hex(f.row["Aadhaar"])
+	fields["RollNo"] = "0000000" // not a search key of this profile: ignored
+	code, body := f.signed(t, ts.URL+"/digilocker/pulluri", pullURI(f, "", fields))
+	if code != 200 || !strings.Contains(body, `Status="1"`) || strings.Contains(body, "<RollNo>") {
+		t.Fatalf("HTTP %d %s", code, body)
+	}
+}
+
 // TestOrgID: with an orgId configured, other lockers' requests are 401.
 func TestOrgID(t *testing.T) {
 	f := sample(t)
