@@ -42,7 +42,9 @@ func lockerServeCommand(e *env) *cli.Command {
 		Description: "Routes: POST " + "/public/issuer/api/issuedoc/1/xml (Push URI), POST /public/issuer/api/issuedoc/1/csv\n" +
 			"(bulk), GET /citizens/{hash}/issued (JSON, or HTML for browsers), GET /citizens/{hash}/issued/{URI}\n" +
 			"(the document, pulled from its issuer and signature-verified), GET /healthz.\n" +
-			"Fault switches make it misbehave for tests: --fail-rate, --latency, --down-for.\n\n" +
+			"Fault switches make it misbehave for tests: --fail-rate, --latency, --down-for. --push-path and\n" +
+			"--bulk-path serve pushes on other paths, --reply-form json answers them as the authorized-partner\n" +
+			"API does (HTTP 400 {error, error_description} for a refusal); --tls-cert/--tls-key serve HTTPS.\n\n" +
 			"Example:\n" +
 			"   issuerkit locker serve --data ./locker --addr 127.0.0.1:9090\n" +
 			"   issuerkit locker serve --data ./locker --fail-rate 0.3 --latency 50ms --down-for 10s",

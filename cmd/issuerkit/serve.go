@@ -21,7 +21,8 @@ func serveCommand(e *env) *cli.Command {
 			"requests finish.\n\n" +
 			"Example:\n" +
 			"   issuerkit serve --addr 127.0.0.1:8080\n" +
-			"   issuerkit serve --addr :8443 --replay-window 5m --rate-limit 50",
+			"   issuerkit serve --addr :8443 --replay-window 5m --rate-limit 50\n" +
+			"   issuerkit serve --addr :8443 --tls-cert fullchain.pem --tls-key key.pem   # HTTPS; kill -HUP reloads the pair",
 		Flags: append(tlsFlags(),
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen `ADDRESS`"},
 			&cli.DurationFlag{Name: "replay-window", Usage: "refuse requests whose ts is further than this from now, and a txn used twice within it (0: off, for compatibility)"},
