@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -79,5 +80,38 @@ func TestOrgID(t *testing.T) {
 	other := strings.Replace(body, `orgId="in.gov.locker"`, `orgId="in.gov.other"`, 1)
 	if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", other); code != 401 || strings.Contains(reply, "DataContent") {
 		t.Fatalf("another orgId: HTTP %d %s, want 401", code, reply)
+	}
+}
+
+// TestUnauthenticatedNotParsed (issue 21 point 12): a request with a bad
+// HMAC costs one bounded read and nothing more — a body of 400 elements
+// costs what a body of one element of the same size does.
+func TestUnauthenticatedNotParsed(t *testing.T) {
+	f := sample(t)
+	s, err := api.New(f.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h := s.Handler()
+	many := `<PullURIRequest ver="1.0" ts="t" txn="x"><DocDetails>` + strings.Repeat(`<UDF1>a</UDF1>`, 400) + `</DocDetails></PullURIRequest>`
+	one := `<PullURIRequest ver="1.0" ts="t" txn="x"><DocDetails><UDF1>` + strings.Repeat("a", len(many)-len(`<PullURIRequest ver="1.0" ts="t" txn="x"><DocDetails><UDF1></UDF1></DocDetails></PullURIRequest>`)) + `</UDF1></DocDetails></PullURIRequest>`
+	if len(one) != len(many) {
+		t.Fatalf("bodies differ in size: %d %d", len(one), len(many))
+	}
+	allocs := func(body string) float64 {
+		return testing.AllocsPerRun(50, func() {
+			req := httptest.NewRequest("POST", "/digilocker/pulluri", strings.NewReader(body))
+			req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody([]byte("not the key"), []byte(body)))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != 401 {
+				t.Fatalf("HTTP %d", rec.Code)
+			}
+		})
+	}
+	a, b := allocs(many), allocs(one)
+	if a > b+10 {
+		t.Fatalf("an unauthenticated body of 400 elements costs %.0f allocations, one of 1 element %.0f: it was parsed", a, b)
 	}
 }
