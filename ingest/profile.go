@@ -25,6 +25,8 @@ type Profile struct {
 	DocName    string
 	IssuedAt   string
 	SearchKeys []string // column names; also the Pull URI element names
+	// Pull is the DocType's pull policy (the profile's pull: section).
+	Pull xmlschema.PullPolicy
 
 	docID   template
 	holder  holderCols
@@ -43,6 +45,11 @@ type Profile struct {
 	// prevNumber, when set, fills prevNumber: the DocID this document
 	// replaces (a correction that changed the DocID).
 	prevNumber *template
+	// defaults are certificate.defaults: element path or name → attributes
+	// written when the profile and the record give no value.
+	defaults map[string][]attrTmpl
+	// revision is the profile's revision (0 when not set).
+	revision int
 }
 
 type holderCols struct{ Name, DOB, Aadhaar string }
@@ -114,6 +121,7 @@ type rawProfile struct {
 	IssuedAt   string     `yaml:"issued_at"`
 	SearchKeys []string   `yaml:"search_keys"`
 	Holder     holderCols `yaml:"holder"`
+	Pull       *rawPull   `yaml:"pull"`
 	Columns    yaml.Node  `yaml:"columns"`
 	Groups     yaml.Node  `yaml:"groups"`
 	Derived    yaml.Node  `yaml:"derived"`
@@ -125,7 +133,11 @@ type rawProfile struct {
 		ValidFrom      string    `yaml:"valid_from"`
 		Expiry         string    `yaml:"expiry"`
 		PrevNumber     string    `yaml:"prev_number"`
+		Defaults       yaml.Node `yaml:"defaults"`
 	} `yaml:"certificate"`
+	// Revision, raised, makes every document a new version on the next
+	// ingest even when its data is unchanged (see ContentHash).
+	Revision int `yaml:"revision"`
 }
 
 type rawColumn struct {
@@ -303,6 +315,9 @@ func ParseProfile(b []byte) (*Profile, error) {
 		}
 	}
 	p.SearchKeys = raw.SearchKeys
+	if p.Pull, err = compilePull(raw.Pull); err != nil {
+		return nil, err
+	}
 	p.holder = raw.Holder
 	for what, col := range map[string]string{"holder.name": p.holder.Name, "holder.dob": p.holder.DOB} {
 		if p.byName[col] == nil {
@@ -339,6 +354,13 @@ func ParseProfile(b []byte) (*Profile, error) {
 			return nil, fmt.Errorf("certificate.%s: %w", d.key, err)
 		}
 		*d.dst = &t
+	}
+	if p.defaults, err = compileDefaults(&raw.Cert.Defaults, scope); err != nil {
+		return nil, err
+	}
+	p.revision = raw.Revision
+	if err := p.checkSchema(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -21,9 +21,9 @@ func TestSampleProfiles(t *testing.T) {
 		profile, csv, xlsx string
 		want               []string // in every document of the kind
 	}{
-		{"cbse-sscer.yaml", "cbse-sscer-2025.csv", "cbse-sscer-2025.xlsx", []string{`type="SSCER"`, "<Subject "}},
+		{"cbse-sscer.yaml", "cbse-sscer-2025.csv", "cbse-sscer-2025.xlsx", []string{`type="SSCER"`, "<Subject ", `swdIndicator="`, `category="NA"`, `resultDate="`, `month="MARCH"`, `<Photo format=""/>`, `country="IN"`}},
 		{"cbse-hscer.yaml", "cbse-hscer-2025.csv", "cbse-hscer-2025.xlsx", []string{`type="HSCER"`, `stream="`}},
-		{"transport-drvlc.yaml", "transport-drvlc.csv", "transport-drvlc.xlsx", []string{`type="DRVLC"`, "<DrivingLicense ", "<Category ", "<Address ", `expiryDate="`}},
+		{"transport-drvlc.yaml", "transport-drvlc.csv", "transport-drvlc.xlsx", []string{`type="DRVLC"`, "<DrivingLicense ", `abbreviation="`, "<Address ", `expiryDate="`, `swd="`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.profile, func(t *testing.T) {

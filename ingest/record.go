@@ -40,6 +40,7 @@ type Record struct {
 	HolderDOB  string // DD-MM-YYYY
 	Search     map[string]string
 	canon      string // canonical profile-mapped values, for the content hash
+	revision   int    // the profile's revision, for the content hash
 	env        map[string]any
 }
 
@@ -194,6 +195,7 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 		rec.Search[k] = formatValue(env[k])
 	}
 	rec.canon = canon.String()
+	rec.revision = m.p.revision
 	rec.env = env
 	return rec, nil
 }

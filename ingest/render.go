@@ -13,6 +13,11 @@ type Issuer struct {
 	ID   string
 	Name string
 	Type string // CG, SG or NG
+	// TIN and UID, when set, fill Organization/@tin and @uid.
+	TIN, UID string
+	// Address is the issuer-wide Organization/Address (issuer.address in
+	// issuerkit.yaml), in the order written.
+	Address []xmlschema.Attr
 }
 
 // ContentHash is the hash of the record's profile-mapped values (not the
@@ -23,6 +28,11 @@ func (r *Record) ContentHash(doctype, uidHash string) string {
 	h.Write([]byte("issuerkit content v1\n" + doctype + "\n"))
 	h.Write([]byte(r.canon))
 	h.Write([]byte("uid=" + uidHash + "\n"))
+	if r.revision > 0 {
+		// Only a profile that sets a revision changes the hash: documents
+		// issued before it existed stay unchanged.
+		fmt.Fprintf(h, "revision=%d\n", r.revision)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -32,7 +42,7 @@ func (m *Mapper) Certificate(r *Record, iss Issuer, issueDate string, status xml
 	c := &xmlschema.Certificate{
 		Name: p.DocName, Type: p.DocType, Number: r.DocID, IssuedAt: p.IssuedAt,
 		IssueDate: issueDate, ValidFromDate: issueDate, Status: status,
-		IssuedBy: xmlschema.Organization{Name: iss.Name, Code: iss.ID, Type: iss.Type},
+		IssuedBy: xmlschema.Organization{Name: iss.Name, Code: iss.ID, TIN: iss.TIN, UID: iss.UID, Type: iss.Type, Address: iss.Address},
 	}
 	var err error
 	if c.Person, err = execAttrs(p.person, r.env); err != nil {
@@ -58,6 +68,9 @@ func (m *Mapper) Certificate(r *Record, iss Issuer, issueDate string, status xml
 		if c.PrevNumber, err = p.prevNumber.exec(r.env); err != nil {
 			return nil, fmt.Errorf("row %d: prev_number: %w", r.Line, err)
 		}
+	}
+	if err := m.fillSchema(c, iss, r.env); err != nil {
+		return nil, fmt.Errorf("row %d: %w", r.Line, err)
 	}
 	return c, nil
 }

@@ -3,6 +3,7 @@ package locker
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +40,15 @@ type Config struct {
 	// Client is used to pull documents from issuers; nil means a client
 	// with a 15 s timeout.
 	Client *http.Client
+	// PushPath and PushBulkPath are the routes pushes are taken on
+	// (default xmlschema.PushPath and PushBulkPath).
+	PushPath, PushBulkPath string
+	// RootCAs, when set, are the trust anchors of the default Client for
+	// issuers' HTTPS repository APIs (a private CA); nil: the system's.
+	RootCAs *x509.CertPool
+	// JSONReplies answers pushes in the authorized-partner API's JSON form
+	// (see pushReply) instead of a PushUriResponse.
+	JSONReplies bool
 }
 
 // Server is the reference locker's HTTP API.
@@ -66,11 +76,14 @@ func NewServer(cfg Config) *Server {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.client == nil {
-		s.client = &http.Client{Timeout: 15 * time.Second}
+		s.client = &http.Client{Timeout: 15 * time.Second,
+			Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: httpserve.ClientTLSConfig(cfg.RootCAs),
+				TLSHandshakeTimeout: 10 * time.Second}}
 	}
 	go cfg.Store.writer(s.ops)
-	s.mux.HandleFunc("POST "+xmlschema.PushPath, s.push)
-	s.mux.HandleFunc("POST "+xmlschema.PushBulkPath, s.pushBulk)
+	single, bulk := cfg.pushPaths()
+	s.mux.HandleFunc("POST "+single, s.push)
+	s.mux.HandleFunc("POST "+bulk, s.pushBulk)
 	s.mux.HandleFunc("GET /citizens/{citizen}/issued", s.issued)
 	s.mux.HandleFunc("GET /citizens/{citizen}/issued/{uri}", s.fetch)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -181,10 +194,8 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := xmlschema.PushDetailsFrom(req)
-	var reply bytes.Buffer
 	if msg := check(is.ID, &d); msg != "" {
-		xmlschema.AppendPushResponse(&reply, "0", req.TS, req.Txn, msg)
-		writeXML(w, reply.Bytes())
+		s.pushReply(w, "0", req.TS, req.Txn, msg)
 		return
 	}
 	rs, err := s.submit(r.Context(), is.ID, []string{req.Txn}, []xmlschema.PushDetails{d})
@@ -197,8 +208,7 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "injected failure after applying", http.StatusInternalServerError)
 		return
 	}
-	xmlschema.AppendPushResponse(&reply, rs[0].Status, req.TS, req.Txn, rs[0].Message)
-	writeXML(w, reply.Bytes())
+	s.pushReply(w, rs[0].Status, req.TS, req.Txn, rs[0].Message)
 }
 
 func (s *Server) pushBulk(w http.ResponseWriter, r *http.Request) {

@@ -19,11 +19,11 @@ func TestGatewayTextIsRedacted(t *testing.T) {
 		t.Fatalf("classify: %+v", r)
 	}
 	resp := &http.Response{StatusCode: http.StatusForbidden, Header: http.Header{}}
-	if _, _, err := classifyHTTP(resp, []byte("denied for "+num)); err == nil || strings.Contains(err.Error(), num) {
+	if _, _, err := classifyHTTP("A", resp, []byte("denied for "+num)); err == nil || strings.Contains(err.Error(), num) {
 		t.Fatalf("classifyHTTP error: %v", err)
 	}
 	resp.StatusCode = http.StatusBadRequest
-	if r, _, _ := classifyHTTP(resp, []byte("bad row "+num)); strings.Contains(r.reason, num) {
+	if r, _, _ := classifyHTTP("A", resp, []byte("bad row "+num)); strings.Contains(r.reason, num) {
 		t.Fatalf("classifyHTTP reason: %q", r.reason)
 	}
 }
@@ -52,5 +52,31 @@ func TestClassifyAndRetryAfter(t *testing.T) {
 	}
 	if got := retryAfter(time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)); got < 80*time.Second || got > 91*time.Second {
 		t.Errorf("retryAfter(date) = %v", got)
+	}
+}
+
+// TestClassifyJSON: the authorized-partner API's HTTP 400 JSON errors.
+func TestClassifyJSON(t *testing.T) {
+	resp := &http.Response{StatusCode: http.StatusBadRequest, Header: http.Header{}}
+	for _, c := range []struct {
+		action, body string
+		kind         repository.Outcome
+		already      bool
+		reason       string
+	}{
+		{"A", `{"error":"invalid_request","error_description":"URI already exists in this account"}`, repository.Pushed, true, ""},
+		{"U", `{"error":"invalid_request","error_description":"URI already exists in this account"}`, repository.Pushed, true, ""},
+		{"A", `{"error":"invalid_request","error_description":"URI already exists in another account"}`, repository.Dead, false, "URI already exists in another account"},
+		{"A", `{"error":"invalid_aadhaar"}`, repository.Dead, false, "invalid_aadhaar"},
+		{"A", `not json`, repository.Dead, false, "HTTP 400 not json"},
+	} {
+		r, done, err := classifyHTTP(c.action, resp, []byte(c.body))
+		if err != nil || !done || r.kind != c.kind || r.already != c.already || !strings.Contains(r.reason, c.reason) {
+			t.Errorf("%s %s: %+v %v %v", c.action, c.body, r, done, err)
+		}
+	}
+	// An XML PushUriResponse keeps working.
+	if r := classify("A", "0", xmlschema.MsgExistsHere); r.kind != repository.Pushed || !r.already {
+		t.Errorf("XML form: %+v", r)
 	}
 }

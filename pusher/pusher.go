@@ -16,6 +16,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -42,8 +44,12 @@ type Config struct {
 	Outbox  repository.Outbox
 	Keyring *aadhaar.Keyring // decrypts the outbox's Aadhaar numbers
 	Gateway string           // the locker gateway's base URL
-	OrgID   string           // the issuer ID, sent as orgId
-	Key     []byte           // the push key: HMAC and keyhash
+	// Endpoint and BulkEndpoint are the full URLs of the single and the
+	// bulk push endpoint; empty means Gateway + xmlschema.PushPath and
+	// Gateway + xmlschema.PushBulkPath.
+	Endpoint, BulkEndpoint string
+	OrgID                  string // the issuer ID, sent as orgId
+	Key                    []byte // the push key: HMAC and keyhash
 	// Workers is the number of concurrent requests (default 8).
 	Workers int
 	// Bulk, when > 1, sends up to Bulk rows per request with the bulk CSV
@@ -64,6 +70,9 @@ type Config struct {
 	MaxAttempts int
 	// Poll is how often an idle daemon looks for new rows (default 2s).
 	Poll time.Duration
+	// RootCAs, when set, are the trust anchors for an HTTPS gateway with a
+	// private CA (push.ca_file); nil: the system's.
+	RootCAs *x509.CertPool
 	// Client overrides the HTTP client (its Timeout is not used: Timeout is).
 	Client   *http.Client
 	Logger   *slog.Logger
@@ -102,13 +111,21 @@ func New(cfg Config) (*Pusher, error) {
 	if cfg.Outbox == nil || cfg.Keyring == nil {
 		return nil, errors.New("pusher: an outbox and an Aadhaar keyring are required")
 	}
-	if !strings.HasPrefix(cfg.Gateway, "http://") && !strings.HasPrefix(cfg.Gateway, "https://") {
-		return nil, fmt.Errorf("pusher: gateway %q is not an http(s) URL (set push.gateway in the config or pass --gateway)", cfg.Gateway)
+	cfg.Gateway = strings.TrimSuffix(cfg.Gateway, "/")
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = cfg.Gateway + xmlschema.PushPath
+	}
+	if cfg.BulkEndpoint == "" {
+		cfg.BulkEndpoint = cfg.Gateway + xmlschema.PushBulkPath
+	}
+	for _, u := range []string{cfg.Endpoint, cfg.BulkEndpoint} {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return nil, fmt.Errorf("pusher: push endpoint %q is not an http(s) URL (set push.gateway, or push.endpoint and push.bulk_endpoint, in the config or pass --gateway)", u)
+		}
 	}
 	if len(cfg.Key) == 0 {
 		return nil, errors.New("pusher: the push key is empty")
 	}
-	cfg.Gateway = strings.TrimSuffix(cfg.Gateway, "/")
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
@@ -137,6 +154,7 @@ func New(cfg Config) (*Pusher, error) {
 			MaxIdleConnsPerHost:   cfg.Workers * 2,
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   10 * time.Second,
+			TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs},
 			ResponseHeaderTimeout: cfg.Timeout,
 			ForceAttemptHTTP2:     true,
 		}}
@@ -345,15 +363,18 @@ func (p *Pusher) pushOne(ctx context.Context, it *repository.PushItem) (result, 
 	var body bytes.Buffer
 	body.Grow(1024)
 	xmlschema.AppendPushRequest(&body, p.cfg.OrgID, time.Now().In(xmlschema.IST).Format(time.RFC3339), txn(it), string(p.cfg.Key), &d)
-	resp, reply, err := p.post(ctx, xmlschema.PushPath, "application/xml", body.Bytes(), nil)
+	resp, reply, err := p.post(ctx, p.cfg.Endpoint, "application/xml", body.Bytes(), nil)
 	if err != nil {
 		if ctx.Err() != nil {
 			return result{}, nil // cancelled: released, not failed
 		}
 		return result{kind: repository.Retry, reason: err.Error()}, nil
 	}
-	if r, done, err := classifyHTTP(resp, reply); done || err != nil {
+	if r, done, err := classifyHTTP(it.Action, resp, reply); done || err != nil {
 		return r, err
+	}
+	if j, ok := parseJSONReply(reply); ok {
+		return classifyJSON(it.Action, j), nil
 	}
 	msg, err := xmlschema.ParseResponse(reply)
 	if err != nil || msg.Kind != "PushUriResponse" {
@@ -385,7 +406,7 @@ func (p *Pusher) pushBulk(ctx context.Context, items []repository.PushItem, out 
 		xmlschema.TSHeader:    time.Now().In(xmlschema.IST).Format(time.RFC3339),
 		xmlschema.TxnHeader:   strings.Join(txns, ","),
 	}
-	resp, reply, err := p.post(ctx, xmlschema.PushBulkPath, "text/csv", body.Bytes(), hdr)
+	resp, reply, err := p.post(ctx, p.cfg.BulkEndpoint, "text/csv", body.Bytes(), hdr)
 	fill := func(r result) {
 		for i := range out {
 			out[i] = r
@@ -397,7 +418,14 @@ func (p *Pusher) pushBulk(ctx context.Context, items []repository.PushItem, out 
 		}
 		return nil
 	}
-	if r, done, err := classifyHTTP(resp, reply); done || err != nil {
+	if j, ok := parseJSONReply(reply); ok && resp.StatusCode == http.StatusBadRequest {
+		// One refusal for the whole request, judged for each row's action.
+		for i := range out {
+			out[i] = classifyJSON(items[i].Action, j)
+		}
+		return nil
+	}
+	if r, done, err := classifyHTTP("", resp, reply); done || err != nil {
 		fill(r)
 		return err
 	}
@@ -423,10 +451,10 @@ const maxBulk = 500
 // maxReply bounds what we read of a gateway's reply.
 const maxReply = 4 << 20
 
-func (p *Pusher) post(ctx context.Context, path, ctype string, body []byte, hdr map[string]string) (*http.Response, []byte, error) {
+func (p *Pusher) post(ctx context.Context, endpoint, ctype string, body []byte, hdr map[string]string) (*http.Response, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.cfg.Gateway+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -460,15 +488,23 @@ func describe(err error) string {
 }
 
 // classifyHTTP handles every reply that is not a 200: done reports that r
-// is the outcome; err is fatal to the run.
-func classifyHTTP(resp *http.Response, reply []byte) (r result, done bool, err error) {
+// is the outcome; err is fatal to the run. An HTTP 400 with a JSON error
+// (the authorized-partner API's form) is a refusal judged like a
+// PushUriResponse's for action (empty for a bulk request).
+func classifyHTTP(action string, resp *http.Response, reply []byte) (r result, done bool, err error) {
 	code := resp.StatusCode
 	if code == http.StatusOK {
 		return result{}, false, nil
 	}
+	j, isJSON := parseJSONReply(reply)
+	if isJSON && code == http.StatusBadRequest && action != "" {
+		return classifyJSON(action, j), true, nil
+	}
 	text := strings.TrimSpace(string(reply))
 	if m, err := xmlschema.ParseResponse(reply); err == nil && m.Message != "" {
 		text = m.Message
+	} else if isJSON && j.text() != "" {
+		text = j.text()
 	}
 	// The gateway's text may echo what it was sent; it reaches logs,
 	// errors and the dead letters.

@@ -6,7 +6,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -58,6 +60,7 @@ type fixture struct {
 	lsrv     *locker.Server
 	logs     *syncBuffer
 	aadhaars map[string]string // URI → number
+	raw      int               // pushes sent by rawPush
 }
 
 // aadhaarFor returns a valid Aadhaar number for i.
@@ -494,5 +497,114 @@ func BenchmarkPush(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pushes/s")
 		})
+	}
+}
+
+// TestPushJSONGateway: a gateway on other paths that answers in the
+// authorized-partner API's JSON form (HTTP 400 {error, error_description}
+// for a refusal): "URI already exists in this account" is success, "… in
+// another account" a dead letter with that reason, and new pushes go in.
+func TestPushJSONGateway(t *testing.T) {
+	f := newFixture(t, locker.Faults{})
+	f.stopLocker()
+	const single, bulk = "/public/account/1/pushuri", "/public/account/1/pushuri/bulk"
+	f.startLockerWith(func(c *locker.Config) { c.PushPath, c.PushBulkPath, c.JSONReplies = single, bulk, true })
+	f.issue(0, 3, 1)
+	// Another citizen already holds URI 00001.
+	other := xmlschema.PushDetails{Aadhaar: aadhaarFor(999), URI: issuerID + "-SSCER-00001", DocType: "SSCER", DocName: "x", DocID: "00001", Action: "A"}
+	if code, body := f.rawPush(single, other); code != 200 || !strings.Contains(body, `"success"`) {
+		t.Fatalf("seeding the conflict: HTTP %d %s", code, body)
+	}
+	// The citizen of 00002 already holds it: an A again is "this account".
+	mine := xmlschema.PushDetails{Aadhaar: aadhaarFor(2), URI: issuerID + "-SSCER-00002", DocType: "SSCER", DocName: "x", DocID: "00002", Action: "A"}
+	f.rawPush(single, mine)
+	if code, body := f.rawPush(single, mine); code != 400 || !strings.Contains(body, `"error_description": "`+xmlschema.MsgExistsHere+`"`) {
+		t.Fatalf("the JSON form of a refusal: HTTP %d %s", code, body)
+	}
+	// The old path is not served.
+	if code, _ := f.rawPush(xmlschema.PushPath, mine); code != 404 && code != 405 {
+		t.Fatalf("the default path is still served: HTTP %d", code)
+	}
+	sum := f.run(f.pusher(func(c *pusher.Config) { c.Endpoint, c.BulkEndpoint = f.srv.URL+single, f.srv.URL+bulk }), time.Second)
+	if sum.Pushed != 2 || sum.Already != 1 || sum.Dead != 1 {
+		t.Fatalf("summary %+v, want 2 pushed (1 already there), 1 dead", sum)
+	}
+	dead, err := f.cat.DeadLetters(context.Background(), 10)
+	if err != nil || len(dead) != 1 || !strings.Contains(dead[0].LastError, xmlschema.MsgExistsElsewhere) {
+		t.Fatalf("dead letters %+v %v", dead, err)
+	}
+	f.noAadhaarInLogs()
+}
+
+// TestPushEndpointsDefault: without endpoints, pushes go to the gateway's
+// default paths; a malformed endpoint is refused at New.
+func TestPushEndpointsDefault(t *testing.T) {
+	f := newFixture(t, locker.Faults{})
+	f.issue(0, 2, 1)
+	if sum := f.run(f.pusher(nil), time.Second); sum.Pushed != 2 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if _, err := pusher.New(pusher.Config{Outbox: f.cat, Keyring: f.kr, Endpoint: "ftp://x", BulkEndpoint: "https://x", Key: []byte("k")}); err == nil {
+		t.Fatal("an ftp endpoint was accepted")
+	}
+}
+
+// startLockerWith starts the locker with a modified config.
+func (f *fixture) startLockerWith(mod func(*locker.Config)) {
+	t := f.t
+	st, err := locker.Open(context.Background(), f.lockDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert, _ := signer.SelfSignedCert(key, "test", "test", time.Hour)
+	if err := st.AddIssuer(context.Background(), issuerID, apiKey, "http://127.0.0.1:1", signer.MarshalCertsPEM(cert)); err != nil {
+		t.Fatal(err)
+	}
+	f.store = st
+	cfg := locker.Config{Store: st, Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
+	mod(&cfg)
+	f.lsrv = locker.NewServer(cfg)
+	f.srv = httptest.NewServer(f.lsrv.Handler())
+}
+
+// rawPush sends one signed PushUriRequest to path.
+func (f *fixture) rawPush(path string, d xmlschema.PushDetails) (int, string) {
+	f.t.Helper()
+	var b bytes.Buffer
+	f.raw++
+	xmlschema.AppendPushRequest(&b, issuerID, "t", fmt.Sprintf("raw-%d", f.raw), apiKey, &d)
+	req, _ := http.NewRequest("POST", f.srv.URL+path, bytes.NewReader(b.Bytes()))
+	req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody([]byte(apiKey), b.Bytes()))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// TestPushTLSPrivateCA: a gateway on HTTPS with a private CA is reached
+// with RootCAs set to that CA, and refused (rows stay pending) without it.
+func TestPushTLSPrivateCA(t *testing.T) {
+	f := newFixture(t, locker.Faults{})
+	tlsSrv := httptest.NewUnstartedServer(f.lsrv.Handler())
+	tlsSrv.StartTLS()
+	t.Cleanup(tlsSrv.Close)
+	f.issue(0, 3, 1)
+	sum := f.run(f.pusher(func(c *pusher.Config) { c.Gateway = tlsSrv.URL; c.MaxAttempts = 1 }), 0)
+	if sum.Pushed != 0 || f.outbox().Pending+f.outbox().Dead != 3 {
+		t.Fatalf("without the CA: %+v %+v; want nothing pushed", sum, f.outbox())
+	}
+	if dead, _ := f.cat.DeadLetters(context.Background(), 10); len(dead) > 0 && !strings.Contains(dead[0].LastError, "certificate") {
+		t.Errorf("the failure does not name the certificate: %q", dead[0].LastError)
+	}
+	f.cat.RetryDead(context.Background())
+	pool := x509.NewCertPool()
+	pool.AddCert(tlsSrv.Certificate())
+	sum = f.run(f.pusher(func(c *pusher.Config) { c.Gateway = tlsSrv.URL; c.RootCAs = pool }), time.Second)
+	if sum.Pushed != 3 {
+		t.Fatalf("with the CA: %+v", sum)
 	}
 }

@@ -147,6 +147,20 @@ func attr(attrs []xml.Attr, local string) string {
 	return ""
 }
 
+// attrFold is attr with the local name matched ignoring case; the first
+// non-empty value wins, so an empty template attribute beside a filled
+// one does not hide it.
+func attrFold(attrs []xml.Attr, local string) string {
+	for _, a := range attrs {
+		if a.Name.Space != "xmlns" && strings.EqualFold(a.Name.Local, local) {
+			if s := strings.TrimSpace(a.Value); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
 // parseRequest reads a request whose root is one of roots, with its fields
 // in the container element named container.
 func parseRequest(body []byte, container string, roots ...string) (*Request, error) {
@@ -163,9 +177,12 @@ func parseRequest(body []byte, container string, roots ...string) (*Request, err
 	}, maxFieldBytes, func(e element) error {
 		switch {
 		case e.depth == 1:
-			r.Ver, r.TS, r.Txn = attr(e.attrs, "ver"), attr(e.attrs, "ts"), attr(e.attrs, "txn")
-			r.OrgID, r.KeyHash = attr(e.attrs, "orgId"), attr(e.attrs, "keyhash")
-			r.Format = strings.ToLower(attr(e.attrs, "format"))
+			// Root attributes by name ignoring case: the specs spell
+			// keyhash, keyHash and KeyHash, and deployed lockers orgId
+			// and orgid.
+			r.Ver, r.TS, r.Txn = attrFold(e.attrs, "ver"), attrFold(e.attrs, "ts"), attrFold(e.attrs, "txn")
+			r.OrgID, r.KeyHash = attrFold(e.attrs, "orgId"), attrFold(e.attrs, "keyhash")
+			r.Format = strings.ToLower(strings.TrimSpace(attrFold(e.attrs, "format")))
 		case e.depth == 2 && e.path[1] == container:
 			if containers++; containers > 1 {
 				return fmt.Errorf("%w: more than one %s", ErrBadRequest, container)

@@ -81,6 +81,8 @@ func FuzzParseRequest(f *testing.F) {
 	f.Add(vecBody)
 	f.Add(`<ns2:PullDocRequest xmlns:ns2="http://tempuri.org/"><ns2:DocDetails><ns2:URI>u</ns2:URI></ns2:DocDetails></ns2:PullDocRequest>`)
 	f.Add(`<!DOCTYPE a [<!ENTITY b "c">]><PullURIRequest/>`)
+	f.Add("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<PullURIRequest xmlns=\"http://tempuri.org/\" ver=\"3.0\" ts=\"t\" txn=\"1\" orgId=\"\" keyhash=\"\" format=\"both\">\n <DocDetails>\n  <DocType>SSCER</DocType>\n  <UID></UID>\n  <FullName> A </FullName>\n  <UDF1></UDF1>\n </DocDetails>\n</PullURIRequest>")
+	f.Add(`<PullURIRequest keyHash="ab" orgid="o" FORMAT=" XML "><DocDetails><rollno>1</rollno></DocDetails></PullURIRequest>`)
 	f.Fuzz(func(t *testing.T, body string) {
 		r, err := ParseRequest([]byte(body))
 		if err != nil {
@@ -111,5 +113,25 @@ func BenchmarkParseRequest(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestRootAttributesIgnoreCase: keyhash, keyHash and KeyHash, orgId and
+// orgid are read alike, values trimmed, an empty one beside a filled one
+// does not hide it, and a namespace declaration is not an attribute.
+func TestRootAttributesIgnoreCase(t *testing.T) {
+	for _, tc := range []struct{ body, keyhash, org, format string }{
+		{`<PullURIRequest keyhash="k1" orgId="o1" format="xml"><DocDetails/></PullURIRequest>`, "k1", "o1", "xml"},
+		{`<PullURIRequest keyHash="k2" orgid="o2" format=" PDF "><DocDetails/></PullURIRequest>`, "k2", "o2", "pdf"},
+		{`<PullURIRequest KeyHash="" keyhash="k3"><DocDetails/></PullURIRequest>`, "k3", "", ""},
+		{`<PullURIRequest xmlns="http://tempuri.org/" xmlns:keyhash="urn:x" keyhash=""><DocDetails/></PullURIRequest>`, "", "", ""},
+	} {
+		r, err := ParseRequest([]byte(tc.body))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.body, err)
+		}
+		if r.KeyHash != tc.keyhash || r.OrgID != tc.org || r.Format != tc.format {
+			t.Errorf("%s: keyhash %q orgId %q format %q", tc.body, r.KeyHash, r.OrgID, r.Format)
+		}
 	}
 }

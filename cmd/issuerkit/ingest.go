@@ -99,11 +99,15 @@ func ingestCommand(e *env) *cli.Command {
 					return usageErr("--shard %q: want I/N with 0 <= I < N, e.g. 0/2", v)
 				}
 			}
+			iss, err := issuerOf(h)
+			if err != nil {
+				return err
+			}
 			ui := newIngestUI(e.stderr, c.Bool("quiet"))
 			sum, err := ingest.Run(c.Context, ingest.Deps{Store: store, Catalog: cat, Signer: sgn, Keyring: kr}, ingest.Options{
 				Progress:    ui.update,
 				Profile:     prof,
-				Issuer:      ingest.Issuer{ID: h.Config.Issuer.ID, Name: h.Config.Issuer.Name, Type: h.Config.Issuer.Type},
+				Issuer:      iss,
 				Inputs:      c.Args().Slice(),
 				Workers:     c.Int("workers"),
 				DryRun:      c.Bool("dry-run"),
@@ -117,6 +121,11 @@ func ingestCommand(e *env) *cli.Command {
 			ui.finish()
 			if err != nil && sum.Read == 0 && !sum.Interrupted {
 				return err // nothing was read: a summary of zeros would only hide the error
+			}
+			if !c.Bool("dry-run") && (sum.Issued > 0 || sum.Updated > 0 || sum.Unchanged > 0) {
+				if rerr := recordProfile(h, prof, c.String("profile")); rerr != nil {
+					e.log.Warn("the profile was not recorded for serve", "err", rerr.Error())
+				}
 			}
 			if c.Bool("json") {
 				b, _ := json.Marshal(sum)

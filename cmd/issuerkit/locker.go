@@ -12,6 +12,7 @@ import (
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/locker"
+	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/urfave/cli/v2"
 )
 
@@ -41,7 +42,9 @@ func lockerServeCommand(e *env) *cli.Command {
 		Description: "Routes: POST " + "/public/issuer/api/issuedoc/1/xml (Push URI), POST /public/issuer/api/issuedoc/1/csv\n" +
 			"(bulk), GET /citizens/{hash}/issued (JSON, or HTML for browsers), GET /citizens/{hash}/issued/{URI}\n" +
 			"(the document, pulled from its issuer and signature-verified), GET /healthz.\n" +
-			"Fault switches make it misbehave for tests: --fail-rate, --latency, --down-for.\n\n" +
+			"Fault switches make it misbehave for tests: --fail-rate, --latency, --down-for. --push-path and\n" +
+			"--bulk-path serve pushes on other paths, --reply-form json answers them as the authorized-partner\n" +
+			"API does (HTTP 400 {error, error_description} for a refusal); --tls-cert/--tls-key serve HTTPS.\n\n" +
 			"Example:\n" +
 			"   issuerkit locker serve --data ./locker --addr 127.0.0.1:9090\n" +
 			"   issuerkit locker serve --data ./locker --fail-rate 0.3 --latency 50ms --down-for 10s",
@@ -51,6 +54,11 @@ func lockerServeCommand(e *env) *cli.Command {
 			&cli.Float64Flag{Name: "fail-rate", Usage: "fraction of pushes answered with HTTP 500 (half of them after applying)"},
 			&cli.DurationFlag{Name: "latency", Usage: "delay every push by this much"},
 			&cli.DurationFlag{Name: "down-for", Usage: "answer pushes with 503 + Retry-After for this long after start"},
+			tlsFlags()[0], tlsFlags()[1],
+			&cli.StringFlag{Name: "push-path", Value: xmlschema.PushPath, Usage: "the `PATH` Push URI is taken on"},
+			&cli.StringFlag{Name: "bulk-path", Value: xmlschema.PushBulkPath, Usage: "the `PATH` bulk pushes are taken on"},
+			caFlag("trust anchors (`PEM` bundle) for issuers' HTTPS repository APIs with a private CA, instead of the system's"),
+			&cli.StringFlag{Name: "reply-form", Value: "xml", Usage: "answer pushes with a PushUriResponse (xml) or as the authorized-partner API does (json: HTTP 400 {error, error_description} for a refusal)"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
@@ -59,20 +67,38 @@ func lockerServeCommand(e *env) *cli.Command {
 			if fr := c.Float64("fail-rate"); fr < 0 || fr > 1 {
 				return usageErr("--fail-rate must be between 0 and 1")
 			}
+			tlsCert, err := tlsFromFlags(c)
+			if err != nil {
+				return err
+			}
+			roots, err := caRoots(c)
+			if err != nil {
+				return err
+			}
+			if f := c.String("reply-form"); f != "xml" && f != "json" {
+				return usageErr("--reply-form %q: want xml or json", f)
+			}
+			for _, fl := range []string{"push-path", "bulk-path"} {
+				if !strings.HasPrefix(c.String(fl), "/") || strings.ContainsAny(c.String(fl), " {}") {
+					return usageErr("--%s %q: want an absolute path such as /public/account/1/pushuri", fl, c.String(fl))
+				}
+			}
 			st, err := locker.Open(c.Context, c.String("data"))
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			srv := locker.NewServer(locker.Config{Store: st, Logger: e.log.With("component", "locker"),
-				Faults: locker.Faults{FailRate: c.Float64("fail-rate"), Latency: c.Duration("latency"), DownFor: c.Duration("down-for")}})
+				Faults:   locker.Faults{FailRate: c.Float64("fail-rate"), Latency: c.Duration("latency"), DownFor: c.Duration("down-for")},
+				PushPath: c.String("push-path"), PushBulkPath: c.String("bulk-path"), JSONReplies: c.String("reply-form") == "json",
+				RootCAs: roots})
 			defer srv.Close()
 			l, err := net.Listen("tcp", c.String("addr"))
 			if err != nil {
 				return fmt.Errorf("locker serve: %w", err)
 			}
-			fmt.Fprintf(e.stderr, "issuerkit: reference locker on http://%s (data %s; Ctrl-C stops)\n", l.Addr(), c.String("data"))
-			err = httpserve.Serve(c.Context, httpserve.New(c.String("addr"), srv.Handler()), l)
+			fmt.Fprintf(e.stderr, "issuerkit: reference locker on %s://%s (data %s; Ctrl-C stops)\n", scheme(c), l.Addr(), c.String("data"))
+			err = serveMaybeTLS(c, e.log, httpserve.New(c.String("addr"), srv.Handler()), l, tlsCert)
 			if err == nil && c.Context.Err() != nil {
 				return nil
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/pusher"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/schollz/progressbar/v3"
@@ -33,6 +35,7 @@ func pushCommand(e *env) *cli.Command {
 			"   issuerkit push --once --gateway http://127.0.0.1:9090 --workers 16 --json\n" +
 			"   issuerkit push --retry-dead --once",
 		Flags: []cli.Flag{
+			caFlag("trust anchors (`PEM` bundle) for an HTTPS gateway with a private CA (default push.ca_file, else the system's)"),
 			&cli.BoolFlag{Name: "once", Usage: "one pass over every row due now, then exit"},
 			&cli.IntFlag{Name: "workers", Usage: "concurrent requests (default: push.workers, or 8)"},
 			&cli.StringFlag{Name: "gateway", Usage: "locker gateway base `URL` (default: push.gateway in the config)"},
@@ -67,7 +70,17 @@ func pushCommand(e *env) *cli.Command {
 			cfg := h.Config.Push
 			gateway := cfg.Gateway
 			if c.IsSet("gateway") {
-				gateway = c.String("gateway")
+				// --gateway names the gateway: today's paths on it.
+				gateway, cfg.Endpoint, cfg.BulkEndpoint = c.String("gateway"), "", ""
+			}
+			if c.IsSet("ca-file") {
+				cfg.CAFile = c.String("ca-file")
+			}
+			var roots *x509.CertPool
+			if cfg.CAFile != "" {
+				if roots, err = httpserve.LoadCAFile(cfg.CAFile); err != nil {
+					return err
+				}
 			}
 			workers, bulk := cfg.Workers, cfg.Bulk
 			if c.IsSet("workers") {
@@ -89,7 +102,7 @@ func pushCommand(e *env) *cli.Command {
 			}
 			ui := newPushUI(e.stderr, c.Bool("quiet") || c.Bool("json"), before.Outbox.Pending-before.Outbox.Held)
 			p, err := pusher.New(pusher.Config{
-				Outbox: r.cat, Keyring: kr, Gateway: gateway, OrgID: h.Config.Issuer.ID, Key: key,
+				Outbox: r.cat, Keyring: kr, Gateway: gateway, Endpoint: cfg.Endpoint, BulkEndpoint: cfg.BulkEndpoint, RootCAs: roots, OrgID: h.Config.Issuer.ID, Key: key,
 				Workers: workers, Bulk: bulk, Lease: c.Duration("lease"), Timeout: c.Duration("timeout"),
 				BackoffBase: c.Duration("backoff"), MaxAttempts: c.Int("max-attempts"),
 				Logger: e.log.With("component", "pusher"), Progress: ui.update,

@@ -21,15 +21,21 @@ func serveCommand(e *env) *cli.Command {
 			"requests finish.\n\n" +
 			"Example:\n" +
 			"   issuerkit serve --addr 127.0.0.1:8080\n" +
-			"   issuerkit serve --addr :8443 --replay-window 5m --rate-limit 50",
-		Flags: []cli.Flag{
+			"   issuerkit serve --addr :8443 --replay-window 5m --rate-limit 50\n" +
+			"   issuerkit serve --addr :8443 --tls-cert fullchain.pem --tls-key key.pem   # HTTPS; kill -HUP reloads the pair",
+		Flags: append(tlsFlags(),
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen `ADDRESS`"},
 			&cli.DurationFlag{Name: "replay-window", Usage: "refuse requests whose ts is further than this from now, and a txn used twice within it (0: off, for compatibility)"},
 			&cli.Float64Flag{Name: "rate-limit", Usage: "requests per second one client IP may make (0: unlimited)"},
+			&cli.StringSliceFlag{Name: "profile", Usage: "a profile `FILE` whose search keys and pull policy to answer with (besides those ingest recorded in the home; repeatable)"},
 			&cli.IntFlag{Name: "cache-mb", Value: 128, Usage: "memory for documents kept ready to serve, in `MiB` (0: none)"},
-		},
+		),
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
+				return err
+			}
+			tlsCert, err := tlsFromFlags(c)
+			if err != nil {
 				return err
 			}
 			r, err := openRepo(c, true)
@@ -52,7 +58,7 @@ func serveCommand(e *env) *cli.Command {
 			} else {
 				public := h.Config.API.PublicURL
 				if public == "" {
-					public = "http://" + c.String("addr")
+					public = scheme(c) + "://" + c.String("addr")
 				}
 				renderer = &docpdf.Renderer{Fonts: fonts, VerifyURL: public}
 				if renderer.Signer, err = pdfSigner(h); err != nil {
@@ -60,7 +66,11 @@ func serveCommand(e *env) *cli.Command {
 					renderer = nil
 				}
 			}
-			srv, err := api.New(api.Config{IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
+			profs, err := pullProfiles(h, c.StringSlice("profile"))
+			if err != nil {
+				return err
+			}
+			srv, err := api.New(api.Config{Profiles: profs, OrgID: h.Config.API.OrgID, IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
 				Catalog: repository.CacheReads(r.cat), Store: r.store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),
 				RateLimit: c.Float64("rate-limit"), CacheBytes: c.Int("cache-mb") << 20, Logger: e.log.With("component", "api"), PDF: renderer})
 			if err != nil {
@@ -71,8 +81,8 @@ func serveCommand(e *env) *cli.Command {
 				return fmt.Errorf("serve: %w", err)
 			}
 			e.log.Info("serving the repository API", "addr", l.Addr().String(), "issuer", h.Config.Issuer.ID)
-			fmt.Fprintf(e.stderr, "issuerkit: serving %s on http://%s (Ctrl-C stops)\n", h.Config.Issuer.ID, l.Addr())
-			err = httpserve.Serve(c.Context, httpserve.New(c.String("addr"), srv.Handler()), l)
+			fmt.Fprintf(e.stderr, "issuerkit: serving %s on %s://%s (Ctrl-C stops)\n", h.Config.Issuer.ID, scheme(c), l.Addr())
+			err = serveMaybeTLS(c, e.log, httpserve.New(c.String("addr"), srv.Handler()), l, tlsCert)
 			srv.Close() // records the pulls still queued for the audit log
 			if err == nil && c.Context.Err() != nil {
 				e.log.Info("stopped")

@@ -41,6 +41,13 @@ type Config struct {
 		ID   string `yaml:"id"`
 		Name string `yaml:"name"`
 		Type string `yaml:"type"` // CG, SG or NG
+		// TIN and UID, optional, fill the documents' Organization/@tin and @uid.
+		TIN string `yaml:"tin,omitempty"`
+		UID string `yaml:"uid,omitempty"`
+		// Address is the issuer's address on every document
+		// (Organization/Address): type line1 line2 house landmark locality
+		// vtc district pin state country; country defaults to IN.
+		Address map[string]string `yaml:"address,omitempty"`
 	} `yaml:"issuer"`
 	Signing struct {
 		Key  string `yaml:"key"`  // path relative to the home, or absolute
@@ -67,6 +74,9 @@ type Config struct {
 		// PublicURL is where the public reaches the repository API: the
 		// QR code on a document's PDF links to PublicURL/verify/URI.
 		PublicURL string `yaml:"public_url,omitempty"`
+		// OrgID, when set, is the only orgId (the locker's id in its
+		// requests) the repository API answers; others get 401.
+		OrgID string `yaml:"org_id,omitempty"`
 	} `yaml:"api"`
 	PDF struct {
 		// FontDir, when set, holds the four Noto font files to use instead of
@@ -84,6 +94,15 @@ type PushConfig struct {
 	// Gateway is the locker gateway's base URL; Push URI goes to
 	// {gateway}/public/issuer/api/issuedoc/1/xml.
 	Gateway string `yaml:"gateway,omitempty"`
+	// Endpoint and BulkEndpoint, when set, are the full URLs of the
+	// single and the bulk push endpoint (default: Gateway with
+	// /public/issuer/api/issuedoc/1/xml and /public/issuer/api/issuedoc/1/csv),
+	// e.g. https://…/public/account/1/pushuri for the authorized-partner API.
+	Endpoint     string `yaml:"endpoint,omitempty"`
+	BulkEndpoint string `yaml:"bulk_endpoint,omitempty"`
+	// CAFile, when set, is a PEM bundle of trust anchors for an HTTPS
+	// gateway with a private CA (instead of the system's roots).
+	CAFile string `yaml:"ca_file,omitempty"`
 	// KeyFile is the push key (0600); empty means the API key.
 	KeyFile string `yaml:"key_file,omitempty"`
 	// Workers is the number of concurrent pushes (default 8).

@@ -66,7 +66,11 @@ func TestCertificateName(t *testing.T) {
 func TestIssuedTo(t *testing.T) {
 	for _, tc := range []struct{ doc, want string }{
 		{`<Certificate><IssuedTo><Person name="Asha &amp; Co" dob="01-02-2008" gender="F" phone="" uid="x"/></IssuedTo></Certificate>`,
-			`<IssuedTo><Persons><Person name="Asha &amp; Co" dob="01-02-2008" gender="F" phone=""/></Persons></IssuedTo>`},
+			`<IssuedTo><Persons><Person name="Asha &amp; Co" dob="01-02-2008" gender="Female" phone=""/></Persons></IssuedTo>`},
+		{`<Certificate><IssuedTo><Person name="A" dob="01-02-2008" gender="M" phone="1"/></IssuedTo></Certificate>`,
+			`<IssuedTo><Persons><Person name="A" dob="01-02-2008" gender="Male" phone="1"/></Persons></IssuedTo>`},
+		{`<Certificate><IssuedTo><Person name="A" dob="01-02-2008" gender="T" phone="1"/></IssuedTo></Certificate>`,
+			`<IssuedTo><Persons><Person name="A" dob="01-02-2008" gender="Transgender" phone="1"/></Persons></IssuedTo>`},
 		{`<Certificate><IssuedTo><Person name="Ravi" dob="03-04-2007"><Photo/></Person></IssuedTo></Certificate>`,
 			`<IssuedTo><Persons><Person name="Ravi" dob="03-04-2007" gender="" phone=""/></Persons></IssuedTo>`},
 		{`<Certificate/>`, ``},

@@ -29,7 +29,7 @@ func TestHeldDocument(t *testing.T) {
 
 	fields["DOB"] = "01-01-2001"
 	code, body = f.signed(t, ts.URL+"/digilocker/pulluri", pullURI(f, "", fields))
-	if code != http.StatusNotFound || !strings.Contains(body, `Status="0"`) || strings.Contains(body, "ResponseMessage") {
+	if code != http.StatusOK || !strings.Contains(body, `Status="0"`) || strings.Contains(body, "ResponseMessage") {
 		t.Fatalf("held, wrong DOB: HTTP %d %s; want the not-found reply", code, body)
 	}
 
@@ -37,8 +37,16 @@ func TestHeldDocument(t *testing.T) {
 	pullDoc := `<PullDocRequest ver="1.0" ts="2025-06-01T10:00:00+05:30" txn="tx-held" orgId="in.gov.locker" format="xml">` +
 		`<DocDetails><URI>` + uri + `</URI><DigiLockerId>x</DigiLockerId></DocDetails></PullDocRequest>`
 	code, body = f.signed(t, ts.URL+"/digilocker/pulldoc", pullDoc)
+	unknown := strings.Replace(pullDoc, heldRoll, "8800999", 1)
+	_, miss := f.signed(t, ts.URL+"/digilocker/pulldoc", unknown)
+	if code != http.StatusOK || body != miss {
+		t.Fatalf("Pull Doc of a held URI alone: HTTP %d %s; want the answer for an unknown URI: %s", code, body, miss)
+	}
+	// With the holder's name and date of birth, Pull Doc learns it is held.
+	withHolder := strings.Replace(pullDoc, "<DigiLockerId>", "<FullName>"+f.held["Name"]+"</FullName><DOB>"+f.held["DOB"]+"</DOB><DigiLockerId>", 1)
+	code, body = f.signed(t, ts.URL+"/digilocker/pulldoc", withHolder)
 	if code != http.StatusOK || !strings.Contains(body, `Status="9"`) || strings.Contains(body, "<DataContent>") {
-		t.Fatalf("Pull Doc of a held URI: HTTP %d %s; want Status 9 without the document", code, body)
+		t.Fatalf("Pull Doc of a held URI with the holder: HTTP %d %s; want Status 9 without the document", code, body)
 	}
 
 	resp, err := http.Get(ts.URL + "/verify/" + uri)

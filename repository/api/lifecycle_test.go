@@ -48,7 +48,7 @@ func TestRevokedNotServedAndAudited(t *testing.T) {
 		body := `<PullDocRequest ver="1.0" ts="t" txn="audit-me" orgId="in.gov.testlocker"><DocDetails><URI>` + uri + `</URI></DocDetails></PullDocRequest>`
 		return f.signed(t, ts.URL+"/digilocker/pulldoc", body)
 	}
-	if code, reply := pullDoc(uri); code != 404 || strings.Contains(reply, "DataContent") {
+	if code, reply := pullDoc(uri); code != 200 || !strings.Contains(reply, `Status="0"`) || strings.Contains(reply, "DataContent") {
 		t.Fatalf("a revoked document was served: HTTP %d %s", code, reply)
 	}
 	stored, err := repository.GetVerified(ctx, f.cfg.Store, d)

@@ -15,18 +15,14 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
-// standard DocDetails fields; any other field of a Pull URI request is a
-// search parameter of the DocType's profile (RollNo, Year…).
-var standard = map[string]bool{"DocType": true, "DigiLockerId": true, "UID": true, "FullName": true,
-	"DOB": true, "Photo": true, "URI": true}
-
 // readRequest reads, authenticates and parses a request. On failure it has
-// written the reply and returns nil.
+// written the reply and returns nil. The HMAC is checked over the raw bytes
+// before anything in them is parsed: an unauthenticated request costs one
+// bounded read and nothing more, and its 401 echoes nothing of it.
 func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, kind string) *xmlschema.Request {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
@@ -38,18 +34,23 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, kind string
 		s.reply(w, http.StatusBadRequest, kind, nil, "0", nil)
 		return nil
 	}
-	// Authenticate the exact bytes received before trusting anything in them.
-	authentic := xmlschema.VerifyBody(s.cfg.APIKey, body, r.Header.Get(xmlschema.HMACHeader))
-	req, perr := xmlschema.ParseRequest(body)
-	if !authentic {
-		s.reply(w, http.StatusUnauthorized, kind, echoOnly(req), "0", nil)
+	if !xmlschema.VerifyBody(s.cfg.APIKey, body, r.Header.Get(xmlschema.HMACHeader)) {
+		s.reply(w, http.StatusUnauthorized, kind, nil, "0", nil)
 		return nil
 	}
-	if perr != nil {
+	req, err := xmlschema.ParseRequest(body)
+	if err != nil {
 		s.reply(w, http.StatusBadRequest, kind, nil, "0", nil)
 		return nil
 	}
+	// keyhash (keyHash): present and empty, as in the v1.13 template, or
+	// absent is fine; a non-empty wrong one is refused.
 	if req.KeyHash != "" && !xmlschema.VerifyKeyHash(string(s.cfg.APIKey), req.TS, req.KeyHash) {
+		s.reply(w, http.StatusUnauthorized, kind, echoOnly(req), "0", nil)
+		return nil
+	}
+	if s.cfg.OrgID != "" && req.OrgID != s.cfg.OrgID {
+		s.cfg.Logger.Warn("request refused", "reason", "orgId is not the configured one")
 		s.reply(w, http.StatusUnauthorized, kind, echoOnly(req), "0", nil)
 		return nil
 	}
@@ -102,7 +103,7 @@ func (s *Server) pull(kind string, lookup func(context.Context, *xmlschema.Reque
 			return
 		}
 		if req.Format == "pdf" && s.cfg.PDF == nil {
-			s.reply(w, http.StatusNotFound, kind, req, "0",
+			s.reply(w, http.StatusOK, kind, req, "0",
 				&found{message: "PDF documents are not available from this repository; ask for format xml"})
 			return
 		}
@@ -133,7 +134,8 @@ func (s *Server) answer(ctx context.Context, w http.ResponseWriter, kind string,
 		s.metrics.pending.WithLabelValues(pending.doctype).Inc()
 		s.reply(w, http.StatusOK, kind, req, "9", &found{message: pendingMessage(pending.at)})
 	case errors.Is(err, repository.ErrNotFound):
-		s.reply(w, http.StatusNotFound, kind, req, "0", nil)
+		// HTTP 200: DigiLocker reads the Status, as real issuers answer.
+		s.reply(w, http.StatusOK, kind, req, "0", nil)
 	case err != nil:
 		s.cfg.Logger.Error("pull failed", "kind", kind, "err", err.Error())
 		s.reply(w, http.StatusInternalServerError, kind, req, "0", nil)
@@ -154,20 +156,20 @@ func (s *Server) answer(ctx context.Context, w http.ResponseWriter, kind string,
 }
 
 // lookup finds the document of a Pull URI request: by the profile's search
-// parameters, or by UID when there are none; then applies the match policy.
-// A miss and a mismatch are the same ErrNotFound.
+// parameters, or by UID when the request carries none of them; then applies
+// the DocType's pull policy. A miss and a mismatch are the same
+// ErrNotFound.
 func (s *Server) lookup(ctx context.Context, req *xmlschema.Request) (*found, error) {
 	doctype := req.Get("DocType")
 	if xmlschema.ValidateDocType(doctype) != nil {
 		return nil, repository.ErrNotFound
 	}
-	params := map[string]string{}
-	for _, f := range req.Details {
-		if !standard[f.Name] && f.Value != "" {
-			params[f.Name] = f.Value
-		}
+	prof := s.pullProfile(doctype)
+	params, ok := searchParams(req, prof)
+	if !ok {
+		return nil, repository.ErrNotFound
 	}
-	uidHash := s.uidHash(req.Get("UID"))
+	uidHash := s.uidHash(field(req, xmlschema.HolderUID))
 	var doc repository.Document
 	var err error
 	switch {
@@ -181,7 +183,7 @@ func (s *Server) lookup(ctx context.Context, req *xmlschema.Request) (*found, er
 	if err != nil {
 		return nil, err
 	}
-	return s.matchAndRead(ctx, req, doc, uidHash, true)
+	return s.matchAndRead(ctx, req, doc, uidHash, prof.Policy, true)
 }
 
 // lookupURI finds the document of a Pull Doc request by its URI; name, DOB
@@ -195,25 +197,56 @@ func (s *Server) lookupURI(ctx context.Context, req *xmlschema.Request) (*found,
 	if err != nil {
 		return nil, err
 	}
-	return s.matchAndRead(ctx, req, doc, s.uidHash(req.Get("UID")), false)
+	pol := s.pullProfile(doc.DocType).Policy
+	return s.matchAndRead(ctx, req, doc, s.uidHash(field(req, xmlschema.HolderUID)), pol, false)
 }
 
-func (s *Server) matchAndRead(ctx context.Context, req *xmlschema.Request, doc repository.Document, uidHash string, strict bool) (*found, error) {
+// matchAndRead applies the pull policy to doc: in a Pull URI request
+// (required) the policy's required holder fields must be present; every
+// present field the policy matches must match. Only a request that matched
+// at least one holder field learns that a record is held (Status 9): one
+// that found it by search keys or URI alone gets the not-found answer.
+func (s *Server) matchAndRead(ctx context.Context, req *xmlschema.Request, doc repository.Document, uidHash string, pol xmlschema.PullPolicy, required bool) (*found, error) {
 	if doc.Status != xmlschema.StatusActive {
 		return nil, repository.ErrNotFound
 	}
-	name, dob := req.Get("FullName"), req.Get("DOB")
-	if (strict || name != "") && !NamesMatch(name, doc.HolderName) {
-		return nil, repository.ErrNotFound
+	matched := 0
+	for _, name := range []string{xmlschema.HolderFullName, xmlschema.HolderDOB, xmlschema.HolderUID} {
+		v := field(req, name)
+		if v == "" {
+			if required && pol.Requires(name) {
+				return nil, repository.ErrNotFound
+			}
+			continue
+		}
+		if !pol.Matches(name) {
+			continue
+		}
+		switch name {
+		case xmlschema.HolderFullName:
+			if !namesMatch(v, doc.HolderName, pol.Initials) {
+				return nil, repository.ErrNotFound
+			}
+			matched++
+		case xmlschema.HolderDOB:
+			if !DatesMatch(v, doc.HolderDOB) {
+				return nil, repository.ErrNotFound
+			}
+			matched++
+		case xmlschema.HolderUID:
+			if doc.UIDHash == "" {
+				continue // a record without an Aadhaar: nothing to compare
+			}
+			if uidHash != doc.UIDHash {
+				return nil, repository.ErrNotFound
+			}
+			matched++
+		}
 	}
-	if (strict || dob != "") && !DatesMatch(dob, doc.HolderDOB) {
-		return nil, repository.ErrNotFound
-	}
-	if req.Get("UID") != "" && doc.UIDHash != "" && uidHash != doc.UIDHash {
-		return nil, repository.ErrNotFound
-	}
-	// Only a request that matched learns that the record is held.
 	if doc.Held(time.Now()) {
+		if matched == 0 {
+			return nil, repository.ErrNotFound
+		}
 		return nil, errPending{doctype: doc.DocType, at: doc.ReleaseAt}
 	}
 	obj, err := s.document(ctx, doc)
@@ -256,9 +289,15 @@ func (s *Server) uidHash(uid string) string {
 }
 
 // NamesMatch is the default name policy: equal after normalizing case,
-// spacing and dots, where a one-letter word matches a word it is the
-// initial of ("A. K. Sharma" matches "Anil Kumar Sharma").
-func NamesMatch(given, record string) bool {
+// spacing and dots ("MEERA  NAIR." matches "Meera Nair").
+func NamesMatch(given, record string) bool { return namesMatch(given, record, false) }
+
+// NamesMatchInitials is NamesMatch where, in addition, a one-letter word
+// matches a word it is the initial of, in either direction ("A. K. Sharma"
+// matches "Anil Kumar Sharma"): a profile's pull policy "initials: true".
+func NamesMatchInitials(given, record string) bool { return namesMatch(given, record, true) }
+
+func namesMatch(given, record string, initials bool) bool {
 	a, b := nameWords(given), nameWords(record)
 	if len(a) == 0 || len(a) != len(b) {
 		return false
@@ -268,7 +307,7 @@ func NamesMatch(given, record string) bool {
 		if x == y {
 			continue
 		}
-		if (len([]rune(x)) == 1 && strings.HasPrefix(y, x)) || (len([]rune(y)) == 1 && strings.HasPrefix(x, y)) {
+		if initials && ((len([]rune(x)) == 1 && strings.HasPrefix(y, x)) || (len([]rune(y)) == 1 && strings.HasPrefix(x, y))) {
 			continue
 		}
 		return false
@@ -318,16 +357,10 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 	if req != nil && req.Kind != "" {
 		b.WriteString("<DocDetails>")
 		if kind == "PullURI" {
+			prof := s.pullProfile(req.Get("DocType"))
 			for _, fd := range req.Details {
-				switch {
-				case fd.Name == "Photo":
-					continue
-				case fd.Name == "UID" && aadhaarRaw.MatchString(fd.Value):
-					// An older locker's raw Aadhaar goes back masked:
-					// replies pass through proxies and their logs.
-					elem(b, fd.Name, aadhaar.Mask(fd.Value))
-				default:
-					elem(b, fd.Name, fd.Value)
+				if echoed(fd.Name, prof) {
+					elem(b, fd.Name, strings.TrimSpace(fd.Value))
 				}
 			}
 		}
@@ -438,8 +471,12 @@ func issuedTo(data []byte) []byte {
 	var b bytes.Buffer
 	b.WriteString("<IssuedTo><Persons><Person")
 	for _, a := range []string{"name", "dob", "gender", "phone"} {
+		v := p.SelectAttrValue(a, "")
+		if a == "gender" {
+			v = genderWord(v)
+		}
 		b.WriteString(" " + a + `="`)
-		xml.EscapeText(&b, []byte(p.SelectAttrValue(a, "")))
+		xml.EscapeText(&b, []byte(v))
 		b.WriteString(`"`)
 	}
 	b.WriteString("/></Persons></IssuedTo>")

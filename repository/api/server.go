@@ -55,6 +55,14 @@ type Config struct {
 	// a format; nil answers format="pdf" with Status 0 and a message, the
 	// others with the XML alone.
 	PDF *docpdf.Renderer
+	// Profiles are the pull profiles of the DocTypes served: search
+	// parameter names and pull policy (xmlschema.PullProfile). A DocType
+	// without one gets the default policy and its search parameters
+	// guessed from the request (see searchParams).
+	Profiles []xmlschema.PullProfile
+	// OrgID, when set, is the only orgId whose requests are answered
+	// (api.org_id in issuerkit.yaml); others get 401.
+	OrgID string
 	// Registry receives the metrics; default a new registry.
 	Registry *prometheus.Registry
 	Now      func() time.Time
@@ -62,14 +70,15 @@ type Config struct {
 
 // Server serves the repository API.
 type Server struct {
-	cfg     Config
-	mux     *http.ServeMux
-	metrics *metrics
-	replay  *replayCache
-	limits  *ipLimiter
-	objects *objectCache
-	audit   *auditWriter
-	pdfs    singleflight.Group // one rendering and signature per PDF at a time (pdf.go)
+	cfg      Config
+	mux      *http.ServeMux
+	metrics  *metrics
+	replay   *replayCache
+	limits   *ipLimiter
+	objects  *objectCache
+	audit    *auditWriter
+	profiles profiles
+	pdfs     singleflight.Group // one rendering and signature per PDF at a time (pdf.go)
 }
 
 // New returns a Server for cfg.
@@ -91,6 +100,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), objects: newObjectCache(cfg.CacheBytes)}
 	s.audit = newAuditWriter(cfg.Catalog, cfg.Logger)
+	s.profiles = newProfiles(cfg.Profiles)
 	if cfg.ReplayWindow > 0 {
 		s.replay = newReplayCache(cfg.ReplayWindow, 1<<20)
 	}
