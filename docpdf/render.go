@@ -25,10 +25,16 @@ type Renderer struct {
 	// VerifyURL is the public base of the repository API, e.g.
 	// https://results.cbse.gov.in: the QR code encodes VerifyURL/verify/URI.
 	VerifyURL string
+	// Link, when set, returns the whole link the QR code and the print of
+	// uri carry (with its /verify token); VerifyURL is then unused.
+	Link func(uri string) string
 }
 
 // VerifyLink is the link the QR code of uri encodes.
 func (r *Renderer) VerifyLink(uri string) string {
+	if r.Link != nil {
+		return r.Link(uri)
+	}
 	return strings.TrimSuffix(r.VerifyURL, "/") + "/verify/" + uri
 }
 

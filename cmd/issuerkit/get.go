@@ -23,18 +23,19 @@ func getCommand(e *env) *cli.Command {
 			"   issuerkit get in.gov.cbse-SSCER-51000032025\n" +
 			"   issuerkit get --doctype SSCER --roll 5100003 --year 2025 > marksheet.xml\n" +
 			"   issuerkit get --doctype SSCER --roll 5100003 --year 2025 --format json | jq .Certificate.CertificateData\n" +
-			"   issuerkit get in.gov.cbse-SSCER-51000032025 --format pdf > marksheet.pdf",
+			"   issuerkit get in.gov.cbse-SSCER-51000032025 --format pdf > marksheet.pdf\n" +
+			"   issuerkit get in.gov.cbse-SSCER-51000032025 --format link   # the /verify link with its token",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "doctype", Usage: "document `TYPE` to search (with --roll/--year or --key)"},
 			&cli.StringFlag{Name: "roll", Usage: "roll number (search key RollNo)"},
 			&cli.StringFlag{Name: "year", Usage: "examination year (search key Year)"},
 			&cli.StringSliceFlag{Name: "key", Usage: "other search key as `NAME=VALUE` (repeatable)"},
-			&cli.StringFlag{Name: "format", Value: "xml", Usage: "output format: xml (the signed document), json (the Certificate as JSON, see README) or pdf (a printable A4 page with a QR code)"},
+			&cli.StringFlag{Name: "format", Value: "xml", Usage: "output format: xml (the signed document), json (the Certificate as JSON, see README) pdf (a printable A4 page with a QR code) or link (the document's /verify link with its token, as the QR code carries it)"},
 		},
 		Action: func(c *cli.Context) error {
 			format := c.String("format")
-			if format != "xml" && format != "json" && format != "pdf" {
-				return usageErr("--format %q: want xml, json or pdf", format)
+			if format != "xml" && format != "json" && format != "pdf" && format != "link" {
+				return usageErr("--format %q: want xml, json, pdf or link", format)
 			}
 			search := map[string]string{}
 			if v := c.String("roll"); v != "" {
@@ -83,6 +84,9 @@ func getCommand(e *env) *cli.Command {
 					return err
 				}
 			}
+			if format == "link" {
+				return printLink(e, r.h, doc)
+			}
 			data, err := repository.GetVerified(c.Context, r.store, doc)
 			if err != nil {
 				return err
@@ -96,7 +100,11 @@ func getCommand(e *env) *cli.Command {
 				if err != nil {
 					return err
 				}
-				rd := &docpdf.Renderer{Fonts: fonts, VerifyURL: r.h.PublicURL()}
+				link, _, err := verifyLinker(r.h, "")
+				if err != nil {
+					return err
+				}
+				rd := &docpdf.Renderer{Fonts: fonts, Link: link}
 				if data, err = rd.Render(data, doc.URI); err != nil {
 					return err
 				}

@@ -61,7 +61,8 @@ type Config struct {
 	API   struct {
 		KeyFile string `yaml:"key_file"`
 		// PublicURL is where the public reaches the repository API: the
-		// QR code on a document's PDF links to PublicURL/verify/URI.
+		// QR code on a document's PDF links to
+		// PublicURL/verify/URI?k=TOKEN (Home.PublicURL decides the default).
 		PublicURL string `yaml:"public_url,omitempty"`
 	} `yaml:"api"`
 	PDF struct {
@@ -87,14 +88,6 @@ type PushConfig struct {
 	// Bulk > 1 sends that many rows per request with the bulk CSV variant,
 	// for gateways that take it.
 	Bulk int `yaml:"bulk,omitempty"`
-}
-
-// PublicURL is api.public_url, or the default serve address.
-func (h *Home) PublicURL() string {
-	if h.Config.API.PublicURL != "" {
-		return h.Config.API.PublicURL
-	}
-	return "http://127.0.0.1:8080"
 }
 
 // DefaultGateway is the reference locker's default address.
@@ -199,6 +192,11 @@ func Init(ctx context.Context, dir string, o InitOptions) (*Home, error) {
 	if err := os.MkdirAll(filepath.Join(dir, KeysDir), 0o700); err != nil {
 		return nil, fmt.Errorf("init: %w", err)
 	}
+	// A home holds keys and a catalog of names and dates of birth: only
+	// its owner enters it, also when it existed before init.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
 	files := []struct {
 		name string
 		data []byte
@@ -208,6 +206,17 @@ func Init(ctx context.Context, dir string, o InitOptions) (*Home, error) {
 		{SigningCert, signer.MarshalCertsPEM(cert), 0o644},
 		{APIKeyFile, []byte(hex.EncodeToString(apiKey) + "\n"), 0o600},
 		{ConfigFile, append([]byte("# issuerkit home configuration (see README.md)\n"), cfg...), 0o644},
+	}
+	if _, err := os.Stat(h.Path(VerifyKeyFile)); errors.Is(err, fs.ErrNotExist) {
+		k, err := aadhaar.NewKey()
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, struct {
+			name string
+			data []byte
+			mode fs.FileMode
+		}{VerifyKeyFile, []byte(hex.EncodeToString(k) + "\n"), 0o600})
 	}
 	if _, err := os.Stat(h.Path(AadhaarKey)); errors.Is(err, fs.ErrNotExist) {
 		k, err := aadhaar.NewKey()
@@ -297,7 +306,11 @@ func (h *Home) Path(p string) string {
 func (h *Home) OpenCatalog(ctx context.Context) (repository.Catalog, error) {
 	switch h.Config.Catalog.Type {
 	case "sqlite", "":
-		return repository.OpenSQLite(ctx, h.Path(h.Config.Catalog.Path))
+		p := h.Path(h.Config.Catalog.Path)
+		if err := privateFile(p); err != nil {
+			return nil, fmt.Errorf("catalog: %w", err)
+		}
+		return repository.OpenSQLite(ctx, p)
 	case "postgres":
 		dsn := h.Config.Catalog.DSN
 		if v := os.Getenv("ISSUERKIT_CATALOG_DSN"); v != "" {
@@ -467,6 +480,35 @@ func (h *Home) Keyring() (*aadhaar.Keyring, error) {
 		return nil, err
 	}
 	return aadhaar.NewKeyring(k)
+}
+
+// privateFile makes the SQLite catalog at p (names, dates of birth)
+// readable by its owner only: created 0600 before SQLite opens it (its
+// -wal and -shm files take the database's mode), or narrowed to 0600 when
+// an older issuerkit made it 0644.
+func privateFile(p string) error {
+	f, err := os.OpenFile(p, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			return err
+		}
+	}
+	for _, side := range []string{p + "-wal", p + "-shm"} {
+		if fi, err := os.Stat(side); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(side, 0o600); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // checkPrivate refuses a secret file that others may read.

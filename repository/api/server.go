@@ -1,7 +1,7 @@
 // Package api is the issuer's repository API that lockers call (the DESIGN
 // Repository API CONTRACT): Pull URI and Pull Doc over HMAC-authenticated
-// XML (digilocker-spec.md §2-§4), a public verification page, health and
-// Prometheus metrics.
+// XML (digilocker-spec.md §2-§4), a verification page that opens with the
+// document's token, health, and Prometheus metrics on a handler of their own.
 //
 // A request that finds no document and one whose name or date of birth does
 // not match get the same answer, so the API is no oracle for who sat which
@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -26,7 +27,6 @@ import (
 	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"golang.org/x/time/rate"
 )
 
 // MaxBody is the largest request body accepted (413 beyond).
@@ -43,9 +43,24 @@ type Config struct {
 	// ReplayWindow, when positive, rejects requests whose ts is further
 	// than this from now, and a txn seen before within the window.
 	ReplayWindow time.Duration
-	// RateLimit, when positive, is the requests per second one client IP
-	// may make (burst twice that).
+	// RateLimit, when positive, is the requests per second one client
+	// address may make (burst twice that), on the locker routes before
+	// authentication and on the public ones (/healthz), in separate buckets.
 	RateLimit float64
+	// OrgRateLimit, when positive, is the requests per second one
+	// authenticated locker (orgId) may make on Pull URI and Pull Doc.
+	OrgRateLimit float64
+	// VerifyRateLimit is the requests per second one client address may
+	// make to /verify, in a bucket of its own (burst five times that);
+	// VerifyTotalRate caps all clients together. 0 means the defaults
+	// (DefaultVerifyRate, DefaultVerifyTotal); negative, no limit.
+	VerifyRateLimit, VerifyTotalRate float64
+	// TrustedProxies are the load balancers whose X-Forwarded-For names
+	// the client; from any other peer the header is ignored.
+	TrustedProxies []netip.Prefix
+	// VerifyKey makes and checks the /verify?k= tokens (VerifyToken); with
+	// none, every /verify answers as for an unknown document.
+	VerifyKey []byte
 	// CacheBytes bounds the memory of documents kept ready to serve
 	// (base64 and holder computed once per version); 0 keeps none.
 	CacheBytes int
@@ -65,7 +80,7 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	replay  *replayCache
-	limits  *ipLimiter
+	limits  *limits
 	objects *objectCache
 	audit   *auditWriter
 }
@@ -92,9 +107,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ReplayWindow > 0 {
 		s.replay = newReplayCache(cfg.ReplayWindow, 1<<20)
 	}
-	if cfg.RateLimit > 0 {
-		s.limits = newIPLimiter(cfg.RateLimit, 100_000)
-	}
+	s.limits = newLimits(cfg)
 	s.mux.HandleFunc("POST /digilocker/pulluri", s.pull("PullURI", s.lookup))
 	s.mux.HandleFunc("POST /digilocker/pulldoc", s.pull("PullDoc", s.lookupURI))
 	s.mux.HandleFunc("GET /verify/{uri...}", s.verify)
@@ -102,8 +115,16 @@ func New(cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	return s, nil
+}
+
+// MetricsHandler serves the Prometheus metrics. It is not on the API's
+// routes: served and pending counts per DocType are the issuer's business,
+// so serve puts it on its own, loopback by default, --metrics-addr.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	return mux
 }
 
 // Close records the audit entries still queued. Call it after the HTTP
@@ -115,7 +136,8 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := httpserve.Record(w)
-		if s.limits != nil && !s.limits.allow(httpserve.ClientIP(r)) {
+		client := clientAddr(r, s.cfg.TrustedProxies)
+		if !s.limits.allow(r, client) {
 			rec.Header().Set("Retry-After", "1")
 			http.Error(rec, "too many requests", http.StatusTooManyRequests)
 		} else {
@@ -129,35 +151,8 @@ func (s *Server) Handler() http.Handler {
 		s.metrics.observe(route, rec.Status, d)
 		// The route pattern, never the path: a /verify path names a document.
 		s.cfg.Logger.Info("request", "route", route, "status", rec.Status, "bytes", rec.Bytes,
-			"duration_ms", float64(d.Microseconds())/1000, "remote", httpserve.ClientIP(r))
+			"duration_ms", float64(d.Microseconds())/1000, "remote", client)
 	})
-}
-
-// ipLimiter keeps one token bucket per client IP, forgetting them all when
-// it holds too many (a crude bound on memory under address churn).
-type ipLimiter struct {
-	mu    sync.Mutex
-	rps   float64
-	max   int
-	limit map[string]*rate.Limiter
-}
-
-func newIPLimiter(rps float64, max int) *ipLimiter {
-	return &ipLimiter{rps: rps, max: max, limit: map[string]*rate.Limiter{}}
-}
-
-func (l *ipLimiter) allow(ip string) bool {
-	l.mu.Lock()
-	lim, ok := l.limit[ip]
-	if !ok {
-		if len(l.limit) >= l.max {
-			l.limit = map[string]*rate.Limiter{}
-		}
-		lim = rate.NewLimiter(rate.Limit(l.rps), max(1, int(2*l.rps)))
-		l.limit[ip] = lim
-	}
-	l.mu.Unlock()
-	return lim.Allow()
 }
 
 // replayCache remembers txn values for the replay window.
