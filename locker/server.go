@@ -68,6 +68,7 @@ func NewServer(cfg Config) *Server {
 	if s.client == nil {
 		s.client = &http.Client{Timeout: 15 * time.Second}
 	}
+	s.client = httpserve.WithoutRedirects(s.client)
 	go cfg.Store.writer(s.ops)
 	s.mux.HandleFunc("POST "+xmlschema.PushPath, s.push)
 	s.mux.HandleFunc("POST "+xmlschema.PushBulkPath, s.pushBulk)

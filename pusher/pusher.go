@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
 	"golang.org/x/sync/errgroup"
@@ -141,6 +142,9 @@ func New(cfg Config) (*Pusher, error) {
 			ForceAttemptHTTP2:     true,
 		}}
 	}
+	// A push holds the raw Aadhaar and its HMAC: never re-sent to where a
+	// redirect points, also with a caller's client.
+	p.client = httpserve.WithoutRedirects(p.client)
 	host, _ := os.Hostname()
 	var r [4]byte
 	rand.Read(r[:])
@@ -439,6 +443,9 @@ func (p *Pusher) post(ctx context.Context, path, ctype string, body []byte, hdr 
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			return nil, nil, fmt.Errorf("no reply from the gateway within %s", p.cfg.Timeout)
+		}
+		if errors.Is(err, httpserve.ErrRedirect) {
+			return nil, nil, fmt.Errorf("gateway: %s", describe(err))
 		}
 		return nil, nil, fmt.Errorf("gateway unreachable: %s", describe(err))
 	}
