@@ -86,5 +86,10 @@ func Pull(ctx context.Context, client *http.Client, is *Issuer, uri string) ([]b
 	if err != nil {
 		return nil, "", fmt.Errorf("document %s from issuer %s fails verification: %w", uri, is.ID, err)
 	}
-	return doc, ok.Cert.Subject.String(), nil
+	// What the citizen gets is what the signature covers, nothing more.
+	signed, err := signedOnly(doc)
+	if err != nil {
+		return nil, "", fmt.Errorf("document %s from issuer %s fails verification: %w", uri, is.ID, err)
+	}
+	return signed, ok.Cert.Subject.String(), nil
 }

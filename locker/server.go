@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -39,6 +40,11 @@ type Config struct {
 	// Client is used to pull documents from issuers; nil means a client
 	// with a 15 s timeout.
 	Client *http.Client
+	// PushWindow is how far a Push URI request's signed ts may be from now
+	// (default DefaultPushWindow; negative: no window).
+	PushWindow time.Duration
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
 }
 
 // Server is the reference locker's HTTP API.
@@ -64,6 +70,12 @@ func NewServer(cfg Config) *Server {
 		client: cfg.Client, log: cfg.Logger}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.cfg.PushWindow == 0 {
+		s.cfg.PushWindow = DefaultPushWindow
+	}
+	if s.cfg.Now == nil {
+		s.cfg.Now = time.Now
 	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: 15 * time.Second}
@@ -181,6 +193,11 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "authentication failed", http.StatusUnauthorized)
 		return
 	}
+	if err := checkPushTS(req.TS, s.cfg.Now(), s.cfg.PushWindow); err != nil {
+		s.log.Warn("push refused", "issuer", is.ID, "reason", err.Error())
+		http.Error(w, "authentication failed: "+err.Error(), http.StatusUnauthorized)
+		return
+	}
 	d := xmlschema.PushDetailsFrom(req)
 	var reply bytes.Buffer
 	if msg := check(is.ID, &d); msg != "" {
@@ -220,10 +237,9 @@ func (s *Server) pushBulk(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	txns := strings.Split(r.Header.Get(xmlschema.TxnHeader), ",")
-	if len(txns) != len(pushes) {
-		txns = nil // one txn for the request
-	}
+	// The header's txns are not signed: each row is applied under the
+	// hash of its signed content (bulkRowID), so a replay under new txns
+	// is a repeat.
 	results := make([]xmlschema.PushResult, len(pushes))
 	var valid []xmlschema.PushDetails
 	var validTxns []string
@@ -234,11 +250,7 @@ func (s *Server) pushBulk(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		valid = append(valid, pushes[i])
-		if txns != nil {
-			validTxns = append(validTxns, txns[i])
-		} else {
-			validTxns = append(validTxns, r.Header.Get(xmlschema.TxnHeader))
-		}
+		validTxns = append(validTxns, bulkRowID(s.cfg.Store.CitizenHash(pushes[i].Aadhaar), &pushes[i]))
 		at = append(at, i)
 	}
 	if len(valid) > 0 {
@@ -273,8 +285,22 @@ func wantsHTML(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
+// signedIn reports whether r carries citizen's signed link; when not, it
+// has answered 403.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, citizen string) bool {
+	if s.cfg.Store.validLink(r, citizen, s.cfg.Now()) {
+		return true
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusForbidden, map[string]string{"error": "this page opens with a signed link: `issuerkit locker citizen --link` prints one"})
+	return false
+}
+
 func (s *Server) issued(w http.ResponseWriter, r *http.Request) {
 	citizen := r.PathValue("citizen")
+	if !s.signedIn(w, r, citizen) {
+		return
+	}
 	docs, err := s.cfg.Store.Issued(r.Context(), citizen)
 	if err != nil {
 		s.log.Error("issued", "err", err)
@@ -286,8 +312,9 @@ func (s *Server) issued(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		if err := issuedPage.Execute(w, struct {
 			Citizen string
+			Link    template.URL // the signed link's query, for the View links
 			Docs    []Document
-		}{citizen, docs}); err != nil {
+		}{citizen, template.URL(s.cfg.Store.CitizenLink(citizen, linkExp(r))), docs}); err != nil {
 			s.log.Error("issued page", "err", err)
 		}
 		return
@@ -307,6 +334,9 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // and returns the signed XML.
 func (s *Server) fetch(w http.ResponseWriter, r *http.Request) {
 	citizen, uri := r.PathValue("citizen"), r.PathValue("uri")
+	if !s.signedIn(w, r, citizen) {
+		return
+	}
 	d, err := s.cfg.Store.Document(r.Context(), citizen, uri)
 	if errors.Is(err, ErrNotFound) || (err == nil && d.State != "active") {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such document in this locker"})
