@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/internal/home"
@@ -28,7 +29,7 @@ func serveCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: home.DefaultServeAddr, Usage: "listen `ADDRESS`"},
 			&cli.StringFlag{Name: "metrics-addr", Value: "127.0.0.1:9464", Usage: "listen `ADDRESS` of GET /metrics, apart from the API (\"\": no metrics)"},
-			&cli.DurationFlag{Name: "replay-window", Usage: "refuse requests whose ts is further than this from now, and a txn used twice within it (0: off, for compatibility)"},
+			&cli.DurationFlag{Name: "replay-window", Value: 5 * time.Minute, Usage: "refuse requests whose ts is further than this from now, and an orgId's txn used twice within it (0: off)"},
 			&cli.Float64Flag{Name: "rate-limit", Usage: "requests per second one client address may make to the locker routes before authentication, and to /healthz (0: unlimited)"},
 			&cli.Float64Flag{Name: "org-rate-limit", Usage: "requests per second one authenticated locker (orgId) may make (0: unlimited)"},
 			&cli.Float64Flag{Name: "verify-rate-limit", Value: api.DefaultVerifyRate, Usage: "requests per second one client address may make to /verify, in its own bucket (negative: unlimited)"},

@@ -1,10 +1,13 @@
 package api_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/issuerkit/issuerkit/repository/api"
 	"github.com/issuerkit/issuerkit/samples"
@@ -114,5 +117,97 @@ func TestMetricsNotOnAPI(t *testing.T) {
 	}
 	if code, body := getPage(t, mts.URL+"/metrics"); code != 200 || !strings.Contains(body, "issuerkit_http_requests_total") {
 		t.Fatalf("metrics handler: HTTP %d", code)
+	}
+}
+
+func getFrom(t *testing.T, url, xff string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if xff != "" {
+		req.Header.Set("X-Forwarded-For", xff)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestRateLimitBehindProxy: behind a load balancer every client had the
+// balancer's address and shared one bucket; and a client could rotate
+// X-Forwarded-For to get fresh buckets. With --trusted-proxy the header
+// names the client, from anyone else it is ignored.
+func TestRateLimitBehindProxy(t *testing.T) {
+	f := sample(t)
+	trusted, _ := api.ParseTrustedProxies([]string{"127.0.0.1"})
+	behind := f.server(t, func(c *api.Config) { c.RateLimit, c.TrustedProxies = 1, trusted })
+	for range 3 {
+		getFrom(t, behind.URL+"/healthz", "198.51.100.1")
+	}
+	if code := getFrom(t, behind.URL+"/healthz", "198.51.100.1"); code != http.StatusTooManyRequests {
+		t.Fatalf("client 1 after its burst: HTTP %d, want 429", code)
+	}
+	if code := getFrom(t, behind.URL+"/healthz", "198.51.100.2"); code != 200 {
+		t.Fatalf("client 2 behind the same proxy: HTTP %d, want its own bucket", code)
+	}
+	direct := f.server(t, func(c *api.Config) { c.RateLimit = 1 }) // no trusted proxy
+	for range 3 {
+		getFrom(t, direct.URL+"/healthz", "")
+	}
+	for i := range 5 {
+		if code := getFrom(t, direct.URL+"/healthz", fmt.Sprintf("203.0.113.%d", i)); code != http.StatusTooManyRequests {
+			t.Fatalf("a spoofed X-Forwarded-For from an untrusted peer got a fresh bucket: HTTP %d", code)
+		}
+	}
+}
+
+// TestOrgRateLimit: authenticated lockers are limited per orgId, each in
+// its own bucket, apart from the per-address limit.
+func TestOrgRateLimit(t *testing.T) {
+	f := sample(t)
+	ts := f.server(t, func(c *api.Config) { c.OrgRateLimit = 1 })
+	body := func(org string) string {
+		return strings.Replace(pullURI(f, "", f.goodFields()), `orgId="in.gov.locker"`, `orgId="`+org+`"`, 1)
+	}
+	codes := map[int]int{}
+	for range 4 {
+		code, _ := f.signed(t, ts.URL+"/digilocker/pulluri", body("in.gov.busy"))
+		codes[code]++
+	}
+	if codes[http.StatusTooManyRequests] == 0 {
+		t.Fatalf("busy org: %v, want some 429", codes)
+	}
+	if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", body("in.gov.quiet")); code != 200 {
+		t.Fatalf("another org: HTTP %d %s", code, reply)
+	}
+}
+
+func heapMiB() float64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapAlloc) / (1 << 20)
+}
+
+// TestReplayCacheHoldsNoBodies: the txn remembered was a substring of the
+// request body, pinning all of it: 300 requests with a 200 KB Photo held
+// 60 MiB. The cache now keeps a 16-byte hash of (orgId, txn).
+func TestReplayCacheHoldsNoBodies(t *testing.T) {
+	f := sample(t)
+	ts := f.server(t, func(c *api.Config) { c.ReplayWindow = 5 * time.Minute })
+	photo := "<Photo>" + strings.Repeat("QUJD", 50_000) + "</Photo>"
+	before := heapMiB()
+	for i := range 300 {
+		body := pullURI(f, "", f.goodFields())
+		body = strings.Replace(body, `ts="2025-06-01T10:00:00+05:30"`, `ts="`+time.Now().Format(time.RFC3339)+`"`, 1)
+		body = strings.Replace(body, `txn="tx-1"`, fmt.Sprintf(`txn="photo-%d"`, i), 1)
+		body = strings.Replace(body, "</DocDetails>", photo+"</DocDetails>", 1)
+		if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", body); code != 200 {
+			t.Fatalf("request %d: HTTP %d %.200s", i, code, reply)
+		}
+	}
+	if grew := heapMiB() - before; grew > 20 {
+		t.Fatalf("the heap grew %.1f MiB over 300 requests of 200 KB: the cache pins bodies", grew)
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/issuerkit/issuerkit/docpdf"
@@ -41,8 +40,10 @@ type Config struct {
 	Store      repository.Store
 	Keyring    *aadhaar.Keyring
 	// ReplayWindow, when positive, rejects requests whose ts is further
-	// than this from now, and a txn seen before within the window.
+	// than this from now, and an (orgId, txn) seen before within the window.
 	ReplayWindow time.Duration
+	// ReplayMax bounds the txns remembered (default DefaultReplayMax).
+	ReplayMax int
 	// RateLimit, when positive, is the requests per second one client
 	// address may make (burst twice that), on the locker routes before
 	// authentication and on the public ones (/healthz), in separate buckets.
@@ -105,7 +106,11 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), objects: newObjectCache(cfg.CacheBytes)}
 	s.audit = newAuditWriter(cfg.Catalog, cfg.Logger)
 	if cfg.ReplayWindow > 0 {
-		s.replay = newReplayCache(cfg.ReplayWindow, 1<<20)
+		max := cfg.ReplayMax
+		if max <= 0 {
+			max = DefaultReplayMax
+		}
+		s.replay = newReplayCache(cfg.ReplayWindow, max)
 	}
 	s.limits = newLimits(cfg)
 	s.mux.HandleFunc("POST /digilocker/pulluri", s.pull("PullURI", s.lookup))
@@ -155,39 +160,6 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
-// replayCache remembers txn values for the replay window.
-type replayCache struct {
-	mu     sync.Mutex
-	window time.Duration
-	max    int
-	seen   map[string]time.Time
-}
-
-func newReplayCache(window time.Duration, max int) *replayCache {
-	return &replayCache{window: window, max: max, seen: map[string]time.Time{}}
-}
-
-// fresh records txn and reports whether it was not seen within the window.
-func (c *replayCache) fresh(txn string, now time.Time) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t, ok := c.seen[txn]; ok && now.Sub(t) < c.window {
-		return false
-	}
-	if len(c.seen) >= c.max {
-		for k, t := range c.seen {
-			if now.Sub(t) >= c.window {
-				delete(c.seen, k)
-			}
-		}
-		if len(c.seen) >= c.max {
-			return false // flooded: refuse rather than forget
-		}
-	}
-	c.seen[txn] = now
-	return true
-}
-
 func (s *Server) checkReplay(req *xmlschema.Request) error {
 	if s.replay == nil {
 		return nil
@@ -200,8 +172,14 @@ func (s *Server) checkReplay(req *xmlschema.Request) error {
 	if d := now.Sub(ts); d > s.cfg.ReplayWindow || d < -s.cfg.ReplayWindow {
 		return errors.New("ts is outside the replay window")
 	}
-	if req.Txn == "" || !s.replay.fresh(req.Txn, now) {
+	if req.Txn == "" {
+		return errors.New("no txn")
+	}
+	switch s.replay.fresh(req.OrgID, req.Txn, ts, now) {
+	case replaySeen:
 		return errors.New("txn was already used")
+	case replayFull:
+		return errors.New("the replay cache is full: too many requests within the window")
 	}
 	return nil
 }

@@ -143,7 +143,9 @@ func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) erro
 	if err != nil {
 		return err
 	}
-	srv := exec.Command(b.bin, "--home", home, "--log-level", "warn", "serve", "--addr", addr)
+	// The prepared requests are sent again and again, with a fixed ts:
+	// the replay window (on by default) would refuse them.
+	srv := exec.Command(b.bin, "--home", home, "--log-level", "warn", "serve", "--addr", addr, "--replay-window", "0", "--metrics-addr", "")
 	srv.Stderr = io.Discard
 	if err := srv.Start(); err != nil {
 		return err
