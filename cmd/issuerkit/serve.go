@@ -62,6 +62,14 @@ func serveCommand(e *env) *cli.Command {
 			if err != nil {
 				return usageErr("--trusted-proxy: %v", err)
 			}
+			// Several serve on one PostgreSQL catalog share what they accepted.
+			var replayLog repository.ReplayLog
+			if rl, ok := r.cat.(repository.ReplayLog); ok && c.Duration("replay-window") > 0 {
+				if err := rl.PrepareReplayLog(c.Context); err != nil {
+					return err
+				}
+				replayLog = rl
+			}
 			var renderer *docpdf.Renderer
 			if fonts, err := docpdf.LoadFonts(h.Config.PDF.FontDir); err != nil {
 				e.log.Warn("PDF documents are off", "err", err.Error())
@@ -71,7 +79,7 @@ func serveCommand(e *env) *cli.Command {
 			srv, err := api.New(api.Config{IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
 				Catalog: repository.CacheReads(r.cat), Store: r.store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),
 				RateLimit: c.Float64("rate-limit"), OrgRateLimit: c.Float64("org-rate-limit"), VerifyRateLimit: c.Float64("verify-rate-limit"),
-				TrustedProxies: trusted, VerifyKey: verifyKey,
+				TrustedProxies: trusted, VerifyKey: verifyKey, ReplayLog: replayLog,
 				CacheBytes: c.Int("cache-mb") << 20, Logger: e.log.With("component", "api"), PDF: renderer})
 			if err != nil {
 				return err

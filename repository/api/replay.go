@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"sync"
 	"time"
@@ -110,4 +111,22 @@ func (c *replayCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.n
+}
+
+// pruneReplayLog forgets the shared log's expired txns every quarter
+// window, off the request path, until ctx ends.
+func (s *Server) pruneReplayLog(ctx context.Context) {
+	defer close(s.pruned)
+	t := time.NewTicker(max(time.Second, s.cfg.ReplayWindow/4))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.cfg.ReplayLog.PruneTxns(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
+				s.cfg.Logger.Warn("replay log: pruning", "err", err.Error())
+			}
+		}
+	}
 }

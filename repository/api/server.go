@@ -10,7 +10,9 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -44,6 +46,11 @@ type Config struct {
 	ReplayWindow time.Duration
 	// ReplayMax bounds the txns remembered (default DefaultReplayMax).
 	ReplayMax int
+	// ReplayLog, when set with a ReplayWindow, shares the accepted txns
+	// with every server on the same catalog (PostgreSQL); the caller has
+	// prepared it (PrepareReplayLog). Each server still keeps its own
+	// cache in front of it.
+	ReplayLog repository.ReplayLog
 	// RateLimit, when positive, is the requests per second one client
 	// address may make (burst twice that), on the locker routes before
 	// authentication and on the public ones (/healthz), in separate buckets.
@@ -84,6 +91,8 @@ type Server struct {
 	limits  *limits
 	objects *objectCache
 	audit   *auditWriter
+	stop    context.CancelFunc // ends the replay log's pruning
+	pruned  chan struct{}
 }
 
 // New returns a Server for cfg.
@@ -112,6 +121,11 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.replay = newReplayCache(cfg.ReplayWindow, max)
 	}
+	if cfg.ReplayWindow > 0 && cfg.ReplayLog != nil {
+		ctx, stop := context.WithCancel(context.Background())
+		s.stop, s.pruned = stop, make(chan struct{})
+		go s.pruneReplayLog(ctx)
+	}
 	s.limits = newLimits(cfg)
 	s.mux.HandleFunc("POST /digilocker/pulluri", s.pull("PullURI", s.lookup))
 	s.mux.HandleFunc("POST /digilocker/pulldoc", s.pull("PullDoc", s.lookupURI))
@@ -134,7 +148,13 @@ func (s *Server) MetricsHandler() http.Handler {
 
 // Close records the audit entries still queued. Call it after the HTTP
 // server has shut down.
-func (s *Server) Close() { s.audit.close() }
+func (s *Server) Close() {
+	if s.stop != nil {
+		s.stop()
+		<-s.pruned
+	}
+	s.audit.close()
+}
 
 // Handler returns the API with access logging, metrics and rate limiting.
 func (s *Server) Handler() http.Handler {
@@ -160,7 +180,7 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
-func (s *Server) checkReplay(req *xmlschema.Request) error {
+func (s *Server) checkReplay(ctx context.Context, req *xmlschema.Request) error {
 	if s.replay == nil {
 		return nil
 	}
@@ -180,6 +200,16 @@ func (s *Server) checkReplay(req *xmlschema.Request) error {
 		return errors.New("txn was already used")
 	case replayFull:
 		return errors.New("the replay cache is full: too many requests within the window")
+	}
+	if s.cfg.ReplayLog != nil {
+		k := newReplayKey(req.OrgID, req.Txn)
+		fresh, err := s.cfg.ReplayLog.RecordTxn(ctx, k[:], now, ts.Add(s.cfg.ReplayWindow))
+		if err != nil {
+			return fmt.Errorf("txn not checked: %w", err) // refused: unchecked is not fresh
+		}
+		if !fresh {
+			return errors.New("txn was already used (at another server)")
+		}
 	}
 	return nil
 }
