@@ -19,7 +19,8 @@ import (
 // TestVerifyLinkInPDF: get --format link prints the document's /verify
 // link with its token; the QR code of get's PDF (decoded with zbarimg)
 // carries exactly that link; serve opens the page with it and answers 404
-// without the token, as for an unknown document.
+// without the token, as for an unknown document; serve's /metrics is only
+// on --metrics-addr.
 func TestVerifyLinkInPDF(t *testing.T) {
 	pdftoppm := testenv.Tool(t, "pdftoppm", "poppler-utils")
 	zbarimg := testenv.Tool(t, "zbarimg", "zbar-tools")
@@ -71,9 +72,22 @@ func TestVerifyLinkInPDF(t *testing.T) {
 
 	addr := freeAddr(t)
 	var logs syncLog
+	var metrics string
 	startListener(t, &logs, &addr, false, func(addr string) *exec.Cmd {
-		return exec.Command(buildBinary(t), "--home", hdir, "serve", "--addr", addr, "--metrics-addr", "")
+		metrics = freeAddr(t)
+		return exec.Command(buildBinary(t), "--home", hdir, "serve", "--addr", addr, "--metrics-addr", metrics)
 	})
+	// /metrics is on its own address, not the API's.
+	for u, want := range map[string]int{"http://" + addr + "/metrics": 404, "http://" + metrics + "/metrics": 200} {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: HTTP %d, want %d", u, resp.StatusCode, want)
+		}
+	}
 	served := strings.Replace(link, home.DefaultServeAddr, addr, 1)
 	for u, want := range map[string]int{served: 200, strings.Split(served, "?")[0]: 404, served[:len(served)-1] + "x": 404} {
 		resp, err := http.Get(u)
@@ -85,24 +99,5 @@ func TestVerifyLinkInPDF(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("GET %s: HTTP %d, want %d", u, resp.StatusCode, want)
 		}
-	}
-}
-
-// TestPublicURLOneDefault: serve's PDFs and get's agree on the link when
-// api.public_url is unset (the one function Home.PublicURL decides it).
-func TestPublicURLOneDefault(t *testing.T) {
-	h := &home.Home{}
-	if got := h.PublicURL(""); got != "http://"+home.DefaultServeAddr {
-		t.Fatalf("get's base = %q", got)
-	}
-	if h.PublicURL("") != h.PublicURL(home.DefaultServeAddr) {
-		t.Fatal("serve at its default address and get disagree")
-	}
-	if got := h.PublicURL(":9000"); got != "http://127.0.0.1:9000" {
-		t.Fatalf("wildcard address: %q", got)
-	}
-	h.Config.API.PublicURL = "https://results.example.gov.in"
-	if h.PublicURL(":9000") != "https://results.example.gov.in" || h.PublicURL("") != "https://results.example.gov.in" {
-		t.Fatal("public_url not used by both")
 	}
 }

@@ -90,3 +90,22 @@ func TestVerifyKeyCreatedOnceAndKept(t *testing.T) {
 		}
 	}
 }
+
+// TestPublicURLOneDefault: serve's PDFs and get's agree on the link when
+// api.public_url is unset (the one function Home.PublicURL decides it).
+func TestPublicURLOneDefault(t *testing.T) {
+	h := &Home{}
+	if got := h.PublicURL(""); got != "http://"+DefaultServeAddr {
+		t.Fatalf("get's base = %q", got)
+	}
+	if h.PublicURL("") != h.PublicURL(DefaultServeAddr) {
+		t.Fatal("serve at its default address and get disagree")
+	}
+	if got := h.PublicURL(":9000"); got != "http://127.0.0.1:9000" {
+		t.Fatalf("wildcard address: %q", got)
+	}
+	h.Config.API.PublicURL = "https://results.example.gov.in"
+	if h.PublicURL(":9000") != "https://results.example.gov.in" || h.PublicURL("") != "https://results.example.gov.in" {
+		t.Fatal("public_url not used by both")
+	}
+}
