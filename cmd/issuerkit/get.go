@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/issuerkit/issuerkit/docpdf"
+	"github.com/issuerkit/issuerkit/internal/home"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/urfave/cli/v2"
@@ -96,16 +97,7 @@ func getCommand(e *env) *cli.Command {
 				fmt.Fprintf(e.stderr, "get: %s is held until %s: not public yet (`issuerkit release` releases it)\n", doc.URI, istTime(doc.ReleaseAt))
 			}
 			if format == "pdf" {
-				fonts, err := docpdf.LoadFonts(r.h.Config.PDF.FontDir)
-				if err != nil {
-					return err
-				}
-				link, _, err := verifyLinker(r.h, "")
-				if err != nil {
-					return err
-				}
-				rd := &docpdf.Renderer{Fonts: fonts, Link: link}
-				if data, err = rd.Render(data, doc.URI); err != nil {
+				if data, err = renderPDF(r.h, data, doc.URI); err != nil {
 					return err
 				}
 			}
@@ -119,4 +111,19 @@ func getCommand(e *env) *cli.Command {
 			return err
 		},
 	}
+}
+
+// renderPDF renders a document as get --format pdf prints it, its QR code
+// the document's /verify link with its token.
+func renderPDF(h *home.Home, data []byte, uri string) ([]byte, error) {
+	fonts, err := docpdf.LoadFonts(h.Config.PDF.FontDir)
+	if err != nil {
+		return nil, err
+	}
+	link, _, err := verifyLinker(h, "")
+	if err != nil {
+		return nil, err
+	}
+	rd := &docpdf.Renderer{Fonts: fonts, Link: link}
+	return rd.Render(data, uri)
 }

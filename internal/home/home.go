@@ -189,45 +189,26 @@ func Init(ctx context.Context, dir string, o InitOptions) (*Home, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(dir, KeysDir), 0o700); err != nil {
+	if err := privateDirs(dir); err != nil {
 		return nil, fmt.Errorf("init: %w", err)
 	}
-	// A home holds keys and a catalog of names and dates of birth: only
-	// its owner enters it, also when it existed before init.
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("init: %w", err)
-	}
-	files := []struct {
-		name string
-		data []byte
-		mode fs.FileMode
-	}{
+	files := []homeFile{
 		{SigningKey, keyPEM, 0o600},
 		{SigningCert, signer.MarshalCertsPEM(cert), 0o644},
 		{APIKeyFile, []byte(hex.EncodeToString(apiKey) + "\n"), 0o600},
 		{ConfigFile, append([]byte("# issuerkit home configuration (see README.md)\n"), cfg...), 0o644},
 	}
-	if _, err := os.Stat(h.Path(VerifyKeyFile)); errors.Is(err, fs.ErrNotExist) {
-		k, err := aadhaar.NewKey()
+	// Keys that issued data depends on are made once, never replaced: the
+	// Aadhaar key (every encrypted number), the verify key (every printed
+	// /verify link).
+	for _, name := range []string{AadhaarKey, VerifyKeyFile} {
+		f, err := keepOrNewKey(h.Path(name), name)
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, struct {
-			name string
-			data []byte
-			mode fs.FileMode
-		}{VerifyKeyFile, []byte(hex.EncodeToString(k) + "\n"), 0o600})
-	}
-	if _, err := os.Stat(h.Path(AadhaarKey)); errors.Is(err, fs.ErrNotExist) {
-		k, err := aadhaar.NewKey()
-		if err != nil {
-			return nil, err
+		if f != nil {
+			files = append(files, *f)
 		}
-		files = append(files, struct {
-			name string
-			data []byte
-			mode fs.FileMode
-		}{AadhaarKey, []byte(hex.EncodeToString(k) + "\n"), 0o600})
 	}
 	for _, f := range files {
 		if err := writeFileAtomic(h.Path(f.name), f.data, f.mode); err != nil {
@@ -247,6 +228,35 @@ func Init(ctx context.Context, dir string, o InitOptions) (*Home, error) {
 		}
 	}
 	return h, nil
+}
+
+// privateDirs makes dir and its keys/ 0700: a home holds keys and a
+// catalog of names and dates of birth, and only its owner enters it, also
+// when it existed before init.
+func privateDirs(dir string) error {
+	if err := os.MkdirAll(filepath.Join(dir, KeysDir), 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
+}
+
+// homeFile is a file init writes.
+type homeFile struct {
+	name string
+	data []byte
+	mode fs.FileMode
+}
+
+// keepOrNewKey returns a new random key file for name unless path exists.
+func keepOrNewKey(path, name string) (*homeFile, error) {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	k, err := aadhaar.NewKey()
+	if err != nil {
+		return nil, err
+	}
+	return &homeFile{name, []byte(hex.EncodeToString(k) + "\n"), 0o600}, nil
 }
 
 func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
