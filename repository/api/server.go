@@ -115,11 +115,11 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), objects: newObjectCache(cfg.CacheBytes)}
 	s.audit = newAuditWriter(cfg.Catalog, cfg.Logger)
 	if cfg.ReplayWindow > 0 {
-		max := cfg.ReplayMax
-		if max <= 0 {
-			max = DefaultReplayMax
+		limit := cfg.ReplayMax
+		if limit <= 0 {
+			limit = DefaultReplayMax
 		}
-		s.replay = newReplayCache(cfg.ReplayWindow, max)
+		s.replay = newReplayCache(cfg.ReplayWindow, limit)
 	}
 	if cfg.ReplayWindow > 0 && cfg.ReplayLog != nil {
 		ctx, stop := context.WithCancel(context.Background())
