@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/samples"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -31,7 +32,7 @@ type loadResult struct {
 // there are no more; next returns a request body and header for each call.
 func runLoad(url string, clients int, d time.Duration, next func(r *rand.Rand) (body []byte, sig string, more bool)) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
-	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second, CheckRedirect: httpserve.NoRedirects} // signed requests
 	defer tr.CloseIdleConnections()
 	var mu sync.Mutex
 	var lat []time.Duration
