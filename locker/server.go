@@ -38,7 +38,7 @@ type Config struct {
 	Faults Faults
 	Logger *slog.Logger
 	// Client is used to pull documents from issuers; nil means a client
-	// with a 15 s timeout.
+	// with a 15 s timeout. Its redirects are never followed.
 	Client *http.Client
 	// PushWindow is how far a Push URI request's signed ts may be from now
 	// (default DefaultPushWindow; negative: no window).

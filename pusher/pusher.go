@@ -65,7 +65,8 @@ type Config struct {
 	MaxAttempts int
 	// Poll is how often an idle daemon looks for new rows (default 2s).
 	Poll time.Duration
-	// Client overrides the HTTP client (its Timeout is not used: Timeout is).
+	// Client overrides the HTTP client (its Timeout is not used: Timeout
+	// is; nor its CheckRedirect: a push never follows a redirect).
 	Client   *http.Client
 	Logger   *slog.Logger
 	Progress func(Progress) // called after every round
