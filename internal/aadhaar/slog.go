@@ -48,12 +48,14 @@ func redactAttr(a slog.Attr) slog.Attr {
 		}
 		return slog.Attr{Key: a.Key, Value: slog.GroupValue(red...)}
 	case slog.KindAny:
+		// As the handler would print it; replaced by the redacted text only
+		// when there is something to hide, so JSON keeps its shapes.
 		var text string
 		switch x := v.Any().(type) {
 		case error:
-			return slog.String(a.Key, Redact(x.Error()))
+			text = x.Error()
 		case fmt.Stringer:
-			return slog.String(a.Key, Redact(x.String()))
+			text = x.String()
 		case []byte:
 			text = string(x)
 		default:
