@@ -34,10 +34,16 @@ type Renderer struct {
 	// Signer signs every PDF (PAdES B-B); Render fails without one, so an
 	// unsigned PDF is never made.
 	Signer *Signer
+	// Link, when set, returns the whole link the QR code and the print of
+	// uri carry (with its /verify token); VerifyURL is then unused.
+	Link func(uri string) string
 }
 
 // VerifyLink is the link the QR code of uri encodes.
 func (r *Renderer) VerifyLink(uri string) string {
+	if r.Link != nil {
+		return r.Link(uri)
+	}
 	return strings.TrimSuffix(r.VerifyURL, "/") + "/verify/" + uri
 }
 

@@ -211,6 +211,9 @@ func (q *sequencer) openRejects(resume repository.Watermark) error {
 
 // reject appends the row to the rejects report, created 0600 on first use.
 func (q *sequencer) reject(r result) error {
+	// The one redaction every row error passes before the summary, stdout
+	// and the report's error column: whatever produced it.
+	r.err = guard(r.err)
 	q.planned.Rejected++
 	if len(q.sum.FirstRejects) < maxFirstRejects {
 		q.sum.FirstRejects = append(q.sum.FirstRejects, Reject{Input: q.input, Row: r.row.Line, Error: r.err})

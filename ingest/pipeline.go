@@ -629,12 +629,12 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 	}
 	cert, err := w.m.Certificate(rec, w.o.Issuer, issueDate, status)
 	if err != nil {
-		r.kind, r.err = outReject, guard(err.Error())
+		r.kind, r.err = outReject, err.Error()
 		return r, nil
 	}
 	doc, err := cert.Render()
 	if err != nil {
-		r.kind, r.err = outReject, guard(err.Error())
+		r.kind, r.err = outReject, err.Error()
 		return r, nil
 	}
 	if err := w.d.Signer.Sign(doc); err != nil {

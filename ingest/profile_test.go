@@ -278,3 +278,49 @@ certificate:
 		t.Fatalf("group rule using a record-derived value: %v", err)
 	}
 }
+
+// TestRowErrorsRedactAadhaar feeds a number where it does not belong in the
+// three ways that used to reach the rejects report in clear: written with
+// spaces or hyphens, far enough into a long cell that the 40-character cut
+// fell inside it, and quoted by an expression error from the profile.
+func TestRowErrorsRedactAadhaar(t *testing.T) {
+	src := strings.Replace(minimal, "  DOB: {required: true, type: date}",
+		"  DOB: {required: true, type: date}\n  Ref: {required: true}\n  Code: {pattern: '^[A-Z]+$'}\nderived:\n  N: int(Ref) + 1", 1)
+	p, err := ParseProfile([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.Bind([]string{"Id", "Name", "DOB", "Ref", "Code"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const uid = "548965425043"
+	tests := []struct{ name, cell, code string }{
+		{"spaced in an expression", "5489 6542 5043", ""},
+		{"hyphenated in an expression", "5489-6542-5043", ""},
+		{"cut at 40 characters", "7", strings.Repeat("A", 29) + uid},
+		{"spaced in a pattern error", "7", "5489 6542 5043"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := m.Map(Row{Line: 2, Cells: []string{"A1", "Asha", "01-01-2000", tt.cell, tt.code}})
+			if err == nil {
+				t.Fatal("row accepted")
+			}
+			digits := strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' || r == 'X' {
+					return r
+				}
+				return -1
+			}, err.Error())
+			for i := 0; i+8 <= len(uid); i++ {
+				if strings.Contains(digits, uid[i:i+8]) {
+					t.Fatalf("error %q shows %s of the number", err, uid[i:i+8])
+				}
+			}
+			if !strings.Contains(err.Error(), "X") {
+				t.Fatalf("error %q does not show the masked value", err)
+			}
+		})
+	}
+}

@@ -23,13 +23,15 @@ type Row struct {
 }
 
 // RowError lists every problem of one row; Error joins them with "; " as
-// the rejects report's error column does. No message holds a full Aadhaar.
+// the rejects report's error column does. No message holds a full Aadhaar:
+// Error redacts what it joins, whatever a problem quotes (a cell, a value
+// in an expression error).
 type RowError struct {
 	Line     int
 	Problems []string
 }
 
-func (e *RowError) Error() string { return strings.Join(e.Problems, "; ") }
+func (e *RowError) Error() string { return guard(strings.Join(e.Problems, "; ")) }
 
 // Record is a validated, mapped row, ready to render.
 type Record struct {
@@ -352,12 +354,15 @@ func (c *Column) parseDate(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// quote echoes a cell value in a message, clipped and guarded.
+// quote echoes a cell value in a message, guarded and then clipped: a
+// number cut before redaction would show 11 of its 12 digits, and the 12th
+// is a check digit.
 func quote(s string) string {
+	s = guard(s)
 	if utf8.RuneCountInString(s) > 40 {
 		s = string([]rune(s)[:40]) + "…"
 	}
-	return strconv.Quote(guard(s))
+	return strconv.Quote(s)
 }
 
 // guard masks every run of 12 or more digits, so an Aadhaar typed into the

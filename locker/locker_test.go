@@ -28,6 +28,9 @@ const (
 	key    = "locker-test-key"
 )
 
+// nowTS is a Push URI request's ts now, inside the locker's window.
+func nowTS() string { return time.Now().In(xmlschema.IST).Format(time.RFC3339) }
+
 func validAadhaar(base string) string { return base + string(aadhaar.VerhoeffDigit(base)) }
 
 var alice, bob = validAadhaar("23456789012"), validAadhaar("34567890123")
@@ -96,7 +99,7 @@ func (f *lockerFixture) post(path string, body []byte, signKey string, hdr map[s
 func (f *lockerFixture) push(txn string, d xmlschema.PushDetails) (string, string) {
 	f.t.Helper()
 	var b bytes.Buffer
-	xmlschema.AppendPushRequest(&b, issuer, "2025-06-01T10:00:00+05:30", txn, key, &d)
+	xmlschema.AppendPushRequest(&b, issuer, nowTS(), txn, key, &d)
 	code, reply := f.post(xmlschema.PushPath, b.Bytes(), key, nil)
 	if code != 200 {
 		f.t.Fatalf("push: HTTP %d %s", code, reply)
@@ -157,11 +160,11 @@ func TestPushSecurity(t *testing.T) {
 	f := newLocker(t, nil)
 	var good bytes.Buffer
 	d := details(alice, issuer+"-SSCER-1", "A")
-	xmlschema.AppendPushRequest(&good, issuer, "ts", "x", key, &d)
+	xmlschema.AppendPushRequest(&good, issuer, nowTS(), "x", key, &d)
 	var badHash bytes.Buffer
-	xmlschema.AppendPushRequest(&badHash, issuer, "ts", "x", "not-the-key", &d)
+	xmlschema.AppendPushRequest(&badHash, issuer, nowTS(), "x", "not-the-key", &d)
 	var unknown bytes.Buffer
-	xmlschema.AppendPushRequest(&unknown, "in.gov.nobody", "ts", "x", key, &d)
+	xmlschema.AppendPushRequest(&unknown, "in.gov.nobody", nowTS(), "x", key, &d)
 	cases := []struct {
 		name    string
 		body    []byte
@@ -266,7 +269,11 @@ func TestCitizenViewAndFetch(t *testing.T) {
 	}
 	f.push("t2", details(bob, issuer+"-SSCER-8", "A"))
 	citizen := f.store.CitizenHash(alice)
+	link := "?" + f.store.CitizenLink(citizen, time.Now().Add(time.Hour))
 	get := func(path, accept string) (int, http.Header, []byte) {
+		if !strings.Contains(path, "?") {
+			path += link
+		}
 		req, _ := http.NewRequest("GET", f.srv.URL+path, nil)
 		if accept != "" {
 			req.Header.Set("Accept", accept)

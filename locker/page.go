@@ -18,7 +18,7 @@ h1{font-size:1.4rem;border-bottom:3px solid #3f51b5;padding-bottom:.4rem}
 {{range .Docs}}<div class="card"><div><div class="name">{{.DocName}}</div>
 <div class="meta">{{.Issuer}} · {{.DocType}} · No. {{.DocID}} · issued {{.IssuedOn}}{{if .ValidTo}} · valid to {{.ValidTo}}{{end}}</div>
 <div class="meta">{{.URI}}</div></div>
-<a class="btn" href="issued/{{.URI}}">View</a></div>
+<a class="btn" href="issued/{{.URI}}?{{$.Link}}">View</a></div>
 {{else}}<p>No documents have been issued to this locker yet.</p>{{end}}
 </body></html>
 `))

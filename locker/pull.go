@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/signer"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -46,7 +47,12 @@ func Pull(ctx context.Context, client *http.Client, is *Issuer, uri string) ([]b
 	}
 	req.Header.Set("Content-Type", "application/xml")
 	req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody([]byte(is.APIKey), b.Bytes()))
-	resp, err := client.Do(req)
+	// The request carries the issuer's HMAC: a redirect is an error, not
+	// a reason to send it to another host.
+	resp, err := httpserve.WithoutRedirects(client).Do(req)
+	if errors.Is(err, httpserve.ErrRedirect) {
+		return nil, "", fmt.Errorf("issuer %s: %w", is.ID, err)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("issuer %s unreachable: %w", is.ID, err)
 	}
@@ -80,5 +86,10 @@ func Pull(ctx context.Context, client *http.Client, is *Issuer, uri string) ([]b
 	if err != nil {
 		return nil, "", fmt.Errorf("document %s from issuer %s fails verification: %w", uri, is.ID, err)
 	}
-	return doc, ok.Cert.Subject.String(), nil
+	// What the citizen gets is what the signature covers, nothing more.
+	signed, err := signedOnly(doc)
+	if err != nil {
+		return nil, "", fmt.Errorf("document %s from issuer %s fails verification: %w", uri, is.ID, err)
+	}
+	return signed, ok.Cert.Subject.String(), nil
 }

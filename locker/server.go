@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -38,7 +39,7 @@ type Config struct {
 	Faults Faults
 	Logger *slog.Logger
 	// Client is used to pull documents from issuers; nil means a client
-	// with a 15 s timeout.
+	// with a 15 s timeout. Its redirects are never followed.
 	Client *http.Client
 	// PushPath and PushBulkPath are the routes pushes are taken on
 	// (default xmlschema.PushPath and PushBulkPath).
@@ -49,6 +50,11 @@ type Config struct {
 	// JSONReplies answers pushes in the authorized-partner API's JSON form
 	// (see pushReply) instead of a PushUriResponse.
 	JSONReplies bool
+	// PushWindow is how far a Push URI request's signed ts may be from now
+	// (default DefaultPushWindow; negative: no window).
+	PushWindow time.Duration
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
 }
 
 // Server is the reference locker's HTTP API.
@@ -75,11 +81,18 @@ func NewServer(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if s.cfg.PushWindow == 0 {
+		s.cfg.PushWindow = DefaultPushWindow
+	}
+	if s.cfg.Now == nil {
+		s.cfg.Now = time.Now
+	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: 15 * time.Second,
 			Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: httpserve.ClientTLSConfig(cfg.RootCAs),
 				TLSHandshakeTimeout: 10 * time.Second}}
 	}
+	s.client = httpserve.WithoutRedirects(s.client)
 	go cfg.Store.writer(s.ops)
 	single, bulk := cfg.pushPaths()
 	s.mux.HandleFunc("POST "+single, s.push)
@@ -193,6 +206,11 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "authentication failed", http.StatusUnauthorized)
 		return
 	}
+	if err := checkPushTS(req.TS, s.cfg.Now(), s.cfg.PushWindow); err != nil {
+		s.log.Warn("push refused", "issuer", is.ID, "reason", err.Error())
+		http.Error(w, "authentication failed: "+err.Error(), http.StatusUnauthorized)
+		return
+	}
 	d := xmlschema.PushDetailsFrom(req)
 	if msg := check(is.ID, &d); msg != "" {
 		s.pushReply(w, "0", req.TS, req.Txn, msg)
@@ -229,10 +247,9 @@ func (s *Server) pushBulk(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	txns := strings.Split(r.Header.Get(xmlschema.TxnHeader), ",")
-	if len(txns) != len(pushes) {
-		txns = nil // one txn for the request
-	}
+	// The header's txns are not signed: each row is applied under the
+	// hash of its signed content (bulkRowID), so a replay under new txns
+	// is a repeat.
 	results := make([]xmlschema.PushResult, len(pushes))
 	var valid []xmlschema.PushDetails
 	var validTxns []string
@@ -243,11 +260,7 @@ func (s *Server) pushBulk(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		valid = append(valid, pushes[i])
-		if txns != nil {
-			validTxns = append(validTxns, txns[i])
-		} else {
-			validTxns = append(validTxns, r.Header.Get(xmlschema.TxnHeader))
-		}
+		validTxns = append(validTxns, bulkRowID(s.cfg.Store.CitizenHash(pushes[i].Aadhaar), &pushes[i]))
 		at = append(at, i)
 	}
 	if len(valid) > 0 {
@@ -282,8 +295,22 @@ func wantsHTML(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
+// signedIn reports whether r carries citizen's signed link; when not, it
+// has answered 403.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, citizen string) bool {
+	if s.cfg.Store.validLink(r, citizen, s.cfg.Now()) {
+		return true
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusForbidden, map[string]string{"error": "this page opens with a signed link: `issuerkit locker citizen --link` prints one"})
+	return false
+}
+
 func (s *Server) issued(w http.ResponseWriter, r *http.Request) {
 	citizen := r.PathValue("citizen")
+	if !s.signedIn(w, r, citizen) {
+		return
+	}
 	docs, err := s.cfg.Store.Issued(r.Context(), citizen)
 	if err != nil {
 		s.log.Error("issued", "err", err)
@@ -295,8 +322,9 @@ func (s *Server) issued(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		if err := issuedPage.Execute(w, struct {
 			Citizen string
+			Link    template.URL // the signed link's query, for the View links
 			Docs    []Document
-		}{citizen, docs}); err != nil {
+		}{citizen, template.URL(s.cfg.Store.CitizenLink(citizen, linkExp(r))), docs}); err != nil {
 			s.log.Error("issued page", "err", err)
 		}
 		return
@@ -316,6 +344,9 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // and returns the signed XML.
 func (s *Server) fetch(w http.ResponseWriter, r *http.Request) {
 	citizen, uri := r.PathValue("citizen"), r.PathValue("uri")
+	if !s.signedIn(w, r, citizen) {
+		return
+	}
 	d, err := s.cfg.Store.Document(r.Context(), citizen, uri)
 	if errors.Is(err, ErrNotFound) || (err == nil && d.State != "active") {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such document in this locker"})

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
 	"golang.org/x/sync/errgroup"
@@ -73,7 +74,8 @@ type Config struct {
 	// RootCAs, when set, are the trust anchors for an HTTPS gateway with a
 	// private CA (push.ca_file); nil: the system's.
 	RootCAs *x509.CertPool
-	// Client overrides the HTTP client (its Timeout is not used: Timeout is).
+	// Client overrides the HTTP client (its Timeout is not used: Timeout
+	// is; nor its CheckRedirect: a push never follows a redirect).
 	Client   *http.Client
 	Logger   *slog.Logger
 	Progress func(Progress) // called after every round
@@ -159,6 +161,9 @@ func New(cfg Config) (*Pusher, error) {
 			ForceAttemptHTTP2:     true,
 		}}
 	}
+	// A push holds the raw Aadhaar and its HMAC: never re-sent to where a
+	// redirect points, also with a caller's client.
+	p.client = httpserve.WithoutRedirects(p.client)
 	host, _ := os.Hostname()
 	var r [4]byte
 	rand.Read(r[:])
@@ -467,6 +472,9 @@ func (p *Pusher) post(ctx context.Context, endpoint, ctype string, body []byte, 
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			return nil, nil, fmt.Errorf("no reply from the gateway within %s", p.cfg.Timeout)
+		}
+		if errors.Is(err, httpserve.ErrRedirect) {
+			return nil, nil, fmt.Errorf("gateway: %s", describe(err))
 		}
 		return nil, nil, fmt.Errorf("gateway unreachable: %s", describe(err))
 	}

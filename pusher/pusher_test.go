@@ -369,7 +369,7 @@ func TestPushDeadLetters(t *testing.T) {
 	uri := issuerID + "-SSCER-00001"
 	var b bytes.Buffer
 	d := xmlschema.PushDetails{Aadhaar: aadhaarFor(999), URI: uri, DocType: "SSCER", DocName: "x", DocID: "00001", Action: "A"}
-	xmlschema.AppendPushRequest(&b, issuerID, "t", "other", apiKey, &d)
+	xmlschema.AppendPushRequest(&b, issuerID, time.Now().Format(time.RFC3339), "other", apiKey, &d)
 	req, _ := http.NewRequest("POST", f.srv.URL+xmlschema.PushPath, bytes.NewReader(b.Bytes()))
 	req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody([]byte(apiKey), b.Bytes()))
 	resp, err := http.DefaultClient.Do(req)
@@ -573,7 +573,7 @@ func (f *fixture) rawPush(path string, d xmlschema.PushDetails) (int, string) {
 	f.t.Helper()
 	var b bytes.Buffer
 	f.raw++
-	xmlschema.AppendPushRequest(&b, issuerID, "t", fmt.Sprintf("raw-%d", f.raw), apiKey, &d)
+	xmlschema.AppendPushRequest(&b, issuerID, time.Now().In(xmlschema.IST).Format(time.RFC3339), fmt.Sprintf("raw-%d", f.raw), apiKey, &d)
 	req, _ := http.NewRequest("POST", f.srv.URL+path, bytes.NewReader(b.Bytes()))
 	req.Header.Set(xmlschema.HMACHeader, xmlschema.SignBody([]byte(apiKey), b.Bytes()))
 	resp, err := http.DefaultClient.Do(req)

@@ -87,18 +87,23 @@ head -6 "$DEMO/locker-list.txt"
 echo "…"
 
 step "9. Meera opens her locker's Issued Documents and fetches her marksheet through it"
-MEERA=$(sed -n 2p samples/cbse-sscer-2025.csv | cut -d, -f9 | "$BIN" locker citizen --data "$DEMO/locker")
-curl -fsS "http://$LOCKER/citizens/$MEERA/issued" | grep -E '"(uri|doc_name|issued_on)"'
-curl -fsS -D "$DEMO/fetch-headers.txt" -o "$DEMO/from-locker.xml" "http://$LOCKER/citizens/$MEERA/issued/in.gov.cbse-SSCER-75000032025"
+# Her pages open only with a signed link (a real locker signs her in).
+LINK=$(sed -n 2p samples/cbse-sscer-2025.csv | cut -d, -f9 | "$BIN" locker citizen --data "$DEMO/locker" --link --base "http://$LOCKER")
+curl -fsS "$LINK" | grep -E '"(uri|doc_name|issued_on)"'
+PAGE=${LINK%%\?*} QUERY=${LINK#*\?}
+curl -fsS -D "$DEMO/fetch-headers.txt" -o "$DEMO/from-locker.xml" "$PAGE/in.gov.cbse-SSCER-75000032025?$QUERY"
 grep -i '^x-signature-verified' "$DEMO/fetch-headers.txt"
 ik verify "$DEMO/from-locker.xml"
-echo "(the locker pulled it from the board's API, checked the signature, and so did we; HTML: http://$LOCKER/citizens/$MEERA/issued)"
+echo "(the locker pulled it from the board's API, checked the signature, and so did we; without the link: HTTP $(curl -s -o /dev/null -w '%{http_code}' "$PAGE"))"
 
 step "10. The board revokes a marksheet issued in error: a re-signed version 2, a D push, an audit entry"
 ik revoke in.gov.cbse-SSCER-75000102025 --reason "issued in error (ticket 4411)"
 ik --log-level warn push --once --gateway "http://$LOCKER"
 "$BIN" locker list --data "$DEMO/locker" | grep -E "^URI|75000102025"
-curl -fsS -H 'Accept: application/json' "http://$API/verify/in.gov.cbse-SSCER-75000102025"
+# /verify opens with the document's token, as its PDF's QR code carries it (get --format link).
+VERIFY=$(ik get in.gov.cbse-SSCER-75000102025 --format link)
+curl -fsS -H 'Accept: application/json' "http://$API/${VERIFY#http://*/}" | head -c 400; echo
+echo "without the token, as for an unknown document: HTTP $(curl -s -o /dev/null -w '%{http_code}' "http://$API/verify/in.gov.cbse-SSCER-75000102025")"
 ik audit --uri in.gov.cbse-SSCER-75000102025
 ik audit --verify-chain
 
@@ -119,7 +124,8 @@ trap - EXIT
 step "12. Meera's marksheet as a printable PDF, with a QR code of its /verify page"
 ik get --doctype SSCER --roll 7500003 --year 2025 --format pdf > "$DEMO/marksheet-7500003.pdf"
 echo "$DEMO/marksheet-7500003.pdf: $(wc -c < "$DEMO/marksheet-7500003.pdf") bytes, A4, set in the Noto fonts built into the binary;"
-echo "its QR code links to api.public_url/verify/in.gov.cbse-SSCER-75000032025; it is signed (PAdES) by the board's key:"
+echo "its QR code links to $(ik get in.gov.cbse-SSCER-75000032025 --format link) (api.public_url, with the document's token)"
+echo "it is signed (PAdES) by the board's key:"
 ik verify "$DEMO/marksheet-7500003.pdf"
 if command -v pdfsig >/dev/null; then pdfsig "$DEMO/marksheet-7500003.pdf" | grep -E "Common Name|Total document|Signature Validation"; fi
 echo "and the same marksheet as JSON (get --format json), first lines:"

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/internal/home"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/urfave/cli/v2"
@@ -114,9 +115,9 @@ func newApp(e *env) *cli.App {
 			opts := &slog.HandlerOptions{Level: lvl}
 			switch c.String("log-format") {
 			case "text":
-				e.log = slog.New(slog.NewTextHandler(e.stderr, opts))
+				e.log = slog.New(aadhaar.RedactHandler(slog.NewTextHandler(e.stderr, opts)))
 			case "json":
-				e.log = slog.New(slog.NewJSONHandler(e.stderr, opts))
+				e.log = slog.New(aadhaar.RedactHandler(slog.NewJSONHandler(e.stderr, opts)))
 			default:
 				return usageErr("--log-format: %q is not text or json", c.String("log-format"))
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/issuerkit/issuerkit/docpdf"
+	"github.com/issuerkit/issuerkit/internal/home"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/urfave/cli/v2"
@@ -23,18 +24,19 @@ func getCommand(e *env) *cli.Command {
 			"   issuerkit get in.gov.cbse-SSCER-51000032025\n" +
 			"   issuerkit get --doctype SSCER --roll 5100003 --year 2025 > marksheet.xml\n" +
 			"   issuerkit get --doctype SSCER --roll 5100003 --year 2025 --format json | jq .Certificate.CertificateData\n" +
-			"   issuerkit get in.gov.cbse-SSCER-51000032025 --format pdf > marksheet.pdf",
+			"   issuerkit get in.gov.cbse-SSCER-51000032025 --format pdf > marksheet.pdf\n" +
+			"   issuerkit get in.gov.cbse-SSCER-51000032025 --format link   # the /verify link with its token",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "doctype", Usage: "document `TYPE` to search (with --roll/--year or --key)"},
 			&cli.StringFlag{Name: "roll", Usage: "roll number (search key RollNo)"},
 			&cli.StringFlag{Name: "year", Usage: "examination year (search key Year)"},
 			&cli.StringSliceFlag{Name: "key", Usage: "other search key as `NAME=VALUE` (repeatable)"},
-			&cli.StringFlag{Name: "format", Value: "xml", Usage: "output format: xml (the signed document), json (the Certificate as JSON, see README) or pdf (a printable A4 page with a QR code, signed: PAdES)"},
+			&cli.StringFlag{Name: "format", Value: "xml", Usage: "output format: xml (the signed document), json (the Certificate as JSON, see README), pdf (a printable A4 page with a QR code, signed: PAdES) or link (the document's /verify link with its token, as the QR code carries it)"},
 		},
 		Action: func(c *cli.Context) error {
 			format := c.String("format")
-			if format != "xml" && format != "json" && format != "pdf" {
-				return usageErr("--format %q: want xml, json or pdf", format)
+			if format != "xml" && format != "json" && format != "pdf" && format != "link" {
+				return usageErr("--format %q: want xml, json, pdf or link", format)
 			}
 			search := map[string]string{}
 			if v := c.String("roll"); v != "" {
@@ -83,6 +85,9 @@ func getCommand(e *env) *cli.Command {
 					return err
 				}
 			}
+			if format == "link" {
+				return printLink(e, r.h, doc)
+			}
 			data, err := repository.GetVerified(c.Context, r.store, doc)
 			if err != nil {
 				return err
@@ -92,15 +97,7 @@ func getCommand(e *env) *cli.Command {
 				fmt.Fprintf(e.stderr, "get: %s is held until %s: not public yet (`issuerkit release` releases it)\n", doc.URI, istTime(doc.ReleaseAt))
 			}
 			if format == "pdf" {
-				fonts, err := docpdf.LoadFonts(r.h.Config.PDF.FontDir)
-				if err != nil {
-					return err
-				}
-				rd := &docpdf.Renderer{Fonts: fonts, VerifyURL: r.h.PublicURL()}
-				if rd.Signer, err = pdfSigner(r.h); err != nil {
-					return err // no unsigned PDF in its place
-				}
-				if data, err = rd.Render(data, doc.URI); err != nil {
+				if data, err = renderPDF(r.h, data, doc.URI); err != nil {
 					return err
 				}
 			}
@@ -114,4 +111,22 @@ func getCommand(e *env) *cli.Command {
 			return err
 		},
 	}
+}
+
+// renderPDF renders a document as get --format pdf prints it, its QR code
+// the document's /verify link with its token.
+func renderPDF(h *home.Home, data []byte, uri string) ([]byte, error) {
+	fonts, err := docpdf.LoadFonts(h.Config.PDF.FontDir)
+	if err != nil {
+		return nil, err
+	}
+	link, _, err := verifyLinker(h, "")
+	if err != nil {
+		return nil, err
+	}
+	rd := &docpdf.Renderer{Fonts: fonts, Link: link}
+	if rd.Signer, err = pdfSigner(h); err != nil {
+		return nil, err // no unsigned PDF in its place
+	}
+	return rd.Render(data, uri)
 }

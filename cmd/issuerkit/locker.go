@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/internal/httpserve"
@@ -41,7 +42,9 @@ func lockerServeCommand(e *env) *cli.Command {
 		Usage: "serve the locker API",
 		Description: "Routes: POST " + "/public/issuer/api/issuedoc/1/xml (Push URI), POST /public/issuer/api/issuedoc/1/csv\n" +
 			"(bulk), GET /citizens/{hash}/issued (JSON, or HTML for browsers), GET /citizens/{hash}/issued/{URI}\n" +
-			"(the document, pulled from its issuer and signature-verified), GET /healthz.\n" +
+			"(the document, pulled from its issuer and signature-verified), GET /healthz. The citizen pages open\n" +
+			"only with a signed link (`locker citizen --link`). A push's signed ts must be within --push-window;\n" +
+			"a repeated txn (or, for bulk, a repeated row) is \"already applied\".\n" +
 			"Fault switches make it misbehave for tests: --fail-rate, --latency, --down-for. --push-path and\n" +
 			"--bulk-path serve pushes on other paths, --reply-form json answers them as the authorized-partner\n" +
 			"API does (HTTP 400 {error, error_description} for a refusal); --tls-cert/--tls-key serve HTTPS.\n\n" +
@@ -59,6 +62,7 @@ func lockerServeCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "bulk-path", Value: xmlschema.PushBulkPath, Usage: "the `PATH` bulk pushes are taken on"},
 			caFlag("trust anchors (`PEM` bundle) for issuers' HTTPS repository APIs with a private CA, instead of the system's"),
 			&cli.StringFlag{Name: "reply-form", Value: "xml", Usage: "answer pushes with a PushUriResponse (xml) or as the authorized-partner API does (json: HTTP 400 {error, error_description} for a refusal)"},
+			&cli.DurationFlag{Name: "push-window", Value: locker.DefaultPushWindow, Usage: "refuse a Push URI request whose signed ts is further than this from now (negative: no window)"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
@@ -91,7 +95,7 @@ func lockerServeCommand(e *env) *cli.Command {
 			srv := locker.NewServer(locker.Config{Store: st, Logger: e.log.With("component", "locker"),
 				Faults:   locker.Faults{FailRate: c.Float64("fail-rate"), Latency: c.Duration("latency"), DownFor: c.Duration("down-for")},
 				PushPath: c.String("push-path"), PushBulkPath: c.String("bulk-path"), JSONReplies: c.String("reply-form") == "json",
-				RootCAs: roots})
+				RootCAs: roots, PushWindow: c.Duration("push-window")})
 			defer srv.Close()
 			l, err := net.Listen("tcp", c.String("addr"))
 			if err != nil {
@@ -205,11 +209,17 @@ func lockerListCommand(e *env) *cli.Command {
 func lockerCitizenCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "citizen",
-		Usage: "print the citizen hash of an Aadhaar number read from stdin (never from the command line)",
-		Description: "The hash names the citizen in the locker's URLs: /citizens/{hash}/issued.\n\n" +
+		Usage: "print the citizen hash of an Aadhaar number read from stdin (never from the command line), or a signed link to the citizen's pages",
+		Description: "The hash names the citizen in the locker's URLs: /citizens/{hash}/issued. Those pages open only\n" +
+			"with a signed link, which --link prints (valid for --valid).\n\n" +
 			"Example:\n" +
-			"   issuerkit locker citizen --data ./locker < my-aadhaar.txt",
-		Flags: []cli.Flag{dataFlag()},
+			"   issuerkit locker citizen --data ./locker < my-aadhaar.txt\n" +
+			"   issuerkit locker citizen --data ./locker --link --base http://127.0.0.1:9090 < my-aadhaar.txt",
+		Flags: []cli.Flag{dataFlag(),
+			&cli.BoolFlag{Name: "link", Usage: "print a signed link to the citizen's Issued Documents page instead of the hash"},
+			&cli.StringFlag{Name: "base", Value: "http://127.0.0.1:9090", Usage: "the locker's base `URL` for --link"},
+			&cli.DurationFlag{Name: "valid", Value: locker.DefaultLinkTTL, Usage: "how long the --link stays valid"},
+		},
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "no arguments (the number is read from stdin)"); err != nil {
 				return err
@@ -227,7 +237,13 @@ func lockerCitizenCommand(e *env) *cli.Command {
 				return err
 			}
 			defer st.Close()
-			fmt.Fprintln(e.stdout, st.CitizenHash(num))
+			hash := st.CitizenHash(num)
+			if !c.Bool("link") {
+				fmt.Fprintln(e.stdout, hash)
+				return nil
+			}
+			fmt.Fprintf(e.stdout, "%s/citizens/%s/issued?%s\n", strings.TrimSuffix(c.String("base"), "/"), hash,
+				st.CitizenLink(hash, time.Now().Add(c.Duration("valid"))))
 			return nil
 		},
 	}

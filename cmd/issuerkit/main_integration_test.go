@@ -4,13 +4,17 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/issuerkit/issuerkit/internal/testenv"
 	"github.com/issuerkit/issuerkit/xmlschema"
@@ -40,11 +44,27 @@ func (s *syncLog) String() string {
 	return s.b.String()
 }
 
+var (
+	stampTS  = regexp.MustCompile(` ts="[^"]*"`)
+	stampTxn = regexp.MustCompile(` txn="[^"]*"`)
+	stampSeq atomic.Int64
+)
+
+// stamp gives a request the current ts and a txn of its own, as a locker
+// sends them: serve refuses a stale ts or a repeated txn (--replay-window).
+func stamp(body string) string {
+	body = stampTS.ReplaceAllLiteralString(body, ` ts="`+time.Now().Format(time.RFC3339)+`"`)
+	return stampTxn.ReplaceAllStringFunc(body, func(m string) string {
+		return fmt.Sprintf(` txn="%s-%d"`, m[6:len(m)-1], stampSeq.Add(1))
+	})
+}
+
 // postSigned POSTs body to url signed with home's API key (x-digilocker-hmac),
 // as a locker signs a pull and an issuer a push, and returns the HTTP status
 // and the reply.
 func postSigned(t *testing.T, home, url, body string) (int, string) {
 	t.Helper()
+	body = stamp(body)
 	key, err := os.ReadFile(filepath.Join(home, "keys", "api-key"))
 	if err != nil {
 		t.Fatal(err)

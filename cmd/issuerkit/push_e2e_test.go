@@ -281,7 +281,8 @@ func TestPushExitCodes(t *testing.T) {
 	other := "23456789012"
 	other += string(aadhaar.VerhoeffDigit(other))
 	uri := firstURI(t, w.home)
-	body := fmt.Sprintf(`<PushUriRequest orgId="in.gov.cbse" txn="seed" ts="t"><UriDetails><Aadhaar>%s</Aadhaar><Uri>%s</Uri><DocType>SSCER</DocType><Action>A</Action></UriDetails></PushUriRequest>`, other, uri)
+	body := fmt.Sprintf(`<PushUriRequest orgId="in.gov.cbse" txn="seed" ts="%s"><UriDetails><Aadhaar>%s</Aadhaar><Uri>%s</Uri><DocType>SSCER</DocType><Action>A</Action></UriDetails></PushUriRequest>`,
+		time.Now().Format(time.RFC3339), other, uri)
 	postSigned(t, w.home, "http://"+w.addr+"/public/issuer/api/issuedoc/1/xml", body)
 	r = runCLI(t, "--home", w.home, "push", "--once", "--gateway", "http://"+w.addr, "--json")
 	if r.code != exitRejected {

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"strings"
+	"time"
 
 	"github.com/issuerkit/issuerkit/docpdf"
+	"github.com/issuerkit/issuerkit/internal/home"
 	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/repository/api"
@@ -14,19 +19,23 @@ import (
 func serveCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
-		Usage: "serve the repository API to lockers: Pull URI, Pull Doc, /verify, /healthz, /metrics",
+		Usage: "serve the repository API to lockers: Pull URI, Pull Doc, /verify, /healthz; /metrics apart",
 		Description: "Lockers authenticate with x-digilocker-hmac over the raw body, keyed with keys/api-key.\n" +
-			"Routes: POST /digilocker/pulluri, POST /digilocker/pulldoc, GET /verify/{URI} (public),\n" +
-			"GET /healthz, GET /metrics (Prometheus). SIGINT or SIGTERM stops it after in-flight\n" +
-			"requests finish.\n\n" +
+			"Routes: POST /digilocker/pulluri, POST /digilocker/pulldoc, GET /verify/{URI}?k={token}\n" +
+			"(the link on a document's PDF: `issuerkit get URI --format link`), GET /healthz; GET /metrics\n" +
+			"(Prometheus) only on --metrics-addr. SIGINT or SIGTERM stops it after in-flight requests finish.\n\n" +
 			"Example:\n" +
 			"   issuerkit serve --addr 127.0.0.1:8080\n" +
-			"   issuerkit serve --addr :8443 --replay-window 5m --rate-limit 50\n" +
+			"   issuerkit serve --addr :8443 --rate-limit 50 --org-rate-limit 200 --trusted-proxy 10.0.0.0/8\n" +
 			"   issuerkit serve --addr :8443 --tls-cert fullchain.pem --tls-key key.pem   # HTTPS; kill -HUP reloads the pair",
 		Flags: append(tlsFlags(),
-			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen `ADDRESS`"},
-			&cli.DurationFlag{Name: "replay-window", Usage: "refuse requests whose ts is further than this from now, and a txn used twice within it (0: off, for compatibility)"},
-			&cli.Float64Flag{Name: "rate-limit", Usage: "requests per second one client IP may make (0: unlimited)"},
+			&cli.StringFlag{Name: "addr", Value: home.DefaultServeAddr, Usage: "listen `ADDRESS`"},
+			&cli.StringFlag{Name: "metrics-addr", Value: "127.0.0.1:9464", Usage: "listen `ADDRESS` of GET /metrics, apart from the API (\"\": no metrics)"},
+			&cli.DurationFlag{Name: "replay-window", Value: 5 * time.Minute, Usage: "refuse requests whose ts is further than this from now, and an orgId's txn used twice within it (0: off)"},
+			&cli.Float64Flag{Name: "rate-limit", Usage: "requests per second one client address may make to the locker routes before authentication, and to /healthz (0: unlimited)"},
+			&cli.Float64Flag{Name: "org-rate-limit", Usage: "requests per second one authenticated locker (orgId) may make (0: unlimited)"},
+			&cli.Float64Flag{Name: "verify-rate-limit", Value: api.DefaultVerifyRate, Usage: "requests per second one client address may make to /verify, in its own bucket (negative: unlimited)"},
+			&cli.StringSliceFlag{Name: "trusted-proxy", Usage: "`CIDR` or address of a load balancer whose X-Forwarded-For names the client (repeatable)"},
 			&cli.StringSliceFlag{Name: "profile", Usage: "a profile `FILE` whose search keys and pull policy to answer with (besides those ingest recorded in the home; repeatable)"},
 			&cli.IntFlag{Name: "cache-mb", Value: 128, Usage: "memory for documents kept ready to serve, in `MiB` (0: none)"},
 		),
@@ -52,15 +61,31 @@ func serveCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			if scheme(c) == "https" && h.Config.API.PublicURL == "" {
+				// Links on PDFs point at this server as lockers reach it.
+				h.Config.API.PublicURL = "https://" + strings.TrimPrefix(h.PublicURL(c.String("addr")), "http://")
+			}
+			link, verifyKey, err := verifyLinker(h, c.String("addr"))
+			if err != nil {
+				return err
+			}
+			trusted, err := api.ParseTrustedProxies(c.StringSlice("trusted-proxy"))
+			if err != nil {
+				return usageErr("--trusted-proxy: %v", err)
+			}
+			// Several serve on one PostgreSQL catalog share what they accepted.
+			var replayLog repository.ReplayLog
+			if rl, ok := r.cat.(repository.ReplayLog); ok && c.Duration("replay-window") > 0 {
+				if err := rl.PrepareReplayLog(c.Context); err != nil {
+					return err
+				}
+				replayLog = rl
+			}
 			var renderer *docpdf.Renderer
 			if fonts, err := docpdf.LoadFonts(h.Config.PDF.FontDir); err != nil {
 				e.log.Warn("PDF documents are off", "err", err.Error())
 			} else {
-				public := h.Config.API.PublicURL
-				if public == "" {
-					public = scheme(c) + "://" + c.String("addr")
-				}
-				renderer = &docpdf.Renderer{Fonts: fonts, VerifyURL: public}
+				renderer = &docpdf.Renderer{Fonts: fonts, Link: link}
 				if renderer.Signer, err = pdfSigner(h); err != nil {
 					e.log.Warn("PDF documents are off: the signing key cannot sign them", "err", err.Error())
 					renderer = nil
@@ -72,10 +97,23 @@ func serveCommand(e *env) *cli.Command {
 			}
 			srv, err := api.New(api.Config{Profiles: profs, OrgID: h.Config.API.OrgID, IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
 				Catalog: repository.CacheReads(r.cat), Store: r.store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),
-				RateLimit: c.Float64("rate-limit"), CacheBytes: c.Int("cache-mb") << 20, Logger: e.log.With("component", "api"), PDF: renderer})
+				RateLimit: c.Float64("rate-limit"), OrgRateLimit: c.Float64("org-rate-limit"), VerifyRateLimit: c.Float64("verify-rate-limit"),
+				TrustedProxies: trusted, VerifyKey: verifyKey, ReplayLog: replayLog,
+				CacheBytes: c.Int("cache-mb") << 20, Logger: e.log.With("component", "api"), PDF: renderer})
 			if err != nil {
 				return err
 			}
+			stopMetrics, err := serveMetrics(c.Context, e, c.String("metrics-addr"), srv.MetricsHandler())
+			if err != nil && c.IsSet("metrics-addr") {
+				return err
+			}
+			if err != nil {
+				// The default address is taken (another serve on this
+				// host): the API still serves, without metrics.
+				e.log.Warn("metrics are off", "err", err.Error())
+				stopMetrics = func() {}
+			}
+			defer stopMetrics()
 			l, err := net.Listen("tcp", c.String("addr"))
 			if err != nil {
 				return fmt.Errorf("serve: %w", err)
@@ -91,4 +129,26 @@ func serveCommand(e *env) *cli.Command {
 			return err
 		},
 	}
+}
+
+// serveMetrics serves h on addr until ctx ends or the returned stop is
+// called; "" serves nothing.
+func serveMetrics(ctx context.Context, e *env, addr string, h http.Handler) (stop func(), err error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("serve --metrics-addr: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := httpserve.Serve(ctx, httpserve.New(addr, h), l); err != nil {
+			e.log.Error("metrics listener", "err", err.Error())
+		}
+	}()
+	e.log.Info("serving metrics", "addr", l.Addr().String())
+	return func() { cancel(); <-done }, nil
 }

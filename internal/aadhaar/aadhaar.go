@@ -56,31 +56,75 @@ func Last4(s string) string {
 
 // Redact masks all but the last four digits of every run of 12 or more
 // digits in s, so that an Aadhaar number inside a message from elsewhere (a
-// cell typed into the wrong column, a locker's error text) is never logged
-// or stored in clear.
+// cell typed into the wrong column, a locker's error text, an expression
+// error quoting a value) is never logged or stored in clear. A run may be
+// broken by spaces, hyphens and dots, as numbers are written on cards and
+// forms ("5489 6542 5043", "5489-6542-5043", "5.48965425043e+11"): up to
+// maxGap of them between two digits keep the run going. Separators are kept;
+// only digits become X. Redact cuts nothing: callers that clip a message
+// must redact first and then clip.
 func Redact(s string) string {
-	run := 0
 	var b []byte
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			run++
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) {
+			i++
 			continue
 		}
-		if run >= 12 {
+		end, digits := runEnd(s, i)
+		if digits >= 12 {
 			if b == nil {
 				b = []byte(s)
 			}
-			for j := i - run; j < i-4; j++ {
-				b[j] = 'X'
-			}
+			maskRun(b, i, end, digits-4)
 		}
-		run = 0
+		i = end
 	}
 	if b == nil {
 		return s
 	}
 	return string(b)
 }
+
+// maxGap is how many separators in a row Redact lets stand inside one run
+// of digits (" - " in "5489 - 6542 - 5043").
+const maxGap = 3
+
+// runEnd returns where the run of digits starting at s[i] ends (after its
+// last digit) and how many digits it holds.
+func runEnd(s string, i int) (end, digits int) {
+	end = i
+	for j := i; j < len(s); {
+		if isDigit(s[j]) {
+			digits++
+			j++
+			end = j
+			continue
+		}
+		gap := 0
+		for j < len(s) && isSeparator(s[j]) && gap < maxGap {
+			j++
+			gap++
+		}
+		if gap == 0 || j >= len(s) || !isDigit(s[j]) {
+			break
+		}
+	}
+	return end, digits
+}
+
+// maskRun replaces the first n digits of b[from:to] with X.
+func maskRun(b []byte, from, to, n int) {
+	for j := from; j < to && n > 0; j++ {
+		if isDigit(b[j]) {
+			b[j] = 'X'
+			n--
+		}
+	}
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isSeparator(c byte) bool { return c == ' ' || c == '-' || c == '.' }
 
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {

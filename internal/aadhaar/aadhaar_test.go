@@ -3,6 +3,7 @@ package aadhaar
 import (
 	"bytes"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -95,5 +96,75 @@ func TestKeyring(t *testing.T) {
 	}
 	if _, err := NewKeyring([]byte("short")); err == nil {
 		t.Fatal("short key accepted")
+	}
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"234567890124", "XXXXXXXX0124"},
+		{"id 2345678901245 end", "id XXXXXXXXX1245 end"},
+		{"roll 51000032025", "roll 51000032025"},
+		{"5489 6542 5043", "XXXX XXXX 5043"},
+		{"5489-6542-5043", "XXXX-XXXX-5043"},
+		{"5489.6542.5043", "XXXX.XXXX.5043"},
+		{"5489 - 6542 - 5043", "XXXX - XXXX - 5043"},
+		{"invalid operation: int(5489 6542 5043) (1:1)", "invalid operation: int(XXXX XXXX 5043) (1:1)"},
+		{"5.48965425043e+11", "X.XXXXXXX5043e+11"},
+		{"DOB 01-02-2009, marks 91", "DOB 01-02-2009, marks 91"},
+		{"5489 6542 504", "5489 6542 504"}, // 11 digits: not a number to hide
+		{"5489    6542 5043", "5489    6542 5043"},
+		{"uid 5489 6542 5043.", "uid XXXX XXXX 5043."},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzRedact checks that no output holds 12 digits Redact would still
+// treat as one number, that only digits change, and that Redact is
+// idempotent.
+func FuzzRedact(f *testing.F) {
+	for _, s := range []string{"5489 6542 5043", "a1-2.3 4567890123b", "12345678901", "9-9-9-9-9-9-9-9-9-9-9-9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r := Redact(s)
+		if len(r) != len(s) {
+			t.Fatalf("length changed: %q -> %q", s, r)
+		}
+		for i := 0; i < len(s); i++ {
+			if r[i] != s[i] && (r[i] != 'X' || !isDigit(s[i])) {
+				t.Fatalf("byte %d changed from %q to %q", i, s[i], r[i])
+			}
+		}
+		for i := 0; i < len(r); i++ {
+			if isDigit(r[i]) {
+				if _, n := runEnd(r, i); n >= 12 {
+					t.Fatalf("Redact(%q) = %q still holds a 12-digit run at %d", s, r, i)
+				}
+			}
+		}
+		if Redact(r) != r {
+			t.Fatalf("not idempotent: %q", s)
+		}
+	})
+}
+
+func TestRedactHandler(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(RedactHandler(slog.NewJSONHandler(&buf, nil))).With("cell", "5489-6542-5043")
+	log.WithGroup("g").Info("row 3: 548965425043 rejected", "err", errors.New("int(5489 6542 5043)"),
+		"n", 548965425043, "small", 42, slog.Group("in", "v", []byte("5489.6542.5043")))
+	out := buf.String()
+	for _, leak := range []string{"5489", "6542"} {
+		if strings.Contains(out, leak) {
+			t.Fatalf("log line leaks %s: %s", leak, out)
+		}
+	}
+	if !strings.Contains(out, `"small":42`) || strings.Count(out, "5043") != 5 {
+		t.Fatalf("log line lost what it may show: %s", out)
 	}
 }

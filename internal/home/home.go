@@ -72,7 +72,8 @@ type Config struct {
 	API   struct {
 		KeyFile string `yaml:"key_file"`
 		// PublicURL is where the public reaches the repository API: the
-		// QR code on a document's PDF links to PublicURL/verify/URI.
+		// QR code on a document's PDF links to
+		// PublicURL/verify/URI?k=TOKEN (Home.PublicURL decides the default).
 		PublicURL string `yaml:"public_url,omitempty"`
 		// OrgID, when set, is the only orgId (the locker's id in its
 		// requests) the repository API answers; others get 401.
@@ -110,14 +111,6 @@ type PushConfig struct {
 	// Bulk > 1 sends that many rows per request with the bulk CSV variant,
 	// for gateways that take it.
 	Bulk int `yaml:"bulk,omitempty"`
-}
-
-// PublicURL is api.public_url, or the default serve address.
-func (h *Home) PublicURL() string {
-	if h.Config.API.PublicURL != "" {
-		return h.Config.API.PublicURL
-	}
-	return "http://127.0.0.1:8080"
 }
 
 // DefaultGateway is the reference locker's default address.
@@ -219,29 +212,26 @@ func Init(ctx context.Context, dir string, o InitOptions) (*Home, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(dir, KeysDir), 0o700); err != nil {
+	if err := privateDirs(dir); err != nil {
 		return nil, fmt.Errorf("init: %w", err)
 	}
-	files := []struct {
-		name string
-		data []byte
-		mode fs.FileMode
-	}{
+	files := []homeFile{
 		{SigningKey, keyPEM, 0o600},
 		{SigningCert, signer.MarshalCertsPEM(cert), 0o644},
 		{APIKeyFile, []byte(hex.EncodeToString(apiKey) + "\n"), 0o600},
 		{ConfigFile, append([]byte("# issuerkit home configuration (see README.md)\n"), cfg...), 0o644},
 	}
-	if _, err := os.Stat(h.Path(AadhaarKey)); errors.Is(err, fs.ErrNotExist) {
-		k, err := aadhaar.NewKey()
+	// Keys that issued data depends on are made once, never replaced: the
+	// Aadhaar key (every encrypted number), the verify key (every printed
+	// /verify link).
+	for _, name := range []string{AadhaarKey, VerifyKeyFile} {
+		f, err := keepOrNewKey(h.Path(name), name)
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, struct {
-			name string
-			data []byte
-			mode fs.FileMode
-		}{AadhaarKey, []byte(hex.EncodeToString(k) + "\n"), 0o600})
+		if f != nil {
+			files = append(files, *f)
+		}
 	}
 	for _, f := range files {
 		if err := writeFileAtomic(h.Path(f.name), f.data, f.mode); err != nil {
@@ -261,6 +251,35 @@ func Init(ctx context.Context, dir string, o InitOptions) (*Home, error) {
 		}
 	}
 	return h, nil
+}
+
+// privateDirs makes dir and its keys/ 0700: a home holds keys and a
+// catalog of names and dates of birth, and only its owner enters it, also
+// when it existed before init.
+func privateDirs(dir string) error {
+	if err := os.MkdirAll(filepath.Join(dir, KeysDir), 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
+}
+
+// homeFile is a file init writes.
+type homeFile struct {
+	name string
+	data []byte
+	mode fs.FileMode
+}
+
+// keepOrNewKey returns a new random key file for name unless path exists.
+func keepOrNewKey(path, name string) (*homeFile, error) {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	k, err := aadhaar.NewKey()
+	if err != nil {
+		return nil, err
+	}
+	return &homeFile{name, []byte(hex.EncodeToString(k) + "\n"), 0o600}, nil
 }
 
 func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
@@ -320,7 +339,11 @@ func (h *Home) Path(p string) string {
 func (h *Home) OpenCatalog(ctx context.Context) (repository.Catalog, error) {
 	switch h.Config.Catalog.Type {
 	case "sqlite", "":
-		return repository.OpenSQLite(ctx, h.Path(h.Config.Catalog.Path))
+		p := h.Path(h.Config.Catalog.Path)
+		if err := privateFile(p); err != nil {
+			return nil, fmt.Errorf("catalog: %w", err)
+		}
+		return repository.OpenSQLite(ctx, p)
 	case "postgres":
 		dsn := h.Config.Catalog.DSN
 		if v := os.Getenv("ISSUERKIT_CATALOG_DSN"); v != "" {
@@ -494,6 +517,35 @@ func (h *Home) Keyring() (*aadhaar.Keyring, error) {
 		return nil, err
 	}
 	return aadhaar.NewKeyring(k)
+}
+
+// privateFile makes the SQLite catalog at p (names, dates of birth)
+// readable by its owner only: created 0600 before SQLite opens it (its
+// -wal and -shm files take the database's mode), or narrowed to 0600 when
+// an older issuerkit made it 0644.
+func privateFile(p string) error {
+	f, err := os.OpenFile(p, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			return err
+		}
+	}
+	for _, side := range []string{p + "-wal", p + "-shm"} {
+		if fi, err := os.Stat(side); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(side, 0o600); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // checkPrivate refuses a secret file that others may read.

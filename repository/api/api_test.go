@@ -35,13 +35,14 @@ import (
 )
 
 type fixture struct {
-	h    *home.Home
-	key  []byte
-	cert *x509.Certificate
-	cfg  api.Config
-	logs *bytes.Buffer
-	row  map[string]string // the first sample row
-	held map[string]string // a row held until heldUntil
+	h         *home.Home
+	key       []byte
+	verifyKey []byte
+	cert      *x509.Certificate
+	cfg       api.Config
+	logs      *bytes.Buffer
+	row       map[string]string // the first sample row
+	held      map[string]string // a row held until heldUntil
 }
 
 // The held student: roll number and release time (fixed, for the golden files).
@@ -131,10 +132,14 @@ func buildFixture() (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &fixture{h: h, key: key, logs: &bytes.Buffer{}, row: map[string]string{}, held: held}
+	verifyKey, err := h.VerifyKey()
+	if err != nil {
+		return nil, err
+	}
+	f := &fixture{h: h, key: key, verifyKey: verifyKey, logs: &bytes.Buffer{}, row: map[string]string{}, held: held}
 	f.cert = sgn.Certificate()
 	f.cfg = api.Config{IssuerID: "in.gov.cbse", IssuerName: "Central Board of Secondary Education", APIKey: key,
-		Catalog: repository.CacheReads(cat) /* as serve does */, Store: store, Keyring: kr, CacheBytes: 8 << 20,
+		Catalog: repository.CacheReads(cat) /* as serve does */, Store: store, Keyring: kr, CacheBytes: 8 << 20, VerifyKey: verifyKey,
 		Profiles: []xmlschema.PullProfile{prof.PullProfile()},
 		Logger:   slog.New(slog.NewTextHandler(f.logs, nil))}
 	cells, _ = samples.Options{Seed: 2025}.Row(0)
@@ -146,6 +151,13 @@ func buildFixture() (*fixture, error) {
 
 func (f *fixture) server(t testing.TB, mod func(*api.Config)) *httptest.Server {
 	t.Helper()
+	ts, _ := f.servers(t, mod)
+	return ts
+}
+
+// servers starts the API and, apart, its metrics, as serve does.
+func (f *fixture) servers(t testing.TB, mod func(*api.Config)) (apiTS, metricsTS *httptest.Server) {
+	t.Helper()
 	cfg := f.cfg
 	if mod != nil {
 		mod(&cfg)
@@ -155,9 +167,16 @@ func (f *fixture) server(t testing.TB, mod func(*api.Config)) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	return ts
+	apiTS = httptest.NewServer(s.Handler())
+	t.Cleanup(apiTS.Close)
+	metricsTS = httptest.NewServer(s.MetricsHandler())
+	t.Cleanup(metricsTS.Close)
+	return apiTS, metricsTS
+}
+
+// verifyURL is uri's /verify link on ts, with its token.
+func (f *fixture) verifyURL(ts *httptest.Server, uri string) string {
+	return api.VerifyLink(ts.URL, f.verifyKey, uri)
 }
 
 func post(t *testing.T, url string, body, hmacHeader string) (int, string) {
@@ -434,7 +453,7 @@ func TestVerifyPage(t *testing.T) {
 	f := sample(t)
 	ts := f.server(t, nil)
 	uri := "in.gov.cbse-SSCER-" + f.row["RollNo"] + "2025"
-	resp, err := http.Get(ts.URL + "/verify/" + uri)
+	resp, err := http.Get(f.verifyURL(ts, uri))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +466,7 @@ func TestVerifyPage(t *testing.T) {
 	if strings.Contains(page, f.row["Name"]) || strings.Contains(page, f.row["MotherName"]) {
 		t.Fatal("the public page shows a full name")
 	}
-	req, _ := http.NewRequest("GET", ts.URL+"/verify/"+uri, nil)
+	req, _ := http.NewRequest("GET", f.verifyURL(ts, uri), nil)
 	req.Header.Set("Accept", "application/json")
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
@@ -460,7 +479,7 @@ func TestVerifyPage(t *testing.T) {
 		t.Fatalf("JSON = %+v", v)
 	}
 	for _, u := range []string{"in.gov.cbse-SSCER-1", "garbage", "in.gov.other-SSCER-" + f.row["RollNo"] + "2025"} {
-		resp, _ := http.Get(ts.URL + "/verify/" + u)
+		resp, _ := http.Get(f.verifyURL(ts, u))
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 404 || !strings.Contains(string(b), "Document not found") {
@@ -472,16 +491,16 @@ func TestVerifyPage(t *testing.T) {
 func TestHealthMetricsAndLogs(t *testing.T) {
 	f := sample(t)
 	f.logs.Reset()
-	ts := f.server(t, nil)
+	ts, mts := f.servers(t, nil)
 	if code, _ := f.signed(t, ts.URL+"/digilocker/pulluri", pullURI(f, "", f.goodFields())); code != 200 {
 		t.Fatal(code)
 	}
-	http.Get(ts.URL + "/verify/in.gov.cbse-SSCER-" + f.row["RollNo"] + "2025")
+	http.Get(f.verifyURL(ts, "in.gov.cbse-SSCER-"+f.row["RollNo"]+"2025"))
 	resp, _ := http.Get(ts.URL + "/healthz")
 	if resp.StatusCode != 200 {
 		t.Fatalf("healthz: %d", resp.StatusCode)
 	}
-	resp, _ = http.Get(ts.URL + "/metrics")
+	resp, _ = http.Get(mts.URL + "/metrics")
 	b, _ := io.ReadAll(resp.Body)
 	m := string(b)
 	for _, want := range []string{`issuerkit_http_requests_total{code="200",route="POST /digilocker/pulluri"} 1`,
@@ -494,7 +513,7 @@ func TestHealthMetricsAndLogs(t *testing.T) {
 	if !strings.Contains(logs, `route="POST /digilocker/pulluri"`) || !strings.Contains(logs, `route="GET /verify/{uri...}"`) {
 		t.Fatalf("access log:\n%s", logs)
 	}
-	for _, secret := range []string{f.row["RollNo"], f.row["Name"], f.row["Aadhaar"], "SSCER-"} {
+	for _, secret := range []string{f.row["RollNo"], f.row["Name"], f.row["Aadhaar"], "SSCER-", api.VerifyToken(f.verifyKey, "in.gov.cbse-SSCER-"+f.row["RollNo"]+"2025")} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("access log holds %q:\n%s", secret, logs)
 		}

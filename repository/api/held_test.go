@@ -13,7 +13,7 @@ import (
 // Doc says the same, and /verify does not know the URI yet.
 func TestHeldDocument(t *testing.T) {
 	f := sample(t)
-	ts := f.server(t, nil)
+	ts, mts := f.servers(t, nil)
 	fields := map[string]string{"FullName": f.held["Name"], "DOB": f.held["DOB"], "RollNo": heldRoll, "Year": "2025"}
 	const when = "released on 13-05-2099 at 12:00 IST"
 
@@ -49,7 +49,7 @@ func TestHeldDocument(t *testing.T) {
 		t.Fatalf("Pull Doc of a held URI with the holder: HTTP %d %s; want Status 9 without the document", code, body)
 	}
 
-	resp, err := http.Get(ts.URL + "/verify/" + uri)
+	resp, err := http.Get(f.verifyURL(ts, uri)) // even with its token
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestHeldDocument(t *testing.T) {
 		t.Fatalf("/verify of a held URI: HTTP %d, want 404", resp.StatusCode)
 	}
 
-	resp, err = http.Get(ts.URL + "/metrics")
+	resp, err = http.Get(mts.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

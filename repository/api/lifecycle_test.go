@@ -71,7 +71,7 @@ func TestRevokedNotServedAndAudited(t *testing.T) {
 	if _, err := base64.StdEncoding.DecodeString(m[1]); err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("GET", ts.URL+"/verify/"+uri, nil)
+	req, _ := http.NewRequest("GET", f.verifyURL(ts, uri), nil)
 	req.Header.Set("Accept", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

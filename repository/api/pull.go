@@ -54,9 +54,14 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, kind string
 		s.reply(w, http.StatusUnauthorized, kind, echoOnly(req), "0", nil)
 		return nil
 	}
-	if err := s.checkReplay(req); err != nil {
+	if err := s.checkReplay(r.Context(), req); err != nil {
 		s.cfg.Logger.Warn("request refused", "reason", err.Error())
 		s.reply(w, http.StatusUnauthorized, kind, echoOnly(req), "0", nil)
+		return nil
+	}
+	if !s.limits.allowOrg(req.OrgID) {
+		w.Header().Set("Retry-After", "1")
+		s.reply(w, http.StatusTooManyRequests, kind, echoOnly(req), "0", nil)
 		return nil
 	}
 	return req

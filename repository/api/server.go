@@ -1,7 +1,7 @@
 // Package api is the issuer's repository API that lockers call (the DESIGN
 // Repository API CONTRACT): Pull URI and Pull Doc over HMAC-authenticated
-// XML (digilocker-spec.md §2-§4), a public verification page, health and
-// Prometheus metrics.
+// XML (digilocker-spec.md §2-§4), a verification page that opens with the
+// document's token, health, and Prometheus metrics on a handler of their own.
 //
 // A request that finds no document and one whose name or date of birth does
 // not match get the same answer, so the API is no oracle for who sat which
@@ -10,13 +10,15 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"golang.org/x/sync/singleflight"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/issuerkit/issuerkit/docpdf"
@@ -27,7 +29,6 @@ import (
 	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"golang.org/x/time/rate"
 )
 
 // MaxBody is the largest request body accepted (413 beyond).
@@ -42,11 +43,33 @@ type Config struct {
 	Store      repository.Store
 	Keyring    *aadhaar.Keyring
 	// ReplayWindow, when positive, rejects requests whose ts is further
-	// than this from now, and a txn seen before within the window.
+	// than this from now, and an (orgId, txn) seen before within the window.
 	ReplayWindow time.Duration
-	// RateLimit, when positive, is the requests per second one client IP
-	// may make (burst twice that).
+	// ReplayMax bounds the txns remembered (default DefaultReplayMax).
+	ReplayMax int
+	// ReplayLog, when set with a ReplayWindow, shares the accepted txns
+	// with every server on the same catalog (PostgreSQL); the caller has
+	// prepared it (PrepareReplayLog). Each server still keeps its own
+	// cache in front of it.
+	ReplayLog repository.ReplayLog
+	// RateLimit, when positive, is the requests per second one client
+	// address may make (burst twice that), on the locker routes before
+	// authentication and on the public ones (/healthz), in separate buckets.
 	RateLimit float64
+	// OrgRateLimit, when positive, is the requests per second one
+	// authenticated locker (orgId) may make on Pull URI and Pull Doc.
+	OrgRateLimit float64
+	// VerifyRateLimit is the requests per second one client address may
+	// make to /verify, in a bucket of its own (burst five times that);
+	// VerifyTotalRate caps all clients together. 0 means the defaults
+	// (DefaultVerifyRate, DefaultVerifyTotal); negative, no limit.
+	VerifyRateLimit, VerifyTotalRate float64
+	// TrustedProxies are the load balancers whose X-Forwarded-For names
+	// the client; from any other peer the header is ignored.
+	TrustedProxies []netip.Prefix
+	// VerifyKey makes and checks the /verify?k= tokens (VerifyToken); with
+	// none, every /verify answers as for an unknown document.
+	VerifyKey []byte
 	// CacheBytes bounds the memory of documents kept ready to serve
 	// (base64 and holder computed once per version); 0 keeps none.
 	CacheBytes int
@@ -74,11 +97,13 @@ type Server struct {
 	mux      *http.ServeMux
 	metrics  *metrics
 	replay   *replayCache
-	limits   *ipLimiter
+	limits   *limits
 	objects  *objectCache
 	audit    *auditWriter
 	profiles profiles
 	pdfs     singleflight.Group // one rendering and signature per PDF at a time (pdf.go)
+	stop     context.CancelFunc // ends the replay log's pruning
+	pruned   chan struct{}
 }
 
 // New returns a Server for cfg.
@@ -102,11 +127,18 @@ func New(cfg Config) (*Server, error) {
 	s.audit = newAuditWriter(cfg.Catalog, cfg.Logger)
 	s.profiles = newProfiles(cfg.Profiles)
 	if cfg.ReplayWindow > 0 {
-		s.replay = newReplayCache(cfg.ReplayWindow, 1<<20)
+		limit := cfg.ReplayMax
+		if limit <= 0 {
+			limit = DefaultReplayMax
+		}
+		s.replay = newReplayCache(cfg.ReplayWindow, limit)
 	}
-	if cfg.RateLimit > 0 {
-		s.limits = newIPLimiter(cfg.RateLimit, 100_000)
+	if cfg.ReplayWindow > 0 && cfg.ReplayLog != nil {
+		ctx, stop := context.WithCancel(context.Background())
+		s.stop, s.pruned = stop, make(chan struct{})
+		go s.pruneReplayLog(ctx)
 	}
+	s.limits = newLimits(cfg)
 	s.mux.HandleFunc("POST /digilocker/pulluri", s.pull("PullURI", s.lookup))
 	s.mux.HandleFunc("POST /digilocker/pulldoc", s.pull("PullDoc", s.lookupURI))
 	s.mux.HandleFunc("GET /verify/{uri...}", s.verify)
@@ -114,20 +146,35 @@ func New(cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	return s, nil
+}
+
+// MetricsHandler serves the Prometheus metrics. It is not on the API's
+// routes: served and pending counts per DocType are the issuer's business,
+// so serve puts it on its own, loopback by default, --metrics-addr.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	return mux
 }
 
 // Close records the audit entries still queued. Call it after the HTTP
 // server has shut down.
-func (s *Server) Close() { s.audit.close() }
+func (s *Server) Close() {
+	if s.stop != nil {
+		s.stop()
+		<-s.pruned
+	}
+	s.audit.close()
+}
 
 // Handler returns the API with access logging, metrics and rate limiting.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := httpserve.Record(w)
-		if s.limits != nil && !s.limits.allow(httpserve.ClientIP(r)) {
+		client := clientAddr(r, s.cfg.TrustedProxies)
+		if !s.limits.allow(r, client) {
 			rec.Header().Set("Retry-After", "1")
 			http.Error(rec, "too many requests", http.StatusTooManyRequests)
 		} else {
@@ -141,71 +188,11 @@ func (s *Server) Handler() http.Handler {
 		s.metrics.observe(route, rec.Status, d)
 		// The route pattern, never the path: a /verify path names a document.
 		s.cfg.Logger.Info("request", "route", route, "status", rec.Status, "bytes", rec.Bytes,
-			"duration_ms", float64(d.Microseconds())/1000, "remote", httpserve.ClientIP(r))
+			"duration_ms", float64(d.Microseconds())/1000, "remote", client)
 	})
 }
 
-// ipLimiter keeps one token bucket per client IP, forgetting them all when
-// it holds too many (a crude bound on memory under address churn).
-type ipLimiter struct {
-	mu    sync.Mutex
-	rps   float64
-	max   int
-	limit map[string]*rate.Limiter
-}
-
-func newIPLimiter(rps float64, max int) *ipLimiter {
-	return &ipLimiter{rps: rps, max: max, limit: map[string]*rate.Limiter{}}
-}
-
-func (l *ipLimiter) allow(ip string) bool {
-	l.mu.Lock()
-	lim, ok := l.limit[ip]
-	if !ok {
-		if len(l.limit) >= l.max {
-			l.limit = map[string]*rate.Limiter{}
-		}
-		lim = rate.NewLimiter(rate.Limit(l.rps), max(1, int(2*l.rps)))
-		l.limit[ip] = lim
-	}
-	l.mu.Unlock()
-	return lim.Allow()
-}
-
-// replayCache remembers txn values for the replay window.
-type replayCache struct {
-	mu     sync.Mutex
-	window time.Duration
-	max    int
-	seen   map[string]time.Time
-}
-
-func newReplayCache(window time.Duration, max int) *replayCache {
-	return &replayCache{window: window, max: max, seen: map[string]time.Time{}}
-}
-
-// fresh records txn and reports whether it was not seen within the window.
-func (c *replayCache) fresh(txn string, now time.Time) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t, ok := c.seen[txn]; ok && now.Sub(t) < c.window {
-		return false
-	}
-	if len(c.seen) >= c.max {
-		for k, t := range c.seen {
-			if now.Sub(t) >= c.window {
-				delete(c.seen, k)
-			}
-		}
-		if len(c.seen) >= c.max {
-			return false // flooded: refuse rather than forget
-		}
-	}
-	c.seen[txn] = now
-	return true
-}
-
-func (s *Server) checkReplay(req *xmlschema.Request) error {
+func (s *Server) checkReplay(ctx context.Context, req *xmlschema.Request) error {
 	if s.replay == nil {
 		return nil
 	}
@@ -217,8 +204,24 @@ func (s *Server) checkReplay(req *xmlschema.Request) error {
 	if d := now.Sub(ts); d > s.cfg.ReplayWindow || d < -s.cfg.ReplayWindow {
 		return errors.New("ts is outside the replay window")
 	}
-	if req.Txn == "" || !s.replay.fresh(req.Txn, now) {
+	if req.Txn == "" {
+		return errors.New("no txn")
+	}
+	switch s.replay.fresh(req.OrgID, req.Txn, ts, now) {
+	case replaySeen:
 		return errors.New("txn was already used")
+	case replayFull:
+		return errors.New("the replay cache is full: too many requests within the window")
+	}
+	if s.cfg.ReplayLog != nil {
+		k := newReplayKey(req.OrgID, req.Txn)
+		fresh, err := s.cfg.ReplayLog.RecordTxn(ctx, k[:], now, ts.Add(s.cfg.ReplayWindow))
+		if err != nil {
+			return fmt.Errorf("txn not checked: %w", err) // refused: unchecked is not fresh
+		}
+		if !fresh {
+			return errors.New("txn was already used (at another server)")
+		}
 	}
 	return nil
 }

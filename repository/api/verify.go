@@ -7,13 +7,15 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
-// Verification is what the public /verify page tells about a document: no
-// personal data beyond a masked name.
+// Verification is what the /verify page tells about a document to whoever
+// holds its link with the token (VerifyLink): no personal data beyond the
+// name's initials.
 type Verification struct {
 	URI        string `json:"uri"`
 	Issuer     string `json:"issuer"`
@@ -43,12 +45,13 @@ var statusText = map[xmlschema.Status]string{
 	xmlschema.StatusRevoked: "Revoked", xmlschema.StatusSuspended: "Suspended",
 }
 
-// MaskName keeps the first letter of each word: "Aarav Sharma" → "A**** S*****".
+// MaskName keeps the initials: "Aarav Sharma" → "A. S.". It shows neither
+// how long a word is nor how many letters the name has.
 func MaskName(s string) string {
 	words := strings.Fields(s)
 	for i, w := range words {
-		r := []rune(w)
-		words[i] = string(r[0]) + strings.Repeat("*", len(r)-1)
+		r, _ := utf8.DecodeRuneInString(w)
+		words[i] = string(r) + "."
 	}
 	return strings.Join(words, " ")
 }
@@ -57,7 +60,10 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	wantJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
 	u, err := xmlschema.ParseURI(r.PathValue("uri"))
 	var doc repository.Document
-	if err == nil && u.IssuerID == s.cfg.IssuerID {
+	// Without the document's token the page is the unknown document's,
+	// before the catalog is asked: a DocID alone (a roll number and a
+	// year) tells nothing, not even by timing.
+	if err == nil && u.IssuerID == s.cfg.IssuerID && validToken(s.cfg.VerifyKey, u.String(), r.URL.Query().Get("k")) {
 		doc, err = s.cfg.Catalog.Current(r.Context(), u.String())
 	} else {
 		err = repository.ErrNotFound

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/samples"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -30,7 +31,7 @@ type loadResult struct {
 // there are no more; next returns a request body and header for each call.
 func runLoad(url string, clients int, d time.Duration, next func(r *rand.Rand) (body []byte, sig string, more bool)) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
-	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second, CheckRedirect: httpserve.NoRedirects} // signed requests
 	defer tr.CloseIdleConnections()
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -144,10 +145,12 @@ func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) erro
 	}
 	// The server gets core 0 and the load generator (this process) the
 	// others, so the ratio to the bare handler (on core 0 too) measures
-	// the server, not a fight for the cores.
+	// the server, not a fight for the cores. The prepared requests are
+	// sent again and again, with a fixed ts: the replay window (on by
+	// default) would refuse them.
 	unpin, pinNote := pinLoad()
 	defer unpin()
-	srv := pinned(b.bin, "--home", home, "--log-level", "warn", "serve", "--addr", addr)
+	srv := pinned(b.bin, "--home", home, "--log-level", "warn", "serve", "--addr", addr, "--replay-window", "0", "--metrics-addr", "")
 	srv.Stderr = io.Discard
 	if err := srv.Start(); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"html"
 	"io"
 	"net/http"
@@ -69,7 +70,8 @@ func main() {
 		return b.Bytes()
 	}
 	endpoint := strings.TrimSuffix(*url, "/") + "/digilocker/pulluri"
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *clients}}
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *clients},
+		CheckRedirect: httpserve.NoRedirects} // signed requests stay where they were sent
 	send := func(body []byte) (int, []byte, error) {
 		req, _ := http.NewRequest("POST", endpoint, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/xml")

@@ -1,0 +1,55 @@
+package locker
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"testing"
+)
+
+// FuzzSignedOnly: whatever it keeps is one XML element after the fixed
+// declaration, taken verbatim from the input, with no comment in it.
+func FuzzSignedOnly(f *testing.F) {
+	for _, s := range []string{`<?xml version="1.0"?><!-- c --><a x="1"><b/></a>`, `<a><!-- c --></a>`, `<a/><b/>`, `text<a/>`, `<a><?pi x?></a><?pi y?>`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := signedOnly(data)
+		if err != nil {
+			if !errors.Is(err, ErrUnsigned) {
+				t.Fatalf("error %v does not wrap ErrUnsigned", err)
+			}
+			return
+		}
+		body, ok := bytes.CutPrefix(out, []byte(xml.Header))
+		if !ok || !bytes.Contains(data, body) {
+			t.Fatalf("kept %q: not the header and a piece of the input", out)
+		}
+		dec := xml.NewDecoder(bytes.NewReader(body))
+		depth, roots := 0, 0
+		for {
+			tok, err := dec.RawToken()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("kept %q does not parse: %v", body, err)
+			}
+			switch tok.(type) {
+			case xml.StartElement:
+				if depth == 0 {
+					roots++
+				}
+				depth++
+			case xml.EndElement:
+				depth--
+			case xml.Comment:
+				t.Fatalf("kept a comment: %q", body)
+			}
+		}
+		if roots != 1 || depth != 0 {
+			t.Fatalf("kept %q: %d roots", body, roots)
+		}
+	})
+}

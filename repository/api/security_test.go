@@ -1,0 +1,213 @@
+package api_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/issuerkit/issuerkit/repository/api"
+	"github.com/issuerkit/issuerkit/samples"
+)
+
+func getPage(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestVerifyNeedsToken walks the sample's DocIDs (RollNo+Year, sequential)
+// as the enumeration attack did: without the document's token, or with a
+// token of another document, every known URI answers exactly as an unknown
+// one; with it, the page opens and shows initials only.
+func TestVerifyNeedsToken(t *testing.T) {
+	f := sample(t)
+	ts := f.server(t, func(c *api.Config) { c.VerifyRateLimit = -1 })
+	_, unknown := getPage(t, ts.URL+"/verify/in.gov.cbse-SSCER-12025")
+	cells, _ := samples.Options{Seed: 2025}.Row(0)
+	known := "in.gov.cbse-SSCER-" + cells[0] + "2025"
+	other, _ := samples.Options{Seed: 2025}.Row(1)
+	otherURI := "in.gov.cbse-SSCER-" + other[0] + "2025"
+	tok := api.VerifyToken(f.verifyKey, known)
+	if len(tok) != api.TokenLen || tok == api.VerifyToken([]byte("another home's key.............."), known) {
+		t.Fatalf("token %q", tok)
+	}
+	for name, q := range map[string]string{
+		"no token":              "",
+		"empty token":           "?k=",
+		"another's token":       "?k=" + api.VerifyToken(f.verifyKey, otherURI),
+		"one character off":     "?k=" + flip(tok),
+		"a prefix of the token": "?k=" + tok[:8],
+		"token in another key":  "?t=" + tok,
+	} {
+		code, page := getPage(t, ts.URL+"/verify/"+known+q)
+		if code != http.StatusNotFound || page != unknown {
+			t.Errorf("%s: HTTP %d, page differs from an unknown URI's: %v", name, code, page != unknown)
+		}
+	}
+	code, page := getPage(t, f.verifyURL(ts, known))
+	if code != 200 || !strings.Contains(page, "Genuine and active") {
+		t.Fatalf("with its token: HTTP %d\n%s", code, page)
+	}
+	// Upper case, as someone may type the printed token.
+	if code, _ := getPage(t, ts.URL+"/verify/"+known+"?k="+strings.ToUpper(tok)); code != 200 {
+		t.Fatalf("upper-case token: HTTP %d", code)
+	}
+	// Without a verify key no page opens at all.
+	noKey := f.server(t, func(c *api.Config) { c.VerifyKey = nil })
+	if code, _ := getPage(t, noKey.URL+"/verify/"+known+"?k="+tok); code != http.StatusNotFound {
+		t.Fatalf("server without a verify key: HTTP %d", code)
+	}
+}
+
+func flip(s string) string {
+	b := []byte(s)
+	if b[0] == 'a' {
+		b[0] = 'b'
+	} else {
+		b[0] = 'a'
+	}
+	return string(b)
+}
+
+func TestMaskNameHidesLengths(t *testing.T) {
+	for in, want := range map[string]string{"Aarav Sharma": "A. S.", "Meera  Nair": "M. N.", "आरव शर्मा": "आ. श.", "": ""} {
+		if got := api.MaskName(in); got != want {
+			t.Errorf("MaskName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if api.MaskName("Al Bo") != api.MaskName("Alexander Bartholomew") {
+		t.Error("masked names still differ by word length")
+	}
+}
+
+// TestVerifyRateLimitOwnBucket floods /verify from one client: it is
+// limited by default, and Pull URI from the same address still works.
+func TestVerifyRateLimitOwnBucket(t *testing.T) {
+	f := sample(t)
+	ts := f.server(t, func(c *api.Config) { c.RateLimit = 5 })
+	link := f.verifyURL(ts, "in.gov.cbse-SSCER-"+f.row["RollNo"]+"2025")
+	codes := map[int]int{}
+	for range 40 {
+		code, _ := getPage(t, link)
+		codes[code]++
+	}
+	if codes[http.StatusTooManyRequests] == 0 || codes[200] == 0 {
+		t.Fatalf("/verify codes %v: want the default limit to refuse some", codes)
+	}
+	if code, body := f.signed(t, ts.URL+"/digilocker/pulluri", pullURI(f, "", f.goodFields())); code != 200 {
+		t.Fatalf("pull after a /verify flood: HTTP %d %s", code, body)
+	}
+}
+
+// TestMetricsNotOnAPI: /metrics is not a route of the API handler.
+func TestMetricsNotOnAPI(t *testing.T) {
+	f := sample(t)
+	ts, mts := f.servers(t, nil)
+	if code, _ := getPage(t, ts.URL+"/metrics"); code != http.StatusNotFound {
+		t.Fatalf("API /metrics: HTTP %d, want 404", code)
+	}
+	if code, body := getPage(t, mts.URL+"/metrics"); code != 200 || !strings.Contains(body, "issuerkit_http_requests_total") {
+		t.Fatalf("metrics handler: HTTP %d", code)
+	}
+}
+
+func getFrom(t *testing.T, url, xff string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if xff != "" {
+		req.Header.Set("X-Forwarded-For", xff)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestRateLimitBehindProxy: behind a load balancer every client had the
+// balancer's address and shared one bucket; and a client could rotate
+// X-Forwarded-For to get fresh buckets. With --trusted-proxy the header
+// names the client, from anyone else it is ignored.
+func TestRateLimitBehindProxy(t *testing.T) {
+	f := sample(t)
+	trusted, _ := api.ParseTrustedProxies([]string{"127.0.0.1"})
+	behind := f.server(t, func(c *api.Config) { c.RateLimit, c.TrustedProxies = 1, trusted })
+	for range 3 {
+		getFrom(t, behind.URL+"/healthz", "198.51.100.1")
+	}
+	if code := getFrom(t, behind.URL+"/healthz", "198.51.100.1"); code != http.StatusTooManyRequests {
+		t.Fatalf("client 1 after its burst: HTTP %d, want 429", code)
+	}
+	if code := getFrom(t, behind.URL+"/healthz", "198.51.100.2"); code != 200 {
+		t.Fatalf("client 2 behind the same proxy: HTTP %d, want its own bucket", code)
+	}
+	direct := f.server(t, func(c *api.Config) { c.RateLimit = 1 }) // no trusted proxy
+	for range 3 {
+		getFrom(t, direct.URL+"/healthz", "")
+	}
+	for i := range 5 {
+		if code := getFrom(t, direct.URL+"/healthz", fmt.Sprintf("203.0.113.%d", i)); code != http.StatusTooManyRequests {
+			t.Fatalf("a spoofed X-Forwarded-For from an untrusted peer got a fresh bucket: HTTP %d", code)
+		}
+	}
+}
+
+// TestOrgRateLimit: authenticated lockers are limited per orgId, each in
+// its own bucket, apart from the per-address limit.
+func TestOrgRateLimit(t *testing.T) {
+	f := sample(t)
+	ts := f.server(t, func(c *api.Config) { c.OrgRateLimit = 1 })
+	body := func(org string) string {
+		return strings.Replace(pullURI(f, "", f.goodFields()), `orgId="in.gov.locker"`, `orgId="`+org+`"`, 1)
+	}
+	codes := map[int]int{}
+	for range 4 {
+		code, _ := f.signed(t, ts.URL+"/digilocker/pulluri", body("in.gov.busy"))
+		codes[code]++
+	}
+	if codes[http.StatusTooManyRequests] == 0 {
+		t.Fatalf("busy org: %v, want some 429", codes)
+	}
+	if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", body("in.gov.quiet")); code != 200 {
+		t.Fatalf("another org: HTTP %d %s", code, reply)
+	}
+}
+
+func heapMiB() float64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapAlloc) / (1 << 20)
+}
+
+// TestReplayCacheHoldsNoBodies: the txn remembered was a substring of the
+// request body, pinning all of it: 300 requests with a 200 KB Photo held
+// 60 MiB. The cache now keeps a 16-byte hash of (orgId, txn).
+func TestReplayCacheHoldsNoBodies(t *testing.T) {
+	f := sample(t)
+	ts := f.server(t, func(c *api.Config) { c.ReplayWindow = 5 * time.Minute })
+	photo := "<Photo>" + strings.Repeat("QUJD", 50_000) + "</Photo>"
+	before := heapMiB()
+	for i := range 300 {
+		body := pullURI(f, "", f.goodFields())
+		body = strings.Replace(body, `ts="2025-06-01T10:00:00+05:30"`, `ts="`+time.Now().Format(time.RFC3339)+`"`, 1)
+		body = strings.Replace(body, `txn="tx-1"`, fmt.Sprintf(`txn="photo-%d"`, i), 1)
+		body = strings.Replace(body, "</DocDetails>", photo+"</DocDetails>", 1)
+		if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", body); code != 200 {
+			t.Fatalf("request %d: HTTP %d %.200s", i, code, reply)
+		}
+	}
+	if grew := heapMiB() - before; grew > 20 {
+		t.Fatalf("the heap grew %.1f MiB over 300 requests of 200 KB: the cache pins bodies", grew)
+	}
+}
