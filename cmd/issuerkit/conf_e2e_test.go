@@ -86,7 +86,7 @@ func TestServeTLS(t *testing.T) {
 	waitListening(t, addr)
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	key, _ := os.ReadFile(filepath.Join(hd, "keys", "api-key"))
-	body := `<PullURIRequest xmlns="http://tempuri.org/" ver="3.0" ts="2025-06-01T10:00:00+05:30" txn="tls-1" keyhash="" format="xml"><DocDetails><DocType>SSCER</DocType><FullName>Meera Nair</FullName><DOB>11-12-2009</DOB><RollNo>7500003</RollNo><Year>2025</Year></DocDetails></PullURIRequest>`
+	body := `<PullURIRequest xmlns="http://tempuri.org/" ver="3.0" ts="` + time.Now().Format(time.RFC3339) + `" txn="tls-1" keyhash="" format="xml"><DocDetails><DocType>SSCER</DocType><FullName>Meera Nair</FullName><DOB>11-12-2009</DOB><RollNo>7500003</RollNo><Year>2025</Year></DocDetails></PullURIRequest>`
 	req, _ := http.NewRequest("POST", "https://"+addr+"/digilocker/pulluri", strings.NewReader(body))
 	req.Header.Set("x-digilocker-hmac", signHex(key, body))
 	resp, err := c.Do(req)
