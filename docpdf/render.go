@@ -240,8 +240,11 @@ func (p *page) element(y float64, e *etree.Element) float64 {
 	}
 	if len(parts) > 0 {
 		p.text(margin, y, 10, false, humanize(e.Tag))
-		p.text(margin+120, y, 10.5, false, strings.Join(parts, "  ·  "))
-		y -= 18
+		for _, l := range p.wrapParts(parts, "  ·  ", 10.5, false, pageW-2*margin-120) {
+			p.text(margin+120, y, 10.5, false, l)
+			y -= 14
+		}
+		y -= 4
 	}
 	for _, list := range e.ChildElements() {
 		items := list.ChildElements()
@@ -257,11 +260,13 @@ func (p *page) element(y float64, e *etree.Element) float64 {
 // table draws items (elements of one kind) as rows, one column per
 // attribute.
 func (p *page) table(y float64, items []*etree.Element) float64 {
+	// A column is shown when some row has a value in it: the schemas
+	// make attributes present that are often empty (marksMaxTheory, gp).
 	var cols []string
 	seen := map[string]bool{}
 	for _, it := range items {
 		for _, a := range it.Attr {
-			if !seen[a.Key] {
+			if !seen[a.Key] && a.Value != "" {
 				seen[a.Key] = true
 				cols = append(cols, a.Key)
 			}
@@ -285,17 +290,12 @@ func (p *page) table(y float64, items []*etree.Element) float64 {
 			colW[i] = (width - nameW) / float64(len(cols)-btoi(nameW > 0))
 		}
 	}
-	// Headers that do not fit their column take two lines.
+	// Headers that do not fit their column wrap at spaces.
 	heads := make([][]string, len(cols))
 	rows := 1
 	for i, c := range cols {
-		h := humanize(c)
-		if first, rest, ok := strings.Cut(h, " "); ok && p.width(8.5, true, h) > colW[i]-6 {
-			heads[i] = []string{first, rest}
-			rows = 2
-		} else {
-			heads[i] = []string{h}
-		}
+		heads[i] = p.wrap(humanize(c), 8.5, true, colW[i]-6)
+		rows = max(rows, len(heads[i]))
 	}
 	hh := 16.0 + 10*float64(rows-1)
 	p.color(0.91, 0.93, 0.98, true)
@@ -323,6 +323,34 @@ func (p *page) table(y float64, items []*etree.Element) float64 {
 		y -= 16
 	}
 	return y - 8
+}
+
+// wrap breaks s at spaces into lines no wider than w (a word wider than w
+// has a line of its own).
+func (p *page) wrap(s string, size float64, bold bool, w float64) []string {
+	return p.wrapParts(strings.Fields(s), " ", size, bold, w)
+}
+
+// wrapParts joins parts with sep into lines no wider than w, breaking only
+// between parts.
+func (p *page) wrapParts(parts []string, sep string, size float64, bold bool, w float64) []string {
+	var lines []string
+	cur := ""
+	for _, part := range parts {
+		next := part
+		if cur != "" {
+			next = cur + sep + part
+		}
+		if cur != "" && p.width(size, bold, next) > w {
+			lines = append(lines, cur)
+			next = part
+		}
+		cur = next
+	}
+	if cur != "" || len(lines) == 0 {
+		lines = append(lines, cur)
+	}
+	return lines
 }
 
 func btoi(b bool) int {
