@@ -148,9 +148,6 @@ func TestFastVerifyRefuses(t *testing.T) {
 // FuzzFastVerify: the fast path never accepts a document the general path
 // rejects, and when both accept they return the same document.
 func FuzzFastVerify(f *testing.F) {
-	type pinned struct {
-		v *Verifier
-	}
 	var vs []*Verifier
 	for _, ac := range algCases {
 		k, _ := keysFor(f, ac.keyType)
