@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/internal/testenv"
@@ -237,4 +238,63 @@ func TestConformanceSources(t *testing.T) {
 func md5Hex(s string) string {
 	sum := md5.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// TestConformanceUnderReplayWindow replays the corpus against the API as
+// serve runs it by default (a 5-minute replay window), each request with
+// the current time as its ts and a txn of its own: every shape must get
+// the HTTP code and Status its golden reply has.
+func TestConformanceUnderReplayWindow(t *testing.T) {
+	f := sample(t)
+	fonts, err := docpdf.LoadFonts("")
+	if err != nil {
+		testenv.SkipOrFail(t, err.Error())
+	}
+	files, err := filepath.Glob("testdata/conformance/*.xml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no requests in testdata/conformance: %v", err)
+	}
+	tsAttr := regexp.MustCompile(`(?i)(\bts=["'])([^"']*)(["'])`)
+	txnAttr := regexp.MustCompile(`(?i)(\btxn=["'])([^"']*)(["'])`)
+	status := regexp.MustCompile(`Status="(\d)"`)
+	for i, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".xml")
+		t.Run(name, func(t *testing.T) {
+			c := readConformanceCase(t, file)
+			want, err := os.ReadFile(filepath.Join("testdata", "conformance", name+".golden"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().In(xmlschema.IST).Format(time.RFC3339)
+			body := tsAttr.ReplaceAllString(c.body, "${1}"+now+"${3}")
+			body = txnAttr.ReplaceAllString(body, fmt.Sprintf("${1}window-%d${3}", i))
+			body = strings.Replace(body, "KEYHASH", xmlschema.KeyHash(string(f.key), now), 1)
+			url := f.server(t, func(cfg *api.Config) {
+				cfg.ReplayWindow = 5 * time.Minute
+				cfg.PDF = &docpdf.Renderer{Fonts: fonts, VerifyURL: "https://example.gov.in", Signer: f.pdfRenderer(t).Signer}
+				if c.pull != nil {
+					cfg.Profiles = []xmlschema.PullProfile{{DocType: "SSCER", SearchKeys: []string{"RollNo", "Year"}, Policy: *c.pull}}
+				}
+			}).URL
+			route := "/digilocker/pulldoc"
+			if strings.Contains(body, "PullURIRequest") {
+				route = "/digilocker/pulluri"
+			}
+			header := xmlschema.SignBody(f.key, []byte(body))
+			switch c.hmac {
+			case "raw":
+				header = base64.StdEncoding.EncodeToString(hmacRaw(f.key, []byte(body)))
+			case "none":
+				header = ""
+			}
+			code, reply := post(t, url+route, body, header)
+			wantCode, _, _ := strings.Cut(string(want), "\n")
+			if got := fmt.Sprintf("HTTP %d", code); got != wantCode {
+				t.Fatalf("%s, want %s:\n%.400s", got, wantCode, reply)
+			}
+			if w, g := status.FindStringSubmatch(string(want)), status.FindStringSubmatch(reply); (w == nil) != (g == nil) || w != nil && w[1] != g[1] {
+				t.Errorf("Status %v, want %v:\n%.400s", g, w, reply)
+			}
+		})
+	}
 }

@@ -54,14 +54,23 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, kind string
 		s.reply(w, http.StatusUnauthorized, kind, echoOnly(req), "0", nil)
 		return nil
 	}
-	if err := s.checkReplay(r.Context(), req); err != nil {
-		s.cfg.Logger.Warn("request refused", "reason", err.Error())
-		s.reply(w, http.StatusUnauthorized, kind, echoOnly(req), "0", nil)
-		return nil
-	}
+	// The rate limit comes before the replay check: a request refused
+	// with 429 has not used up its txn, so the locker's retry is served.
 	if !s.limits.allowOrg(req.OrgID) {
 		w.Header().Set("Retry-After", "1")
 		s.reply(w, http.StatusTooManyRequests, kind, echoOnly(req), "0", nil)
+		return nil
+	}
+	if err := s.checkReplay(r.Context(), req); err != nil {
+		s.cfg.Logger.Warn("request refused", "reason", err.Error())
+		code := http.StatusUnauthorized
+		if errors.Is(err, errReplayUnchecked) {
+			// The shared replay log is unreachable: a server fault, to
+			// be retried, not an authentication failure.
+			code = http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", "1")
+		}
+		s.reply(w, code, kind, echoOnly(req), "0", nil)
 		return nil
 	}
 	return req

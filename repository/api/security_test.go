@@ -1,16 +1,20 @@
 package api_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/issuerkit/issuerkit/repository/api"
 	"github.com/issuerkit/issuerkit/samples"
+	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 func getPage(t *testing.T, url string) (int, string) {
@@ -209,5 +213,92 @@ func TestReplayCacheHoldsNoBodies(t *testing.T) {
 	}
 	if grew := heapMiB() - before; grew > 20 {
 		t.Fatalf("the heap grew %.1f MiB over 300 requests of 200 KB: the cache pins bodies", grew)
+	}
+}
+
+// withNow puts the current time and txn into a sample request.
+func withNow(body, ts, txn string) string {
+	body = strings.Replace(body, `ts="2025-06-01T10:00:00+05:30"`, `ts="`+ts+`"`, 1)
+	return strings.Replace(body, `txn="tx-1"`, `txn="`+txn+`"`, 1)
+}
+
+// TestRetryAfter429IsServed: a request the org rate limit refused has not
+// used up its txn, so the locker's retry after Retry-After is answered.
+func TestRetryAfter429IsServed(t *testing.T) {
+	f := sample(t)
+	ts := f.server(t, func(c *api.Config) { c.OrgRateLimit = 1; c.ReplayWindow = 5 * time.Minute })
+	var refused string
+	for i := range 10 {
+		body := withNow(pullURI(f, "", f.goodFields()), time.Now().Format(time.RFC3339), fmt.Sprintf("rl-%d", i))
+		if code, _ := f.signed(t, ts.URL+"/digilocker/pulluri", body); code == http.StatusTooManyRequests {
+			refused = body
+			break
+		}
+	}
+	if refused == "" {
+		t.Fatal("no request was refused with 429")
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", refused); code != 200 || !strings.Contains(reply, `Status="1"`) {
+		t.Fatalf("the retry: HTTP %d %.300s", code, reply)
+	}
+}
+
+// flakyReplayLog fails its first RecordTxn, as a catalog that is briefly
+// unreachable does, then records in memory.
+type flakyReplayLog struct {
+	mu    sync.Mutex
+	fails int
+	seen  map[string]bool
+}
+
+func (l *flakyReplayLog) PrepareReplayLog(context.Context) error { return nil }
+
+func (l *flakyReplayLog) RecordTxn(_ context.Context, key []byte, _, _ time.Time) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fails > 0 {
+		l.fails--
+		return false, errors.New("connection refused")
+	}
+	if l.seen[string(key)] {
+		return false, nil
+	}
+	l.seen[string(key)] = true
+	return true, nil
+}
+
+func (l *flakyReplayLog) PruneTxns(context.Context, time.Time) (int64, error) { return 0, nil }
+
+// TestReplayLogDownIs503: when the shared replay log cannot record a txn
+// the answer is 503 with Retry-After (a server fault, not a failed HMAC),
+// and the retry is served once the log is back; a replay is still 401.
+func TestReplayLogDownIs503(t *testing.T) {
+	f := sample(t)
+	log := &flakyReplayLog{fails: 1, seen: map[string]bool{}}
+	ts := f.server(t, func(c *api.Config) { c.ReplayWindow = 5 * time.Minute; c.ReplayLog = log })
+	body := withNow(pullURI(f, "", f.goodFields()), time.Now().Format(time.RFC3339), "down-1")
+	if code, _ := f.signed(t, ts.URL+"/digilocker/pulluri", body); code != http.StatusServiceUnavailable {
+		t.Fatalf("log down: HTTP %d, want 503", code)
+	}
+	if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", body); code != 200 || !strings.Contains(reply, `Status="1"`) {
+		t.Fatalf("the retry: HTTP %d %.300s", code, reply)
+	}
+	if code, _ := f.signed(t, ts.URL+"/digilocker/pulluri", body); code != http.StatusUnauthorized {
+		t.Fatalf("a replay: HTTP %d, want 401", code)
+	}
+}
+
+// TestZonelessTSIsIST: a ts without a zone is read as India Standard Time
+// under the replay window, not refused nor read as UTC (5h30 away).
+func TestZonelessTSIsIST(t *testing.T) {
+	f := sample(t)
+	ts := f.server(t, func(c *api.Config) { c.ReplayWindow = 5 * time.Minute })
+	now := time.Now().In(xmlschema.IST)
+	for i, v := range []string{now.Format("2006-01-02T15:04:05"), now.Format("2006-01-02 15:04:05"), now.Format("2006-01-02T15:04:05.000")} {
+		body := withNow(pullURI(f, "", f.goodFields()), v, fmt.Sprintf("zone-%d", i))
+		if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", body); code != 200 {
+			t.Errorf("ts %q: HTTP %d %.200s", v, code, reply)
+		}
 	}
 }

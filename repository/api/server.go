@@ -207,28 +207,43 @@ func (s *Server) checkReplay(ctx context.Context, req *xmlschema.Request) error 
 	if req.Txn == "" {
 		return errors.New("no txn")
 	}
+	// The shared log first: a txn it could not record is left unseen
+	// here too, so the locker's retry is judged afresh.
+	if s.cfg.ReplayLog != nil {
+		k := newReplayKey(req.OrgID, req.Txn)
+		fresh, err := s.cfg.ReplayLog.RecordTxn(ctx, k[:], now, ts.Add(s.cfg.ReplayWindow))
+		if err != nil {
+			return fmt.Errorf("%w: %w", errReplayUnchecked, err) // refused: unchecked is not fresh
+		}
+		if !fresh {
+			return errors.New("txn was already used (at this or another server)")
+		}
+	}
 	switch s.replay.fresh(req.OrgID, req.Txn, ts, now) {
 	case replaySeen:
 		return errors.New("txn was already used")
 	case replayFull:
 		return errors.New("the replay cache is full: too many requests within the window")
 	}
-	if s.cfg.ReplayLog != nil {
-		k := newReplayKey(req.OrgID, req.Txn)
-		fresh, err := s.cfg.ReplayLog.RecordTxn(ctx, k[:], now, ts.Add(s.cfg.ReplayWindow))
-		if err != nil {
-			return fmt.Errorf("txn not checked: %w", err) // refused: unchecked is not fresh
-		}
-		if !fresh {
-			return errors.New("txn was already used (at another server)")
-		}
-	}
 	return nil
 }
 
+// errReplayUnchecked is a request whose txn the shared replay log could
+// not record (the catalog is unreachable): answered 503, not 401.
+var errReplayUnchecked = errors.New("txn not checked: the shared replay log is unavailable")
+
+// parseTS reads a request's ts. A ts without a zone is India Standard Time,
+// as DigiLocker's clocks are.
+
 func parseTS(s string) (time.Time, bool) {
-	for _, l := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000-07:00", "2006-01-02T15:04:05-0700", "2006-01-02 15:04:05"} {
-		if t, err := time.Parse(l, strings.TrimSpace(s)); err == nil {
+	s = strings.TrimSpace(s)
+	for _, l := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000-07:00", "2006-01-02T15:04:05-0700"} {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	for _, l := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"} {
+		if t, err := time.ParseInLocation(l, s, xmlschema.IST); err == nil {
 			return t, true
 		}
 	}
