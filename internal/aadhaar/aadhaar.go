@@ -9,6 +9,7 @@ package aadhaar
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Validation errors. Their messages never contain the number.
@@ -59,8 +60,10 @@ func Last4(s string) string {
 // cell typed into the wrong column, a locker's error text, an expression
 // error quoting a value) is never logged or stored in clear. A run may be
 // broken by spaces, hyphens and dots, as numbers are written on cards and
-// forms ("5489 6542 5043", "5489-6542-5043", "5.48965425043e+11"): up to
-// maxGap of them between two digits keep the run going. Separators are kept;
+// forms ("5489 6542 5043", "5489-6542-5043", "5.48965425043e+11", and
+// tabs, slashes, commas, no-break spaces and Unicode dashes, see
+// separatorWidth): up to maxGap of them between two digits keep the run
+// going. Separators are kept;
 // only digits become X. Redact cuts nothing: callers that clip a message
 // must redact first and then clip.
 func Redact(s string) string {
@@ -101,8 +104,12 @@ func runEnd(s string, i int) (end, digits int) {
 			continue
 		}
 		gap := 0
-		for j < len(s) && isSeparator(s[j]) && gap < maxGap {
-			j++
+		for j < len(s) && gap < maxGap {
+			w := separatorWidth(s[j:])
+			if w == 0 {
+				break
+			}
+			j += w
 			gap++
 		}
 		if gap == 0 || j >= len(s) || !isDigit(s[j]) {
@@ -124,7 +131,25 @@ func maskRun(b []byte, from, to, n int) {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-func isSeparator(c byte) bool { return c == ' ' || c == '-' || c == '.' }
+// separatorWidth is the length in bytes of the separator s starts with,
+// or 0: the ways a number is broken up on forms and in pasted spreadsheet
+// cells (space, tab, hyphen, dot, slash, underscore, comma, no-break and
+// figure spaces, the Unicode dashes and minus).
+func separatorWidth(s string) int {
+	switch s[0] {
+	case ' ', '\t', '-', '.', '/', '_', ',':
+		return 1
+	}
+	if s[0] < utf8.RuneSelf {
+		return 0
+	}
+	r, w := utf8.DecodeRuneInString(s)
+	switch {
+	case r == '\u00a0', r == '\u2007', r == '\u202f', r == '\u2212', r >= '\u2010' && r <= '\u2015':
+		return w
+	}
+	return 0
+}
 
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {

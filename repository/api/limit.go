@@ -2,6 +2,8 @@ package api
 
 import (
 	"container/list"
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"net/http"
 	"net/netip"
@@ -189,5 +191,14 @@ func (l *limits) allow(r *http.Request, client string) bool {
 
 // allowOrg applies the per-org limit to an authenticated locker request.
 func (l *limits) allowOrg(orgID string) bool {
-	return l.org == nil || l.org.allow(orgID)
+	if l.org == nil {
+		return true
+	}
+	// The orgId is the request's, of any length: a bucket is named by a
+	// short form of it, so a long one cannot make the map large.
+	if len(orgID) > 64 {
+		sum := sha256.Sum256([]byte(orgID))
+		orgID = "sha256:" + hex.EncodeToString(sum[:16])
+	}
+	return l.org.allow(orgID)
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -57,5 +58,29 @@ func TestClientAddr(t *testing.T) {
 	}
 	if _, err := ParseTrustedProxies([]string{"10.0.0.0/33"}); err == nil {
 		t.Error("bad CIDR accepted")
+	}
+}
+
+// TestLongOrgIDsShareNoMemory: a locker key holder sending ever new long
+// orgIds makes buckets named by a short hash, never by the orgId itself.
+func TestLongOrgIDsShareNoMemory(t *testing.T) {
+	l := newLimits(Config{OrgRateLimit: 1})
+	long := strings.Repeat("o", 100_000)
+	if !l.allowOrg(long) {
+		t.Fatal("the first request was refused")
+	}
+	for k := range l.org.byKey {
+		if len(k) > 80 {
+			t.Errorf("a bucket is named by %d bytes", len(k))
+		}
+	}
+}
+
+func TestIsExtra(t *testing.T) {
+	for name, want := range map[string]bool{"UDF1": true, "udf12": true, "Mobile": true, "tracking_id": true,
+		"UDF": false, "UDFx": false, "RollNo": false, "Year": false, "udf1a": false} {
+		if got := isExtra(name); got != want {
+			t.Errorf("isExtra(%q) = %v", name, got)
+		}
 	}
 }

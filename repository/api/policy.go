@@ -43,6 +43,17 @@ var notSearch = map[string]bool{"doctype": true, "digilockerid": true, "uid": tr
 	"dob": true, "photo": true, "uri": true, "mobile": true, "gender": true, "email": true,
 	"tracking_id": true, "trackingid": true, "text": true}
 
+// isExtra says whether a DocDetails child is never a search parameter: a
+// standard field, a known extra, or an issuer-defined UDF1, UDF2….
+func isExtra(name string) bool {
+	n := strings.ToLower(name)
+	if notSearch[n] {
+		return true
+	}
+	digits := strings.TrimPrefix(n, "udf")
+	return digits != n && digits != "" && strings.Trim(digits, "0123456789") == ""
+}
+
 // searchParams returns the request's search parameters by the profile's
 // names (matched ignoring case: lockers send rollno as well as RollNo),
 // values trimmed. ok is false when the request carries some of them but
@@ -52,7 +63,7 @@ func searchParams(req *xmlschema.Request, prof xmlschema.PullProfile) (params ma
 	params = map[string]string{}
 	if prof.SearchKeys == nil {
 		for _, f := range req.Details {
-			if v := strings.TrimSpace(f.Value); v != "" && !notSearch[strings.ToLower(f.Name)] {
+			if v := strings.TrimSpace(f.Value); v != "" && !isExtra(f.Name) {
 				params[f.Name] = v
 			}
 		}
