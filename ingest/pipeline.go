@@ -175,31 +175,9 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 		Inputs: strings.Join(o.Inputs, ","), StartedAt: start, Fingerprint: fp, ReleaseAt: o.ReleaseAt}
 	// Bookkeeping must survive the interrupt that stops reading.
 	bg := context.WithoutCancel(ctx)
-	mark := repository.Watermark{Seq: -1}
-	if !o.DryRun {
-		prev, err := d.Catalog.ResumableBatch(bg, o.Profile.Path, fp)
-		switch {
-		case err == nil && !o.ReleaseAt.IsZero() && !o.ReleaseAt.Equal(prev.ReleaseAt):
-			held := "issued its documents at once"
-			if !prev.ReleaseAt.IsZero() {
-				held = "holds its documents until " + prev.ReleaseAt.In(xmlschema.IST).Format(time.RFC3339)
-			}
-			return s, fmt.Errorf("batch %s, which this run would resume, %s: rerun it as it started", prev.ID, held)
-		case err == nil:
-			// A resumed batch holds the rest of its documents as it held
-			// the first ones, whatever this run's flags say.
-			o.ReleaseAt = prev.ReleaseAt
-			batch, mark = prev, prev.Mark
-			s.BatchID, s.Counts, s.Resumed = prev.ID, prev.Mark.Counts, true
-			s.ResumedAfter = prev.Mark.Counts.Read
-			s.resumedDocs = prev.Mark.Counts.Issued + prev.Mark.Counts.Updated
-			o.Logger.Info("resuming batch", "batch", prev.ID, "input", mark.InputIndex, "after_rows", s.ResumedAfter)
-		case !errors.Is(err, repository.ErrNotFound):
-			return s, err
-		}
-		if err := d.Catalog.StartBatch(bg, batch); err != nil {
-			return s, err
-		}
+	batch, mark, err := startBatch(bg, d, &o, &s, batch)
+	if err != nil {
+		return s, err
 	}
 	s.ReleaseAt = o.ReleaseAt
 	seen := newDocIDSet()
@@ -244,6 +222,38 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 	o.Logger.Debug("ingest finished", "batch", s.BatchID, "state", batch.State, "read", s.Read, "issued", s.Issued,
 		"updated", s.Updated, "unchanged", s.Unchanged, "rejected", s.Rejected, "seconds", s.Seconds)
 	return s, runErr
+}
+
+// startBatch records batch as started in the catalog, or, when an earlier
+// run of the same command left it unfinished, resumes that one: s then
+// carries its counts, o its release time, and mark says where to go on.
+// A dry run records nothing.
+func startBatch(ctx context.Context, d Deps, o *Options, s *Summary, batch repository.Batch) (repository.Batch, repository.Watermark, error) {
+	mark := repository.Watermark{Seq: -1}
+	if o.DryRun {
+		return batch, mark, nil
+	}
+	prev, err := d.Catalog.ResumableBatch(ctx, o.Profile.Path, batch.Fingerprint)
+	switch {
+	case err == nil && !o.ReleaseAt.IsZero() && !o.ReleaseAt.Equal(prev.ReleaseAt):
+		held := "issued its documents at once"
+		if !prev.ReleaseAt.IsZero() {
+			held = "holds its documents until " + prev.ReleaseAt.In(xmlschema.IST).Format(time.RFC3339)
+		}
+		return batch, mark, fmt.Errorf("batch %s, which this run would resume, %s: rerun it as it started", prev.ID, held)
+	case err == nil:
+		// A resumed batch holds the rest of its documents as it held
+		// the first ones, whatever this run's flags say.
+		o.ReleaseAt = prev.ReleaseAt
+		batch, mark = prev, prev.Mark
+		s.BatchID, s.Counts, s.Resumed = prev.ID, prev.Mark.Counts, true
+		s.ResumedAfter = prev.Mark.Counts.Read
+		s.resumedDocs = prev.Mark.Counts.Issued + prev.Mark.Counts.Updated
+		o.Logger.Info("resuming batch", "batch", prev.ID, "input", mark.InputIndex, "after_rows", s.ResumedAfter)
+	case !errors.Is(err, repository.ErrNotFound):
+		return batch, mark, err
+	}
+	return batch, mark, d.Catalog.StartBatch(ctx, batch)
 }
 
 // fingerprint identifies a profile and a list of inputs by path, size and

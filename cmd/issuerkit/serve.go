@@ -53,53 +53,7 @@ func serveCommand(e *env) *cli.Command {
 			}
 			defer r.Close()
 			h := r.h
-			kr, err := h.Keyring()
-			if err != nil {
-				return err
-			}
-			key, err := h.APIKey()
-			if err != nil {
-				return err
-			}
-			if scheme(c) == "https" && h.Config.API.PublicURL == "" {
-				// Links on PDFs point at this server as lockers reach it.
-				h.Config.API.PublicURL = "https://" + strings.TrimPrefix(h.PublicURL(c.String("addr")), "http://")
-			}
-			link, verifyKey, err := verifyLinker(h, c.String("addr"))
-			if err != nil {
-				return err
-			}
-			trusted, err := api.ParseTrustedProxies(c.StringSlice("trusted-proxy"))
-			if err != nil {
-				return usageErr("--trusted-proxy: %v", err)
-			}
-			// Several serve on one PostgreSQL catalog share what they accepted.
-			var replayLog repository.ReplayLog
-			if rl, ok := r.cat.(repository.ReplayLog); ok && c.Duration("replay-window") > 0 {
-				if err := rl.PrepareReplayLog(c.Context); err != nil {
-					return err
-				}
-				replayLog = rl
-			}
-			var renderer *docpdf.Renderer
-			if fonts, err := docpdf.LoadFonts(h.Config.PDF.FontDir); err != nil {
-				e.log.Warn("PDF documents are off", "err", err.Error())
-			} else {
-				renderer = &docpdf.Renderer{Fonts: fonts, Link: link}
-				if renderer.Signer, err = pdfSigner(h); err != nil {
-					e.log.Warn("PDF documents are off: the signing key cannot sign them", "err", err.Error())
-					renderer = nil
-				}
-			}
-			profs, err := pullProfiles(h, c.StringSlice("profile"))
-			if err != nil {
-				return err
-			}
-			srv, err := api.New(api.Config{Profiles: profs, OrgID: h.Config.API.OrgID, IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
-				Catalog: repository.CacheReads(r.cat), Store: r.store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),
-				RateLimit: c.Float64("rate-limit"), OrgRateLimit: c.Float64("org-rate-limit"), VerifyRateLimit: c.Float64("verify-rate-limit"),
-				TrustedProxies: trusted, VerifyKey: verifyKey, ReplayLog: replayLog,
-				CacheBytes: c.Int("cache-mb") << 20, Logger: e.log.With("component", "api"), PDF: renderer})
+			srv, err := newAPIServer(c, e, r)
 			if err != nil {
 				return err
 			}
@@ -129,6 +83,76 @@ func serveCommand(e *env) *cli.Command {
 			return err
 		},
 	}
+}
+
+// newAPIServer assembles the repository API of serve from its flags and
+// the home r opened: keys, the /verify link, rate limits, the shared
+// replay log of a PostgreSQL catalog, signed PDFs, pull profiles.
+func newAPIServer(c *cli.Context, e *env, r *repo) (*api.Server, error) {
+	h := r.h
+	kr, err := h.Keyring()
+	if err != nil {
+		return nil, err
+	}
+	key, err := h.APIKey()
+	if err != nil {
+		return nil, err
+	}
+	if h.Config.API.PublicURL == "" && (scheme(c) == "https" || !loopback(c.String("addr"))) {
+		e.log.Warn("api.public_url is not set in issuerkit.yaml: PDFs' QR codes and `get --format link` name this server by its listen address; set it to the address citizens reach")
+	}
+	if scheme(c) == "https" && h.Config.API.PublicURL == "" {
+		// Links on PDFs point at this server as lockers reach it.
+		h.Config.API.PublicURL = "https://" + strings.TrimPrefix(h.PublicURL(c.String("addr")), "http://")
+	}
+	link, verifyKey, err := verifyLinker(h, c.String("addr"))
+	if err != nil {
+		return nil, err
+	}
+	trusted, err := api.ParseTrustedProxies(c.StringSlice("trusted-proxy"))
+	if err != nil {
+		return nil, usageErr("--trusted-proxy: %v", err)
+	}
+	// Several serve on one PostgreSQL catalog share what they accepted.
+	var replayLog repository.ReplayLog
+	if rl, ok := r.cat.(repository.ReplayLog); ok && c.Duration("replay-window") > 0 {
+		if err := rl.PrepareReplayLog(c.Context); err != nil {
+			return nil, err
+		}
+		replayLog = rl
+	}
+	var renderer *docpdf.Renderer
+	if fonts, err := docpdf.LoadFonts(h.Config.PDF.FontDir); err != nil {
+		e.log.Warn("PDF documents are off", "err", err.Error())
+	} else {
+		renderer = &docpdf.Renderer{Fonts: fonts, Link: link}
+		if renderer.Signer, err = pdfSigner(h); err != nil {
+			e.log.Warn("PDF documents are off: the signing key cannot sign them", "err", err.Error())
+			renderer = nil
+		}
+	}
+	profs, err := pullProfiles(h, c.StringSlice("profile"))
+	if err != nil {
+		return nil, err
+	}
+	return api.New(api.Config{Profiles: profs, OrgID: h.Config.API.OrgID, IssuerID: h.Config.Issuer.ID, IssuerName: h.Config.Issuer.Name, APIKey: key,
+		Catalog: repository.CacheReads(r.cat), Store: r.store, Keyring: kr, ReplayWindow: c.Duration("replay-window"),
+		RateLimit: c.Float64("rate-limit"), OrgRateLimit: c.Float64("org-rate-limit"), VerifyRateLimit: c.Float64("verify-rate-limit"),
+		TrustedProxies: trusted, VerifyKey: verifyKey, ReplayLog: replayLog,
+		CacheBytes: c.Int("cache-mb") << 20, Logger: e.log.With("component", "api"), PDF: renderer})
+}
+
+// loopback says whether addr listens on this host alone.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // serveMetrics serves h on addr until ctx ends or the returned stop is
