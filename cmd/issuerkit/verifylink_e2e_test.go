@@ -3,11 +3,13 @@
 package main
 
 import (
+	"encoding/base64"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -89,6 +91,24 @@ func TestVerifyLinkInPDF(t *testing.T) {
 		}
 	}
 	served := strings.Replace(link, home.DefaultServeAddr, addr, 1)
+	// The PDF a locker gets from serve (Pull Doc DocContent) carries the
+	// same link, with serve's address.
+	code, reply := postSigned(t, hdir, "http://"+addr+"/digilocker/pulldoc",
+		`<PullDocRequest ver="1.0" ts="TS" txn="TXN" orgId="in.gov.locker" format="pdf"><DocDetails><URI>`+uri+`</URI></DocDetails></PullDocRequest>`)
+	m := regexp.MustCompile(`<DocContent>([^<]+)</DocContent>`).FindStringSubmatch(reply)
+	if code != 200 || m == nil {
+		t.Fatalf("Pull Doc: HTTP %d %.300s", code, reply)
+	}
+	apiPDF, _ := base64.StdEncoding.DecodeString(m[1])
+	if err := os.WriteFile(pdf, apiPDF, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(pdftoppm, "-r", "110", "-png", "-singlefile", pdf, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	if qr, err := exec.Command(zbarimg, "-q", "--raw", filepath.Join(dir, "page.png")).Output(); err != nil || strings.TrimSpace(string(qr)) != served {
+		t.Fatalf("the API's PDF: QR code %q (%v), want %q", qr, err, served)
+	}
 	for u, want := range map[string]int{served: 200, strings.Split(served, "?")[0]: 404, served[:len(served)-1] + "x": 404} {
 		resp, err := http.Get(u)
 		if err != nil {
