@@ -20,18 +20,7 @@ import (
 func TestPKCS11Home(t *testing.T) {
 	xmlsec := testenv.Xmlsec1(t)
 	bin := buildBinary(t)
-	hsm := testenv.StartSoftHSM(t)
-	onToken := hsm.GenerateKey(t, "rsa2048", "board-signing")
-	cert, err := signer.SelfSignedCert(onToken, "CBSE (HSM key)", "CBSE", 24*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hsm.Close()
-	dir := t.TempDir()
-	certPath := filepath.Join(dir, "board.crt")
-	os.WriteFile(certPath, signer.MarshalCertsPEM(cert), 0o644)
-	home := filepath.Join(dir, "home")
-	mustCLI(t, "--home", home, "init", "--issuer-id", "in.gov.cbse", "--issuer-name", "CBSE")
+	hsm, home, certPath := tokenHome(t, "rsa2048", "board-signing")
 	uri := hsm.URI("board-signing")
 
 	if r := runCLI(t, "--home", home, "keys", "import", "--cert", certPath, "--pkcs11", uri+"&pin-value=4321"); r.code != exitUsage || !strings.Contains(r.stderr, "pin-source") {
@@ -57,7 +46,7 @@ func TestPKCS11Home(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	docPath := filepath.Join(dir, "doc.xml")
+	docPath := filepath.Join(filepath.Dir(home), "doc.xml")
 	os.WriteFile(docPath, doc, 0o644)
 	if out, err := exec.Command(xmlsec, "--verify", "--trusted-pem", certPath, docPath).CombinedOutput(); err != nil {
 		t.Fatalf("xmlsec1 rejects a document signed in the token: %v\n%s", err, out)
@@ -69,4 +58,25 @@ func TestPKCS11Home(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "chmod 600") {
 		t.Fatalf("ingest with a world-readable PIN file: %v\n%s", err, out)
 	}
+}
+
+// tokenHome makes a home whose signing key is a new key pair of kind on a
+// fresh SoftHSM2 token, labelled label, with a self-signed certificate
+// (certPath), not yet imported into the home; it returns the token, the
+// home and the certificate file.
+func tokenHome(t *testing.T, kind, label string) (hsm *testenv.SoftHSM, home, certPath string) {
+	t.Helper()
+	hsm = testenv.StartSoftHSM(t)
+	onToken := hsm.GenerateKey(t, kind, label)
+	cert, err := signer.SelfSignedCert(onToken, "CBSE (HSM key)", "CBSE", 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hsm.Close()
+	dir := t.TempDir()
+	certPath = filepath.Join(dir, "board.crt")
+	os.WriteFile(certPath, signer.MarshalCertsPEM(cert), 0o644)
+	home = filepath.Join(dir, "home")
+	mustCLI(t, "--home", home, "init", "--issuer-id", "in.gov.cbse", "--issuer-name", "CBSE")
+	return hsm, home, certPath
 }

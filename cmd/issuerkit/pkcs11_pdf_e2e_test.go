@@ -8,10 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/issuerkit/issuerkit/internal/testenv"
-	"github.com/issuerkit/issuerkit/signer"
 )
 
 // TestPKCS11PDF: a home whose key is in a PKCS#11 token (SoftHSM2) prints
@@ -19,18 +17,7 @@ import (
 // PIN `get --format pdf` fails with the reason and prints no PDF.
 func TestPKCS11PDF(t *testing.T) {
 	bin := buildBinary(t)
-	hsm := testenv.StartSoftHSM(t)
-	onToken := hsm.GenerateKey(t, "ecdsa-p256", "board-pdf")
-	cert, err := signer.SelfSignedCert(onToken, "CBSE (HSM key)", "CBSE", 24*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hsm.Close()
-	dir := t.TempDir()
-	certPath := filepath.Join(dir, "board.crt")
-	os.WriteFile(certPath, signer.MarshalCertsPEM(cert), 0o644)
-	home := filepath.Join(dir, "home")
-	mustCLI(t, "--home", home, "init", "--issuer-id", "in.gov.cbse", "--issuer-name", "CBSE")
+	hsm, home, certPath := tokenHome(t, "ecdsa-p256", "board-pdf")
 	mustCLI(t, "--home", home, "keys", "import", "--cert", certPath, "--pkcs11", hsm.URI("board-pdf"))
 	if out, err := exec.Command(bin, "--home", home, "ingest", "--quiet", "--profile", profile, sample).CombinedOutput(); err != nil {
 		t.Fatalf("ingest through the token: %v\n%s", err, out)
@@ -39,7 +26,7 @@ func TestPKCS11PDF(t *testing.T) {
 	if err != nil {
 		t.Fatalf("get --format pdf: %v", err)
 	}
-	path := filepath.Join(dir, "doc.pdf")
+	path := filepath.Join(filepath.Dir(home), "doc.pdf")
 	os.WriteFile(path, pdf, 0o644)
 	testenv.CheckPdfsig(t, path, "CBSE (HSM key)")
 	if out, err := exec.Command(bin, "--home", home, "verify", path).CombinedOutput(); err != nil || string(out) != "OK "+path+"\n" {

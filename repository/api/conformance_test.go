@@ -68,6 +68,25 @@ func readConformanceCase(t *testing.T, file string) conformanceCase {
 	return c
 }
 
+// send posts body, the case's request as it stands (ts and keyhash filled
+// in), to the route its root names, with the HMAC header its hmac
+// directive asks for (hex by default, raw, or none).
+func (c conformanceCase) send(t *testing.T, f *fixture, url, body string) (int, string) {
+	t.Helper()
+	route := "/digilocker/pulldoc"
+	if strings.Contains(body, "PullURIRequest") {
+		route = "/digilocker/pulluri"
+	}
+	header := xmlschema.SignBody(f.key, []byte(body))
+	switch c.hmac {
+	case "raw":
+		header = base64.StdEncoding.EncodeToString(hmacRaw(f.key, []byte(body)))
+	case "none":
+		header = ""
+	}
+	return post(t, url+route, body, header)
+}
+
 // TestConformance replays requests of the shapes lockers and deployed
 // integrations send (testdata/conformance/*.xml, each citing its source:
 // declarations, no namespace, a prefix or a default namespace, ver 1.0 to
@@ -119,18 +138,7 @@ func TestConformance(t *testing.T) {
 					cfg.Profiles = []xmlschema.PullProfile{{DocType: "SSCER", SearchKeys: []string{"RollNo", "Year"}, Policy: pol}}
 				}).URL
 			}
-			route := "/digilocker/pulldoc"
-			if strings.Contains(body, "PullURIRequest") {
-				route = "/digilocker/pulluri"
-			}
-			header := xmlschema.SignBody(f.key, []byte(body))
-			switch c.hmac {
-			case "raw":
-				header = base64.StdEncoding.EncodeToString(hmacRaw(f.key, []byte(body)))
-			case "none":
-				header = ""
-			}
-			code, reply := post(t, url+route, body, header)
+			code, reply := c.send(t, f, url, body)
 			replies[name] = reply
 			got := fmt.Sprintf("HTTP %d\n%s\n", code, check.describe(t, reply))
 			golden := filepath.Join("testdata", "conformance", name+".golden")
@@ -276,18 +284,7 @@ func TestConformanceUnderReplayWindow(t *testing.T) {
 					cfg.Profiles = []xmlschema.PullProfile{{DocType: "SSCER", SearchKeys: []string{"RollNo", "Year"}, Policy: *c.pull}}
 				}
 			}).URL
-			route := "/digilocker/pulldoc"
-			if strings.Contains(body, "PullURIRequest") {
-				route = "/digilocker/pulluri"
-			}
-			header := xmlschema.SignBody(f.key, []byte(body))
-			switch c.hmac {
-			case "raw":
-				header = base64.StdEncoding.EncodeToString(hmacRaw(f.key, []byte(body)))
-			case "none":
-				header = ""
-			}
-			code, reply := post(t, url+route, body, header)
+			code, reply := c.send(t, f, url, body)
 			wantCode, _, _ := strings.Cut(string(want), "\n")
 			if got := fmt.Sprintf("HTTP %d", code); got != wantCode {
 				t.Fatalf("%s, want %s:\n%.400s", got, wantCode, reply)
