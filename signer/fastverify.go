@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -49,6 +50,10 @@ var fastSigAlgs = map[string]x509.SignatureAlgorithm{
 	algRSASHA256: x509.SHA256WithRSA, algRSASHA1: x509.SHA1WithRSA, algECDSASHA25: x509.ECDSAWithSHA256,
 }
 
+// issuerkitDecl is the declaration issuerkit writes; others are matched
+// by xmlDecl.
+var issuerkitDecl = []byte(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`)
+
 var xmlDecl = regexp.MustCompile(`^<\?xml version=("1\.0"|'1\.0')( encoding=("UTF-8"|'UTF-8'|"utf-8"|'utf-8'))?( standalone=("yes"|'yes'|"no"|'no'))? ?\?>`)
 
 // fastVerify returns the verification of data, or false when the general
@@ -58,7 +63,9 @@ func (v *Verifier) fastVerify(data []byte, now time.Time) (*Verified, bool) {
 		return nil, false
 	}
 	s := fastScan{b: data}
-	if m := xmlDecl.FindIndex(data); m != nil {
+	if bytes.HasPrefix(data, issuerkitDecl) {
+		s.i = len(issuerkitDecl)
+	} else if m := xmlDecl.FindIndex(data); m != nil {
 		s.i = m[1]
 	} else if bytes.HasPrefix(data, []byte("<?")) {
 		return nil, false
@@ -110,9 +117,11 @@ func (v *Verifier) fastVerify(data []byte, now time.Time) (*Verified, bool) {
 // fastScan reads a document, writing the canonical form of the root
 // without its Signature to canon and building the same tree.
 type fastScan struct {
-	b     []byte
-	i     int
-	canon bytes.Buffer
+	b       []byte
+	i       int
+	canon   bytes.Buffer
+	scratch []etree.Attr // the attributes of the start tag just read
+	order   []int        // their canonical (sorted) order
 }
 
 // node is an element of the Signature, read strictly.
@@ -147,7 +156,7 @@ func (s *fastScan) document() (*etree.Element, *node, bool) {
 	if !s.endTag(name) {
 		return nil, nil, false
 	}
-	s.canon.WriteString("</" + name + ">")
+	s.writeEnd(name)
 	s.skipSpace()
 	if s.i != len(s.b) {
 		return nil, nil, false
@@ -198,30 +207,44 @@ func (s *fastScan) content(el *etree.Element, depth int) (*node, bool) {
 				return nil, false
 			}
 		}
-		s.canon.WriteString("</" + name + ">")
+		s.writeEnd(name)
 	}
 }
 
 // writeStart adds attrs to el in document order and writes the canonical
 // start tag (attributes sorted by name).
 func (s *fastScan) writeStart(el *etree.Element, name string, attrs []etree.Attr) {
+	el.Attr = make([]etree.Attr, 0, len(attrs))
 	for _, a := range attrs {
 		el.CreateAttr(a.Key, a.Value)
 	}
-	sorted := attrs
-	if !slices.IsSortedFunc(sorted, cmpAttr) {
-		sorted = slices.Clone(attrs)
-		slices.SortFunc(sorted, cmpAttr)
+	// Insertion sort of indexes: a start tag has a few dozen attributes
+	// at most, and etree.Attr is too large to move around.
+	s.order = s.order[:0]
+	for i := range attrs {
+		j := len(s.order)
+		s.order = append(s.order, i)
+		for ; j > 0 && attrs[s.order[j-1]].Key > attrs[i].Key; j-- {
+			s.order[j] = s.order[j-1]
+		}
+		s.order[j] = i
 	}
 	s.canon.WriteByte('<')
 	s.canon.WriteString(name)
-	for _, a := range sorted {
+	for _, i := range s.order {
 		s.canon.WriteByte(' ')
-		s.canon.WriteString(a.Key)
+		s.canon.WriteString(attrs[i].Key)
 		s.canon.WriteString(`="`)
-		attrEscaper.WriteString(&s.canon, a.Value)
+		attrEscaper.WriteString(&s.canon, attrs[i].Value)
 		s.canon.WriteByte('"')
 	}
+	s.canon.WriteByte('>')
+}
+
+// writeEnd writes the canonical end tag of name.
+func (s *fastScan) writeEnd(name string) {
+	s.canon.WriteString("</")
+	s.canon.WriteString(name)
 	s.canon.WriteByte('>')
 }
 
@@ -262,7 +285,7 @@ func (s *fastScan) sigChildren(n *node) bool {
 		if !ok {
 			return false
 		}
-		c := &node{tag: name, attrs: attrs}
+		c := &node{tag: name, attrs: slices.Clone(attrs)}
 		n.children = append(n.children, c)
 		if !empty {
 			if !s.sigChildren(c) || !s.endTag(name) {
@@ -278,6 +301,8 @@ func (s *fastScan) startTag(xmlns bool) (name string, attrs []etree.Attr, empty,
 	if name, ok = s.name(); !ok {
 		return
 	}
+	attrs = s.scratch[:0]
+	defer func() { s.scratch = attrs[:0] }()
 	for {
 		sp := s.skipSpace()
 		if s.i >= len(s.b) {
@@ -330,7 +355,32 @@ func (s *fastScan) name() (string, bool) {
 		}
 		break
 	}
-	return string(s.b[start:s.i]), s.i > start
+	return intern(s.b[start:s.i]), s.i > start
+}
+
+// names interns element and attribute names: documents of one DocType
+// use the same few dozen, so a verification allocates none of them.
+var names = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: map[string]string{}}
+
+// intern returns b as a string, shared when it is a known name (at most
+// 4,096 are kept, so a stream of odd documents cannot grow the map).
+func intern(b []byte) string {
+	names.RLock()
+	n, ok := names.m[string(b)]
+	names.RUnlock()
+	if ok {
+		return n
+	}
+	n = string(b)
+	names.Lock()
+	if len(names.m) < 4096 {
+		names.m[n] = n
+	}
+	names.Unlock()
+	return n
 }
 
 // attrValue reads a quoted value, decoding references. A literal tab,
