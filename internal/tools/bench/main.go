@@ -704,7 +704,13 @@ func (b *bench) pdfs() error {
 		if err != nil {
 			return err
 		}
-		ps, err := docpdf.NewSigner(key, []*x509.Certificate{cert})
+		// As serve and get sign PDFs: the home's signer's key (an RSA key
+		// through OpenSSL when it loads).
+		xs, err := signer.New(key, []*x509.Certificate{cert})
+		if err != nil {
+			return err
+		}
+		ps, err := docpdf.NewSigner(xs.Key(), xs.Chain())
 		if err != nil {
 			return err
 		}
