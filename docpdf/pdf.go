@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf16"
@@ -26,6 +27,7 @@ type page struct {
 	used    map[*fontFile]map[uint16]string // glyph → the text it stands for
 	order   []*fontFile                     // fonts in first-use order
 	shaper  shaping.HarfbuzzShaper
+	scratch []byte // one content operator being written
 }
 
 const (
@@ -135,7 +137,17 @@ func (p *page) text(x, y, size float64, bold bool, s string) float64 {
 			cur = g.f
 			fmt.Fprintf(&p.content, "/%s %.2f Tf\n", p.fontRes(cur), size)
 		}
-		fmt.Fprintf(&p.content, "1 0 0 1 %.2f %.2f Tm <%04X> Tj\n", x+g.x, y+g.y, g.gid)
+		// "1 0 0 1 X Y Tm <GID> Tj", without fmt: this runs per glyph.
+		b := p.scratch[:0]
+		b = append(b, "1 0 0 1 "...)
+		b = strconv.AppendFloat(b, x+g.x, 'f', 2, 64)
+		b = append(b, ' ')
+		b = strconv.AppendFloat(b, y+g.y, 'f', 2, 64)
+		b = append(b, " Tm <"...)
+		b = appendHex4(b, uint16(g.gid))
+		b = append(b, "> Tj\n"...)
+		p.content.Write(b)
+		p.scratch = b
 	}
 	p.content.WriteString("ET EMC\n")
 	return w
@@ -157,11 +169,18 @@ func (p *page) fontRes(f *fontFile) string {
 }
 
 func utf16Hex(s string) string {
-	var b strings.Builder
-	for _, u := range utf16.Encode([]rune(s)) {
-		fmt.Fprintf(&b, "%04X", u)
+	units := utf16.Encode([]rune(s))
+	b := make([]byte, 0, 4*len(units))
+	for _, u := range units {
+		b = appendHex4(b, u)
 	}
-	return b.String()
+	return string(b)
+}
+
+// appendHex4 appends v as four upper-case hex digits (%04X).
+func appendHex4(b []byte, v uint16) []byte {
+	const digits = "0123456789ABCDEF"
+	return append(b, digits[v>>12], digits[v>>8&0xf], digits[v>>4&0xf], digits[v&0xf])
 }
 
 func (p *page) rect(x, y, w, h float64, fill bool) {
