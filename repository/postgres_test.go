@@ -75,3 +75,41 @@ func TestPostgresReopenAndTamper(t *testing.T) {
 		})
 	}
 }
+
+// TestPrepareReplayLogConcurrently: several serve starting together on one
+// PostgreSQL all prepare the replay log; CREATE TABLE IF NOT EXISTS alone
+// fails one of them with a unique violation in pg_type now and then.
+func TestPrepareReplayLogConcurrently(t *testing.T) {
+	dsn := testenv.StartPostgres(t)
+	for round := range 5 {
+		var cats []*repository.Postgres
+		for range 4 {
+			c, err := repository.OpenPostgres(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			cats = append(cats, c)
+		}
+		if round > 0 {
+			conn, err := pgx.Connect(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = conn.Exec(context.Background(), "DROP TABLE replay_txns")
+			conn.Close(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		errs := make(chan error, len(cats))
+		for _, c := range cats {
+			go func() { errs <- c.PrepareReplayLog(context.Background()) }()
+		}
+		for range cats {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
+}
