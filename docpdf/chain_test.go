@@ -2,10 +2,7 @@ package docpdf
 
 import (
 	"crypto"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,24 +14,11 @@ import (
 )
 
 // issueCert makes a certificate for key signed by parent (self-signed when nil).
+// issueCert makes a certificate for key that can sign PDFs (content
+// commitment) and, when ca, certificates.
 func issueCert(t *testing.T, key crypto.Signer, cn string, ca bool, parent *x509.Certificate, parentKey crypto.Signer) *x509.Certificate {
-	t.Helper()
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: cn}, NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: time.Now().Add(24 * time.Hour), BasicConstraintsValid: true, IsCA: ca,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign | x509.KeyUsageContentCommitment}
-	if parent == nil {
-		parent, parentKey = tmpl, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testenv.IssueCert(t, key, cn, ca, parent, parentKey, time.Now().Add(24*time.Hour),
+		x509.KeyUsageDigitalSignature|x509.KeyUsageCertSign|x509.KeyUsageContentCommitment)
 }
 
 // TestSignedPDFCarriesChain: a key certified by an issuing CA under a root

@@ -89,7 +89,7 @@ func TestDateRules(t *testing.T) {
 }
 
 func TestDateRuleProfileErrors(t *testing.T) {
-	tests := []struct{ name, from, to, want string }{
+	wantProfileErrors(t, datesProfile, []profileEdit{
 		{"not a date column", "Name: {required: true, type: name}", "Name: {required: true, type: name, not_future: true}", "column Name: not_future, before, after and age need type date"},
 		{"unknown target", "before: ValidTill", "before: Expiry", `column IssueDate: before: "Expiry" is not a column`},
 		{"target not a date", "before: ValidTill", "before: Name", `column IssueDate: before: column "Name" is not of type date`},
@@ -100,19 +100,7 @@ func TestDateRuleProfileErrors(t *testing.T) {
 		{"age on an unknown name", `on: "{IssueDate}"`, `on: "{Issued}"`, "column DOB: age.on:"},
 		{"age on a group field", "after: DOB, not_future: true}", "age: {min: 1}}", "column Cat1Since: age is for record columns, not group fields"},
 		{"a list that is a mapping", "after: [IssueDate, DOB]", "after: {a: b}", "want a column name or a list of them"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			src := strings.Replace(datesProfile, tt.from, tt.to, 1)
-			if src == datesProfile {
-				t.Fatalf("%q is not in the profile", tt.from)
-			}
-			_, err := ParseProfile([]byte(src))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("got %v, want %q", err, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestYearsBetween(t *testing.T) {

@@ -34,10 +34,29 @@ certificate:
   person: {name: "{Name}"}
 `
 
+// profileEdit changes a valid profile (from → to) into one ParseProfile
+// must refuse with an error mentioning want.
+type profileEdit struct{ name, from, to, want string }
+
+// wantProfileErrors applies each edit to base and checks the error.
+func wantProfileErrors(t *testing.T, base string, edits []profileEdit) {
+	t.Helper()
+	for _, tt := range edits {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(base, tt.from, tt.to, 1)
+			if src == base {
+				t.Fatalf("test setup: %q not found", tt.from)
+			}
+			_, err := ParseProfile([]byte(src))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("ParseProfile error = %v, want mention of %q", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseProfileErrors(t *testing.T) {
-	tests := []struct {
-		name, from, to, want string
-	}{
+	tests := []profileEdit{
 		{"unknown key", "doc_name: Test", "doc_name: Test\nbogus: 1", "field bogus not found"},
 		{"bad doctype", "doctype: TESTX", "doctype: test-x", "doctype"},
 		{"unknown template name", `doc_id: "{Id}"`, `doc_id: "{Idd}"`, `unknown name "Idd"`},
@@ -50,18 +69,7 @@ func TestParseProfileErrors(t *testing.T) {
 		{"search key not a column", "columns:", "search_keys: [Roll]\ncolumns:", `search_keys: "Roll" is not a column`},
 		{"min on a string", "Id: {required: true}", "Id: {min: 1}", "min/max need type int or decimal"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			src := strings.Replace(minimal, tt.from, tt.to, 1)
-			if src == minimal {
-				t.Fatalf("test setup: %q not found", tt.from)
-			}
-			_, err := ParseProfile([]byte(src))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("ParseProfile error = %v, want mention of %q", err, tt.want)
-			}
-		})
-	}
+	wantProfileErrors(t, minimal, tests)
 	if _, err := ParseProfile([]byte(minimal)); err != nil {
 		t.Fatalf("minimal profile: %v", err)
 	}

@@ -89,20 +89,7 @@ func newFixture(t testing.TB, faults locker.Faults) *fixture {
 }
 
 func (f *fixture) startLocker(faults locker.Faults) {
-	t := f.t
-	st, err := locker.Open(context.Background(), f.lockDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	cert, _ := signer.SelfSignedCert(key, "test", "test", time.Hour)
-	if err := st.AddIssuer(context.Background(), issuerID, apiKey, "http://127.0.0.1:1", signer.MarshalCertsPEM(cert)); err != nil {
-		t.Fatal(err)
-	}
-	f.store = st
-	f.lsrv = locker.NewServer(locker.Config{Store: st, Faults: faults,
-		Logger: slog.New(slog.NewTextHandler(f.logs, nil))})
-	f.srv = httptest.NewServer(f.lsrv.Handler())
+	f.startLockerWith(func(c *locker.Config) { c.Faults = faults })
 }
 
 func (f *fixture) stopLocker() {

@@ -2,11 +2,8 @@ package signer
 
 import (
 	"crypto"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,23 +17,7 @@ import (
 
 // issue makes a certificate for key signed by parent (self-signed when nil).
 func issue(t *testing.T, key crypto.Signer, cn string, ca bool, parent *x509.Certificate, parentKey crypto.Signer, notAfter time.Time) *x509.Certificate {
-	t.Helper()
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: cn}, NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: notAfter, BasicConstraintsValid: true, IsCA: ca,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign}
-	if parent == nil {
-		parent, parentKey = tmpl, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testenv.IssueCert(t, key, cn, ca, parent, parentKey, notAfter, x509.KeyUsageDigitalSignature|x509.KeyUsageCertSign)
 }
 
 func TestVerifyChain(t *testing.T) {
