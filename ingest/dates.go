@@ -96,6 +96,7 @@ func (p *Profile) resolveDateRules(scope map[string]any) error {
 		if d == nil {
 			continue
 		}
+		p.anyDateRules = true
 		for _, list := range []struct {
 			key   string
 			names []string

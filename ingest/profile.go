@@ -45,6 +45,9 @@ type Profile struct {
 	// prevNumber, when set, fills prevNumber: the DocID this document
 	// replaces (a correction that changed the DocID).
 	prevNumber *template
+	// anyDateRules: some column has date rules, so Map collects the
+	// row's dates (resolveDateRules).
+	anyDateRules bool
 	// defaults are certificate.defaults: element path or name → attributes
 	// written when the profile and the record give no value.
 	defaults map[string][]attrTmpl

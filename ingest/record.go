@@ -100,7 +100,7 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 			probs = append(probs, c.Name+": "+prob)
 			continue
 		}
-		if c.Type == "date" && norm != "" {
+		if p.anyDateRules && c.Type == "date" && norm != "" {
 			if dates == nil {
 				dates = make(map[string]time.Time, 4)
 			}
