@@ -10,7 +10,13 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// keysImportOptions are keys import's flags.
+type keysImportOptions struct {
+	Key, PKCS11, Cert, PassphraseFile string
+}
+
 func keysCommand(e *env) *cli.Command {
+	o := &keysImportOptions{}
 	return &cli.Command{
 		Name:  "keys",
 		Usage: "manage the home's signing key",
@@ -32,10 +38,10 @@ func keysCommand(e *env) *cli.Command {
 				"   issuerkit keys import --cert board-chain.pem \\\n" +
 				"       --pkcs11 'pkcs11:token=board;object=signing?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/etc/issuerkit/pin'",
 			Flags: []cli.Flag{
-				&cli.StringFlag{Name: "key", Usage: "private key `FILE` (PEM) or PKCS#12 bundle (.p12, .pfx)"},
-				&cli.StringFlag{Name: "pkcs11", Usage: "PKCS#11 `URI` of a key held in an HSM or token (RFC 7512, with module-path)"},
-				&cli.StringFlag{Name: "cert", Usage: "certificate chain `FILE` (PEM, leaf first); not needed for PKCS#12"},
-				&cli.StringFlag{Name: "passphrase-file", Usage: "`FILE` holding the passphrase (else $ISSUERKIT_KEY_PASSPHRASE)"},
+				&cli.StringFlag{Name: "key", Destination: &o.Key, Usage: "private key `FILE` (PEM) or PKCS#12 bundle (.p12, .pfx)"},
+				&cli.StringFlag{Name: "pkcs11", Destination: &o.PKCS11, Usage: "PKCS#11 `URI` of a key held in an HSM or token (RFC 7512, with module-path)"},
+				&cli.StringFlag{Name: "cert", Destination: &o.Cert, Usage: "certificate chain `FILE` (PEM, leaf first); not needed for PKCS#12"},
+				&cli.StringFlag{Name: "passphrase-file", Destination: &o.PassphraseFile, Usage: "`FILE` holding the passphrase (else $ISSUERKIT_KEY_PASSPHRASE)"},
 			},
 			Action: func(c *cli.Context) error {
 				if err := needArgs(c, 0, 0, "no arguments"); err != nil {
@@ -45,8 +51,8 @@ func keysCommand(e *env) *cli.Command {
 				if err != nil {
 					return err
 				}
-				if uri := c.String("pkcs11"); uri != "" {
-					if c.IsSet("key") || c.IsSet("passphrase-file") || c.String("cert") == "" {
+				if uri := o.PKCS11; uri != "" {
+					if c.IsSet("key") || c.IsSet("passphrase-file") || o.Cert == "" {
 						return usageErr("keys import --pkcs11 takes --cert and neither --key nor --passphrase-file")
 					}
 					if u, err := signer.ParsePKCS11URI(uri); err != nil {
@@ -54,7 +60,7 @@ func keysCommand(e *env) *cli.Command {
 					} else if u.PinValue != "" {
 						return usageErr("--pkcs11: the URI would keep the PIN in issuerkit.yaml: use pin-source=file:/path (a 0600 file) or $%s instead of pin-value", signer.PINEnv)
 					}
-					_, chain, closer, err := signer.LoadPKCS11Pair(uri, c.String("cert"), time.Now())
+					_, chain, closer, err := signer.LoadPKCS11Pair(uri, o.Cert, time.Now())
 					if err != nil {
 						return err
 					}
@@ -67,11 +73,11 @@ func keysCommand(e *env) *cli.Command {
 						strings.SplitN(uri, "?", 2)[0], leaf.Subject.CommonName, leaf.NotAfter.Format(time.DateOnly))
 					return nil
 				}
-				if c.String("key") == "" {
+				if o.Key == "" {
 					return usageErr("keys import: give --key FILE or --pkcs11 URI")
 				}
 				var pass []byte
-				if f := c.String("passphrase-file"); f != "" {
+				if f := o.PassphraseFile; f != "" {
 					b, err := os.ReadFile(f)
 					if err != nil {
 						return fmt.Errorf("read passphrase: %w", err)
@@ -80,7 +86,7 @@ func keysCommand(e *env) *cli.Command {
 				} else if v, ok := os.LookupEnv("ISSUERKIT_KEY_PASSPHRASE"); ok {
 					pass = []byte(v)
 				}
-				key, chain, err := signer.LoadKeyPair(signer.KeySource{KeyFile: c.String("key"), CertFile: c.String("cert"), Passphrase: pass}, time.Now())
+				key, chain, err := signer.LoadKeyPair(signer.KeySource{KeyFile: o.Key, CertFile: o.Cert, Passphrase: pass}, time.Now())
 				if err != nil {
 					return err
 				}
