@@ -23,7 +23,12 @@ type env struct {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.DiscardHandler)}
-	app := newApp(e)
+	return runApp(ctx, e, newApp(e), args)
+}
+
+// runApp runs app on args and prints its error (as JSON with --json).
+func runApp(ctx context.Context, e *env, app *cli.App, args []string) int {
+	stderr := e.stderr
 	err := app.RunContext(ctx, clikit.FlagsFirst(app, args))
 	code := exitCode(err)
 	if err != nil && err.Error() != "" {
