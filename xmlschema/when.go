@@ -25,3 +25,15 @@ func ParseWhen(s string) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time: want e.g. 2027-05-13T12:00 (IST) or 2027-05-13T12:00:00+05:30", s)
 }
+
+// ParseSince reads a starting time: an RFC 3339 time, or a duration such
+// as 24h before now.
+func ParseSince(s string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		return now.Add(-d), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time nor a duration", s)
+}

@@ -28,3 +28,22 @@ func TestParseWhen(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSince(t *testing.T) {
+	now := time.Date(2027, 5, 13, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"24h", now.Add(-24 * time.Hour)},
+		{"90m", now.Add(-90 * time.Minute)},
+		{"2027-05-01T00:00:00Z", time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC)},
+	} {
+		if got, err := ParseSince(c.in, now); err != nil || !got.Equal(c.want) {
+			t.Errorf("ParseSince(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+	if _, err := ParseSince("yesterday", now); err == nil {
+		t.Error("ParseSince(yesterday) succeeded")
+	}
+}

@@ -3,8 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 
+	"github.com/issuerkit/issuerkit/internal/report"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/urfave/cli/v2"
 )
@@ -70,16 +70,7 @@ func catalogCommand(e *env) *cli.Command {
 					fmt.Fprintln(e.stdout, string(b))
 					return nil
 				}
-				tables := make([]string, 0, len(rep.Rows))
-				for t := range rep.Rows {
-					tables = append(tables, t)
-				}
-				sort.Strings(tables)
-				for _, t := range tables {
-					fmt.Fprintf(e.stdout, "  %-10s %d rows\n", t, rep.Rows[t])
-				}
-				fmt.Fprintf(e.stdout, "catalog migrated to PostgreSQL: versions digest %s…, audit chain verified (head %s…); the home now uses it\n",
-					rep.Digest[:12], rep.AuditHead[:min(12, len(rep.AuditHead))])
+				report.CatalogMigration(e.stdout, rep)
 				return nil
 			},
 		}},

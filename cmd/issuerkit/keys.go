@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -60,12 +59,8 @@ func keysCommand(e *env) *cli.Command {
 					} else if u.PinValue != "" {
 						return usageErr("--pkcs11: the URI would keep the PIN in issuerkit.yaml: use pin-source=file:/path (a 0600 file) or $%s instead of pin-value", signer.PINEnv)
 					}
-					_, chain, closer, err := signer.LoadPKCS11Pair(uri, o.Cert, time.Now())
+					chain, err := h.ImportPKCS11(uri, o.Cert)
 					if err != nil {
-						return err
-					}
-					closer.Close()
-					if err := h.UsePKCS11Key(uri, chain); err != nil {
 						return err
 					}
 					leaf := chain[0]
@@ -76,21 +71,8 @@ func keysCommand(e *env) *cli.Command {
 				if o.Key == "" {
 					return usageErr("keys import: give --key FILE or --pkcs11 URI")
 				}
-				var pass []byte
-				if f := o.PassphraseFile; f != "" {
-					b, err := os.ReadFile(f)
-					if err != nil {
-						return fmt.Errorf("read passphrase: %w", err)
-					}
-					pass = []byte(strings.TrimRight(string(b), "\r\n"))
-				} else if v, ok := os.LookupEnv("ISSUERKIT_KEY_PASSPHRASE"); ok {
-					pass = []byte(v)
-				}
-				key, chain, err := signer.LoadKeyPair(signer.KeySource{KeyFile: o.Key, CertFile: o.Cert, Passphrase: pass}, time.Now())
+				chain, err := h.ImportKeyFiles(o.Key, o.Cert, o.PassphraseFile)
 				if err != nil {
-					return err
-				}
-				if err := h.ImportSigningKey(key, chain); err != nil {
 					return err
 				}
 				leaf := chain[0]

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"text/tabwriter"
 	"time"
 
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/internal/report"
 	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/urfave/cli/v2"
 )
 
@@ -102,13 +102,10 @@ func auditCommand(e *env) *cli.Command {
 				return err
 			}
 			q := repository.AuditQuery{URI: o.URI}
-			if s := o.Since; s != "" {
-				if d, err := time.ParseDuration(s); err == nil {
-					q.Since = time.Now().Add(-d)
-				} else if t, err := time.Parse(time.RFC3339, s); err == nil {
-					q.Since = t
-				} else {
-					return usageErr("--since %q is neither an RFC 3339 time nor a duration", s)
+			if o.Since != "" {
+				var err error
+				if q.Since, err = xmlschema.ParseSince(o.Since, time.Now()); err != nil {
+					return usageErr("--since %v", err)
 				}
 			}
 			r, err := openRepo(c, false)
@@ -124,26 +121,14 @@ func auditCommand(e *env) *cli.Command {
 				fmt.Fprintf(e.stdout, "audit chain OK: %d %s, head %s\n", n, report.Plural(n, "entry", "entries"), head)
 				return nil
 			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			if !o.JSON {
-				fmt.Fprintln(tw, "ID\tAT\tACTOR\tACTION\tURI\tVERSION\tBATCH\tREASON")
-			}
+			out := report.NewLines(e.stdout, o.JSON, "ID\tAT\tACTOR\tACTION\tURI\tVERSION\tBATCH\tREASON")
 			err = r.Catalog.AuditLog(c.Context, q, func(a repository.AuditEntry) error {
-				if o.JSON {
-					b, err := json.Marshal(a)
-					if err != nil {
-						return err
-					}
-					_, err = fmt.Fprintln(e.stdout, string(b))
-					return err
-				}
-				_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", a.ID, a.At.Format(time.DateTime), a.Actor, a.Action, a.URI, a.Version, a.BatchID, a.Reason)
-				return err
+				return out.Row(a, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s", a.ID, a.At.Format(time.DateTime), a.Actor, a.Action, a.URI, a.Version, a.BatchID, a.Reason)
 			})
 			if err != nil {
 				return err
 			}
-			return tw.Flush()
+			return out.Flush()
 		},
 	}
 }

@@ -2,12 +2,10 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"net"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
@@ -207,33 +205,21 @@ func lockerListCommand(e *env) *cli.Command {
 				return err
 			}
 			defer st.Close()
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			if !o.JSON {
-				fmt.Fprintln(tw, "URI\tCITIZEN\tSTATE\tDOCUMENT\tHISTORY")
-			}
+			out := report.NewLines(e.stdout, o.JSON, "URI\tCITIZEN\tSTATE\tDOCUMENT\tHISTORY")
 			n := 0
 			err = st.All(c.Context, func(d locker.Document) error {
 				n++
-				if o.JSON {
-					b, err := json.Marshal(d)
-					if err != nil {
-						return err
-					}
-					_, err = fmt.Fprintln(e.stdout, string(b))
-					return err
-				}
 				var hist []string
 				for _, h := range d.History {
 					hist = append(hist, h.Action+" "+h.At[:min(19, len(h.At))])
 				}
-				fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\n", d.URI, d.Citizen[:12], d.State, d.DocName, strings.Join(hist, ", "))
-				return nil
+				return out.Row(d, "%s\t%s…\t%s\t%s\t%s", d.URI, d.Citizen[:12], d.State, d.DocName, strings.Join(hist, ", "))
 			})
 			if err != nil {
 				return err
 			}
 			if !o.JSON {
-				tw.Flush()
+				out.Flush()
 				fmt.Fprintf(e.stdout, "%d %s\n", n, report.Plural(n, "URI", "URIs"))
 			}
 			return nil

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/internal/issuer"
 	"github.com/issuerkit/issuerkit/internal/report"
 	"github.com/issuerkit/issuerkit/pusher"
@@ -112,40 +110,10 @@ func (o *pushOptions) run(c *cli.Context, e *env) error {
 // config is the pusher's configuration: the home's push settings, the
 // flags given over them.
 func (o *pushOptions) config(c *cli.Context, r *issuer.Repo, log *slog.Logger, progress func(pusher.Progress)) (pusher.Config, error) {
-	h := r.Home
-	kr, err := h.Keyring()
-	if err != nil {
-		return pusher.Config{}, err
-	}
-	key, err := h.PushKey()
-	if err != nil {
-		return pusher.Config{}, err
-	}
-	cfg := h.Config.Push
-	gateway := cfg.Gateway
-	if c.IsSet("gateway") {
-		// --gateway names the gateway: today's paths on it.
-		gateway, cfg.Endpoint, cfg.BulkEndpoint = o.Gateway, "", ""
-	}
-	if c.IsSet("ca-file") {
-		cfg.CAFile = o.CAFile
-	}
-	var roots *x509.CertPool
-	if cfg.CAFile != "" {
-		if roots, err = httpserve.LoadCAFile(cfg.CAFile); err != nil {
-			return pusher.Config{}, err
-		}
-	}
-	workers, bulk := cfg.Workers, cfg.Bulk
-	if c.IsSet("workers") {
-		workers = o.Workers
-	}
-	if c.IsSet("bulk") {
-		bulk = o.Bulk
-	}
-	return pusher.Config{
-		Outbox: r.Catalog, Keyring: kr, Gateway: gateway, Endpoint: cfg.Endpoint, BulkEndpoint: cfg.BulkEndpoint, RootCAs: roots, OrgID: h.Config.Issuer.ID, Key: key,
-		Workers: workers, Bulk: bulk, Lease: o.Lease, Timeout: o.Timeout, BackoffBase: o.Backoff, MaxAttempts: o.MaxAttempts,
-		Logger: log, Progress: progress,
-	}, nil
+	po := issuer.PushOverrides{CAFile: o.CAFile, Gateway: o.Gateway, Workers: o.Workers, Bulk: o.Bulk}
+	po.SetCAFile, po.SetGateway, po.SetWorkers, po.SetBulk = c.IsSet("ca-file"), c.IsSet("gateway"), c.IsSet("workers"), c.IsSet("bulk")
+	cfg, err := issuer.PusherConfig(r, po)
+	cfg.Lease, cfg.Timeout, cfg.BackoffBase, cfg.MaxAttempts = o.Lease, o.Timeout, o.Backoff, o.MaxAttempts
+	cfg.Logger, cfg.Progress = log, progress
+	return cfg, err
 }

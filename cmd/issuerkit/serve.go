@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/issuerkit/issuerkit/internal/home"
@@ -70,7 +68,7 @@ func (o *serveOptions) run(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	stopMetrics, err := serveMetrics(c.Context, e, o.MetricsAddr, srv.MetricsHandler())
+	stopMetrics, err := issuer.ServeMetrics(c.Context, e.log, o.MetricsAddr, srv.MetricsHandler())
 	if err != nil && c.IsSet("metrics-addr") {
 		return err
 	}
@@ -106,26 +104,4 @@ func (o *serveOptions) newAPIServer(c *cli.Context, e *env, r *issuer.Repo) (*ap
 	return issuer.NewAPIServer(c.Context, r, issuer.APIOptions{Addr: o.Addr, HTTPS: o.scheme() == "https", ReplayWindow: o.ReplayWindow,
 		RateLimit: o.RateLimit, OrgRateLimit: o.OrgRateLimit, VerifyRateLimit: o.VerifyRate, TrustedProxies: trusted,
 		Profiles: o.Profile.Value(), CacheBytes: o.CacheMB << 20}, e.log)
-}
-
-// serveMetrics serves h on addr until ctx ends or the returned stop is
-// called; "" serves nothing.
-func serveMetrics(ctx context.Context, e *env, addr string, h http.Handler) (stop func(), err error) {
-	if addr == "" {
-		return func() {}, nil
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("serve --metrics-addr: %w", err)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := httpserve.Serve(ctx, httpserve.New(addr, h), l); err != nil {
-			e.log.Error("metrics listener", "err", err.Error())
-		}
-	}()
-	e.log.Info("serving metrics", "addr", l.Addr().String())
-	return func() { cancel(); <-done }, nil
 }

@@ -96,12 +96,7 @@ func storeCheck(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	sc := h.Config.Store
-	where := "fs " + h.Path(sc.Path)
-	if sc.Type == "s3" {
-		where = fmt.Sprintf("s3 %s bucket %s prefix %q", sc.Endpoint, sc.Bucket, sc.Prefix)
-	}
-	fmt.Fprintf(e.stdout, "store: %s\n", where)
+	fmt.Fprintf(e.stdout, "store: %s\n", h.Where())
 	t0 := time.Now()
 	s, err := h.OpenStore(c.Context)
 	if err != nil {
@@ -131,27 +126,10 @@ func (o *storeMigrateOptions) run(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	if h.Config.Store.Type != "fs" && h.Config.Store.Type != "" {
-		return fmt.Errorf("store migrate: this home's store is already %s", h.Config.Store.Type)
-	}
-	src, err := h.OpenStore(c.Context)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	dst, err := home.OpenStore(c.Context, h, sc)
-	if err != nil {
-		return err
-	}
-	defer dst.Close()
 	start := time.Now()
-	copied, err := repository.CopyStore(c.Context, dst, src)
+	copied, err := h.MigrateStore(c.Context, sc)
 	if err != nil {
-		return fmt.Errorf("store migrate: %d objects copied and verified before: %w (run the command again to continue)", copied, err)
-	}
-	h.Config.Store = sc
-	if err := h.Save(); err != nil {
-		return fmt.Errorf("store migrate: objects copied but the config was not updated: %w", err)
+		return err
 	}
 	fmt.Fprintf(e.stdout, "copied and verified %d objects in %v; the home now uses s3 %s bucket %s prefix %q\n",
 		copied, time.Since(start).Round(time.Millisecond), sc.Endpoint, sc.Bucket, sc.Prefix)

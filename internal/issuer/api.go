@@ -2,14 +2,17 @@ package issuer
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/internal/home"
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/repository/api"
 )
@@ -125,4 +128,26 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// ServeMetrics serves h on addr until ctx ends or the returned stop is
+// called; "" serves nothing.
+func ServeMetrics(ctx context.Context, log *slog.Logger, addr string, h http.Handler) (stop func(), err error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("serve --metrics-addr: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := httpserve.Serve(ctx, httpserve.New(addr, h), l); err != nil {
+			log.Error("metrics listener", "err", err.Error())
+		}
+	}()
+	log.Info("serving metrics", "addr", l.Addr().String())
+	return func() { cancel(); <-done }, nil
 }

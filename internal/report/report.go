@@ -272,3 +272,17 @@ func Status(w io.Writer, issuerName, issuerID string, st repository.Stats, deadO
 		tw.Flush()
 	}
 }
+
+// CatalogMigration prints what catalog migrate copied and checked.
+func CatalogMigration(w io.Writer, rep repository.MigrationReport) {
+	tables := make([]string, 0, len(rep.Rows))
+	for t := range rep.Rows {
+		tables = append(tables, t)
+	}
+	sort.Strings(tables)
+	for _, t := range tables {
+		fmt.Fprintf(w, "  %-10s %d rows\n", t, rep.Rows[t])
+	}
+	fmt.Fprintf(w, "catalog migrated to PostgreSQL: versions digest %s…, audit chain verified (head %s…); the home now uses it\n",
+		rep.Digest[:12], rep.AuditHead[:min(12, len(rep.AuditHead))])
+}

@@ -53,3 +53,28 @@ func TestISTTime(t *testing.T) {
 		t.Errorf("ISTTime = %q", got)
 	}
 }
+
+func TestLines(t *testing.T) {
+	for _, c := range []struct {
+		json bool
+		want string
+	}{
+		{false, "ID  URI\n1   a\n22  bb\n"},
+		{true, "{\"id\":1}\n{\"id\":22}\n"},
+	} {
+		var buf bytes.Buffer
+		l := NewLines(&buf, c.json, "ID\tURI")
+		for _, r := range []struct {
+			id  int
+			uri string
+		}{{1, "a"}, {22, "bb"}} {
+			if err := l.Row(map[string]int{"id": r.id}, "%d\t%s", r.id, r.uri); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l.Flush()
+		if buf.String() != c.want {
+			t.Errorf("json %v: %q, want %q", c.json, buf.String(), c.want)
+		}
+	}
+}
