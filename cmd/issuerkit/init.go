@@ -2,9 +2,9 @@ package main
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/issuerkit/issuerkit/internal/home"
+	"github.com/issuerkit/issuerkit/internal/report"
 	"github.com/issuerkit/issuerkit/signer"
 	"github.com/urfave/cli/v2"
 )
@@ -69,25 +69,7 @@ func initCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "Created issuer home %s for %s (%s)\n", h.Dir, h.Config.Issuer.Name, h.Config.Issuer.ID)
-			for _, f := range []struct{ path, what string }{
-				{home.ConfigFile, "configuration"},
-				{home.SigningKey, "development signing key (" + string(kt) + ", 0600)"},
-				{home.SigningCert, "self-signed signing certificate: give it to lockers and verifiers"},
-				{home.APIKeyFile, "API key shared with lockers (0600)"},
-				{home.AadhaarKey, "key that encrypts Aadhaar numbers (0600): back it up"},
-				{home.CatalogFile, "catalog (SQLite)"},
-			} {
-				fmt.Fprintf(e.stdout, "  %-18s %s\n", f.path, f.what)
-			}
-			if sgn, err := h.Signer(); err == nil {
-				fmt.Fprintf(e.stdout, "  %-18s %s\n", "signatures by", sgn.Backend())
-			}
-			if sc.Type == "s3" {
-				fmt.Fprintf(e.stdout, "  %-18s documents in S3: %s, bucket %s, prefix %q (reachable)\n", "store", sc.Endpoint, sc.Bucket, sc.Prefix)
-			} else {
-				fmt.Fprintf(e.stdout, "  %-18s %s\n", home.StoreDir+"/", "document store")
-			}
+			report.Created(e.stdout, h, string(kt))
 			return nil
 		},
 	}

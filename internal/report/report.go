@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/issuerkit/issuerkit/ingest"
+	"github.com/issuerkit/issuerkit/internal/home"
 	"github.com/issuerkit/issuerkit/pusher"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
@@ -285,4 +286,28 @@ func CatalogMigration(w io.Writer, rep repository.MigrationReport) {
 	}
 	fmt.Fprintf(w, "catalog migrated to PostgreSQL: versions digest %s…, audit chain verified (head %s…); the home now uses it\n",
 		rep.Digest[:12], rep.AuditHead[:min(12, len(rep.AuditHead))])
+}
+
+// Created prints what init made in the home h: its files, the signing
+// backend and where documents go.
+func Created(w io.Writer, h *home.Home, keyType string) {
+	fmt.Fprintf(w, "Created issuer home %s for %s (%s)\n", h.Dir, h.Config.Issuer.Name, h.Config.Issuer.ID)
+	for _, f := range []struct{ path, what string }{
+		{home.ConfigFile, "configuration"},
+		{home.SigningKey, "development signing key (" + keyType + ", 0600)"},
+		{home.SigningCert, "self-signed signing certificate: give it to lockers and verifiers"},
+		{home.APIKeyFile, "API key shared with lockers (0600)"},
+		{home.AadhaarKey, "key that encrypts Aadhaar numbers (0600): back it up"},
+		{home.CatalogFile, "catalog (SQLite)"},
+	} {
+		fmt.Fprintf(w, "  %-18s %s\n", f.path, f.what)
+	}
+	if sgn, err := h.Signer(); err == nil {
+		fmt.Fprintf(w, "  %-18s %s\n", "signatures by", sgn.Backend())
+	}
+	if h.Config.Store.Type == "s3" {
+		fmt.Fprintf(w, "  %-18s documents in S3: %s, bucket %s, prefix %q (reachable)\n", "store", h.Config.Store.Endpoint, h.Config.Store.Bucket, h.Config.Store.Prefix)
+	} else {
+		fmt.Fprintf(w, "  %-18s %s\n", home.StoreDir+"/", "document store")
+	}
 }
