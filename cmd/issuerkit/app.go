@@ -51,6 +51,15 @@ func jsonRequested(args []string) bool {
 	return false
 }
 
+// A command is written the same way every time (see push.go): an options
+// struct holding its flags, each flag with Destination into it, and an
+// Action that checks its arguments and calls o.run, which does its work
+// through the packages. clikit.Prepare, in newApp, gives every flag its
+// ISSUERKIT_<COMMAND>_<FLAG> env alias and checks Required flags; a new
+// secret among the aliases goes into sensitiveEnv (envalias.go); a
+// package's typed error that needs its own exit code goes into exitRules
+// (exit.go); never match an error's text.
+
 // globalOptions are the flags before the command.
 type globalOptions struct {
 	Home, LogLevel, LogFormat string
