@@ -45,7 +45,7 @@ func TestCheckStatus(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			err := CheckStatus(context.Background(), c.st, uri, c.cat)
 			if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
-				t.Fatalf("checkStatus: %v, want %q", err, c.want)
+				t.Fatalf("CheckStatus: %v, want %q", err, c.want)
 			}
 		})
 	}
