@@ -594,65 +594,27 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 		uidHash = w.d.Keyring.LookupHash(rec.Aadhaar)
 	}
 	hash := rec.ContentHash(p.DocType, uidHash)
-	prev := 0
-	var cur repository.Document
-	err = repository.ErrNotFound
-	if w.known.mayHave(uri) {
-		cur, err = w.d.Catalog.Current(ctx, uri)
-	}
-	switch {
-	case errors.Is(err, repository.ErrNotFound):
-		r.kind = outIssue
-	case err != nil:
+	cur, err := w.decide(ctx, &r, uri, hash)
+	if err != nil || r.kind == outReject || r.kind == outUnchanged {
 		return r, err
-	case cur.Status == xmlschema.StatusRevoked:
-		r.kind, r.err = outReject, "the document "+uri+" is revoked; it is not re-issued by ingest"
-		return r, nil
-	case cur.ContentHash == hash:
-		r.kind = outUnchanged
-		return r, nil
-	default:
-		r.kind, prev = outUpdate, cur.Version
 	}
-	// A correction of a suspended document stays suspended until it is
-	// reinstated.
-	status := xmlschema.StatusActive
-	if prev > 0 && cur.Status == xmlschema.StatusSuspended {
-		status = xmlschema.StatusSuspended
+	prev := 0
+	if r.kind == outUpdate {
+		prev = cur.Version
 	}
-	// A new document is held when the batch holds its documents; a
-	// correction of a held one stays held (until the batch's time when it
-	// has one), of a public one is public. A held document is dated the
-	// day it is released: results carry the day they were declared.
-	release := w.o.ReleaseAt
-	if prev > 0 {
-		switch {
-		case !cur.Held(time.Now()):
-			release = time.Time{}
-		case release.IsZero():
-			release = cur.ReleaseAt
-		}
-	}
-	issueDate := w.issueDate
-	if !release.IsZero() {
-		issueDate = release.In(xmlschema.IST).Format("02-01-2006")
-	}
+	status, release, issueDate := w.statusAndHold(prev, cur)
 	cert, err := w.m.Certificate(rec, w.o.Issuer, issueDate, status)
 	if err != nil {
 		r.kind, r.err = outReject, err.Error()
 		return r, nil
 	}
-	doc, err := cert.Render()
-	if err != nil {
-		r.kind, r.err = outReject, err.Error()
-		return r, nil
-	}
-	if err := w.d.Signer.Sign(doc); err != nil {
-		return r, fmt.Errorf("row %d: %w", j.row.Line, err)
-	}
-	data, err := xmlschema.Bytes(doc)
+	data, rejected, err := w.signed(cert, j.row.Line)
 	if err != nil {
 		return r, err
+	}
+	if rejected != "" {
+		r.kind, r.err = outReject, rejected
+		return r, nil
 	}
 	sum := sha256.Sum256(data)
 	version := prev + 1
@@ -674,17 +636,93 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 		Reason:      r.change.Reason,
 	}
 	if rec.Aadhaar != "" {
-		enc, err := w.d.Keyring.Encrypt(rec.Aadhaar, uri)
-		if err != nil {
+		if r.change.Outbox, err = w.outboxRow(rec, uri, prev, cert); err != nil {
 			return r, err
 		}
-		action := repository.ActionAdd
-		if prev > 0 {
-			action = repository.ActionUpdate
-		}
-		slash := func(d string) string { return strings.ReplaceAll(d, "-", "/") }
-		r.change.Outbox = &repository.OutboxEntry{Action: action, DocName: p.DocName,
-			IssuedOn: slash(cert.IssueDate), ValidFrom: slash(cert.ValidFromDate), ValidTo: slash(cert.ExpiryDate), AadhaarEnc: enc}
 	}
 	return r, nil
+}
+
+// decide is the per-row decision: it sets r.kind to outIssue for a URI
+// the catalog does not have, outUpdate (returning the current version)
+// for changed content, outUnchanged for the same content hash, and
+// outReject for a revoked document, which ingest does not re-issue.
+func (w *worker) decide(ctx context.Context, r *result, uri, hash string) (repository.Document, error) {
+	var cur repository.Document
+	err := repository.ErrNotFound
+	if w.known.mayHave(uri) {
+		cur, err = w.d.Catalog.Current(ctx, uri)
+	}
+	switch {
+	case errors.Is(err, repository.ErrNotFound):
+		r.kind = outIssue
+	case err != nil:
+		return cur, err
+	case cur.Status == xmlschema.StatusRevoked:
+		r.kind, r.err = outReject, "the document "+uri+" is revoked; it is not re-issued by ingest"
+	case cur.ContentHash == hash:
+		r.kind = outUnchanged
+	default:
+		r.kind = outUpdate
+	}
+	return cur, nil
+}
+
+// statusAndHold gives a new version (prev > 0: a correction of cur) its
+// status, release time and issue date. A correction of a suspended
+// document stays suspended until it is reinstated. A new document is held
+// when the batch holds its documents; a correction of a held one stays
+// held (until the batch's time when it has one), of a public one is
+// public. A held document is dated the day it is released: results carry
+// the day they were declared.
+func (w *worker) statusAndHold(prev int, cur repository.Document) (xmlschema.Status, time.Time, string) {
+	status := xmlschema.StatusActive
+	if prev > 0 && cur.Status == xmlschema.StatusSuspended {
+		status = xmlschema.StatusSuspended
+	}
+	release := w.o.ReleaseAt
+	if prev > 0 {
+		switch {
+		case !cur.Held(time.Now()):
+			release = time.Time{}
+		case release.IsZero():
+			release = cur.ReleaseAt
+		}
+	}
+	issueDate := w.issueDate
+	if !release.IsZero() {
+		issueDate = release.In(xmlschema.IST).Format("02-01-2006")
+	}
+	return status, release, issueDate
+}
+
+// signed renders and signs cert: the signed bytes, or why the row is
+// rejected, or an error that stops the run (a signer failing).
+func (w *worker) signed(cert *xmlschema.Certificate, line int) (data []byte, rejected string, err error) {
+	doc, err := cert.Render()
+	if err != nil {
+		return nil, err.Error(), nil
+	}
+	if err := w.d.Signer.Sign(doc); err != nil {
+		return nil, "", fmt.Errorf("row %d: %w", line, err)
+	}
+	data, err = xmlschema.Bytes(doc)
+	return data, "", err
+}
+
+// outboxRow is the push a new version of a document with an Aadhaar
+// number owes its holder's locker: an A for a new document, a U for a
+// correction; the number is stored encrypted.
+func (w *worker) outboxRow(rec *Record, uri string, prev int, cert *xmlschema.Certificate) (*repository.OutboxEntry, error) {
+	enc, err := w.d.Keyring.Encrypt(rec.Aadhaar, uri)
+	if err != nil {
+		return nil, err
+	}
+	action := repository.ActionAdd
+	if prev > 0 {
+		action = repository.ActionUpdate
+	}
+	slash := func(d string) string { return strings.ReplaceAll(d, "-", "/") }
+	return &repository.OutboxEntry{Action: action, DocName: w.m.p.DocName,
+		IssuedOn: slash(cert.IssueDate), ValidFrom: slash(cert.ValidFromDate), ValidTo: slash(cert.ExpiryDate), AadhaarEnc: enc}, nil
 }

@@ -129,18 +129,21 @@ type rawProfile struct {
 	Groups     yaml.Node  `yaml:"groups"`
 	Derived    yaml.Node  `yaml:"derived"`
 	Checks     []rawCheck `yaml:"checks"`
-	Cert       struct {
-		Person         yaml.Node `yaml:"person"`
-		PersonElements []rawNode `yaml:"person_elements"`
-		Data           []rawNode `yaml:"data"`
-		ValidFrom      string    `yaml:"valid_from"`
-		Expiry         string    `yaml:"expiry"`
-		PrevNumber     string    `yaml:"prev_number"`
-		Defaults       yaml.Node `yaml:"defaults"`
-	} `yaml:"certificate"`
+	Cert       rawCert    `yaml:"certificate"`
 	// Revision, raised, makes every document a new version on the next
 	// ingest even when its data is unchanged (see ContentHash).
 	Revision int `yaml:"revision"`
+}
+
+// rawCert is a profile's certificate: section as written.
+type rawCert struct {
+	Person         yaml.Node `yaml:"person"`
+	PersonElements []rawNode `yaml:"person_elements"`
+	Data           []rawNode `yaml:"data"`
+	ValidFrom      string    `yaml:"valid_from"`
+	Expiry         string    `yaml:"expiry"`
+	PrevNumber     string    `yaml:"prev_number"`
+	Defaults       yaml.Node `yaml:"defaults"`
 }
 
 type rawColumn struct {
@@ -253,50 +256,10 @@ func ParseProfile(b []byte) (*Profile, error) {
 	// scope holds a typed sample value for every name templates and rules
 	// may use, so expr type-checks them at load time.
 	scope := map[string]any{}
-	colPairs, err := pairs(&raw.Columns, "columns")
-	if err != nil {
+	if err := p.compileInputs(&raw, scope); err != nil {
 		return nil, err
 	}
-	if len(colPairs) == 0 {
-		return nil, errors.New("columns: at least one column is required")
-	}
-	for _, kv := range colPairs {
-		c, err := compileColumn(kv[0].Value, kv[1])
-		if err != nil {
-			return nil, err
-		}
-		if err := p.addColumn(c); err != nil {
-			return nil, err
-		}
-		scope[c.Name] = sampleValue(c.Type)
-	}
-	groupPairs, err := pairs(&raw.Groups, "groups")
-	if err != nil {
-		return nil, err
-	}
-	for _, kv := range groupPairs {
-		g, err := p.compileGroup(kv[0].Value, kv[1], scope)
-		if err != nil {
-			return nil, fmt.Errorf("group %s: %w", kv[0].Value, err)
-		}
-		p.groups = append(p.groups, g)
-		sample := map[string]any{"k": 0}
-		for _, f := range g.fields {
-			sample[f.name] = sampleValue(f.columns[0].Type)
-		}
-		for _, d := range g.derived {
-			sample[d.name] = sampleOfKind(d.prog)
-		}
-		scope[g.Name] = []map[string]any{sample}
-	}
-	p.inGroup = map[string]bool{}
-	for _, g := range p.groups {
-		for _, f := range g.fields {
-			for _, c := range f.columns {
-				p.inGroup[c.Name] = true
-			}
-		}
-	}
+	var err error
 	if p.derived, err = compileDerived(&raw.Derived, scope); err != nil {
 		return nil, err
 	}
@@ -321,44 +284,10 @@ func ParseProfile(b []byte) (*Profile, error) {
 	if p.Pull, err = compilePull(raw.Pull); err != nil {
 		return nil, err
 	}
-	p.holder = raw.Holder
-	for what, col := range map[string]string{"holder.name": p.holder.Name, "holder.dob": p.holder.DOB} {
-		if p.byName[col] == nil {
-			return nil, fmt.Errorf("%s: %q is not a column", what, col)
-		}
+	if err := p.setHolder(raw.Holder); err != nil {
+		return nil, err
 	}
-	if p.holder.Aadhaar != "" {
-		if c := p.byName[p.holder.Aadhaar]; c == nil || c.Type != "aadhaar" {
-			return nil, fmt.Errorf("holder.aadhaar: %q is not a column of type aadhaar", p.holder.Aadhaar)
-		}
-	}
-	if p.byName[p.holder.DOB].Type != "date" {
-		return nil, fmt.Errorf("holder.dob: column %q must be of type date", p.holder.DOB)
-	}
-	if p.person, err = compileAttrs(&raw.Cert.Person, scope); err != nil {
-		return nil, fmt.Errorf("certificate.person: %w", err)
-	}
-	if p.personX, err = p.compileNodes(raw.Cert.PersonElements, scope); err != nil {
-		return nil, fmt.Errorf("certificate.person_elements: %w", err)
-	}
-	if p.data, err = p.compileNodes(raw.Cert.Data, scope); err != nil {
-		return nil, fmt.Errorf("certificate.data: %w", err)
-	}
-	for _, d := range []struct {
-		src string
-		dst **template
-		key string
-	}{{raw.Cert.ValidFrom, &p.validFrom, "valid_from"}, {raw.Cert.Expiry, &p.expiry, "expiry"}, {raw.Cert.PrevNumber, &p.prevNumber, "prev_number"}} {
-		if d.src == "" {
-			continue
-		}
-		t, err := parseTemplate(d.src, scope, exprOptions)
-		if err != nil {
-			return nil, fmt.Errorf("certificate.%s: %w", d.key, err)
-		}
-		*d.dst = &t
-	}
-	if p.defaults, err = compileDefaults(&raw.Cert.Defaults, scope); err != nil {
+	if err := p.compileCertificate(&raw.Cert, scope); err != nil {
 		return nil, err
 	}
 	p.revision = raw.Revision
@@ -366,6 +295,108 @@ func ParseProfile(b []byte) (*Profile, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// compileInputs compiles the columns and the groups of columns, giving
+// each a sample value in scope.
+func (p *Profile) compileInputs(raw *rawProfile, scope map[string]any) error {
+	colPairs, err := pairs(&raw.Columns, "columns")
+	if err != nil {
+		return err
+	}
+	if len(colPairs) == 0 {
+		return errors.New("columns: at least one column is required")
+	}
+	for _, kv := range colPairs {
+		c, err := compileColumn(kv[0].Value, kv[1])
+		if err != nil {
+			return err
+		}
+		if err := p.addColumn(c); err != nil {
+			return err
+		}
+		scope[c.Name] = sampleValue(c.Type)
+	}
+	groupPairs, err := pairs(&raw.Groups, "groups")
+	if err != nil {
+		return err
+	}
+	for _, kv := range groupPairs {
+		g, err := p.compileGroup(kv[0].Value, kv[1], scope)
+		if err != nil {
+			return fmt.Errorf("group %s: %w", kv[0].Value, err)
+		}
+		p.groups = append(p.groups, g)
+		sample := map[string]any{"k": 0}
+		for _, f := range g.fields {
+			sample[f.name] = sampleValue(f.columns[0].Type)
+		}
+		for _, d := range g.derived {
+			sample[d.name] = sampleOfKind(d.prog)
+		}
+		scope[g.Name] = []map[string]any{sample}
+	}
+	p.inGroup = map[string]bool{}
+	for _, g := range p.groups {
+		for _, f := range g.fields {
+			for _, c := range f.columns {
+				p.inGroup[c.Name] = true
+			}
+		}
+	}
+	return nil
+}
+
+// setHolder checks that the holder's columns exist with the right types.
+func (p *Profile) setHolder(h holderCols) error {
+	p.holder = h
+	for what, col := range map[string]string{"holder.name": p.holder.Name, "holder.dob": p.holder.DOB} {
+		if p.byName[col] == nil {
+			return fmt.Errorf("%s: %q is not a column", what, col)
+		}
+	}
+	if p.holder.Aadhaar != "" {
+		if c := p.byName[p.holder.Aadhaar]; c == nil || c.Type != "aadhaar" {
+			return fmt.Errorf("holder.aadhaar: %q is not a column of type aadhaar", p.holder.Aadhaar)
+		}
+	}
+	if p.byName[p.holder.DOB].Type != "date" {
+		return fmt.Errorf("holder.dob: column %q must be of type date", p.holder.DOB)
+	}
+	return nil
+}
+
+// compileCertificate compiles the certificate: section, what the rendered
+// document carries.
+func (p *Profile) compileCertificate(rc *rawCert, scope map[string]any) error {
+	var err error
+	if p.person, err = compileAttrs(&rc.Person, scope); err != nil {
+		return fmt.Errorf("certificate.person: %w", err)
+	}
+	if p.personX, err = p.compileNodes(rc.PersonElements, scope); err != nil {
+		return fmt.Errorf("certificate.person_elements: %w", err)
+	}
+	if p.data, err = p.compileNodes(rc.Data, scope); err != nil {
+		return fmt.Errorf("certificate.data: %w", err)
+	}
+	for _, d := range []struct {
+		src string
+		dst **template
+		key string
+	}{{rc.ValidFrom, &p.validFrom, "valid_from"}, {rc.Expiry, &p.expiry, "expiry"}, {rc.PrevNumber, &p.prevNumber, "prev_number"}} {
+		if d.src == "" {
+			continue
+		}
+		t, err := parseTemplate(d.src, scope, exprOptions)
+		if err != nil {
+			return fmt.Errorf("certificate.%s: %w", d.key, err)
+		}
+		*d.dst = &t
+	}
+	if p.defaults, err = compileDefaults(&rc.Defaults, scope); err != nil {
+		return err
+	}
+	return nil
 }
 
 func (p *Profile) addColumn(c *Column) error {

@@ -83,7 +83,6 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 	p := m.p
 	env := make(map[string]any, len(p.columns)+len(p.groups)+len(p.derived))
 	raw := make(map[string]string, len(p.columns))
-	var probs []string
 	for i, c := range p.columns {
 		cell := ""
 		if j := m.idx[i]; j < len(row.Cells) {
@@ -92,6 +91,42 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 		raw[c.Name] = cell
 	}
 	rec := &Record{Line: row.Line, Search: make(map[string]string, len(p.SearchKeys))}
+	probs, dates := m.parseColumns(row, raw, env, rec)
+	probs = m.collectGroups(raw, env, probs)
+	if dates != nil {
+		probs = append(probs, p.checkDates(dates, env, m.today)...)
+	}
+	if len(probs) > 0 {
+		return nil, &RowError{Line: row.Line, Problems: probs}
+	}
+	if probs = m.derive(env); len(probs) > 0 {
+		return nil, &RowError{Line: row.Line, Problems: probs}
+	}
+	docID, err := p.docID.exec(env)
+	if err == nil {
+		err = xmlschema.ValidateDocID(docID)
+	}
+	if err != nil {
+		return nil, &RowError{Line: row.Line, Problems: []string{"DocID: " + guard(err.Error())}}
+	}
+	rec.DocID = docID
+	rec.HolderName = formatValue(env[p.holder.Name])
+	rec.HolderDOB = formatValue(env[p.holder.DOB])
+	for _, k := range p.SearchKeys {
+		rec.Search[k] = formatValue(env[k])
+	}
+	rec.revision = m.p.revision
+	rec.env = env
+	return rec, nil
+}
+
+// parseColumns parses every column's cell into env and rec (the Aadhaar
+// number, masked in env; the canonical form the content hash is made of)
+// and returns the problems found and, when the profile has date rules,
+// the parsed dates.
+func (m *Mapper) parseColumns(row Row, raw map[string]string, env map[string]any, rec *Record) ([]string, map[string]time.Time) {
+	p := m.p
+	var probs []string
 	var canon strings.Builder
 	var dates map[string]time.Time // parsed values of columns with date rules
 	for _, c := range p.columns {
@@ -119,9 +154,15 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 		canon.WriteString(norm)
 		canon.WriteByte('\n')
 	}
-	// Groups: a member is present when any of its cells is set; required
-	// applies within present members only.
-	for _, g := range p.groups {
+	rec.canon = canon.String()
+	return probs, dates
+}
+
+// collectGroups puts each group's present members in env and appends the
+// problems found to probs. A member is present when any of its cells is
+// set; required applies within present members only.
+func (m *Mapper) collectGroups(raw map[string]string, env map[string]any, probs []string) []string {
+	for _, g := range m.p.groups {
 		var members []map[string]any
 		for k := 1; k <= g.Count; k++ {
 			present := false
@@ -148,13 +189,14 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 		}
 		env[g.Name] = members
 	}
-	if dates != nil {
-		probs = append(probs, p.checkDates(dates, env, m.today)...)
-	}
-	if len(probs) > 0 {
-		return nil, &RowError{Line: row.Line, Problems: probs}
-	}
-	// Group derived values and checks, then record derived values and checks.
+	return probs
+}
+
+// derive computes the groups' derived values and runs their checks, then
+// the record's, and returns the problems found.
+func (m *Mapper) derive(env map[string]any) []string {
+	p := m.p
+	var probs []string
 	for _, g := range p.groups {
 		members := env[g.Name].([]map[string]any)
 		for _, mem := range members {
@@ -179,27 +221,7 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 		}
 		env[d.name] = v
 	}
-	probs = append(probs, runChecks(p.checks, env, "")...)
-	if len(probs) > 0 {
-		return nil, &RowError{Line: row.Line, Problems: probs}
-	}
-	docID, err := p.docID.exec(env)
-	if err == nil {
-		err = xmlschema.ValidateDocID(docID)
-	}
-	if err != nil {
-		return nil, &RowError{Line: row.Line, Problems: []string{"DocID: " + guard(err.Error())}}
-	}
-	rec.DocID = docID
-	rec.HolderName = formatValue(env[p.holder.Name])
-	rec.HolderDOB = formatValue(env[p.holder.DOB])
-	for _, k := range p.SearchKeys {
-		rec.Search[k] = formatValue(env[k])
-	}
-	rec.canon = canon.String()
-	rec.revision = m.p.revision
-	rec.env = env
-	return rec, nil
+	return append(probs, runChecks(p.checks, env, "")...)
 }
 
 // Display returns row's cells as a person should see them in a rejects

@@ -3,13 +3,20 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 
+	"github.com/issuerkit/issuerkit/internal/report"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/urfave/cli/v2"
 )
 
+// catalogMigrateOptions are catalog migrate's flags.
+type catalogMigrateOptions struct {
+	To, DSN string
+	JSON    bool
+}
+
 func catalogCommand(e *env) *cli.Command {
+	o := &catalogMigrateOptions{}
 	return &cli.Command{
 		Name:  "catalog",
 		Usage: "manage the catalog: move it from SQLite to PostgreSQL",
@@ -22,16 +29,16 @@ func catalogCommand(e *env) *cli.Command {
 				"Example:\n" +
 				"   issuerkit catalog migrate --to postgres --dsn 'postgres://issuerkit@db.internal/issuerkit?sslmode=require'",
 			Flags: []cli.Flag{
-				&cli.StringFlag{Name: "to", Required: true, Usage: "target catalog type: postgres"},
-				&cli.StringFlag{Name: "dsn", Required: true, EnvVars: []string{"ISSUERKIT_CATALOG_DSN"}, Usage: "PostgreSQL `DSN` (password from PGPASSWORD or ~/.pgpass)"},
-				&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
+				&cli.StringFlag{Name: "to", Required: true, Destination: &o.To, Usage: "target catalog type: postgres"},
+				&cli.StringFlag{Name: "dsn", Required: true, Destination: &o.DSN, EnvVars: []string{"ISSUERKIT_CATALOG_DSN"}, Usage: "PostgreSQL `DSN` (password from PGPASSWORD or ~/.pgpass)"},
+				&cli.BoolFlag{Name: "json", Destination: &o.JSON, Usage: "print the report as JSON"},
 			},
 			Action: func(c *cli.Context) error {
 				if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 					return err
 				}
-				if c.String("to") != "postgres" {
-					return usageErr("--to %q: only postgres is supported", c.String("to"))
+				if o.To != "postgres" {
+					return usageErr("--to %q: only postgres is supported", o.To)
 				}
 				h, err := openHome(c)
 				if err != nil {
@@ -45,7 +52,7 @@ func catalogCommand(e *env) *cli.Command {
 					return err
 				}
 				defer src.Close()
-				dst, err := repository.OpenPostgres(c.Context, c.String("dsn"))
+				dst, err := repository.OpenPostgres(c.Context, o.DSN)
 				if err != nil {
 					return err
 				}
@@ -54,25 +61,16 @@ func catalogCommand(e *env) *cli.Command {
 				if err != nil {
 					return fmt.Errorf("catalog migrate: %w (nothing was switched)", err)
 				}
-				h.Config.Catalog.Type, h.Config.Catalog.DSN = "postgres", c.String("dsn")
+				h.Config.Catalog.Type, h.Config.Catalog.DSN = "postgres", o.DSN
 				if err := h.Save(); err != nil {
 					return err
 				}
-				if c.Bool("json") {
+				if o.JSON {
 					b, _ := json.Marshal(rep)
 					fmt.Fprintln(e.stdout, string(b))
 					return nil
 				}
-				tables := make([]string, 0, len(rep.Rows))
-				for t := range rep.Rows {
-					tables = append(tables, t)
-				}
-				sort.Strings(tables)
-				for _, t := range tables {
-					fmt.Fprintf(e.stdout, "  %-10s %d rows\n", t, rep.Rows[t])
-				}
-				fmt.Fprintf(e.stdout, "catalog migrated to PostgreSQL: versions digest %s…, audit chain verified (head %s…); the home now uses it\n",
-					rep.Digest[:12], rep.AuditHead[:min(12, len(rep.AuditHead))])
+				report.CatalogMigration(e.stdout, rep)
 				return nil
 			},
 		}},

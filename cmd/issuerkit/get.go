@@ -6,14 +6,21 @@ import (
 	"strings"
 	"time"
 
-	"github.com/issuerkit/issuerkit/docpdf"
-	"github.com/issuerkit/issuerkit/internal/home"
+	"github.com/issuerkit/issuerkit/internal/issuer"
+	"github.com/issuerkit/issuerkit/internal/report"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/urfave/cli/v2"
 )
 
+// getOptions are get's flags.
+type getOptions struct {
+	DocType, Roll, Year, Format string
+	Key                         cli.StringSlice
+}
+
 func getCommand(e *env) *cli.Command {
+	o := &getOptions{}
 	return &cli.Command{
 		Name:      "get",
 		Usage:     "print a document's current signed XML",
@@ -27,33 +34,33 @@ func getCommand(e *env) *cli.Command {
 			"   issuerkit get in.gov.cbse-SSCER-51000032025 --format pdf > marksheet.pdf\n" +
 			"   issuerkit get in.gov.cbse-SSCER-51000032025 --format link   # the /verify link with its token",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "doctype", Usage: "document `TYPE` to search (with --roll/--year or --key)"},
-			&cli.StringFlag{Name: "roll", Usage: "roll number (search key RollNo)"},
-			&cli.StringFlag{Name: "year", Usage: "examination year (search key Year)"},
-			&cli.StringSliceFlag{Name: "key", Usage: "other search key as `NAME=VALUE` (repeatable)"},
-			&cli.StringFlag{Name: "format", Value: "xml", Usage: "output format: xml (the signed document), json (the Certificate as JSON, see README), pdf (a printable A4 page with a QR code, signed: PAdES) or link (the document's /verify link with its token, as the QR code carries it)"},
+			&cli.StringFlag{Name: "doctype", Destination: &o.DocType, Usage: "document `TYPE` to search (with --roll/--year or --key)"},
+			&cli.StringFlag{Name: "roll", Destination: &o.Roll, Usage: "roll number (search key RollNo)"},
+			&cli.StringFlag{Name: "year", Destination: &o.Year, Usage: "examination year (search key Year)"},
+			&cli.StringSliceFlag{Name: "key", Destination: &o.Key, Usage: "other search key as `NAME=VALUE` (repeatable)"},
+			&cli.StringFlag{Name: "format", Value: "xml", Destination: &o.Format, Usage: "output format: xml (the signed document), json (the Certificate as JSON, see README), pdf (a printable A4 page with a QR code, signed: PAdES) or link (the document's /verify link with its token, as the QR code carries it)"},
 		},
 		Action: func(c *cli.Context) error {
-			format := c.String("format")
+			format := o.Format
 			if format != "xml" && format != "json" && format != "pdf" && format != "link" {
 				return usageErr("--format %q: want xml, json, pdf or link", format)
 			}
 			search := map[string]string{}
-			if v := c.String("roll"); v != "" {
+			if v := o.Roll; v != "" {
 				search["RollNo"] = v
 			}
-			if v := c.String("year"); v != "" {
+			if v := o.Year; v != "" {
 				search["Year"] = v
 			}
-			for _, kv := range c.StringSlice("key") {
+			for _, kv := range o.Key.Value() {
 				k, v, ok := strings.Cut(kv, "=")
 				if !ok || k == "" {
 					return usageErr("--key %q: want NAME=VALUE", kv)
 				}
 				search[k] = v
 			}
-			byURI := c.NArg() == 1 && len(search) == 0 && c.String("doctype") == ""
-			bySearch := c.NArg() == 0 && len(search) > 0 && c.String("doctype") != ""
+			byURI := c.NArg() == 1 && len(search) == 0 && o.DocType == ""
+			bySearch := c.NArg() == 0 && len(search) > 0 && o.DocType != ""
 			if !byURI && !bySearch {
 				return usageErr("get: give a URI, or --doctype with --roll/--year or --key (see `issuerkit get --help`)")
 			}
@@ -62,7 +69,7 @@ func getCommand(e *env) *cli.Command {
 				return err
 			}
 			defer r.Close()
-			cat := r.cat
+			cat := r.Catalog
 			var doc repository.Document
 			if byURI {
 				u, err := xmlschema.ParseURI(c.Args().First())
@@ -77,27 +84,27 @@ func getCommand(e *env) *cli.Command {
 					return err
 				}
 			} else {
-				doc, err = cat.FindBySearchKey(c.Context, c.String("doctype"), repository.SearchKey(search))
+				doc, err = cat.FindBySearchKey(c.Context, o.DocType, repository.SearchKey(search))
 				if errors.Is(err, repository.ErrNotFound) {
-					return missingSearchKeys(c.Context, cat, c.String("doctype"), search)
+					return missingSearchKeys(c.Context, cat, o.DocType, search)
 				}
 				if err != nil {
 					return err
 				}
 			}
 			if format == "link" {
-				return printLink(e, r.h, doc)
+				return printLink(e, r.Home, doc)
 			}
-			data, err := repository.GetVerified(c.Context, r.store, doc)
+			data, err := repository.GetVerified(c.Context, r.Store, doc)
 			if err != nil {
 				return err
 			}
 			if doc.Held(time.Now()) {
 				// The operator sees it; lockers and /verify do not, yet.
-				fmt.Fprintf(e.stderr, "get: %s is held until %s: not public yet (`issuerkit release` releases it)\n", doc.URI, istTime(doc.ReleaseAt))
+				fmt.Fprintf(e.stderr, "get: %s is held until %s: not public yet (`issuerkit release` releases it)\n", doc.URI, report.ISTTime(doc.ReleaseAt))
 			}
 			if format == "pdf" {
-				if data, err = renderPDF(r.h, data, doc.URI); err != nil {
+				if data, err = issuer.RenderPDF(r.Home, data, doc.URI); err != nil {
 					return err
 				}
 			}
@@ -111,22 +118,4 @@ func getCommand(e *env) *cli.Command {
 			return err
 		},
 	}
-}
-
-// renderPDF renders a document as get --format pdf prints it, its QR code
-// the document's /verify link with its token.
-func renderPDF(h *home.Home, data []byte, uri string) ([]byte, error) {
-	fonts, err := docpdf.LoadFonts(h.Config.PDF.FontDir)
-	if err != nil {
-		return nil, err
-	}
-	link, _, err := verifyLinker(h, "")
-	if err != nil {
-		return nil, err
-	}
-	rd := &docpdf.Renderer{Fonts: fonts, Link: link}
-	if rd.Signer, err = pdfSigner(h); err != nil {
-		return nil, err // no unsigned PDF in its place
-	}
-	return rd.Render(data, uri)
 }

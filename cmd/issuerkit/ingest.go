@@ -3,21 +3,24 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/issuerkit/issuerkit/ingest"
+	"github.com/issuerkit/issuerkit/internal/issuer"
+	"github.com/issuerkit/issuerkit/internal/report"
+	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/urfave/cli/v2"
 )
 
-// ingestMemoryLimit is the Go heap's soft bound during ingest; the process's
-// RSS is this plus the binary, SQLite's caches and stacks.
-const ingestMemoryLimit = 160 << 20
+// ingestOptions are ingest's flags.
+type ingestOptions struct {
+	Profile, Sheet, Shard, ReleaseAt, Rejects, Delimiter, Encoding string
+	Workers                                                        int
+	DryRun, JSON, Quiet                                            bool
+}
 
 func ingestCommand(e *env) *cli.Command {
+	o := &ingestOptions{}
 	return &cli.Command{
 		Name:      "ingest",
 		Usage:     "validate, render, sign and store documents from CSV or XLSX files",
@@ -32,140 +35,110 @@ func ingestCommand(e *env) *cli.Command {
 			"   issuerkit ingest --profile samples/profiles/cbse-sscer.yaml samples/cbse-sscer-2025.csv\n" +
 			"   issuerkit ingest --profile samples/profiles/cbse-sscer.yaml --release-at 2027-05-13T12:00 results.csv",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "profile", Required: true, Usage: "profile `FILE` (YAML) mapping the input's columns to a DocType"},
-			&cli.StringFlag{Name: "sheet", Usage: "XLSX sheet `NAME` (default: the first sheet)"},
-			&cli.IntFlag{Name: "workers", Usage: "rows validated, rendered and signed in parallel (default: number of CPUs)"},
-			&cli.StringFlag{Name: "shard", Usage: "handle only shard `I/N` of the rows (by DocID hash; 0-based), for N processes sharing a PostgreSQL catalog"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "validate, render and sign everything but write nothing"},
-			&cli.StringFlag{Name: "release-at", Usage: "hold the new documents back until `TIME` (results day): RFC 3339, or YYYY-MM-DDTHH:MM in IST; see `issuerkit release`"},
-			&cli.StringFlag{Name: "rejects", Usage: "rejects report `FILE` (default rejects-<batch>.csv beside the input)"},
-			&cli.StringFlag{Name: "delimiter", Value: "auto", Usage: "CSV delimiter: auto, \",\", \";\" or tab"},
-			&cli.StringFlag{Name: "encoding", Value: "utf-8", Usage: "CSV encoding: utf-8, windows-1252 or latin1"},
-			&cli.BoolFlag{Name: "json", Usage: "print the summary as one JSON object"},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on stderr"},
+			&cli.StringFlag{Name: "profile", Required: true, Destination: &o.Profile, Usage: "profile `FILE` (YAML) mapping the input's columns to a DocType"},
+			&cli.StringFlag{Name: "sheet", Destination: &o.Sheet, Usage: "XLSX sheet `NAME` (default: the first sheet)"},
+			&cli.IntFlag{Name: "workers", Destination: &o.Workers, Usage: "rows validated, rendered and signed in parallel (default: number of CPUs)"},
+			&cli.StringFlag{Name: "shard", Destination: &o.Shard, Usage: "handle only shard `I/N` of the rows (by DocID hash; 0-based), for N processes sharing a PostgreSQL catalog"},
+			&cli.BoolFlag{Name: "dry-run", Destination: &o.DryRun, Usage: "validate, render and sign everything but write nothing"},
+			&cli.StringFlag{Name: "release-at", Destination: &o.ReleaseAt, Usage: "hold the new documents back until `TIME` (results day): RFC 3339, or YYYY-MM-DDTHH:MM in IST; see `issuerkit release`"},
+			&cli.StringFlag{Name: "rejects", Destination: &o.Rejects, Usage: "rejects report `FILE` (default rejects-<batch>.csv beside the input)"},
+			&cli.StringFlag{Name: "delimiter", Value: "auto", Destination: &o.Delimiter, Usage: "CSV delimiter: auto, \",\", \";\" or tab"},
+			&cli.StringFlag{Name: "encoding", Value: "utf-8", Destination: &o.Encoding, Usage: "CSV encoding: utf-8, windows-1252 or latin1"},
+			&cli.BoolFlag{Name: "json", Destination: &o.JSON, Usage: "print the summary as one JSON object"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.Quiet, Usage: "no progress on stderr"},
 		},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, -1, "one or more INPUT files"); err != nil {
-				return err
-			}
-			if c.Int("workers") < 0 {
-				return usageErr("--workers must be positive")
-			}
-			delim, err := ingest.ParseDelimiter(c.String("delimiter"))
-			if err != nil {
-				return usageErr("--%v", err)
-			}
-			switch strings.ToLower(c.String("encoding")) {
-			case "utf-8", "utf8", "windows-1252", "cp1252", "latin1", "iso-8859-1":
-			default:
-				return usageErr("--encoding %q: want utf-8, windows-1252 or latin1", c.String("encoding"))
-			}
-			// Ingest allocates many short-lived trees: collect less often,
-			// but never let the heap grow past a fixed bound (GOGC and
-			// GOMEMLIMIT, when set, say otherwise).
-			if os.Getenv("GOGC") == "" {
-				debug.SetGCPercent(400)
-			}
-			if os.Getenv("GOMEMLIMIT") == "" {
-				debug.SetMemoryLimit(ingestMemoryLimit)
-			}
-			prof, err := ingest.LoadProfile(c.String("profile"))
-			if err != nil {
-				return err
-			}
-			r, err := openRepo(c, true)
-			if err != nil {
-				return err
-			}
-			defer r.Close()
-			h, cat, store := r.h, r.cat, r.store
-			sgn, err := h.Signer()
-			if err != nil {
-				return err
-			}
-			kr, err := h.Keyring()
-			if err != nil {
-				return err
-			}
-			var release time.Time
-			if v := c.String("release-at"); v != "" {
-				if release, err = parseWhen(v); err != nil {
-					return usageErr("--release-at: %v", err)
-				}
-			}
-			var shard ingest.Shard
-			if v := c.String("shard"); v != "" {
-				if _, err := fmt.Sscanf(v, "%d/%d", &shard.Index, &shard.Count); err != nil || shard.Count < 1 || shard.Index < 0 || shard.Index >= shard.Count {
-					return usageErr("--shard %q: want I/N with 0 <= I < N, e.g. 0/2", v)
-				}
-			}
-			iss, err := issuerOf(h)
-			if err != nil {
-				return err
-			}
-			ui := newIngestUI(e.stderr, c.Bool("quiet"))
-			sum, err := ingest.Run(c.Context, ingest.Deps{Store: store, Catalog: cat, Signer: sgn, Keyring: kr}, ingest.Options{
-				Progress:    ui.update,
-				Profile:     prof,
-				Issuer:      iss,
-				Inputs:      c.Args().Slice(),
-				Workers:     c.Int("workers"),
-				DryRun:      c.Bool("dry-run"),
-				RejectsPath: c.String("rejects"),
-				CSV:         ingest.CSVOptions{Delimiter: delim, Encoding: c.String("encoding")},
-				Sheet:       c.String("sheet"),
-				Shard:       shard,
-				ReleaseAt:   release,
-				Logger:      e.log.With("component", "ingest"),
-			})
-			ui.finish()
-			if err != nil && sum.Read == 0 && !sum.Interrupted {
-				return err // nothing was read: a summary of zeros would only hide the error
-			}
-			if !c.Bool("dry-run") && (sum.Issued > 0 || sum.Updated > 0 || sum.Unchanged > 0) {
-				if rerr := recordProfile(h, prof, c.String("profile")); rerr != nil {
-					e.log.Warn("the profile was not recorded for serve", "err", rerr.Error())
-				}
-			}
-			if c.Bool("json") {
-				b, _ := json.Marshal(sum)
-				fmt.Fprintln(e.stdout, string(b))
-			} else {
-				printIngestSummary(e, sum)
-			}
-			if err != nil {
-				return err
-			}
-			if sum.Rejected > 0 {
-				return &exitErr{code: exitRejected}
-			}
-			return nil
-		},
+		Action: func(c *cli.Context) error { return o.run(c, e) },
 	}
 }
 
-func printIngestSummary(e *env, s ingest.Summary) {
-	verb := "ingest"
-	if s.DryRun {
-		verb = "ingest (dry run, nothing written)"
+// options checks the flags that need no home and makes ingest's options
+// of them (all but the profile, issuer and progress).
+func (o *ingestOptions) options(c *cli.Context) (ingest.Options, error) {
+	if err := needArgs(c, 1, -1, "one or more INPUT files"); err != nil {
+		return ingest.Options{}, err
 	}
-	fmt.Fprintf(e.stdout, "%s: read %d, issued %d, updated %d, unchanged %d, rejected %d in %s (%.0f docs/s), batch %s\n",
-		verb, s.Read, s.Issued, s.Updated, s.Unchanged, s.Rejected,
-		(time.Duration(s.Seconds*1e3) * time.Millisecond).String(), s.DocsPerSec, s.BatchID)
-	if s.Resumed {
-		fmt.Fprintf(e.stdout, "resumed the batch after row %d of an earlier, unfinished run; the counts include that run\n", s.ResumedAfter)
+	if o.Workers < 0 {
+		return ingest.Options{}, usageErr("--workers must be positive")
 	}
-	if !s.ReleaseAt.IsZero() && !s.DryRun {
-		fmt.Fprintf(e.stdout, "new documents are held until %s: lockers pulling them get Status 9 (pending) and their pushes wait; `issuerkit release` releases them sooner\n", istTime(s.ReleaseAt))
+	delim, err := ingest.ParseDelimiter(o.Delimiter)
+	if err != nil {
+		return ingest.Options{}, usageErr("--%v", err)
 	}
-	printSummaryTable(e.stdout, s)
-	for _, r := range s.FirstRejects {
-		fmt.Fprintf(e.stdout, "  %s row %d: %s\n", filepath.Base(r.Input), r.Row, r.Error)
+	switch strings.ToLower(o.Encoding) {
+	case "utf-8", "utf8", "windows-1252", "cp1252", "latin1", "iso-8859-1":
+	default:
+		return ingest.Options{}, usageErr("--encoding %q: want utf-8, windows-1252 or latin1", o.Encoding)
 	}
-	if more := s.Rejected - len(s.FirstRejects); more > 0 {
-		fmt.Fprintf(e.stdout, "  … and %d more %s\n", more, plural(more, "row", "rows"))
+	opts := ingest.Options{Inputs: c.Args().Slice(), Workers: o.Workers, DryRun: o.DryRun, RejectsPath: o.Rejects,
+		CSV: ingest.CSVOptions{Delimiter: delim, Encoding: o.Encoding}, Sheet: o.Sheet}
+	return opts, nil
+}
+
+// releaseAndShard parses --release-at and --shard.
+func (o *ingestOptions) releaseAndShard(opts *ingest.Options) error {
+	var err error
+	if o.ReleaseAt != "" {
+		if opts.ReleaseAt, err = xmlschema.ParseWhen(o.ReleaseAt); err != nil {
+			return usageErr("--release-at: %v", err)
+		}
 	}
-	if len(s.Rejects) > 0 {
-		fmt.Fprintf(e.stdout, "rejected rows are in %s: correct them there and ingest that file again\n", strings.Join(s.Rejects, ", "))
+	if v := o.Shard; v != "" {
+		sh := &opts.Shard
+		if _, err := fmt.Sscanf(v, "%d/%d", &sh.Index, &sh.Count); err != nil || sh.Count < 1 || sh.Index < 0 || sh.Index >= sh.Count {
+			return usageErr("--shard %q: want I/N with 0 <= I < N, e.g. 0/2", v)
+		}
 	}
+	return nil
+}
+
+func (o *ingestOptions) run(c *cli.Context, e *env) error {
+	opts, err := o.options(c)
+	if err != nil {
+		return err
+	}
+	ingest.TuneGC()
+	if opts.Profile, err = ingest.LoadProfile(o.Profile); err != nil {
+		return err
+	}
+	r, err := openRepo(c, true)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	h := r.Home
+	deps := ingest.Deps{Store: r.Store, Catalog: r.Catalog}
+	if deps.Signer, err = h.Signer(); err != nil {
+		return err
+	}
+	if deps.Keyring, err = h.Keyring(); err != nil {
+		return err
+	}
+	if err := o.releaseAndShard(&opts); err != nil {
+		return err
+	}
+	if opts.Issuer, err = issuer.Of(h); err != nil {
+		return err
+	}
+	ui := report.NewIngestUI(e.stderr, o.Quiet)
+	opts.Progress, opts.Logger = ui.Update, e.log.With("component", "ingest")
+	sum, err := ingest.Run(c.Context, deps, opts)
+	ui.Finish()
+	if err != nil && sum.Read == 0 && !sum.Interrupted {
+		return err // nothing was read: a summary of zeros would only hide the error
+	}
+	if !o.DryRun && (sum.Issued > 0 || sum.Updated > 0 || sum.Unchanged > 0) {
+		if rerr := issuer.RecordProfile(h, opts.Profile, o.Profile); rerr != nil {
+			e.log.Warn("the profile was not recorded for serve", "err", rerr.Error())
+		}
+	}
+	if o.JSON {
+		b, _ := json.Marshal(sum)
+		fmt.Fprintln(e.stdout, string(b))
+	} else {
+		report.IngestSummary(e.stdout, sum)
+	}
+	if err != nil {
+		return err
+	}
+	return sum.Err()
 }

@@ -2,14 +2,22 @@ package main
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/issuerkit/issuerkit/internal/home"
+	"github.com/issuerkit/issuerkit/internal/report"
 	"github.com/issuerkit/issuerkit/signer"
 	"github.com/urfave/cli/v2"
 )
 
+// initOptions are init's flags.
+type initOptions struct {
+	IssuerID, IssuerName, IssuerType, KeyType, CatalogDSN string
+	Force                                                 bool
+	storeOptions
+}
+
 func initCommand(e *env) *cli.Command {
+	o := &initOptions{}
 	return &cli.Command{
 		Name:  "init",
 		Usage: "create an issuer home: config, development signing key and certificate, API key, catalog",
@@ -23,37 +31,37 @@ func initCommand(e *env) *cli.Command {
 			"   issuerkit --home ./board init --issuer-id in.gov.cbse --issuer-name CBSE --store s3 \\\n" +
 			"       --s3-endpoint https://s3.ap-south-1.amazonaws.com --s3-bucket cbse-docs --s3-prefix results",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "issuer-id", Required: true, Usage: "DigiLocker issuer `ID`, reverse-domain (in.gov.cbse)"},
-			&cli.StringFlag{Name: "issuer-name", Required: true, Usage: "issuer's full `NAME`"},
-			&cli.StringFlag{Name: "issuer-type", Value: "SG", Usage: "organization type: CG (central), SG (state) or NG (non-government)"},
-			&cli.StringFlag{Name: "key-type", Value: string(signer.RSA2048), Usage: "signing key: rsa2048, rsa3072 or ecdsa-p256"},
-			&cli.BoolFlag{Name: "force", Usage: "replace an existing home's config, signing key, certificate and API key (never its catalog, store or Aadhaar key)"},
-			&cli.StringFlag{Name: "catalog-dsn", Usage: "use a PostgreSQL catalog at this `DSN` instead of SQLite (shared by several hosts)"},
-		}, storeFlags()...),
+			&cli.StringFlag{Name: "issuer-id", Required: true, Destination: &o.IssuerID, Usage: "DigiLocker issuer `ID`, reverse-domain (in.gov.cbse)"},
+			&cli.StringFlag{Name: "issuer-name", Required: true, Destination: &o.IssuerName, Usage: "issuer's full `NAME`"},
+			&cli.StringFlag{Name: "issuer-type", Value: "SG", Destination: &o.IssuerType, Usage: "organization type: CG (central), SG (state) or NG (non-government)"},
+			&cli.StringFlag{Name: "key-type", Value: string(signer.RSA2048), Destination: &o.KeyType, Usage: "signing key: rsa2048, rsa3072 or ecdsa-p256"},
+			&cli.BoolFlag{Name: "force", Destination: &o.Force, Usage: "replace an existing home's config, signing key, certificate and API key (never its catalog, store or Aadhaar key)"},
+			&cli.StringFlag{Name: "catalog-dsn", Destination: &o.CatalogDSN, Usage: "use a PostgreSQL catalog at this `DSN` instead of SQLite (shared by several hosts)"},
+		}, o.flags(true)...),
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 				return err
 			}
-			switch t := c.String("issuer-type"); t {
+			switch t := o.IssuerType; t {
 			case "CG", "SG", "NG":
 			default:
 				return usageErr("--issuer-type: %q is not CG, SG or NG", t)
 			}
-			kt := signer.KeyType(c.String("key-type"))
+			kt := signer.KeyType(o.KeyType)
 			switch kt {
 			case signer.RSA2048, signer.RSA3072, signer.ECDSAP256:
 			default:
 				return usageErr("--key-type: %q is not rsa2048, rsa3072 or ecdsa-p256", kt)
 			}
-			sc, err := storeConfigFromFlags(c)
+			sc, err := o.config()
 			if err != nil {
 				return err
 			}
 			dir := c.String("home")
 			h, err := home.Init(c.Context, dir, home.InitOptions{
-				IssuerID: c.String("issuer-id"), IssuerName: c.String("issuer-name"),
-				IssuerType: c.String("issuer-type"), KeyType: kt, Force: c.Bool("force"), Store: sc,
-				CatalogDSN: c.String("catalog-dsn"),
+				IssuerID: o.IssuerID, IssuerName: o.IssuerName,
+				IssuerType: o.IssuerType, KeyType: kt, Force: o.Force, Store: sc,
+				CatalogDSN: o.CatalogDSN,
 			})
 			if errors.Is(err, home.ErrNotEmpty) {
 				return usageErr("%v", err)
@@ -61,25 +69,7 @@ func initCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "Created issuer home %s for %s (%s)\n", h.Dir, h.Config.Issuer.Name, h.Config.Issuer.ID)
-			for _, f := range []struct{ path, what string }{
-				{home.ConfigFile, "configuration"},
-				{home.SigningKey, "development signing key (" + string(kt) + ", 0600)"},
-				{home.SigningCert, "self-signed signing certificate: give it to lockers and verifiers"},
-				{home.APIKeyFile, "API key shared with lockers (0600)"},
-				{home.AadhaarKey, "key that encrypts Aadhaar numbers (0600): back it up"},
-				{home.CatalogFile, "catalog (SQLite)"},
-			} {
-				fmt.Fprintf(e.stdout, "  %-18s %s\n", f.path, f.what)
-			}
-			if sgn, err := h.Signer(); err == nil {
-				fmt.Fprintf(e.stdout, "  %-18s %s\n", "signatures by", sgn.Backend())
-			}
-			if sc.Type == "s3" {
-				fmt.Fprintf(e.stdout, "  %-18s documents in S3: %s, bucket %s, prefix %q (reachable)\n", "store", sc.Endpoint, sc.Bucket, sc.Prefix)
-			} else {
-				fmt.Fprintf(e.stdout, "  %-18s %s\n", home.StoreDir+"/", "document store")
-			}
+			report.Created(e.stdout, h, string(kt))
 			return nil
 		},
 	}

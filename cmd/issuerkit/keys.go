@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -10,7 +9,13 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// keysImportOptions are keys import's flags.
+type keysImportOptions struct {
+	Key, PKCS11, Cert, PassphraseFile string
+}
+
 func keysCommand(e *env) *cli.Command {
+	o := &keysImportOptions{}
 	return &cli.Command{
 		Name:  "keys",
 		Usage: "manage the home's signing key",
@@ -32,10 +37,10 @@ func keysCommand(e *env) *cli.Command {
 				"   issuerkit keys import --cert board-chain.pem \\\n" +
 				"       --pkcs11 'pkcs11:token=board;object=signing?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/etc/issuerkit/pin'",
 			Flags: []cli.Flag{
-				&cli.StringFlag{Name: "key", Usage: "private key `FILE` (PEM) or PKCS#12 bundle (.p12, .pfx)"},
-				&cli.StringFlag{Name: "pkcs11", Usage: "PKCS#11 `URI` of a key held in an HSM or token (RFC 7512, with module-path)"},
-				&cli.StringFlag{Name: "cert", Usage: "certificate chain `FILE` (PEM, leaf first); not needed for PKCS#12"},
-				&cli.StringFlag{Name: "passphrase-file", Usage: "`FILE` holding the passphrase (else $ISSUERKIT_KEY_PASSPHRASE)"},
+				&cli.StringFlag{Name: "key", Destination: &o.Key, Usage: "private key `FILE` (PEM) or PKCS#12 bundle (.p12, .pfx)"},
+				&cli.StringFlag{Name: "pkcs11", Destination: &o.PKCS11, Usage: "PKCS#11 `URI` of a key held in an HSM or token (RFC 7512, with module-path)"},
+				&cli.StringFlag{Name: "cert", Destination: &o.Cert, Usage: "certificate chain `FILE` (PEM, leaf first); not needed for PKCS#12"},
+				&cli.StringFlag{Name: "passphrase-file", Destination: &o.PassphraseFile, Usage: "`FILE` holding the passphrase (else $ISSUERKIT_KEY_PASSPHRASE)"},
 			},
 			Action: func(c *cli.Context) error {
 				if err := needArgs(c, 0, 0, "no arguments"); err != nil {
@@ -45,8 +50,8 @@ func keysCommand(e *env) *cli.Command {
 				if err != nil {
 					return err
 				}
-				if uri := c.String("pkcs11"); uri != "" {
-					if c.IsSet("key") || c.IsSet("passphrase-file") || c.String("cert") == "" {
+				if uri := o.PKCS11; uri != "" {
+					if c.IsSet("key") || c.IsSet("passphrase-file") || o.Cert == "" {
 						return usageErr("keys import --pkcs11 takes --cert and neither --key nor --passphrase-file")
 					}
 					if u, err := signer.ParsePKCS11URI(uri); err != nil {
@@ -54,12 +59,8 @@ func keysCommand(e *env) *cli.Command {
 					} else if u.PinValue != "" {
 						return usageErr("--pkcs11: the URI would keep the PIN in issuerkit.yaml: use pin-source=file:/path (a 0600 file) or $%s instead of pin-value", signer.PINEnv)
 					}
-					_, chain, closer, err := signer.LoadPKCS11Pair(uri, c.String("cert"), time.Now())
+					chain, err := h.ImportPKCS11(uri, o.Cert)
 					if err != nil {
-						return err
-					}
-					closer.Close()
-					if err := h.UsePKCS11Key(uri, chain); err != nil {
 						return err
 					}
 					leaf := chain[0]
@@ -67,24 +68,11 @@ func keysCommand(e *env) *cli.Command {
 						strings.SplitN(uri, "?", 2)[0], leaf.Subject.CommonName, leaf.NotAfter.Format(time.DateOnly))
 					return nil
 				}
-				if c.String("key") == "" {
+				if o.Key == "" {
 					return usageErr("keys import: give --key FILE or --pkcs11 URI")
 				}
-				var pass []byte
-				if f := c.String("passphrase-file"); f != "" {
-					b, err := os.ReadFile(f)
-					if err != nil {
-						return fmt.Errorf("read passphrase: %w", err)
-					}
-					pass = []byte(strings.TrimRight(string(b), "\r\n"))
-				} else if v, ok := os.LookupEnv("ISSUERKIT_KEY_PASSPHRASE"); ok {
-					pass = []byte(v)
-				}
-				key, chain, err := signer.LoadKeyPair(signer.KeySource{KeyFile: c.String("key"), CertFile: c.String("cert"), Passphrase: pass}, time.Now())
+				chain, err := h.ImportKeyFiles(o.Key, o.Cert, o.PassphraseFile)
 				if err != nil {
-					return err
-				}
-				if err := h.ImportSigningKey(key, chain); err != nil {
 					return err
 				}
 				leaf := chain[0]

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"text/tabwriter"
 	"time"
 
 	"github.com/issuerkit/issuerkit/ingest"
+	"github.com/issuerkit/issuerkit/internal/report"
 	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/urfave/cli/v2"
 )
 
@@ -23,7 +24,14 @@ func operator() string {
 	return name + "@" + host
 }
 
+// lifecycleOptions are revoke's, suspend's and reinstate's flags.
+type lifecycleOptions struct {
+	Reason string
+	JSON   bool
+}
+
 func lifecycleCommand(e *env, action, usage, effect string) *cli.Command {
+	o := &lifecycleOptions{}
 	return &cli.Command{
 		Name:      action,
 		Usage:     usage,
@@ -33,8 +41,8 @@ func lifecycleCommand(e *env, action, usage, effect string) *cli.Command {
 			"Example:\n" +
 			"   issuerkit " + action + " in.gov.cbse-SSCER-75000032025 --reason \"issued in error (ticket 4411)\"",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "reason", Required: true, Usage: "why (kept in the audit log)"},
-			&cli.BoolFlag{Name: "json", Usage: "print the new version as JSON"},
+			&cli.StringFlag{Name: "reason", Required: true, Destination: &o.Reason, Usage: "why (kept in the audit log)"},
+			&cli.BoolFlag{Name: "json", Destination: &o.JSON, Usage: "print the new version as JSON"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 1, 1, "one URI"); err != nil {
@@ -45,16 +53,16 @@ func lifecycleCommand(e *env, action, usage, effect string) *cli.Command {
 				return err
 			}
 			defer r.Close()
-			sg, err := r.h.Signer()
+			sg, err := r.Home.Signer()
 			if err != nil {
 				return err
 			}
-			d, err := ingest.ChangeStatus(c.Context, ingest.Deps{Store: r.store, Catalog: r.cat, Signer: sg},
-				ingest.StatusChange{URI: c.Args().First(), Action: action, Reason: c.String("reason"), Actor: operator()})
+			d, err := ingest.ChangeStatus(c.Context, ingest.Deps{Store: r.Store, Catalog: r.Catalog, Signer: sg},
+				ingest.StatusChange{URI: c.Args().First(), Action: action, Reason: o.Reason, Actor: operator()})
 			if err != nil {
 				return err
 			}
-			if c.Bool("json") {
+			if o.JSON {
 				b, _ := json.Marshal(map[string]any{"uri": d.URI, "version": d.Version, "status": d.Status, "batch": d.BatchID})
 				fmt.Fprintln(e.stdout, string(b))
 				return nil
@@ -65,7 +73,14 @@ func lifecycleCommand(e *env, action, usage, effect string) *cli.Command {
 	}
 }
 
+// auditOptions are audit's flags.
+type auditOptions struct {
+	URI, Since        string
+	VerifyChain, JSON bool
+}
+
 func auditCommand(e *env) *cli.Command {
+	o := &auditOptions{}
 	return &cli.Command{
 		Name:  "audit",
 		Usage: "print the audit log: issuance, changes, pushes and API pulls, hash-chained",
@@ -77,23 +92,20 @@ func auditCommand(e *env) *cli.Command {
 			"   issuerkit audit --since 24h --json\n" +
 			"   issuerkit audit --verify-chain",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "uri", Usage: "only entries of this `URI`"},
-			&cli.StringFlag{Name: "since", Usage: "only entries since `T` (RFC 3339 time, or a duration such as 24h)"},
-			&cli.BoolFlag{Name: "verify-chain", Usage: "check the whole chain instead of printing entries"},
-			&cli.BoolFlag{Name: "json", Usage: "one JSON object per line"},
+			&cli.StringFlag{Name: "uri", Destination: &o.URI, Usage: "only entries of this `URI`"},
+			&cli.StringFlag{Name: "since", Destination: &o.Since, Usage: "only entries since `T` (RFC 3339 time, or a duration such as 24h)"},
+			&cli.BoolFlag{Name: "verify-chain", Destination: &o.VerifyChain, Usage: "check the whole chain instead of printing entries"},
+			&cli.BoolFlag{Name: "json", Destination: &o.JSON, Usage: "one JSON object per line"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 				return err
 			}
-			q := repository.AuditQuery{URI: c.String("uri")}
-			if s := c.String("since"); s != "" {
-				if d, err := time.ParseDuration(s); err == nil {
-					q.Since = time.Now().Add(-d)
-				} else if t, err := time.Parse(time.RFC3339, s); err == nil {
-					q.Since = t
-				} else {
-					return usageErr("--since %q is neither an RFC 3339 time nor a duration", s)
+			q := repository.AuditQuery{URI: o.URI}
+			if o.Since != "" {
+				var err error
+				if q.Since, err = xmlschema.ParseSince(o.Since, time.Now()); err != nil {
+					return usageErr("--since %v", err)
 				}
 			}
 			r, err := openRepo(c, false)
@@ -101,34 +113,22 @@ func auditCommand(e *env) *cli.Command {
 				return err
 			}
 			defer r.Close()
-			if c.Bool("verify-chain") {
-				n, head, err := r.cat.VerifyAuditChain(c.Context)
+			if o.VerifyChain {
+				n, head, err := r.Catalog.VerifyAuditChain(c.Context)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "audit chain OK: %d %s, head %s\n", n, plural(n, "entry", "entries"), head)
+				fmt.Fprintf(e.stdout, "audit chain OK: %d %s, head %s\n", n, report.Plural(n, "entry", "entries"), head)
 				return nil
 			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			if !c.Bool("json") {
-				fmt.Fprintln(tw, "ID\tAT\tACTOR\tACTION\tURI\tVERSION\tBATCH\tREASON")
-			}
-			err = r.cat.AuditLog(c.Context, q, func(a repository.AuditEntry) error {
-				if c.Bool("json") {
-					b, err := json.Marshal(a)
-					if err != nil {
-						return err
-					}
-					_, err = fmt.Fprintln(e.stdout, string(b))
-					return err
-				}
-				_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", a.ID, a.At.Format(time.DateTime), a.Actor, a.Action, a.URI, a.Version, a.BatchID, a.Reason)
-				return err
+			out := report.NewLines(e.stdout, o.JSON, "ID\tAT\tACTOR\tACTION\tURI\tVERSION\tBATCH\tREASON")
+			err = r.Catalog.AuditLog(c.Context, q, func(a repository.AuditEntry) error {
+				return out.Row(a, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s", a.ID, a.At.Format(time.DateTime), a.Actor, a.Action, a.URI, a.Version, a.BatchID, a.Reason)
 			})
 			if err != nil {
 				return err
 			}
-			return tw.Flush()
+			return out.Flush()
 		},
 	}
 }

@@ -12,11 +12,13 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// tlsFlags are serve's and locker serve's TLS flags.
-func tlsFlags() []cli.Flag {
+// tlsOptions are serve's and locker serve's TLS flags.
+type tlsOptions struct{ Cert, Key string }
+
+func (o *tlsOptions) flags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "tls-cert", Usage: "serve HTTPS with this certificate `PEM` (chain, leaf first); SIGHUP reloads it"},
-		&cli.StringFlag{Name: "tls-key", Usage: "the certificate's private key `PEM` file"},
+		&cli.StringFlag{Name: "tls-cert", Destination: &o.Cert, Usage: "serve HTTPS with this certificate `PEM` (chain, leaf first); SIGHUP reloads it"},
+		&cli.StringFlag{Name: "tls-key", Destination: &o.Key, Usage: "the certificate's private key `PEM` file"},
 	}
 }
 
@@ -32,39 +34,37 @@ func serveMaybeTLS(c *cli.Context, log *slog.Logger, srv *http.Server, l net.Lis
 	return httpserve.ServeTLS(c.Context, srv, l, r)
 }
 
-// tlsFromFlags loads --tls-cert and --tls-key (nil without them), so a bad
-// pair fails before anything listens.
-func tlsFromFlags(c *cli.Context) (*httpserve.CertReloader, error) {
-	cert, key := c.String("tls-cert"), c.String("tls-key")
-	if (cert == "") != (key == "") {
+// load loads --tls-cert and --tls-key (nil without them), so a bad pair
+// fails before anything listens.
+func (o *tlsOptions) load() (*httpserve.CertReloader, error) {
+	if (o.Cert == "") != (o.Key == "") {
 		return nil, usageErr("--tls-cert and --tls-key go together")
 	}
-	if cert == "" {
+	if o.Cert == "" {
 		return nil, nil
 	}
-	return httpserve.NewCertReloader(cert, key)
+	return httpserve.NewCertReloader(o.Cert, o.Key)
 }
 
 // scheme is the URL scheme serve answers on.
-func scheme(c *cli.Context) string {
-	if c.String("tls-cert") != "" {
+func (o *tlsOptions) scheme() string {
+	if o.Cert != "" {
 		return "https"
 	}
 	return "http"
 }
 
 // caFlag is the CA bundle flag of the outbound clients.
-func caFlag(usage string) cli.Flag {
-	return &cli.StringFlag{Name: "ca-file", Usage: usage}
+func caFlag(dest *string, usage string) cli.Flag {
+	return &cli.StringFlag{Name: "ca-file", Destination: dest, Usage: usage}
 }
 
-// caRoots loads --ca-file, or returns nil (the system's roots).
-func caRoots(c *cli.Context) (*x509.CertPool, error) {
-	f := c.String("ca-file")
-	if f == "" {
+// caRoots loads a --ca-file, or returns nil (the system's roots) for "".
+func caRoots(file string) (*x509.CertPool, error) {
+	if file == "" {
 		return nil, nil
 	}
-	roots, err := httpserve.LoadCAFile(f)
+	roots, err := httpserve.LoadCAFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("--ca-file: %w", err)
 	}

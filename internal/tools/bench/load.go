@@ -89,51 +89,13 @@ func runLoad(url string, clients int, d time.Duration, next func(r *rand.Rand) (
 // With a catalog DSN the home's catalog is that PostgreSQL database; the
 // bare-handler baseline runs only for SQLite.
 func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) error {
-	home := filepath.Join(b.dir, "home-api")
-	catalog := "SQLite"
-	initArgs := []string{"--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", "ecdsa-p256"}
-	if catalogDSN != "" {
-		home += "-pg"
-		initArgs[1] = home
-		initArgs = append(initArgs, "--catalog-dsn", catalogDSN)
-		catalog = "PostgreSQL"
-	}
-	gen := samples.Options{Rows: n, Seed: 96}
-	reuse := false
-	if b.apiHome != "" && catalogDSN == "" {
-		home = b.apiHome
-		initArgs[1] = home
-		_, err := os.Stat(filepath.Join(home, "catalog.db"))
-		reuse = err == nil
-	}
-	if !reuse {
-		if err := b.makeAPIHome(home, initArgs, gen); err != nil {
-			return err
-		}
-	}
-	key, err := os.ReadFile(filepath.Join(home, "keys", "api-key"))
+	home, catalog, gen, err := b.apiHomeFor(n, catalogDSN)
 	if err != nil {
 		return err
 	}
-	key = bytes.TrimSpace(key)
-	// Prepared, signed requests for 20,000 random existing students.
-	type prepared struct {
-		body []byte
-		sig  string
-	}
-	r := rand.New(rand.NewPCG(1, 2))
-	reqs := make([]prepared, 20000)
-	for i := range reqs {
-		row, _ := gen.Row(r.IntN(n))
-		dob := row[6]
-		for _, l := range []string{"02/01/2006", "2006-01-02"} {
-			if t, err := time.Parse(l, dob); err == nil {
-				dob = t.Format("02-01-2006")
-			}
-		}
-		body := []byte(`<PullURIRequest ver="1.0" ts="2025-06-01T10:00:00+05:30" txn="t` + strconv.Itoa(i) + `" orgId="in.gov.locker" format="xml"><DocDetails><DocType>SSCER</DocType><DigiLockerId>x</DigiLockerId><FullName>` +
-			xmlEscape(row[3]) + `</FullName><DOB>` + dob + `</DOB><RollNo>` + row[0] + `</RollNo><Year>` + row[1] + `</Year></DocDetails></PullURIRequest>`)
-		reqs[i] = prepared{body, xmlschema.SignBody(key, body)}
+	reqs, err := pullRequests(home, gen, n)
+	if err != nil {
+		return err
 	}
 	next := func(r *rand.Rand) ([]byte, string, bool) {
 		p := reqs[r.IntN(len(reqs))]
@@ -160,21 +122,9 @@ func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) erro
 		return err
 	}
 	url := "http://" + addr + "/digilocker/pulluri"
-	// One reply to serve from memory in the bare handler.
-	resp, err := http.Post(url, "application/xml", bytes.NewReader(nil))
-	if err == nil {
-		resp.Body.Close()
-	}
-	req, _ := http.NewRequest("POST", url, bytes.NewReader(reqs[0].body))
-	req.Header.Set(xmlschema.HMACHeader, reqs[0].sig)
-	resp, err = http.DefaultClient.Do(req)
+	reply, err := sampleReply(url, reqs[0])
 	if err != nil {
 		return err
-	}
-	sampleReply, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("API warm-up: HTTP %d\n%s", resp.StatusCode, sampleReply)
 	}
 	// Warm up: every prepared request once, then the run's own mix for a
 	// while, so that the measured run is the server's steady state: its
@@ -195,16 +145,100 @@ func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) erro
 	res := runLoad(url, clients, d, next)
 	b.add(row{fmt.Sprintf("Pull URI, %d clients, %d-document home, %s catalog", clients, n, catalog), f0(res.rps), "req/s",
 		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms, %d errors in %d requests; server RSS %.0f MB after the first pass, then %s MB every %v%s", res.p50, res.p99, res.errs, res.reqs, warmRSS, rss(), d/4, pinNote)})
-
 	if catalogDSN != "" {
 		return nil
 	}
+	return b.bareBaseline(reply, clients, d, next, res.rps, pinNote)
+}
+
+// apiHomeFor is the home api measures: made (or, with -api-home for
+// SQLite, reused) with n documents, on SQLite or the PostgreSQL catalog
+// at catalogDSN.
+func (b *bench) apiHomeFor(n int, catalogDSN string) (home, catalog string, gen samples.Options, err error) {
+	home = filepath.Join(b.dir, "home-api")
+	catalog = "SQLite"
+	initArgs := []string{"--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", "ecdsa-p256"}
+	if catalogDSN != "" {
+		home += "-pg"
+		initArgs[1] = home
+		initArgs = append(initArgs, "--catalog-dsn", catalogDSN)
+		catalog = "PostgreSQL"
+	}
+	gen = samples.Options{Rows: n, Seed: 96}
+	reuse := false
+	if b.apiHome != "" && catalogDSN == "" {
+		home = b.apiHome
+		initArgs[1] = home
+		_, err := os.Stat(filepath.Join(home, "catalog.db"))
+		reuse = err == nil
+	}
+	if !reuse {
+		err = b.makeAPIHome(home, initArgs, gen)
+	}
+	return home, catalog, gen, err
+}
+
+// prepared is a signed Pull URI request.
+type prepared struct {
+	body []byte
+	sig  string
+}
+
+// pullRequests prepares signed Pull URI requests for 20,000 random
+// students of the home's n.
+func pullRequests(home string, gen samples.Options, n int) ([]prepared, error) {
+	key, err := os.ReadFile(filepath.Join(home, "keys", "api-key"))
+	if err != nil {
+		return nil, err
+	}
+	key = bytes.TrimSpace(key)
+	r := rand.New(rand.NewPCG(1, 2))
+	reqs := make([]prepared, 20000)
+	for i := range reqs {
+		row, _ := gen.Row(r.IntN(n))
+		dob := row[6]
+		for _, l := range []string{"02/01/2006", "2006-01-02"} {
+			if t, err := time.Parse(l, dob); err == nil {
+				dob = t.Format("02-01-2006")
+			}
+		}
+		body := []byte(`<PullURIRequest ver="1.0" ts="2025-06-01T10:00:00+05:30" txn="t` + strconv.Itoa(i) + `" orgId="in.gov.locker" format="xml"><DocDetails><DocType>SSCER</DocType><DigiLockerId>x</DigiLockerId><FullName>` +
+			xmlEscape(row[3]) + `</FullName><DOB>` + dob + `</DOB><RollNo>` + row[0] + `</RollNo><Year>` + row[1] + `</Year></DocDetails></PullURIRequest>`)
+		reqs[i] = prepared{body, xmlschema.SignBody(key, body)}
+	}
+	return reqs, nil
+}
+
+// sampleReply is the server's answer to p, for the bare handler to serve
+// from memory (after one unsigned request, as a first touch).
+func sampleReply(url string, p prepared) ([]byte, error) {
+	resp, err := http.Post(url, "application/xml", bytes.NewReader(nil))
+	if err == nil {
+		resp.Body.Close()
+	}
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(p.body))
+	req.Header.Set(xmlschema.HMACHeader, p.sig)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	reply, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("API warm-up: HTTP %d\n%s", resp.StatusCode, reply)
+	}
+	return reply, nil
+}
+
+// bareBaseline measures a bare net/http handler answering reply from
+// memory, on the server's core, against Pull URI's rps.
+func (b *bench) bareBaseline(reply []byte, clients int, d time.Duration, next func(*rand.Rand) ([]byte, string, bool), rps float64, pinNote string) error {
 	bareAddr, err := freeAddr()
 	if err != nil {
 		return err
 	}
 	replyPath := filepath.Join(b.dir, "reply.xml")
-	if err := os.WriteFile(replyPath, sampleReply, 0o644); err != nil {
+	if err := os.WriteFile(replyPath, reply, 0o644); err != nil {
 		return err
 	}
 	self, _ := os.Executable()
@@ -218,7 +252,7 @@ func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) erro
 	}
 	bres := runLoad("http://"+bareAddr+"/", clients, d/2, next)
 	b.add(row{fmt.Sprintf("bare net/http handler, same reply from memory, %d clients", clients), f0(bres.rps), "req/s",
-		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms; Pull URI runs at %.2f × this%s", bres.p50, bres.p99, res.rps/bres.rps, pinNote)})
+		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms; Pull URI runs at %.2f × this%s", bres.p50, bres.p99, rps/bres.rps, pinNote)})
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package main
+package verify
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func TestVerifyAllOrder(t *testing.T) {
 		files = append(files, fmt.Sprintf("f%04d", i))
 	}
 	var got []string
-	failed := verifyAll(context.Background(), files, 4, func(f string) error {
+	failed := All(context.Background(), files, 4, func(f string) error {
 		if f == "f0000" {
 			time.Sleep(50 * time.Millisecond) // the first is the slowest
 		}
@@ -46,7 +46,7 @@ func TestExpandFiles(t *testing.T) {
 		os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755)
 		os.WriteFile(filepath.Join(dir, f), nil, 0o644)
 	}
-	got, err := expandFiles([]string{"x.xml", dir})
+	got, err := ExpandFiles([]string{"x.xml", dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package verify
 
 import (
 	"context"
@@ -43,9 +43,9 @@ func TestCheckStatus(t *testing.T) {
 		{"catalog cancelled", xmlschema.StatusActive, statusCatalog{err: context.DeadlineExceeded}, "context deadline exceeded"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			err := checkStatus(context.Background(), c.st, uri, c.cat)
+			err := CheckStatus(context.Background(), c.st, uri, c.cat)
 			if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
-				t.Fatalf("checkStatus: %v, want %q", err, c.want)
+				t.Fatalf("CheckStatus: %v, want %q", err, c.want)
 			}
 		})
 	}

@@ -1,4 +1,7 @@
-package main
+// Package issuer puts an issuer's home to work for the commands: the
+// Issuer every document carries, the profiles ingest recorded for serve,
+// the signer of its PDFs and the /verify links on them.
+package issuer
 
 import (
 	"fmt"
@@ -8,8 +11,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/internal/home"
+	"github.com/issuerkit/issuerkit/repository/api"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
@@ -19,8 +24,8 @@ import (
 // without being told the profile again.
 const profilesDir = "profiles"
 
-// recordProfile keeps a copy of the profile file at path in the home.
-func recordProfile(h *home.Home, prof *ingest.Profile, path string) error {
+// RecordProfile keeps a copy of the profile file at path in the home.
+func RecordProfile(h *home.Home, prof *ingest.Profile, path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("record profile: %w", err)
@@ -48,8 +53,8 @@ func recordProfile(h *home.Home, prof *ingest.Profile, path string) error {
 // schemas.
 var addressOrder = []string{"type", "line1", "line2", "house", "landmark", "locality", "vtc", "district", "pin", "state", "country"}
 
-// issuerOf is what every document carries about the home's issuer.
-func issuerOf(h *home.Home) (ingest.Issuer, error) {
+// Of is what every document carries about the home's issuer.
+func Of(h *home.Home) (ingest.Issuer, error) {
 	c := h.Config.Issuer
 	iss := ingest.Issuer{ID: c.ID, Name: c.Name, Type: c.Type, TIN: c.TIN, UID: c.UID}
 	for k := range c.Address {
@@ -65,10 +70,10 @@ func issuerOf(h *home.Home) (ingest.Issuer, error) {
 	return iss, nil
 }
 
-// pullProfiles loads the pull profiles serve answers with: the home's
+// PullProfiles loads the pull profiles serve answers with: the home's
 // recorded profiles, then the files named by --profile (a later one for
 // the same DocType wins).
-func pullProfiles(h *home.Home, extra []string) ([]xmlschema.PullProfile, error) {
+func PullProfiles(h *home.Home, extra []string) ([]xmlschema.PullProfile, error) {
 	recorded, _ := filepath.Glob(filepath.Join(h.Dir, profilesDir, "*.yaml"))
 	sort.Strings(recorded)
 	byType := map[string]xmlschema.PullProfile{}
@@ -88,4 +93,46 @@ func pullProfiles(h *home.Home, extra []string) ([]xmlschema.PullProfile, error)
 		out = append(out, byType[d])
 	}
 	return out, nil
+}
+
+// PDFSigner is the home's signing key (a file or a PKCS#11 token) and
+// certificate chain, as the signer of its PDFs: the same key signs the XML
+// documents and their printable copies.
+func PDFSigner(h *home.Home) (*docpdf.Signer, error) {
+	s, err := h.Signer()
+	if err != nil {
+		return nil, fmt.Errorf("sign PDF: %w", err)
+	}
+	return docpdf.NewSigner(s.Key(), s.Chain())
+}
+
+// VerifyLinker returns what makes a document's /verify link, with its
+// token, for a repository API served at addr ("" for serve's default):
+// serve's PDFs and get's (--format pdf, --format link) ask the same
+// function, so they print the same link.
+func VerifyLinker(h *home.Home, addr string) (func(uri string) string, []byte, error) {
+	key, err := h.VerifyKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	base := h.PublicURL(addr)
+	return func(uri string) string { return api.VerifyLink(base, key, uri) }, key, nil
+}
+
+// RenderPDF renders a document as get --format pdf prints it, its QR code
+// the document's /verify link with its token.
+func RenderPDF(h *home.Home, data []byte, uri string) ([]byte, error) {
+	fonts, err := docpdf.LoadFonts(h.Config.PDF.FontDir)
+	if err != nil {
+		return nil, err
+	}
+	link, _, err := VerifyLinker(h, "")
+	if err != nil {
+		return nil, err
+	}
+	rd := &docpdf.Renderer{Fonts: fonts, Link: link}
+	if rd.Signer, err = PDFSigner(h); err != nil {
+		return nil, err // no unsigned PDF in its place
+	}
+	return rd.Render(data, uri)
 }
