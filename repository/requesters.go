@@ -27,12 +27,12 @@ type ConsentManager struct {
 // Requesters keeps the API Setu clients, the trusted consent managers and the use count of
 // every consent artifact. Both SQL catalogs and the cached decorator implement it.
 type Requesters interface {
-	AddRequester(ctx context.Context, r Requester) error                 // ErrExists if the id was ever used
-	Requester(ctx context.Context, id string) (Requester, error)         // ErrNotFound
-	ListRequesters(ctx context.Context) ([]Requester, error)             // by id
-	RevokeRequester(ctx context.Context, id string, at time.Time) error  // ErrNotFound
-	TrustConsentManager(ctx context.Context, m ConsentManager) error     // replaces an existing id's cert
-	ConsentManagers(ctx context.Context) ([]ConsentManager, error)       // by id
+	AddRequester(ctx context.Context, r Requester) error                // ErrExists if the id was ever used
+	Requester(ctx context.Context, id string) (Requester, error)        // ErrNotFound
+	ListRequesters(ctx context.Context) ([]Requester, error)            // by id
+	RevokeRequester(ctx context.Context, id string, at time.Time) error // ErrNotFound
+	TrustConsentManager(ctx context.Context, m ConsentManager) error    // replaces an existing id's cert
+	ConsentManagers(ctx context.Context) ([]ConsentManager, error)      // by id
 	// UseConsent records one use of consentID at `at` if fewer than limit uses are recorded at or
 	// after since, and reports whether it did and the number of uses in that window afterwards.
 	// It is atomic across processes sharing the catalog (PostgreSQL: several `serve`).
