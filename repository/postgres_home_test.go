@@ -36,15 +36,7 @@ func TestPreviousReleaseHomePostgres(t *testing.T) {
 // with every table, and reads the same there.
 func TestPreviousReleaseHomeCopied(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "catalog.db")
-	data, err := os.ReadFile(filepath.Join("testdata", "home-sqlite-v7.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	src, err := repository.OpenSQLite(ctx, path)
+	src, err := repository.OpenSQLite(ctx, previousSQLiteHome(t))
 	if err != nil {
 		t.Fatal(err)
 	}
