@@ -88,6 +88,9 @@ func (s *sqliteDB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 type sqliteRun struct {
 	s  *sqliteDB
 	tx *sql.Tx
+	// local holds the transaction's statements, each bound once: an Apply
+	// runs the same few thousands of times.
+	local map[string]*sql.Stmt
 	// missed lists the queries a transaction prepared for itself, to keep
 	// once it ends: preparing on the pool inside a transaction would wait
 	// for a second connection, which writers queued behind this one may
@@ -99,11 +102,21 @@ func (r sqliteRun) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	if r.tx == nil {
 		return r.s.prepared(ctx, q)
 	}
-	if st, ok := r.s.stmts.Load(q); ok {
-		return r.tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	if st, ok := r.local[q]; ok {
+		return st, nil
 	}
-	*r.missed = append(*r.missed, q)
-	return r.tx.PrepareContext(ctx, rebind(q)) // closed with the transaction
+	var st *sql.Stmt
+	if kept, ok := r.s.stmts.Load(q); ok {
+		st = r.tx.StmtContext(ctx, kept.(*sql.Stmt))
+	} else {
+		var err error
+		if st, err = r.tx.PrepareContext(ctx, rebind(q)); err != nil { // closed with the transaction
+			return nil, err
+		}
+		*r.missed = append(*r.missed, q)
+	}
+	r.local[q] = st
+	return st, nil
 }
 
 func (r sqliteRun) exec(ctx context.Context, q string, args ...any) (int64, error) {
@@ -196,7 +209,7 @@ func (s *sqliteDB) begin(ctx context.Context) (tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sqliteTx{sqliteRun{s: s, tx: t, missed: new([]string)}}, nil
+	return sqliteTx{sqliteRun{s: s, tx: t, local: map[string]*sql.Stmt{}, missed: new([]string)}}, nil
 }
 
 // t stores times as fixed-width text, which orders as the times do.
