@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -131,6 +132,14 @@ func (c *core) inTx(ctx context.Context, fn func(tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// opt is t for a nullable time column: NULL for the zero time.
+func (c *core) opt(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return c.d.t(t)
 }
 
 // Close implements Catalog.

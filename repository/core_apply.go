@@ -37,11 +37,12 @@ func (c *core) Apply(ctx context.Context, batchID string, changes []Change, mark
 func (c *core) planApply(batchID string, changes []Change, mark *Watermark, now time.Time) ([]stmt, []AuditEntry) {
 	stmts := make([]stmt, 0, 3*len(changes)+1)
 	audit := make([]AuditEntry, 0, len(changes))
+	at := c.d.t(now) // encoded once: every change is written at now
 	for i := range changes {
 		ch := &changes[i]
-		stmts = append(stmts, c.documentWrite(batchID, ch, now), c.versionWrite(batchID, ch, now))
+		stmts = append(stmts, c.documentWrite(batchID, ch, at), c.versionWrite(batchID, ch, at))
 		if ch.Outbox != nil {
-			stmts = append(stmts, c.outboxWrite(ch, now))
+			stmts = append(stmts, c.outboxWrite(ch, now, at))
 		}
 		audit = append(audit, changeEntry(batchID, ch))
 	}
@@ -73,41 +74,41 @@ func changeEntry(batchID string, ch *Change) AuditEntry {
 
 // documentWrite inserts a new URI or moves an existing one from
 // PrevVersion to the new version; either must change exactly one row.
-func (c *core) documentWrite(batchID string, ch *Change, now time.Time) stmt {
+func (c *core) documentWrite(batchID string, ch *Change, now any) stmt {
 	d := &ch.Doc
 	var uid any
 	if d.UIDHash != "" {
 		uid = d.UIDHash
 	}
-	s := stmt{about: fmt.Sprintf("%s v%d", d.URI, d.Version), one: true}
+	s := stmt{about: d.URI, version: d.Version, one: true}
 	if ch.PrevVersion == 0 {
 		s.q = `INSERT INTO documents (uri, doctype, doc_id, version, object_key, object_sha256, content_hash, status,
 			search_key, uid_hash, holder_name, holder_dob, issue_date, batch_id, updated_at, release_at)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) ON CONFLICT (uri) DO NOTHING`
 		s.args = []any{d.URI, d.DocType, d.DocID, d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status),
-			d.SearchKey, uid, d.HolderName, d.HolderDOB, d.IssueDate, batchID, c.d.t(now), c.d.t(d.ReleaseAt)}
+			d.SearchKey, uid, d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, c.opt(d.ReleaseAt)}
 		return s
 	}
 	s.q = `UPDATE documents SET version = $1, object_key = $2, object_sha256 = $3, content_hash = $4, status = $5,
 		search_key = $6, uid_hash = $7, holder_name = $8, holder_dob = $9, issue_date = $10, batch_id = $11,
 		updated_at = $12, release_at = $15 WHERE uri = $13 AND version = $14`
 	s.args = []any{d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status), d.SearchKey, uid,
-		d.HolderName, d.HolderDOB, d.IssueDate, batchID, c.d.t(now), d.URI, ch.PrevVersion, c.d.t(d.ReleaseAt)}
+		d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, d.URI, ch.PrevVersion, c.opt(d.ReleaseAt)}
 	return s
 }
 
-func (c *core) versionWrite(batchID string, ch *Change, now time.Time) stmt {
+func (c *core) versionWrite(batchID string, ch *Change, now any) stmt {
 	d := &ch.Doc
 	return stmt{q: `INSERT INTO versions (uri, version, object_key, object_sha256, size, content_hash, status, batch_id, created_at)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-		args:  []any{d.URI, d.Version, d.ObjectKey, d.ObjectSHA256, ch.Size, d.ContentHash, string(d.Status), batchID, c.d.t(now)},
-		about: fmt.Sprintf("%s v%d", d.URI, d.Version)}
+		args:  []any{d.URI, d.Version, d.ObjectKey, d.ObjectSHA256, ch.Size, d.ContentHash, string(d.Status), batchID, now},
+		about: d.URI, version: d.Version}
 }
 
 // outboxWrite queues the change's push, due at the document's release. A
 // push of a URI whose earlier push is dead-lettered waits with it, so that
 // it cannot overtake it.
-func (c *core) outboxWrite(ch *Change, now time.Time) stmt {
+func (c *core) outboxWrite(ch *Change, now time.Time, at any) stmt {
 	d, o := &ch.Doc, ch.Outbox
 	return stmt{q: `INSERT INTO outbox (uri, version, action, doctype, doc_name, doc_id, issued_on, valid_from, valid_to,
 		aadhaar_enc, state, last_error, next_attempt_at, created_at)
@@ -116,7 +117,7 @@ func (c *core) outboxWrite(ch *Change, now time.Time) stmt {
 		CASE WHEN blocked THEN 'waits for an earlier dead-lettered push of this URI' END, $11, $12
 		FROM (SELECT EXISTS (SELECT 1 FROM outbox WHERE uri = $1 AND state = 'dead') AS blocked) b`,
 		args: []any{d.URI, d.Version, o.Action, d.DocType, o.DocName, d.DocID, o.IssuedOn, o.ValidFrom, o.ValidTo,
-			o.AadhaarEnc, c.d.t(pushAfter(now, d.ReleaseAt)), c.d.t(now)},
+			o.AadhaarEnc, c.d.t(pushAfter(now, d.ReleaseAt)), at},
 		about: "outbox " + d.URI}
 }
 
@@ -136,7 +137,7 @@ func (c *core) Release(ctx context.Context, doctype string, at time.Time) (int, 
 		}
 		var err error
 		if n, err = tx.exec(ctx, `UPDATE documents SET release_at = $3 WHERE uri IN (`+held+`)`,
-			c.d.t(now), doctype, c.d.t(release)); err != nil || n == 0 {
+			c.d.t(now), doctype, c.opt(release)); err != nil || n == 0 {
 			return err
 		}
 		if err := c.appendAudit(ctx, tx, []AuditEntry{releaseEntry(doctype, int(n), at, now)}); err != nil {

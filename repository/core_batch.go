@@ -31,7 +31,7 @@ func (c *core) ResumableBatch(ctx context.Context, profile, fingerprint string) 
 func (c *core) StartBatch(ctx context.Context, b Batch) error {
 	_, err := c.d.exec(ctx, `INSERT INTO batches (id, profile, doctype, inputs, state, started_at, fingerprint, release_at)
 		VALUES ($1,$2,$3,$4,'running',$5,$6,$7) ON CONFLICT (id) DO UPDATE SET state = 'running'`,
-		b.ID, b.Profile, b.DocType, b.Inputs, c.d.t(b.StartedAt), b.Fingerprint, c.d.t(b.ReleaseAt))
+		b.ID, b.Profile, b.DocType, b.Inputs, c.d.t(b.StartedAt), b.Fingerprint, c.opt(b.ReleaseAt))
 	if err != nil {
 		return fmt.Errorf("catalog: start batch: %w", err)
 	}
@@ -41,7 +41,7 @@ func (c *core) StartBatch(ctx context.Context, b Batch) error {
 // FinishBatch implements Catalog.
 func (c *core) FinishBatch(ctx context.Context, b Batch) error {
 	_, err := c.d.exec(ctx, `UPDATE batches SET state = $1, finished_at = $2, n_read = $3, n_issued = $4, n_updated = $5,
-		n_unchanged = $6, n_rejected = $7 WHERE id = $8`, b.State, c.d.t(b.FinishedAt), b.Counts.Read, b.Counts.Issued,
+		n_unchanged = $6, n_rejected = $7 WHERE id = $8`, b.State, c.opt(b.FinishedAt), b.Counts.Read, b.Counts.Issued,
 		b.Counts.Updated, b.Counts.Unchanged, b.Counts.Rejected, b.ID)
 	if err != nil {
 		return fmt.Errorf("catalog: finish batch: %w", err)

@@ -31,7 +31,7 @@ func (c *core) AddRequester(ctx context.Context, r Requester) error {
 	}
 	n, err := c.d.exec(ctx, `INSERT INTO requesters (`+requesterColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7)
 		ON CONFLICT (id) DO NOTHING`, r.ID, r.KeyHash, strings.Join(r.DocTypes, ","), r.NoConsent, r.RatePerMin,
-		c.d.t(r.AddedAt), c.d.t(r.RevokedAt))
+		c.d.t(r.AddedAt), c.opt(r.RevokedAt))
 	if err != nil {
 		return fmt.Errorf("catalog: add requester %s: %w", r.ID, err)
 	}
@@ -66,8 +66,11 @@ func (c *core) ListRequesters(ctx context.Context) ([]Requester, error) {
 }
 
 // RevokeRequester implements Requesters. Revoking a revoked requester
-// keeps the first revocation's time.
+// keeps the first revocation's time; a zero at is now.
 func (c *core) RevokeRequester(ctx context.Context, id string, at time.Time) error {
+	if at.IsZero() {
+		at = time.Now()
+	}
 	n, err := c.d.exec(ctx, `UPDATE requesters SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, c.d.t(at))
 	if err != nil {
 		return fmt.Errorf("catalog: revoke requester %s: %w", id, err)

@@ -45,9 +45,18 @@ type tx interface {
 type stmt struct {
 	q       string
 	args    []any
-	about   string
+	about   string // or, when version is set, a URI
+	version int
 	one     bool
 	journal bool
+}
+
+// what is what s writes, formatted only for an error.
+func (s stmt) what() string {
+	if s.version > 0 {
+		return fmt.Sprintf("%s v%d", s.about, s.version)
+	}
+	return s.about
 }
 
 // check is stmt's verdict on the n rows it changed.
@@ -56,16 +65,17 @@ func (s stmt) check(n int64) error {
 		return nil
 	}
 	if s.journal {
-		return fmt.Errorf("%s: no such batch", s.about)
+		return fmt.Errorf("%s: no such batch", s.what())
 	}
-	return fmt.Errorf("%s: %w", s.about, ErrConflict)
+	return fmt.Errorf("%s: %w", s.what(), ErrConflict)
 }
 
 // dialect is what differs between the SQL catalogs.
 type dialect interface {
 	querier // outside any transaction
 	begin(ctx context.Context) (tx, error)
-	// t is a time as a column value; the zero time is NULL.
+	// t is a time as a column value (the zero time too: see core.opt for
+	// the columns where it is NULL).
 	t(t time.Time) any
 	// lockRows is the clause that locks the rows a SELECT reads until the
 	// transaction ends ("" where the transaction already excludes others).

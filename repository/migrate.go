@@ -112,7 +112,9 @@ func scanValues(r rows, t table, to dialect) ([]any, error) {
 	for i, c := range t.cols {
 		switch c.typ {
 		case tTime:
-			vals[i] = to.t(*times[i].t)
+			if vals[i] = to.t(*times[i].t); c.null && times[i].t.IsZero() {
+				vals[i] = nil
+			}
 		case tBool:
 			if n, ok := vals[i].(int64); ok {
 				vals[i] = n != 0

@@ -142,9 +142,6 @@ func (p *pgDB) begin(ctx context.Context) (tx, error) {
 
 // t passes times as they are (TIMESTAMPTZ keeps microseconds).
 func (p *pgDB) t(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
 	return t.UTC()
 }
 

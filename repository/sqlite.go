@@ -214,9 +214,6 @@ func (s *sqliteDB) begin(ctx context.Context) (tx, error) {
 
 // t stores times as fixed-width text, which orders as the times do.
 func (s *sqliteDB) t(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
 	return tsFixed(t)
 }
 
@@ -228,7 +225,7 @@ func (s *sqliteDB) run(ctx context.Context, tx tx, stmts []stmt) error {
 	for _, st := range stmts {
 		n, err := tx.exec(ctx, st.q, st.args...)
 		if err != nil {
-			return fmt.Errorf("%s: %w", st.about, err)
+			return fmt.Errorf("%s: %w", st.what(), err)
 		}
 		if err := st.check(n); err != nil {
 			return err
