@@ -91,9 +91,9 @@ func (c *core) documentWrite(batchID string, ch *Change, now any) stmt {
 	}
 	s.q = `UPDATE documents SET version = $1, object_key = $2, object_sha256 = $3, content_hash = $4, status = $5,
 		search_key = $6, uid_hash = $7, holder_name = $8, holder_dob = $9, issue_date = $10, batch_id = $11,
-		updated_at = $12, release_at = $15 WHERE uri = $13 AND version = $14`
+		updated_at = $12, release_at = $13 WHERE uri = $14 AND version = $15`
 	s.args = []any{d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status), d.SearchKey, uid,
-		d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, d.URI, ch.PrevVersion, c.opt(d.ReleaseAt)}
+		d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, c.opt(d.ReleaseAt), d.URI, ch.PrevVersion}
 	return s
 }
 
@@ -115,9 +115,9 @@ func (c *core) outboxWrite(ch *Change, now time.Time, at any) stmt {
 		SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,
 		CASE WHEN blocked THEN 'dead' ELSE 'pending' END,
 		CASE WHEN blocked THEN 'waits for an earlier dead-lettered push of this URI' END, $11, $12
-		FROM (SELECT EXISTS (SELECT 1 FROM outbox WHERE uri = $1 AND state = 'dead') AS blocked) b`,
+		FROM (SELECT EXISTS (SELECT 1 FROM outbox WHERE uri = $13 AND state = 'dead') AS blocked) b`,
 		args: []any{d.URI, d.Version, o.Action, d.DocType, o.DocName, d.DocID, o.IssuedOn, o.ValidFrom, o.ValidTo,
-			o.AadhaarEnc, c.d.t(pushAfter(now, d.ReleaseAt)), at},
+			o.AadhaarEnc, c.d.t(pushAfter(now, d.ReleaseAt)), at, d.URI},
 		about: "outbox " + d.URI}
 }
 

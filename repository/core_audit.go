@@ -34,9 +34,9 @@ func (c *core) appendAudit(ctx context.Context, tx tx, entries []AuditEntry) err
 // auditColumns are the audit columns writeAudit fills, in auditRow's order.
 var auditColumns = []string{"at", "actor", "action", "uri", "version", "batch_id", "reason", "prev_hash", "hash", "consent_id", "purpose"}
 
-// auditRow is e's values in auditColumns' order.
-func (c *core) auditRow(e *AuditEntry) []any {
-	return []any{c.d.t(e.At), e.Actor, e.Action, e.URI, e.Version, e.BatchID, e.Reason, e.PrevHash, e.Hash, e.ConsentID, e.Purpose}
+// appendAuditRow appends e's values in auditColumns' order to dst.
+func (c *core) appendAuditRow(dst []any, e *AuditEntry) []any {
+	return append(dst, c.d.t(e.At), e.Actor, e.Action, e.URI, e.Version, e.BatchID, e.Reason, e.PrevHash, e.Hash, e.ConsentID, e.Purpose)
 }
 
 // AppendAudit implements Auditor.

@@ -182,7 +182,7 @@ func (p *pgDB) writeAudit(ctx context.Context, t tx, entries []AuditEntry, head 
 	c := core{d: p}
 	rows := make([][]any, len(entries))
 	for i := range entries {
-		rows[i] = c.auditRow(&entries[i])
+		rows[i] = c.appendAuditRow(make([]any, 0, len(auditColumns)), &entries[i])
 	}
 	if _, err := t.(pgTx).tx.CopyFrom(ctx, pgx.Identifier{"audit"}, auditColumns, pgx.CopyFromRows(rows)); err != nil {
 		return err

@@ -62,9 +62,40 @@ type sqliteDB struct {
 	stmts sync.Map // query as written → *sql.Stmt
 }
 
-// rebind turns PostgreSQL's $N placeholders into SQLite's ?N.
+// rebind turns PostgreSQL's $N placeholders into SQLite's: plain ? where
+// they run $1, $2, … in order, each once (binding a numbered ?N costs the
+// driver an allocation a parameter), ?N otherwise.
 func rebind(q string) string {
-	return strings.ReplaceAll(q, "$", "?")
+	next, inOrder := 1, true
+	for i := 0; i < len(q); i++ {
+		if q[i] != '$' {
+			continue
+		}
+		j := i + 1
+		for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+			j++
+		}
+		if n, err := strconv.Atoi(q[i+1 : j]); err != nil || n != next {
+			inOrder = false
+			break
+		}
+		next++
+	}
+	if !inOrder {
+		return strings.ReplaceAll(q, "$", "?")
+	}
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		if q[i] != '$' {
+			b.WriteByte(q[i])
+			continue
+		}
+		b.WriteByte('?')
+		for i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9' {
+			i++
+		}
+	}
+	return b.String()
 }
 
 // prepared returns the kept statement of q, preparing it on first use.
@@ -277,7 +308,7 @@ func (s *sqliteDB) writeAudit(ctx context.Context, tx tx, entries []AuditEntry, 
 		hi := min(lo+auditPerStmt, len(entries))
 		args = args[:0]
 		for i := lo; i < hi; i++ {
-			args = append(args, c.auditRow(&entries[i])...)
+			args = c.appendAuditRow(args, &entries[i])
 		}
 		if _, err := tx.exec(ctx, auditInsertSQL(hi-lo), args...); err != nil {
 			return err
