@@ -1,0 +1,148 @@
+package apisetu
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/issuerkit/issuerkit/consent"
+)
+
+// ErrExists is returned by AddRequester for an id that was ever used.
+var ErrExists = errors.New("already exists")
+
+// Requester is a registered client of the certificate API.
+type Requester struct {
+	ID         string    `json:"id"`
+	KeyHash    []byte    `json:"-"`        // SHA-256 of the API key
+	DocTypes   []string  `json:"doctypes"` // empty: every DocType of the home
+	NoConsent  bool      `json:"no_consent"`
+	RatePerMin int       `json:"rate_per_min,omitempty"` // 0: the server default
+	AddedAt    time.Time `json:"added_at"`
+	RevokedAt  time.Time `json:"revoked_at,omitzero"`
+}
+
+// ConsentManager is a party whose signatures on consent artifacts the
+// issuer accepts.
+type ConsentManager struct {
+	ID      string    `json:"id"`
+	CertPEM string    `json:"-"`
+	AddedAt time.Time `json:"added_at"`
+}
+
+// Clients is what the certificate API keeps in the catalog: requesters,
+// consent managers and the count of each consent's uses.
+type Clients interface {
+	AddRequester(ctx context.Context, r Requester) error         // ErrExists if the id was ever used
+	Requester(ctx context.Context, id string) (Requester, error) // repository.ErrNotFound
+	ListRequesters(ctx context.Context) ([]Requester, error)     // by id
+	RevokeRequester(ctx context.Context, id string, at time.Time) error
+	TrustConsentManager(ctx context.Context, m ConsentManager) error // replaces an existing id's cert
+	ConsentManagers(ctx context.Context) ([]ConsentManager, error)   // by id
+	// UseConsent records one use of consentID at `at` if fewer than limit
+	// uses are recorded at or after since; it reports whether it did and
+	// the uses in that window afterwards. Atomic across processes sharing
+	// the catalog.
+	UseConsent(ctx context.Context, consentID string, since, at time.Time, limit int) (ok bool, uses int, err error)
+}
+
+// KeyHash is how the catalog keeps an API key: its SHA-256.
+func KeyHash(key string) []byte {
+	h := sha256.Sum256([]byte(key))
+	return h[:]
+}
+
+// keyMatches compares key with a stored hash in constant time.
+func keyMatches(key string, hash []byte) bool {
+	h := sha256.Sum256([]byte(key))
+	return subtle.ConstantTimeCompare(h[:], hash) == 1
+}
+
+// unknownHash is compared with when the client id is unknown, so that a
+// stranger's request costs the same as a registered client's wrong key.
+var unknownHash = make([]byte, sha256.Size)
+
+// clientCache keeps requesters and the consent managers' keys for ttl, so
+// a request reads the catalog only when they are older: a revocation or a
+// new consent manager takes effect within ttl.
+type clientCache struct {
+	c   Clients
+	ttl time.Duration
+	now func() time.Time
+
+	mu       sync.Mutex
+	byID     map[string]cachedRequester
+	managers []trustedKey
+	mgrAt    time.Time
+}
+
+type cachedRequester struct {
+	r  Requester
+	at time.Time
+}
+
+// trustedKey is a consent manager's public key.
+type trustedKey struct {
+	id  string
+	pub crypto.PublicKey
+}
+
+const maxCachedRequesters = 10000
+
+func newClientCache(c Clients, ttl time.Duration, now func() time.Time) *clientCache {
+	return &clientCache{c: c, ttl: ttl, now: now, byID: map[string]cachedRequester{}}
+}
+
+// requester returns the registered client id (unknown ones are not cached).
+func (cc *clientCache) requester(ctx context.Context, id string) (Requester, error) {
+	now := cc.now()
+	cc.mu.Lock()
+	e, ok := cc.byID[id]
+	cc.mu.Unlock()
+	if ok && now.Sub(e.at) < cc.ttl {
+		return e.r, nil
+	}
+	r, err := cc.c.Requester(ctx, id)
+	if err != nil {
+		return Requester{}, err
+	}
+	cc.mu.Lock()
+	if len(cc.byID) >= maxCachedRequesters {
+		clear(cc.byID)
+	}
+	cc.byID[id] = cachedRequester{r: r, at: now}
+	cc.mu.Unlock()
+	return r, nil
+}
+
+// trusted returns the consent managers' keys. A certificate that does not
+// parse is skipped (trust refuses them; the catalog could be edited).
+func (cc *clientCache) trusted(ctx context.Context) ([]trustedKey, error) {
+	now := cc.now()
+	cc.mu.Lock()
+	keys, at := cc.managers, cc.mgrAt
+	cc.mu.Unlock()
+	if !at.IsZero() && now.Sub(at) < cc.ttl {
+		return keys, nil
+	}
+	list, err := cc.c.ConsentManagers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys = make([]trustedKey, 0, len(list))
+	for _, m := range list {
+		pub, err := consent.PublicKeyFromPEM([]byte(m.CertPEM))
+		if err != nil {
+			continue
+		}
+		keys = append(keys, trustedKey{id: m.ID, pub: pub})
+	}
+	cc.mu.Lock()
+	cc.managers, cc.mgrAt = keys, now
+	cc.mu.Unlock()
+	return keys, nil
+}
