@@ -19,16 +19,18 @@ import (
 func serveCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
-		Usage: "serve the repository API to lockers: Pull URI, Pull Doc, /verify, /healthz; /metrics apart",
+		Usage: "serve the repository API to lockers (Pull URI, Pull Doc), the API Setu certificate API, /verify, /healthz; /metrics apart",
 		Description: "Lockers authenticate with x-digilocker-hmac over the raw body, keyed with keys/api-key.\n" +
 			"Routes: POST /digilocker/pulluri, POST /digilocker/pulldoc, GET /verify/{URI}?k={token}\n" +
+			"POST /apisetu/{doctype}/certificate (requesters of `issuerkit requester add`, with consent artifacts\n" +
+			"signed by a consent manager of `issuerkit consent trust`),\n" +
 			"(the link on a document's PDF: `issuerkit get URI --format link`), GET /healthz; GET /metrics\n" +
 			"(Prometheus) only on --metrics-addr. SIGINT or SIGTERM stops it after in-flight requests finish.\n\n" +
 			"Example:\n" +
 			"   issuerkit serve --addr 127.0.0.1:8080\n" +
 			"   issuerkit serve --addr :8443 --rate-limit 50 --org-rate-limit 200 --trusted-proxy 10.0.0.0/8\n" +
 			"   issuerkit serve --addr :8443 --tls-cert fullchain.pem --tls-key key.pem   # HTTPS; kill -HUP reloads the pair",
-		Flags: append(tlsFlags(),
+		Flags: append(append(tlsFlags(),
 			&cli.StringFlag{Name: "addr", Value: home.DefaultServeAddr, Usage: "listen `ADDRESS`"},
 			&cli.StringFlag{Name: "metrics-addr", Value: "127.0.0.1:9464", Usage: "listen `ADDRESS` of GET /metrics, apart from the API (\"\": no metrics)"},
 			&cli.DurationFlag{Name: "replay-window", Value: 5 * time.Minute, Usage: "refuse requests whose ts is further than this from now, and an orgId's txn used twice within it (0: off)"},
@@ -38,7 +40,7 @@ func serveCommand(e *env) *cli.Command {
 			&cli.StringSliceFlag{Name: "trusted-proxy", Usage: "`CIDR` or address of a load balancer whose X-Forwarded-For names the client (repeatable)"},
 			&cli.StringSliceFlag{Name: "profile", Usage: "a profile `FILE` whose search keys and pull policy to answer with (besides those ingest recorded in the home; repeatable)"},
 			&cli.IntFlag{Name: "cache-mb", Value: 128, Usage: "memory for documents kept ready to serve, in `MiB` (0: none)"},
-		),
+		), apisetuFlags()...),
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 				return err
@@ -55,6 +57,9 @@ func serveCommand(e *env) *cli.Command {
 			h := r.h
 			srv, err := newAPIServer(c, e, r)
 			if err != nil {
+				return err
+			}
+			if err := mountAPISetu(c, e, r, srv); err != nil {
 				return err
 			}
 			stopMetrics, err := serveMetrics(c.Context, e, c.String("metrics-addr"), srv.MetricsHandler())

@@ -6,9 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"errors"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/issuerkit/issuerkit/consent"
-	"github.com/issuerkit/issuerkit/repository/api"
 	"github.com/issuerkit/issuerkit/internal/testenv"
+	"github.com/issuerkit/issuerkit/repository/api"
 	"github.com/issuerkit/issuerkit/repository/apisetu"
 	"github.com/issuerkit/issuerkit/signer"
 )
@@ -359,7 +359,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 func TestRevokedClient(t *testing.T) {
 	f := sample(t)
 	clients := f.newClients(t)
-	e := f.start(t, clients, func(_ *api.Config, sc *apisetu.Config) { sc.CacheTTL = time.Nanosecond })
+	e := f.start(t, clients)
 	meera := f.rows[meeraIdx]
 	if r := e.post(t, "SSCER", "registry", regKey, body(meera, "xml", nil)); r.code != 200 {
 		t.Fatalf("before: HTTP %d %s", r.code, r.body)

@@ -66,23 +66,18 @@ func keyMatches(key string, hash []byte) bool {
 // stranger's request costs the same as a registered client's wrong key.
 var unknownHash = make([]byte, sha256.Size)
 
-// clientCache keeps requesters and the consent managers' keys for ttl, so
-// a request reads the catalog only when they are older: a revocation or a
-// new consent manager takes effect within ttl.
+// clientCache keeps the consent managers' keys for ttl, so a request
+// parses certificates only when they are older: a new or replaced consent
+// manager takes effect within ttl. Requesters are read from the catalog on
+// every request, so a revoked key stops working at once.
 type clientCache struct {
 	c   Clients
 	ttl time.Duration
 	now func() time.Time
 
 	mu       sync.Mutex
-	byID     map[string]cachedRequester
 	managers []trustedKey
 	mgrAt    time.Time
-}
-
-type cachedRequester struct {
-	r  Requester
-	at time.Time
 }
 
 // trustedKey is a consent manager's public key.
@@ -91,32 +86,13 @@ type trustedKey struct {
 	pub crypto.PublicKey
 }
 
-const maxCachedRequesters = 10000
-
 func newClientCache(c Clients, ttl time.Duration, now func() time.Time) *clientCache {
-	return &clientCache{c: c, ttl: ttl, now: now, byID: map[string]cachedRequester{}}
+	return &clientCache{c: c, ttl: ttl, now: now}
 }
 
-// requester returns the registered client id (unknown ones are not cached).
+// requester returns the registered client id.
 func (cc *clientCache) requester(ctx context.Context, id string) (Requester, error) {
-	now := cc.now()
-	cc.mu.Lock()
-	e, ok := cc.byID[id]
-	cc.mu.Unlock()
-	if ok && now.Sub(e.at) < cc.ttl {
-		return e.r, nil
-	}
-	r, err := cc.c.Requester(ctx, id)
-	if err != nil {
-		return Requester{}, err
-	}
-	cc.mu.Lock()
-	if len(cc.byID) >= maxCachedRequesters {
-		clear(cc.byID)
-	}
-	cc.byID[id] = cachedRequester{r: r, at: now}
-	cc.mu.Unlock()
-	return r, nil
+	return cc.c.Requester(ctx, id)
 }
 
 // trusted returns the consent managers' keys. A certificate that does not

@@ -46,8 +46,8 @@ const MaxBody = 1 << 20
 // AuditAPISetu is the audit action of a certificate API request.
 const AuditAPISetu = "apisetu"
 
-// DefaultCacheTTL is how long requesters and consent managers are kept
-// between catalog reads.
+// DefaultCacheTTL is how long the consent managers' keys are kept between
+// catalog reads.
 const DefaultCacheTTL = 5 * time.Second
 
 // Config configures a Server.
@@ -61,8 +61,8 @@ type Config struct {
 	// RatePerMin is the requests per minute of a client registered
 	// without a rate of its own (0: unlimited).
 	RatePerMin int
-	// CacheTTL bounds how stale a revoked client or a changed consent
-	// manager may be (default DefaultCacheTTL).
+	// CacheTTL bounds how stale the trusted consent managers may be
+	// (default DefaultCacheTTL); clients are read on every request.
 	CacheTTL time.Duration
 	Logger   *slog.Logger
 	// Registry receives the metrics (default: Docs' registry).
