@@ -172,12 +172,18 @@ func TestConsentRules(t *testing.T) {
 		{"timestamp in the future", mod(func(c *consent.Consent) { c.Timestamp = consent.FormatTime(now.Add(time.Hour)) }), "timestamp"},
 		{"bad frequency", mod(func(c *consent.Consent) { c.Permission.Frequency.Unit = "WEEK" }), "frequency"},
 	}
-	ids := map[string]string{}
+	type want struct{ rule, uri string }
+	ids := map[string]want{}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			a := c.art()
 			id, _ := consentIDOf(a)
-			ids[id] = c.rule
+			// The entry names Meera's document, so her audit shows the
+			// attempt, unless the consent named no document of hers.
+			ids[id] = want{c.rule, uriOf(meera)}
+			if c.name == "other doctype" {
+				ids[id] = want{c.rule, ""}
+			}
 			r := e.post(t, "SSCER", "bank", bankKey, body(meera, "xml", a))
 			code, _ := r.errorPair()
 			if r.code != 401 || code != "invalid_authorization" {
@@ -186,13 +192,14 @@ func TestConsentRules(t *testing.T) {
 		})
 	}
 	entries := e.audit(t)
-	for id, rule := range ids {
+	for id, w := range ids {
+		rule := w.rule
 		found := false
 		for _, a := range entries {
 			if strings.Contains(a.Reason, "consent "+id) {
 				found = true
-				if !strings.Contains(a.Reason, "refused: consent rule "+rule+":") || a.Actor != "apisetu:bank" {
-					t.Errorf("consent %s: audit %q by %s, want rule %s", id, a.Reason, a.Actor, rule)
+				if !strings.Contains(a.Reason, "refused: consent rule "+rule+":") || a.Actor != "apisetu:bank" || a.URI != w.uri {
+					t.Errorf("consent %s: audit %q by %s on %q, want rule %s on %q", id, a.Reason, a.Actor, a.URI, rule, w.uri)
 				}
 			}
 		}

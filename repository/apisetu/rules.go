@@ -46,6 +46,19 @@ func consentID(raw json.RawMessage) (id string, ok bool) {
 	return *c.ConsentID, true
 }
 
+// unverified reads the consentId and data.id of a consent whose signature
+// did not hold (or was not checked), for its audit entry.
+func unverified(raw json.RawMessage) (id, data string) {
+	var c struct {
+		ConsentID string `json:"consentId"`
+		Data      struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	json.Unmarshal(raw, &c)
+	return c.ConsentID, c.Data.ID
+}
+
 // checkArtifact applies every rule that needs no document: a trusted
 // consent manager's signature over the canonical consent, the time rules,
 // the consumer, the provider, the data's DocType and the frequency.

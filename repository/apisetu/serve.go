@@ -9,6 +9,7 @@ import (
 	"github.com/issuerkit/issuerkit/consent"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/repository/api"
+	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 // Outcomes of a request, the label of the requests metric.
@@ -121,7 +122,13 @@ func (s *Server) record(ctx context.Context, req *request, g *grant, uri string,
 	case g != nil:
 		id, purpose = g.c.ConsentID, g.c.Purpose.Description
 	case req.Artifact != nil && !req.requester.NoConsent:
-		id, _ = consentID(req.Artifact.Consent) // unverified: the refusal says so
+		// Refused before its signature held: its id and document, unverified,
+		// so the holder's audit shows the attempt.
+		var data string
+		id, data = unverified(req.Artifact.Consent)
+		if u, err := xmlschema.ParseURI(data); uri == "" && err == nil && u.IssuerID == s.cfg.IssuerID {
+			uri = u.String()
+		}
 	}
 	var b strings.Builder
 	b.WriteString(what)
