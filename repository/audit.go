@@ -13,16 +13,20 @@ import (
 // which document, when, in which batch and why. It never holds an Aadhaar
 // number or other personal data.
 type AuditEntry struct {
-	ID       int64     `json:"id"`
-	At       time.Time `json:"at"`
-	Actor    string    `json:"actor"`  // ingest, push, api:<orgId>, or the operator
-	Action   string    `json:"action"` // issue, update, revoke, suspend, reinstate, push, push-dead, pull
-	URI      string    `json:"uri,omitempty"`
-	Version  int       `json:"version,omitempty"`
-	BatchID  string    `json:"batch,omitempty"`
-	Reason   string    `json:"reason,omitempty"`
-	PrevHash string    `json:"prev_hash"`
-	Hash     string    `json:"hash"`
+	ID      int64     `json:"id"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor"`  // ingest, push, api:<orgId>, or the operator
+	Action  string    `json:"action"` // issue, update, revoke, suspend, reinstate, push, push-dead, pull
+	URI     string    `json:"uri,omitempty"`
+	Version int       `json:"version,omitempty"`
+	BatchID string    `json:"batch,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+	// ConsentID and Purpose are those of a certificate API use
+	// (AuditAPISetu): the consent artifact it was made under, and why.
+	ConsentID string `json:"consent,omitempty"`
+	Purpose   string `json:"purpose,omitempty"`
+	PrevHash  string `json:"prev_hash"`
+	Hash      string `json:"hash"`
 }
 
 // Audit actions.
@@ -36,12 +40,14 @@ const (
 	AuditPushDead  = "push-dead"
 	AuditPull      = "pull"
 	AuditRelease   = "release"
+	AuditAPISetu   = "apisetu" // a use of the API Setu certificate API
 )
 
 // AuditQuery selects entries; zero fields select everything.
 type AuditQuery struct {
-	URI   string
-	Since time.Time
+	URI       string
+	ConsentID string // the entries of that consent artifact
+	Since     time.Time
 }
 
 // ErrAuditTampered is wrapped by VerifyAuditChain's error: an entry's hash
@@ -63,7 +69,9 @@ type Auditor interface {
 
 // auditHash chains e to prev: SHA-256 over prev and each field, each
 // written as "len:value;" so no two entries encode alike. The encoding is
-// part of every log already written: TestAuditHashStable pins it.
+// part of every log already written: TestAuditHashStable pins it. ConsentID
+// and Purpose, which came later, are hashed (after Reason) only when either
+// is set, so every entry written before them keeps its hash.
 func auditHash(prev string, e *AuditEntry) string {
 	var buf [512]byte
 	b := buf[:0]
@@ -82,6 +90,10 @@ func auditHash(prev string, e *AuditEntry) string {
 	field(strconv.Itoa(e.Version))
 	field(e.BatchID)
 	field(e.Reason)
+	if e.ConsentID != "" || e.Purpose != "" {
+		field(e.ConsentID)
+		field(e.Purpose)
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

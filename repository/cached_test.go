@@ -146,3 +146,24 @@ func TestCacheReadsNeedsAGeneration(t *testing.T) {
 		t.Fatalf("CacheReads wrapped a catalog without a Generation: %T", got)
 	}
 }
+
+// TestCachedRequesterRevokedAtOnce: a requester revoked by another process
+// is seen revoked through the read cache at once (a revoked key must stop
+// working immediately), not within cacheCheck.
+func TestCachedRequesterRevokedAtOnce(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	reader, writer := CacheReads(openTestSQLite(t, path)), openTestSQLite(t, path)
+	if err := writer.AddRequester(ctx, Requester{ID: "bank", KeyHash: []byte{1}, AddedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := reader.Requester(ctx, "bank"); err != nil || !r.RevokedAt.IsZero() {
+		t.Fatalf("before the revocation: %+v, %v", r, err)
+	}
+	if err := writer.RevokeRequester(ctx, "bank", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := reader.Requester(ctx, "bank"); err != nil || r.RevokedAt.IsZero() {
+		t.Fatalf("right after the revocation: %+v, %v; want it revoked", r, err)
+	}
+}

@@ -218,6 +218,8 @@ type Catalog interface {
 	Release(ctx context.Context, doctype string, at time.Time) (int, error)
 	// History returns every version of uri, oldest first.
 	History(ctx context.Context, uri string) ([]Version, error)
+	// Requesters keeps the API Setu clients and their consent uses.
+	Requesters
 	Close() error
 }
 

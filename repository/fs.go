@@ -128,7 +128,7 @@ func sameOrExists(key, path string, data []byte) error {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
 	if !bytes.Equal(old, data) {
-		return fmt.Errorf("put %s: %w", key, ErrExists)
+		return fmt.Errorf("put %s: a different object: %w", key, ErrExists)
 	}
 	return nil
 }

@@ -3,10 +3,10 @@ package repository
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,93 +19,37 @@ type MigrationReport struct {
 	AuditHead string         `json:"audit_head"` // the audit chain's head, verified on the target
 }
 
-// migrationTables lists what moves, in dependency order, with the columns
-// that hold times (TEXT in SQLite, TIMESTAMPTZ in PostgreSQL).
-var migrationTables = []struct {
-	name  string
-	cols  []string
-	times map[string]bool
-}{
-	{"batches", []string{"id", "profile", "doctype", "inputs", "state", "started_at", "finished_at", "n_read", "n_issued",
-		"n_updated", "n_unchanged", "n_rejected", "fingerprint", "mark_input", "mark_seq", "mark_rejects_path", "mark_rejects_size",
-		"release_at"},
-		map[string]bool{"started_at": true, "finished_at": true, "release_at": true}},
-	{"documents", []string{"uri", "doctype", "doc_id", "version", "object_key", "object_sha256", "content_hash", "status",
-		"search_key", "uid_hash", "holder_name", "holder_dob", "issue_date", "batch_id", "updated_at", "release_at"},
-		map[string]bool{"updated_at": true, "release_at": true}},
-	{"versions", []string{"uri", "version", "object_key", "object_sha256", "size", "content_hash", "status", "batch_id", "created_at"},
-		map[string]bool{"created_at": true}},
-	{"outbox", []string{"id", "uri", "version", "action", "doctype", "doc_name", "doc_id", "issued_on", "valid_from", "valid_to",
-		"aadhaar_enc", "state", "attempts", "next_attempt_at", "last_error", "lease_owner", "created_at", "pushed_at"},
-		map[string]bool{"next_attempt_at": true, "created_at": true, "pushed_at": true}},
-	{"audit", []string{"id", "at", "actor", "action", "uri", "version", "batch_id", "reason", "prev_hash", "hash"},
-		map[string]bool{"at": true}},
-}
-
-// CopySQLiteToPostgres copies every row of an SQLite catalog into an empty
-// PostgreSQL one in one transaction, then checks row counts, a digest of
-// every version and the audit chain on the target. Nothing is committed
-// unless every check passes.
+// CopySQLiteToPostgres copies every row of every table of the schema from
+// an SQLite catalog into an empty PostgreSQL one in one transaction, then
+// checks row counts, a digest of every version and the audit chain on the
+// target. Nothing is committed unless every check passes.
 func CopySQLiteToPostgres(ctx context.Context, src *SQLite, dst *Postgres) (MigrationReport, error) {
 	rep := MigrationReport{Rows: map[string]int{}}
 	var n int
-	if err := dst.pool.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM documents) + (SELECT COUNT(*) FROM audit)`).Scan(&n); err != nil {
+	if err := dst.d.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM documents) + (SELECT COUNT(*) FROM audit)
+		+ (SELECT COUNT(*) FROM requesters)`).Scan(&n); err != nil {
 		return rep, err
 	}
 	if n > 0 {
 		return rep, errors.New("the PostgreSQL catalog is not empty: migrate into a new database")
 	}
-	tx, err := dst.pool.Begin(ctx)
-	if err != nil {
-		return rep, err
-	}
-	defer tx.Rollback(ctx)
-	for _, t := range migrationTables {
-		rows, err := readTable(ctx, src.db, t.name, t.cols, t.times)
-		if err != nil {
-			return rep, fmt.Errorf("read %s: %w", t.name, err)
+	err := dst.inTx(ctx, func(t tx) error {
+		for _, tb := range schema {
+			rows, err := src.readTable(ctx, tb, dst.d)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", tb.name, err)
+			}
+			if _, err := t.(pgTx).tx.CopyFrom(ctx, pgx.Identifier{tb.name}, tb.names(), pgx.CopyFromRows(rows)); err != nil {
+				return fmt.Errorf("copy %s: %w", tb.name, err)
+			}
+			rep.Rows[tb.name] = len(rows)
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(rows)); err != nil {
-			return rep, fmt.Errorf("copy %s: %w", t.name, err)
+		if err := pgAfterCopy(ctx, t); err != nil {
+			return err
 		}
-		rep.Rows[t.name] = len(rows)
-	}
-	// Sequences continue after the copied ids; the audit head is the last hash.
-	for _, q := range []string{
-		`SELECT setval(pg_get_serial_sequence('outbox', 'id'), COALESCE((SELECT MAX(id) FROM outbox), 0) + 1, false)`,
-		`SELECT setval(pg_get_serial_sequence('audit', 'id'), COALESCE((SELECT MAX(id) FROM audit), 0) + 1, false)`,
-		`UPDATE audit_head SET hash = COALESCE((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '')`,
-	} {
-		if _, err := tx.Exec(ctx, q); err != nil {
-			return rep, err
-		}
-	}
-	// Check inside the transaction, before committing.
-	for _, t := range migrationTables {
-		var got int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM `+t.name).Scan(&got); err != nil {
-			return rep, err
-		}
-		if got != rep.Rows[t.name] {
-			return rep, fmt.Errorf("%s: %d rows copied, %d arrived", t.name, rep.Rows[t.name], got)
-		}
-	}
-	srcDigest, err := versionDigest(func(q string) (rowsScanner, error) { return src.db.QueryContext(ctx, q) })
-	if err != nil {
-		return rep, err
-	}
-	dstDigest, err := versionDigest(func(q string) (rowsScanner, error) {
-		r, err := tx.Query(ctx, q)
-		return pgRows{r}, err
+		return checkCopy(ctx, src.d, t, &rep)
 	})
 	if err != nil {
-		return rep, err
-	}
-	if srcDigest != dstDigest {
-		return rep, errors.New("the versions differ after the copy (digest mismatch)")
-	}
-	rep.Digest = dstDigest
-	if err := tx.Commit(ctx); err != nil {
 		return rep, err
 	}
 	_, head, err := dst.VerifyAuditChain(ctx)
@@ -116,73 +60,128 @@ func CopySQLiteToPostgres(ctx context.Context, src *SQLite, dst *Postgres) (Migr
 	return rep, nil
 }
 
-func readTable(ctx context.Context, db *sql.DB, table string, cols []string, times map[string]bool) ([][]any, error) {
-	q := "SELECT "
-	for i, c := range cols {
-		if i > 0 {
-			q += ", "
-		}
-		q += c
+// names is t's column names.
+func (t table) names() []string {
+	out := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		out[i] = c.name
 	}
-	rows, err := db.QueryContext(ctx, q+" FROM "+table+" ORDER BY rowid")
-	if err != nil {
+	return out
+}
+
+// order is the ORDER BY that reads t's rows as they were written.
+func (t table) order() string {
+	switch {
+	case t.pk != "":
+		return t.pk
+	case t.cols[0].typ == tSerial:
+		return t.cols[0].name
+	}
+	return strings.Join(t.names(), ", ")
+}
+
+// readTable reads every row of t, its values as the target dialect to
+// takes them.
+func (c *core) readTable(ctx context.Context, t table, to dialect) ([][]any, error) {
+	var out [][]any
+	rs, err := c.d.query(ctx, `SELECT `+strings.Join(t.names(), ", ")+` FROM `+t.name+` ORDER BY `+t.order())
+	err = each(rs, err, func(r rows) error {
+		vals, err := scanValues(r, t, to)
+		out = append(out, vals)
+		return err
+	})
+	return out, err
+}
+
+// scanValues scans one row of t: times through timeCol, booleans from
+// SQLite's integers, everything else as the driver gives it.
+func scanValues(r rows, t table, to dialect) ([]any, error) {
+	vals := make([]any, len(t.cols))
+	ptrs := make([]any, len(t.cols))
+	times := make([]timeCol, len(t.cols))
+	for i, c := range t.cols {
+		ptrs[i] = &vals[i]
+		if c.typ == tTime {
+			times[i] = scanTime(new(time.Time))
+			ptrs[i] = times[i]
+		}
+	}
+	if err := r.Scan(ptrs...); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out [][]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		for i, c := range cols {
-			if !times[c] || vals[i] == nil {
-				continue
+	for i, c := range t.cols {
+		switch c.typ {
+		case tTime:
+			vals[i] = to.t(*times[i].t)
+		case tBool:
+			if n, ok := vals[i].(int64); ok {
+				vals[i] = n != 0
 			}
-			s, _ := vals[i].(string)
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				return nil, fmt.Errorf("%s.%s: bad time %q", table, c, s)
-			}
-			vals[i] = t
 		}
-		out = append(out, vals)
 	}
-	return out, rows.Err()
+	return vals, nil
 }
 
-type rowsScanner interface {
-	Next() bool
-	Scan(...any) error
-	Close() error
-	Err() error
+// pgAfterCopy moves the sequences past the copied ids and the audit head
+// to the last copied hash.
+func pgAfterCopy(ctx context.Context, t tx) error {
+	var qs []string
+	for _, tb := range schema {
+		if tb.cols[0].typ == tSerial {
+			qs = append(qs, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%[1]s', '%[2]s'),
+				COALESCE((SELECT MAX(%[2]s) FROM %[1]s), 0) + 1, false)`, tb.name, tb.cols[0].name))
+		}
+	}
+	qs = append(qs, `UPDATE audit_head SET hash = COALESCE((SELECT hash FROM audit ORDER BY id DESC LIMIT 1), '')`)
+	for _, q := range qs {
+		if _, err := t.exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-type pgRows struct{ pgx.Rows }
-
-func (r pgRows) Close() error { r.Rows.Close(); return nil }
+// checkCopy compares row counts and the version digests of both sides,
+// inside the copy's transaction.
+func checkCopy(ctx context.Context, src querier, dst querier, rep *MigrationReport) error {
+	for _, tb := range schema {
+		var got int
+		if err := dst.queryRow(ctx, `SELECT COUNT(*) FROM `+tb.name).Scan(&got); err != nil {
+			return err
+		}
+		if got != rep.Rows[tb.name] {
+			return fmt.Errorf("%s: %d rows copied, %d arrived", tb.name, rep.Rows[tb.name], got)
+		}
+	}
+	srcDigest, err := versionDigest(ctx, src)
+	if err != nil {
+		return err
+	}
+	dstDigest, err := versionDigest(ctx, dst)
+	if err != nil {
+		return err
+	}
+	if srcDigest != dstDigest {
+		return errors.New("the versions differ after the copy (digest mismatch)")
+	}
+	rep.Digest = dstDigest
+	return nil
+}
 
 // versionDigest hashes every (uri, version, object hash) in order.
-func versionDigest(query func(string) (rowsScanner, error)) (string, error) {
-	rows, err := query(`SELECT uri, version, object_sha256 FROM versions ORDER BY uri, version`)
-	if err != nil {
-		return "", err
-	}
-	defer rows.Close()
+func versionDigest(ctx context.Context, q querier) (string, error) {
 	h := sha256.New()
-	for rows.Next() {
+	rs, err := q.query(ctx, `SELECT uri, version, object_sha256 FROM versions ORDER BY uri, version`)
+	err = each(rs, err, func(r rows) error {
 		var uri, sum string
 		var v int
-		if err := rows.Scan(&uri, &v, &sum); err != nil {
-			return "", err
+		if err := r.Scan(&uri, &v, &sum); err != nil {
+			return err
 		}
 		fmt.Fprintf(h, "%s\x00%d\x00%s\n", uri, v, sum)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

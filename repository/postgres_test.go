@@ -25,6 +25,24 @@ func TestPostgresConformance(t *testing.T) {
 	})
 }
 
+// TestPostgresUseConsentTwoPools: two catalog handles (two pools, as two
+// serve have) racing on one artifact let exactly limit uses through.
+func TestPostgresUseConsentTwoPools(t *testing.T) {
+	dsn := testenv.StartPostgres(t)
+	var cats []repository.Catalog
+	for range 2 {
+		c, err := repository.OpenPostgres(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		cats = append(cats, c)
+	}
+	for range 3 {
+		catalogtest.RaceUseConsent(t, cats, 40, 7)
+	}
+}
+
 // TestPostgresReopenAndTamper: migrations run once; altering, removing
 // or truncating audit entries is detected.
 func TestPostgresReopenAndTamper(t *testing.T) {

@@ -162,7 +162,7 @@ func (s *S3) Put(ctx context.Context, key string, data []byte) error {
 			return gerr
 		}
 		if !bytes.Equal(old, data) {
-			return fmt.Errorf("s3 put %s: %s: %w", s.where, key, ErrExists)
+			return fmt.Errorf("s3 put %s: %s: a different object: %w", s.where, key, ErrExists)
 		}
 		return nil
 	}

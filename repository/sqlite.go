@@ -5,25 +5,27 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/issuerkit/issuerkit/internal/sqlitedb"
-	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
-// SQLite is the embedded Catalog: one file, WAL mode, FULL sync.
+// SQLite is the embedded Catalog: one file, WAL mode, FULL sync. Its
+// transactions begin IMMEDIATE, so writers take turns.
 type SQLite struct {
-	db *sql.DB
-	// Prepared lookups of the read paths the API serves.
-	bySearch, byUID, byURI *sql.Stmt
-	auditInsert            *sql.Stmt // auditPerStmt rows
+	core
+	db *sqliteDB
 }
 
 var _ Catalog = (*SQLite)(nil)
 
-// migrations are applied in order; PRAGMA user_version records how many ran.
-// Never edit one that has shipped: append a new one.
-var migrations = []string{
+// sqliteHistory is the SQLite catalog's migrations before the schema was
+// declared once (schema.go); sharedSteps follow them. PRAGMA user_version
+// records how many ran. Never edit one that has shipped.
+var sqliteHistory = []string{
 	`CREATE TABLE batches (
 		id          TEXT PRIMARY KEY,
 		profile     TEXT NOT NULL,
@@ -137,28 +139,17 @@ var migrations = []string{
 	CREATE INDEX documents_held ON documents(release_at) WHERE release_at IS NOT NULL;`,
 }
 
+// migrations is every SQLite migration, the shared steps rendered in SQLite.
+var migrations = migrationsOf(sqliteHistory, sqliteTypes)
+
 // OpenSQLite opens (creating and migrating if needed) the catalog at path.
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	db, err := sqlitedb.Open(ctx, path, 8, migrations)
 	if err != nil {
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
-	c := &SQLite{db: db}
-	for _, p := range []struct {
-		st **sql.Stmt
-		q  string
-	}{
-		{&c.bySearch, `SELECT ` + docColumns + ` FROM documents WHERE doctype = ? AND search_key = ? LIMIT 1`},
-		{&c.byUID, `SELECT ` + docColumns + ` FROM documents WHERE doctype = ? AND uid_hash = ? ORDER BY updated_at DESC, uri LIMIT 1`},
-		{&c.byURI, `SELECT ` + docColumns + ` FROM documents WHERE uri = ?`},
-		{&c.auditInsert, auditInsertSQL(auditPerStmt)},
-	} {
-		if *p.st, err = db.PrepareContext(ctx, p.q); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("open catalog %s: %w", path, err)
-		}
-	}
-	return c, nil
+	d := &sqliteDB{db: db}
+	return &SQLite{core: core{d: d}, db: d}, nil
 }
 
 // LatestSchemaVersion is the schema version this issuerkit migrates to.
@@ -167,396 +158,253 @@ func LatestSchemaVersion() int { return len(migrations) }
 // SchemaVersion returns the number of migrations applied.
 func (c *SQLite) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	err := c.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	err := c.db.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 	return v, err
 }
 
-const docColumns = `uri, doctype, doc_id, version, object_key, object_sha256, content_hash, status,
-	search_key, COALESCE(uid_hash, ''), holder_name, holder_dob, issue_date, batch_id, updated_at,
-	COALESCE(release_at, '')`
-
-func scanDoc(row interface{ Scan(...any) error }) (Document, error) {
-	var d Document
-	var status, updated, release string
-	err := row.Scan(&d.URI, &d.DocType, &d.DocID, &d.Version, &d.ObjectKey, &d.ObjectSHA256, &d.ContentHash,
-		&status, &d.SearchKey, &d.UIDHash, &d.HolderName, &d.HolderDOB, &d.IssueDate, &d.BatchID, &updated, &release)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Document{}, ErrNotFound
+// Generation implements Generationer: migration 5's counter, which Apply
+// and Release bump in the transaction of every change.
+func (c *SQLite) Generation(ctx context.Context) (int64, error) {
+	var n int64
+	if err := c.db.db.QueryRowContext(ctx, "SELECT n FROM generation").Scan(&n); err != nil {
+		return 0, fmt.Errorf("catalog: generation: %w", err)
 	}
+	return n, nil
+}
+
+// sqliteDB is the SQLite dialect, over database/sql with every statement
+// prepared once and kept.
+type sqliteDB struct {
+	db    *sql.DB
+	stmts sync.Map // query as written → *sql.Stmt
+}
+
+// rebind turns PostgreSQL's $N placeholders into SQLite's ?N.
+func rebind(q string) string {
+	return strings.ReplaceAll(q, "$", "?")
+}
+
+// prepared returns the kept statement of q, preparing it on first use.
+func (s *sqliteDB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, rebind(q))
 	if err != nil {
-		return Document{}, err
+		return nil, err
 	}
-	d.Status = xmlschema.Status(status)
-	d.UpdatedAt, _ = time.Parse(time.RFC3339Nano, updated)
-	d.ReleaseAt = parseOptionalTime(release)
-	return d, nil
+	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
-// parseOptionalTime reads a time column that may be empty (NULL).
-func parseOptionalTime(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
+// sqliteRun is a querier over the kept statements, bound to a transaction
+// when tx is set.
+type sqliteRun struct {
+	s  *sqliteDB
+	tx *sql.Tx
+	// missed lists the queries a transaction prepared for itself, to keep
+	// once it ends: preparing on the pool inside a transaction would wait
+	// for a second connection, which writers queued behind this one may
+	// hold.
+	missed *[]string
 }
 
-// optionalFixed is t as a fixed-width time column, or NULL for the zero time.
-func optionalFixed(t time.Time) any {
+func (r sqliteRun) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if r.tx == nil {
+		return r.s.prepared(ctx, q)
+	}
+	if st, ok := r.s.stmts.Load(q); ok {
+		return r.tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	}
+	*r.missed = append(*r.missed, q)
+	return r.tx.PrepareContext(ctx, rebind(q)) // closed with the transaction
+}
+
+func (r sqliteRun) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	st, err := r.stmt(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (r sqliteRun) query(ctx context.Context, q string, args ...any) (rows, error) {
+	st, err := r.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rs}, nil
+}
+
+func (r sqliteRun) queryRow(ctx context.Context, q string, args ...any) row {
+	st, err := r.stmt(ctx, q)
+	if err != nil {
+		return errRow{err}
+	}
+	return sqlRow{st.QueryRowContext(ctx, args...)}
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { r.Rows.Close() }
+
+// sqlRow maps sql.ErrNoRows to ErrNotFound.
+type sqlRow struct{ *sql.Row }
+
+func (r sqlRow) Scan(dest ...any) error {
+	err := r.Row.Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+type sqliteTx struct{ sqliteRun }
+
+func (t sqliteTx) commit(ctx context.Context) error {
+	err := t.tx.Commit()
+	t.keepMissed(ctx)
+	return err
+}
+
+func (t sqliteTx) rollback(ctx context.Context) {
+	if t.tx.Rollback() == nil {
+		t.keepMissed(ctx)
+	}
+}
+
+// keepMissed prepares on the pool what the ended transaction lacked.
+func (t sqliteTx) keepMissed(ctx context.Context) {
+	for _, q := range *t.missed {
+		t.s.prepared(ctx, q)
+	}
+	*t.missed = nil
+}
+
+func (s *sqliteDB) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return sqliteRun{s: s}.exec(ctx, q, args...)
+}
+
+func (s *sqliteDB) query(ctx context.Context, q string, args ...any) (rows, error) {
+	return sqliteRun{s: s}.query(ctx, q, args...)
+}
+
+func (s *sqliteDB) queryRow(ctx context.Context, q string, args ...any) row {
+	return sqliteRun{s: s}.queryRow(ctx, q, args...)
+}
+
+func (s *sqliteDB) begin(ctx context.Context) (tx, error) {
+	t, err := s.db.BeginTx(ctx, nil) // IMMEDIATE (sqlitedb.Open): one writer at a time
+	if err != nil {
+		return nil, err
+	}
+	return sqliteTx{sqliteRun{s: s, tx: t, missed: new([]string)}}, nil
+}
+
+// t stores times as fixed-width text, which orders as the times do.
+func (s *sqliteDB) t(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
 	return tsFixed(t)
 }
 
-// Current implements Catalog.
-func (c *SQLite) Current(ctx context.Context, uri string) (Document, error) {
-	d, err := scanDoc(c.byURI.QueryRowContext(ctx, uri))
-	if err != nil {
-		return Document{}, fmt.Errorf("catalog: %s: %w", uri, err)
-	}
-	return d, nil
-}
+func (s *sqliteDB) lockRows() string   { return "" }
+func (s *sqliteDB) skipLocked() string { return "" }
 
-// FindBySearchKey implements Catalog.
-func (c *SQLite) FindBySearchKey(ctx context.Context, doctype, searchKey string) (Document, error) {
-	d, err := scanDoc(c.bySearch.QueryRowContext(ctx, doctype, searchKey))
-	if err != nil {
-		return Document{}, fmt.Errorf("catalog: search %s: %w", doctype, err)
-	}
-	return d, nil
-}
-
-// FindByUID implements Catalog.
-func (c *SQLite) FindByUID(ctx context.Context, doctype, uidHash string) (Document, error) {
-	d, err := scanDoc(c.byUID.QueryRowContext(ctx, doctype, uidHash))
-	if err != nil {
-		return Document{}, fmt.Errorf("catalog: search %s by holder: %w", doctype, err)
-	}
-	return d, nil
-}
-
-// ForEachURI implements Catalog.
-func (c *SQLite) ForEachURI(ctx context.Context, doctype string, fn func(uri string) error) error {
-	rows, err := c.db.QueryContext(ctx, `SELECT uri FROM documents WHERE doctype = ?`, doctype)
-	if err != nil {
-		return fmt.Errorf("catalog: list %s: %w", doctype, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var uri string
-		if err := rows.Scan(&uri); err != nil {
-			return err
+// run executes the writes one by one, each a kept statement.
+func (s *sqliteDB) run(ctx context.Context, tx tx, stmts []stmt) error {
+	for _, st := range stmts {
+		n, err := tx.exec(ctx, st.q, st.args...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", st.about, err)
 		}
-		if err := fn(uri); err != nil {
+		if err := st.check(n); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
-// HasVersion implements Catalog.
-func (c *SQLite) HasVersion(ctx context.Context, uri string, version int) (bool, error) {
-	var one int
-	err := c.db.QueryRowContext(ctx, `SELECT 1 FROM versions WHERE uri = ? AND version = ?`, uri, version).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+// auditHead is the last entry's hash: the IMMEDIATE transaction already
+// excludes other appenders.
+func (s *sqliteDB) auditHead(ctx context.Context, tx tx) (string, error) {
+	var prev string
+	err := tx.queryRow(ctx, `SELECT hash FROM audit ORDER BY id DESC LIMIT 1`).Scan(&prev)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
 	}
-	return err == nil, err
+	return prev, err
 }
 
-func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// auditPerStmt is how many entries one INSERT writes: executing a
+// statement is most of the cost of a row.
+const auditPerStmt = 100
 
-// Apply implements Catalog.
-func (c *SQLite) Apply(ctx context.Context, batchID string, changes []Change, mark *Watermark) error {
-	if len(changes) == 0 && mark == nil {
-		return nil
-	}
-	tx, err := c.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("catalog: begin: %w", err)
-	}
-	defer tx.Rollback()
-	nowT := time.Now()
-	now := ts(nowT)
-	stmts := map[string]*sql.Stmt{}
-	prep := func(q string) (*sql.Stmt, error) {
-		if st, ok := stmts[q]; ok {
-			return st, nil
+// auditInsertSQL is the INSERT of n audit rows.
+func auditInsertSQL(n int) string {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO audit (` + strings.Join(auditColumns, ", ") + `) VALUES `)
+	for i := range n {
+		if i > 0 {
+			q.WriteByte(',')
 		}
-		st, err := tx.PrepareContext(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		stmts[q] = st
-		return st, nil
-	}
-	defer func() {
-		for _, st := range stmts {
-			st.Close()
-		}
-	}()
-	exec := func(q string, args ...any) (sql.Result, error) {
-		st, err := prep(q)
-		if err != nil {
-			return nil, err
-		}
-		return st.ExecContext(ctx, args...)
-	}
-	audit := make([]AuditEntry, 0, len(changes))
-	for i := range changes {
-		ch := &changes[i]
-		d := &ch.Doc
-		e := AuditEntry{Actor: ch.Actor, Action: ch.AuditAction, URI: d.URI, Version: d.Version, BatchID: batchID, Reason: ch.Reason}
-		if e.Actor == "" {
-			e.Actor = "ingest"
-		}
-		if e.Action == "" {
-			e.Action = AuditIssue
-			if ch.PrevVersion > 0 {
-				e.Action = AuditUpdate
+		q.WriteByte('(')
+		for j := range auditColumns {
+			if j > 0 {
+				q.WriteByte(',')
 			}
+			q.WriteString("$" + strconv.Itoa(i*len(auditColumns)+j+1))
 		}
-		audit = append(audit, e)
-		var uid any
-		if d.UIDHash != "" {
-			uid = d.UIDHash
-		}
-		var res sql.Result
-		if ch.PrevVersion == 0 {
-			res, err = exec(`INSERT INTO documents (uri, doctype, doc_id, version, object_key, object_sha256,
-				content_hash, status, search_key, uid_hash, holder_name, holder_dob, issue_date, batch_id, updated_at,
-				release_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (uri) DO NOTHING`,
-				d.URI, d.DocType, d.DocID, d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status),
-				d.SearchKey, uid, d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, optionalFixed(d.ReleaseAt))
-		} else {
-			res, err = exec(`UPDATE documents SET version = ?, object_key = ?, object_sha256 = ?,
-				content_hash = ?, status = ?, search_key = ?, uid_hash = ?, holder_name = ?, holder_dob = ?,
-				issue_date = ?, batch_id = ?, updated_at = ?, release_at = ? WHERE uri = ? AND version = ?`,
-				d.Version, d.ObjectKey, d.ObjectSHA256, d.ContentHash, string(d.Status), d.SearchKey, uid,
-				d.HolderName, d.HolderDOB, d.IssueDate, batchID, now, optionalFixed(d.ReleaseAt), d.URI, ch.PrevVersion)
-		}
-		if err != nil {
-			return fmt.Errorf("catalog: %s: %w", d.URI, err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("catalog: %s v%d: %w", d.URI, d.Version, ErrConflict)
-		}
-		if _, err := exec(`INSERT INTO versions (uri, version, object_key, object_sha256, size,
-			content_hash, status, batch_id, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
-			d.URI, d.Version, d.ObjectKey, d.ObjectSHA256, ch.Size, d.ContentHash, string(d.Status), batchID, now); err != nil {
-			return fmt.Errorf("catalog: %s v%d: %w", d.URI, d.Version, err)
-		}
-		if o := ch.Outbox; o != nil {
-			// A push of a URI whose earlier push is dead-lettered waits
-			// with it, so that it cannot overtake it.
-			if _, err := exec(`INSERT INTO outbox (uri, version, action, doctype, doc_name, doc_id,
-				issued_on, valid_from, valid_to, aadhaar_enc, state, last_error, next_attempt_at, created_at)
-				SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,
-				CASE WHEN blocked THEN 'dead' ELSE 'pending' END,
-				CASE WHEN blocked THEN 'waits for an earlier dead-lettered push of this URI' END, ?11, ?12
-				FROM (SELECT EXISTS (SELECT 1 FROM outbox WHERE uri = ?1 AND state = 'dead') AS blocked)`,
-				d.URI, d.Version, o.Action, d.DocType, o.DocName, d.DocID, o.IssuedOn, o.ValidFrom, o.ValidTo,
-				o.AadhaarEnc, tsFixed(pushAfter(nowT, d.ReleaseAt)), now); err != nil {
-				return fmt.Errorf("catalog: outbox %s: %w", d.URI, err)
-			}
-		}
+		q.WriteByte(')')
 	}
-	if err := c.appendAudit(ctx, tx, audit); err != nil {
-		return err
-	}
-	if len(changes) > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE generation SET n = n + 1`); err != nil {
-			return fmt.Errorf("catalog: %w", err)
+	return q.String()
+}
+
+// writeAudit inserts the entries auditPerStmt at a time.
+func (s *sqliteDB) writeAudit(ctx context.Context, tx tx, entries []AuditEntry, _ string) error {
+	c := core{d: s}
+	args := make([]any, 0, len(auditColumns)*auditPerStmt)
+	for lo := 0; lo < len(entries); lo += auditPerStmt {
+		hi := min(lo+auditPerStmt, len(entries))
+		args = args[:0]
+		for i := lo; i < hi; i++ {
+			args = append(args, c.auditRow(&entries[i])...)
 		}
-	}
-	if mark != nil {
-		res, err := tx.ExecContext(ctx, `UPDATE batches SET mark_input = ?, mark_seq = ?, mark_rejects_path = ?,
-			mark_rejects_size = ?, n_read = ?, n_issued = ?, n_updated = ?, n_unchanged = ?, n_rejected = ? WHERE id = ?`,
-			mark.InputIndex, mark.Seq, mark.RejectsPath, mark.RejectsSize, mark.Counts.Read, mark.Counts.Issued,
-			mark.Counts.Updated, mark.Counts.Unchanged, mark.Counts.Rejected, batchID)
-		if err != nil {
-			return fmt.Errorf("catalog: batch journal: %w", err)
+		if _, err := tx.exec(ctx, auditInsertSQL(hi-lo), args...); err != nil {
+			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("catalog: batch journal: no batch %s", batchID)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("catalog: commit: %w", err)
 	}
 	return nil
 }
 
-// Release implements Catalog.
-func (c *SQLite) Release(ctx context.Context, doctype string, at time.Time) (int, error) {
-	now := time.Now()
-	tx, err := c.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("catalog: release: %w", err)
-	}
-	defer tx.Rollback()
-	held := `SELECT uri FROM documents WHERE release_at > ?1 AND (?2 = '' OR doctype = ?2)`
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?3
-		WHERE state = 'pending' AND attempts = 0 AND uri IN (`+held+`)`,
-		tsFixed(now), doctype, tsFixed(pushAfter(now, at))); err != nil {
-		return 0, fmt.Errorf("catalog: release: %w", err)
-	}
-	var release time.Time // public at once
-	if at.After(now) {
-		release = at
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE documents SET release_at = ?3 WHERE uri IN (`+held+`)`,
-		tsFixed(now), doctype, optionalFixed(release))
-	if err != nil {
-		return 0, fmt.Errorf("catalog: release: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	if n > 0 {
-		if err := c.appendAudit(ctx, tx, []AuditEntry{releaseEntry(doctype, int(n), at, now)}); err != nil {
-			return 0, err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE generation SET n = n + 1`); err != nil {
-			return 0, fmt.Errorf("catalog: release: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("catalog: release: %w", err)
-	}
-	return int(n), nil
+func (s *sqliteDB) recordedHead(context.Context) (string, bool, error) { return "", false, nil }
+
+// changed bumps migration 5's generation counter.
+func (s *sqliteDB) changed(ctx context.Context, tx tx) error {
+	_, err := tx.exec(ctx, `UPDATE generation SET n = n + 1`)
+	return err
 }
 
-// Generation implements Generationer: migration 5's counter, which Apply
-// bumps in the transaction of every change.
-func (c *SQLite) Generation(ctx context.Context) (int64, error) {
-	var n int64
-	if err := c.db.QueryRowContext(ctx, "SELECT n FROM generation").Scan(&n); err != nil {
-		return 0, fmt.Errorf("catalog: generation: %w", err)
-	}
-	return n, nil
-}
-
-// ResumableBatch implements Catalog.
-func (c *SQLite) ResumableBatch(ctx context.Context, profile, fingerprint string) (Batch, error) {
-	var b Batch
-	var started string
-	var release string
-	err := c.db.QueryRowContext(ctx, `SELECT id, profile, doctype, inputs, state, started_at, n_read, n_issued,
-		n_updated, n_unchanged, n_rejected, fingerprint, mark_input, mark_seq, mark_rejects_path, mark_rejects_size,
-		COALESCE(release_at, '')
-		FROM batches WHERE profile = ? AND fingerprint = ? AND state IN ('running','interrupted','failed')
-		ORDER BY started_at DESC, id DESC LIMIT 1`, profile, fingerprint).Scan(&b.ID, &b.Profile, &b.DocType,
-		&b.Inputs, &b.State, &started, &b.Read, &b.Issued, &b.Updated, &b.Unchanged, &b.Rejected, &b.Fingerprint,
-		&b.Mark.InputIndex, &b.Mark.Seq, &b.Mark.RejectsPath, &b.Mark.RejectsSize, &release)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Batch{}, ErrNotFound
-	}
-	if err != nil {
-		return Batch{}, fmt.Errorf("catalog: resumable batch: %w", err)
-	}
-	b.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
-	b.ReleaseAt = parseOptionalTime(release)
-	b.Mark.Counts = b.Counts
-	return b, nil
-}
-
-// StartBatch implements Catalog. Starting a batch that exists (a resume)
-// marks it running again.
-func (c *SQLite) StartBatch(ctx context.Context, b Batch) error {
-	_, err := c.db.ExecContext(ctx, `INSERT INTO batches (id, profile, doctype, inputs, state, started_at, fingerprint,
-		release_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET state = 'running'`,
-		b.ID, b.Profile, b.DocType, b.Inputs, "running", ts(b.StartedAt), b.Fingerprint, optionalFixed(b.ReleaseAt))
-	if err != nil {
-		return fmt.Errorf("catalog: start batch: %w", err)
-	}
-	return nil
-}
-
-// FinishBatch implements Catalog.
-func (c *SQLite) FinishBatch(ctx context.Context, b Batch) error {
-	_, err := c.db.ExecContext(ctx, `UPDATE batches SET state = ?, finished_at = ?, n_read = ?, n_issued = ?,
-		n_updated = ?, n_unchanged = ?, n_rejected = ? WHERE id = ?`, b.State, ts(b.FinishedAt),
-		b.Counts.Read, b.Counts.Issued, b.Counts.Updated, b.Counts.Unchanged, b.Counts.Rejected, b.ID)
-	if err != nil {
-		return fmt.Errorf("catalog: finish batch: %w", err)
-	}
-	return nil
-}
-
-// Stats implements Catalog.
-func (c *SQLite) Stats(ctx context.Context, lastBatches int) (Stats, error) {
-	s := newStats()
-	rows, err := c.db.QueryContext(ctx, `SELECT doctype, status, COUNT(*) FROM documents GROUP BY doctype, status`)
-	if err != nil {
-		return s, fmt.Errorf("catalog: stats: %w", err)
-	}
-	for rows.Next() {
-		var dt, st string
-		var n int
-		if err := rows.Scan(&dt, &st, &n); err != nil {
-			rows.Close()
-			return s, err
-		}
-		s.add(dt, st, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return s, err
-	}
-	var next string
-	if err := c.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(release_at), ''),
-		(SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND uri IN (SELECT uri FROM documents WHERE release_at > ?1))
-		FROM documents WHERE release_at > ?1`, tsFixed(time.Now())).Scan(&s.Held, &next, &s.Outbox.Held); err != nil {
-		return s, fmt.Errorf("catalog: stats: %w", err)
-	}
-	if t := parseOptionalTime(next); !t.IsZero() {
-		s.NextRelease = &t
-	}
-	rows, err = c.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM outbox GROUP BY state`)
-	if err != nil {
-		return s, fmt.Errorf("catalog: stats: %w", err)
-	}
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			rows.Close()
-			return s, err
-		}
-		switch st {
-		case "pending":
-			s.Outbox.Pending = n
-		case "pushed":
-			s.Outbox.Pushed = n
-		case "dead":
-			s.Outbox.Dead = n
-		}
-	}
-	rows.Close()
-	rows, err = c.db.QueryContext(ctx, `SELECT id, profile, doctype, inputs, state, started_at, COALESCE(finished_at, ''),
-		n_read, n_issued, n_updated, n_unchanged, n_rejected FROM batches ORDER BY started_at DESC, id DESC LIMIT ?`, lastBatches)
-	if err != nil {
-		return s, fmt.Errorf("catalog: stats: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var b Batch
-		var started, finished string
-		if err := rows.Scan(&b.ID, &b.Profile, &b.DocType, &b.Inputs, &b.State, &started, &finished,
-			&b.Counts.Read, &b.Counts.Issued, &b.Counts.Updated, &b.Counts.Unchanged, &b.Counts.Rejected); err != nil {
-			return s, err
-		}
-		b.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
-		b.FinishedAt, _ = time.Parse(time.RFC3339Nano, finished)
-		s.Batches = append(s.Batches, b)
-	}
-	return s, rows.Err()
-}
-
-// Close implements Catalog.
-func (c *SQLite) Close() error {
-	for _, st := range []*sql.Stmt{c.bySearch, c.byUID, c.byURI} {
-		st.Close()
-	}
-	return c.db.Close()
+func (s *sqliteDB) close() error {
+	s.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
+	return s.db.Close()
 }

@@ -36,7 +36,7 @@ func TestAuditTamperingDetected(t *testing.T) {
 			if n, _, err := c.VerifyAuditChain(ctx); err != nil || n != 4 {
 				t.Fatalf("before: %d %v", n, err)
 			}
-			if _, err := c.db.Exec(tamper); err != nil {
+			if _, err := c.db.db.Exec(tamper); err != nil {
 				t.Fatal(err)
 			}
 			_, _, err = c.VerifyAuditChain(ctx)
@@ -84,4 +84,25 @@ func BenchmarkAppendAudit(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "entries/s")
+}
+
+// TestAuditHashConsent: an entry's consent id and purpose are in its hash
+// (and an entry without them hashes as before: TestAuditHashStable).
+func TestAuditHashConsent(t *testing.T) {
+	base := AuditEntry{At: time.Date(2026, 11, 23, 10, 4, 5, 123456000, time.UTC), Actor: "apisetu:bank", Action: AuditAPISetu,
+		URI: "in.gov.cbse-SSCER-75000032025", Version: 2}
+	seen := map[string]string{}
+	for name, e := range map[string]AuditEntry{
+		"none":      base,
+		"consent":   func() AuditEntry { e := base; e.ConsentID = "ca-1"; return e }(),
+		"purpose":   func() AuditEntry { e := base; e.Purpose = "ca-1"; return e }(),
+		"both":      func() AuditEntry { e := base; e.ConsentID, e.Purpose = "ca-1", "loan"; return e }(),
+		"in reason": func() AuditEntry { e := base; e.Reason = "ca-1"; return e }(),
+	} {
+		h := auditHash("", &e)
+		if other, dup := seen[h]; dup {
+			t.Errorf("%s and %s hash alike", name, other)
+		}
+		seen[h] = name
+	}
 }

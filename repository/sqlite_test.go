@@ -34,3 +34,15 @@ func TestSQLiteReopenKeepsSchema(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestCachedSQLiteConformance runs the suite through the read-cache
+// decorator, as `serve` uses the catalog.
+func TestCachedSQLiteConformance(t *testing.T) {
+	catalogtest.Run(t, func(t *testing.T) repository.Catalog {
+		c, err := repository.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "catalog.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return repository.CacheReads(c)
+	})
+}

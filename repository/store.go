@@ -2,43 +2,18 @@ package repository
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
-// Errors every Store maps its backend's own errors to; check with errors.Is.
+// Errors every Store maps its backend's own errors to (besides the shared
+// ErrNotFound and ErrExists of errors.go); check with errors.Is.
 var (
-	// ErrNotFound: no object under that key.
-	ErrNotFound = errors.New("object not found")
-	// ErrExists: a different object already exists under that key. Objects
-	// are write-once.
-	ErrExists = errors.New("a different object already exists under that key")
 	// ErrInvalidKey: the key could escape the store or is malformed.
 	ErrInvalidKey = errors.New("invalid object key")
-	// ErrCorrupt: an object's bytes differ from what the catalog recorded.
-	ErrCorrupt = errors.New("object is corrupt: its SHA-256 differs from the catalog's")
 )
-
-// GetVerified reads d's current object and checks it against the SHA-256
-// the catalog recorded, so a corrupt object is reported and never served.
-func GetVerified(ctx context.Context, s Store, d Document) ([]byte, error) {
-	data, err := s.Get(ctx, d.ObjectKey)
-	if err != nil {
-		return nil, fmt.Errorf("%s v%d: %w", d.URI, d.Version, err)
-	}
-	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != d.ObjectSHA256 {
-		return nil, fmt.Errorf("%s v%d (%s): %w", d.URI, d.Version, d.ObjectKey, ErrCorrupt)
-	}
-	return data, nil
-}
 
 // ObjectInfo describes one stored object.
 type ObjectInfo struct {
@@ -88,10 +63,4 @@ func ValidateKey(key string) error {
 		}
 	}
 	return nil
-}
-
-// ObjectKey is the CONTRACT key of one document version:
-// {IssuerID}/{DocType}/{DocID}/v{N}.xml, N from 1.
-func ObjectKey(u xmlschema.URI, version int) string {
-	return u.IssuerID + "/" + u.DocType + "/" + u.DocID + "/v" + strconv.Itoa(version) + ".xml"
 }

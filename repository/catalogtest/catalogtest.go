@@ -34,6 +34,11 @@ func Run(t *testing.T, newCatalog Factory) {
 		{"OutboxDeadLetters", testOutboxDeadLetters},
 		{"AuditAndHistory", testAuditAndHistory},
 		{"Release", testRelease},
+		{"Requesters", testRequesters},
+		{"ConsentManagers", testConsentManagers},
+		{"UseConsent", testUseConsent},
+		{"UseConsentConcurrently", testUseConsentConcurrently},
+		{"AuditConsent", testAuditConsent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
