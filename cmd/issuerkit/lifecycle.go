@@ -68,16 +68,18 @@ func lifecycleCommand(e *env, action, usage, effect string) *cli.Command {
 func auditCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "audit",
-		Usage: "print the audit log: issuance, changes, pushes and API pulls, hash-chained",
+		Usage: "print the audit log: issuance, changes, pushes, API pulls and certificate API uses, hash-chained",
 		Description: "Every entry names who, what, when, batch and reason (never an Aadhaar number), and carries\n" +
 			"the hash of the entry before it. --verify-chain recomputes every hash and prints the head:\n" +
 			"record it elsewhere, since it also pins the log's length.\n\n" +
 			"Example:\n" +
 			"   issuerkit audit --uri in.gov.cbse-SSCER-75000032025\n" +
+			"   issuerkit audit --consent 0f6c0d52-6f77-4d0c-9a1c-3d3c1b7e9a10   # a consent's uses by requesters\n" +
 			"   issuerkit audit --since 24h --json\n" +
 			"   issuerkit audit --verify-chain",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "uri", Usage: "only entries of this `URI`"},
+			&cli.StringFlag{Name: "consent", Usage: "only the certificate API's uses of this consent `ID` (granted or refused)"},
 			&cli.StringFlag{Name: "since", Usage: "only entries since `T` (RFC 3339 time, or a duration such as 24h)"},
 			&cli.BoolFlag{Name: "verify-chain", Usage: "check the whole chain instead of printing entries"},
 			&cli.BoolFlag{Name: "json", Usage: "one JSON object per line"},
@@ -86,7 +88,7 @@ func auditCommand(e *env) *cli.Command {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 				return err
 			}
-			q := repository.AuditQuery{URI: c.String("uri")}
+			q := repository.AuditQuery{URI: c.String("uri"), ConsentID: c.String("consent")}
 			if s := c.String("since"); s != "" {
 				if d, err := time.ParseDuration(s); err == nil {
 					q.Since = time.Now().Add(-d)
@@ -122,7 +124,7 @@ func auditCommand(e *env) *cli.Command {
 					_, err = fmt.Fprintln(e.stdout, string(b))
 					return err
 				}
-				_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", a.ID, a.At.Format(time.DateTime), a.Actor, a.Action, a.URI, a.Version, a.BatchID, a.Reason)
+				_, err := fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", a.ID, a.At.Format(time.DateTime), a.Actor, a.Action, a.URI, a.Version, a.BatchID, auditReason(a))
 				return err
 			})
 			if err != nil {
@@ -131,4 +133,17 @@ func auditCommand(e *env) *cli.Command {
 			return tw.Flush()
 		},
 	}
+}
+
+// auditReason is an entry's reason with, for a certificate API use, its
+// consent id and purpose.
+func auditReason(a repository.AuditEntry) string {
+	r := a.Reason
+	if a.ConsentID != "" {
+		r += "; consent " + a.ConsentID
+	}
+	if a.Purpose != "" {
+		r += "; purpose " + a.Purpose
+	}
+	return r
 }

@@ -196,7 +196,7 @@ func TestConsentRules(t *testing.T) {
 		rule := w.rule
 		found := false
 		for _, a := range entries {
-			if strings.Contains(a.Reason, "consent "+id) {
+			if a.ConsentID == id {
 				found = true
 				if !strings.Contains(a.Reason, "refused: consent rule "+rule+":") || a.Actor != "apisetu:bank" || a.URI != w.uri {
 					t.Errorf("consent %s: audit %q by %s on %q, want rule %s on %q", id, a.Reason, a.Actor, a.URI, rule, w.uri)
@@ -229,12 +229,9 @@ func TestRepeats(t *testing.T) {
 			t.Fatalf("use %d: HTTP %d %s, want %d", i+1, r.code, r.body, want)
 		}
 	}
-	entries := e.audit(t)
 	var got []string
-	for _, a := range entries {
-		if strings.Contains(a.Reason, "consent "+c.ConsentID) {
-			got = append(got, strings.SplitN(a.Reason, ";", 2)[0])
-		}
+	for _, a := range e.auditOf(t, c.ConsentID) {
+		got = append(got, strings.SplitN(a.Reason, ";", 2)[0])
 	}
 	if len(got) != 3 || got[0] != "granted, format json" || !strings.HasPrefix(got[2], "refused: consent rule repeats: 2 of 2 uses") {
 		t.Fatalf("audit: %q", got)
@@ -287,8 +284,8 @@ func TestGrantedXML(t *testing.T) {
 	id, _ := consentIDOf(arts["rsa"])
 	entries := e.audit(t)
 	for _, a := range entries {
-		if strings.Contains(a.Reason, "consent "+id) {
-			if a.URI != uriOf(meera) || a.Actor != "apisetu:bank" || !strings.Contains(a.Reason, "purpose education loan") || !strings.HasPrefix(a.Reason, "granted") {
+		if a.ConsentID == id {
+			if a.URI != uriOf(meera) || a.Actor != "apisetu:bank" || a.Purpose != "education loan" || !strings.HasPrefix(a.Reason, "granted") {
 				t.Fatalf("audit entry %+v", a)
 			}
 			return

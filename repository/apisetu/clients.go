@@ -5,50 +5,27 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"crypto/subtle"
-	"errors"
 	"sync"
 	"time"
 
 	"github.com/issuerkit/issuerkit/consent"
+	"github.com/issuerkit/issuerkit/repository"
+)
+
+// The catalog's records of the certificate API (repository.Requesters).
+type (
+	// Requester is a registered client of the certificate API.
+	Requester = repository.Requester
+	// ConsentManager is a party whose signatures on consent artifacts
+	// the issuer accepts.
+	ConsentManager = repository.ConsentManager
+	// Clients is what the certificate API keeps in the catalog:
+	// requesters, consent managers and the count of each consent's uses.
+	Clients = repository.Requesters
 )
 
 // ErrExists is returned by AddRequester for an id that was ever used.
-var ErrExists = errors.New("already exists")
-
-// Requester is a registered client of the certificate API.
-type Requester struct {
-	ID         string    `json:"id"`
-	KeyHash    []byte    `json:"-"`        // SHA-256 of the API key
-	DocTypes   []string  `json:"doctypes"` // empty: every DocType of the home
-	NoConsent  bool      `json:"no_consent"`
-	RatePerMin int       `json:"rate_per_min,omitempty"` // 0: the server default
-	AddedAt    time.Time `json:"added_at"`
-	RevokedAt  time.Time `json:"revoked_at,omitzero"`
-}
-
-// ConsentManager is a party whose signatures on consent artifacts the
-// issuer accepts.
-type ConsentManager struct {
-	ID      string    `json:"id"`
-	CertPEM string    `json:"-"`
-	AddedAt time.Time `json:"added_at"`
-}
-
-// Clients is what the certificate API keeps in the catalog: requesters,
-// consent managers and the count of each consent's uses.
-type Clients interface {
-	AddRequester(ctx context.Context, r Requester) error         // ErrExists if the id was ever used
-	Requester(ctx context.Context, id string) (Requester, error) // repository.ErrNotFound
-	ListRequesters(ctx context.Context) ([]Requester, error)     // by id
-	RevokeRequester(ctx context.Context, id string, at time.Time) error
-	TrustConsentManager(ctx context.Context, m ConsentManager) error // replaces an existing id's cert
-	ConsentManagers(ctx context.Context) ([]ConsentManager, error)   // by id
-	// UseConsent records one use of consentID at `at` if fewer than limit
-	// uses are recorded at or after since; it reports whether it did and
-	// the uses in that window afterwards. Atomic across processes sharing
-	// the catalog.
-	UseConsent(ctx context.Context, consentID string, since, at time.Time, limit int) (ok bool, uses int, err error)
-}
+var ErrExists = repository.ErrExists
 
 // KeyHash is how the catalog keeps an API key: its SHA-256.
 func KeyHash(key string) []byte {

@@ -439,3 +439,20 @@ func (e *env) audit(t *testing.T) []repository.AuditEntry {
 	}
 	return out
 }
+
+// auditOf returns the audit entries of one consent (AuditQuery.ConsentID),
+// after the server's queue was flushed.
+func (e *env) auditOf(t *testing.T, consentID string) []repository.AuditEntry {
+	t.Helper()
+	e.ts.Close()
+	e.docs.Close()
+	var out []repository.AuditEntry
+	err := e.f.docs.Catalog.AuditLog(context.Background(), repository.AuditQuery{ConsentID: consentID}, func(a repository.AuditEntry) error {
+		out = append(out, a)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

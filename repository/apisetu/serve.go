@@ -130,18 +130,7 @@ func (s *Server) record(ctx context.Context, req *request, g *grant, uri string,
 			uri = u.String()
 		}
 	}
-	var b strings.Builder
-	b.WriteString(what)
-	b.WriteString("; txn ")
-	b.WriteString(clip(*req.TxnID, 64))
-	if id != "" {
-		b.WriteString("; consent ")
-		b.WriteString(clip(id, 64))
-	}
-	if purpose != "" {
-		b.WriteString("; purpose ")
-		b.WriteString(clip(purpose, 200))
-	}
 	return s.cfg.Docs.QueueAudit(ctx, repository.AuditEntry{Actor: "apisetu:" + req.clientID,
-		Action: AuditAPISetu, URI: uri, Version: version, Reason: b.String()})
+		Action: AuditAPISetu, URI: uri, Version: version, Reason: what + "; txn " + clip(*req.TxnID, 64),
+		ConsentID: clip(id, 64), Purpose: clip(purpose, 200)})
 }

@@ -44,7 +44,7 @@ const (
 const MaxBody = 1 << 20
 
 // AuditAPISetu is the audit action of a certificate API request.
-const AuditAPISetu = "apisetu"
+const AuditAPISetu = repository.AuditAPISetu
 
 // DefaultCacheTTL is how long the consent managers' keys are kept between
 // catalog reads.
