@@ -46,7 +46,8 @@ func (s *Server) Profile(doctype string) (xmlschema.PullProfile, bool) {
 
 // FindCertificate finds the current document of doctype whose search keys
 // are params (by the profile's names) and applies the pull policy to the
-// holder fields given (FullName, DOB), as Pull URI does. Unknown,
+// holder fields given (FullName, DOB, UID: 12 digits or their MD5), as
+// Pull URI does. Unknown,
 // mismatched, revoked, suspended and held documents are all
 // repository.ErrNotFound.
 func (s *Server) FindCertificate(ctx context.Context, doctype string, params, holder map[string]string) (*Certificate, error) {
@@ -56,7 +57,7 @@ func (s *Server) FindCertificate(ctx context.Context, doctype string, params, ho
 		req.Details = append(req.Details, xmlschema.Field{Name: k, Value: v})
 	}
 	for k, v := range holder {
-		if k == xmlschema.HolderFullName || k == xmlschema.HolderDOB {
+		if k == xmlschema.HolderFullName || k == xmlschema.HolderDOB || k == xmlschema.HolderUID {
 			req.Details = append(req.Details, xmlschema.Field{Name: k, Value: v})
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/issuerkit/issuerkit/repository/api"
 	"github.com/issuerkit/issuerkit/repository/apisetu"
 	"github.com/issuerkit/issuerkit/signer"
+	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 // TestErrorPairs sends one request for each error pair of the CONTRACT
@@ -393,5 +395,60 @@ func TestRateLimit(t *testing.T) {
 	// Another client is not limited by it.
 	if r := e.post(t, "SSCER", "registry", regKey, body(meera, "xml", nil)); r.code != 200 {
 		t.Fatalf("other client: HTTP %d %s", r.code, r.body)
+	}
+}
+
+// TestAPIParameterNames: a profile may name a search key as API Setu does
+// (pull: apisetu_parameters); the key's own name still works, and a UID
+// (the Aadhaar number) is matched as Pull URI matches it.
+func TestAPIParameterNames(t *testing.T) {
+	f := sample(t)
+	e := f.start(t, nil, func(dc *api.Config, _ *apisetu.Config) {
+		p := dc.Profiles[0]
+		p.APIParameters = map[string]string{"RollNo": "roll_no"}
+		dc.Profiles = []xmlschema.PullProfile{p}
+	})
+	meera := f.rows[meeraIdx]
+	named := body(meera, "xml", nil)
+	ps := named["certificateParameters"].(map[string]any)
+	ps["ROLL_NO"] = ps["rollno"]
+	delete(ps, "rollno")
+	withUID := body(meera, "xml", nil)
+	withUID["certificateParameters"].(map[string]any)["uid"] = meera["Aadhaar"]
+	otherUID := body(meera, "xml", nil)
+	otherUID["certificateParameters"].(map[string]any)["UID"] = f.rows[1]["Aadhaar"]
+	for name, c := range map[string]struct {
+		b    map[string]any
+		code int
+	}{"API name": {named, 200}, "key's own name": {body(meera, "xml", nil), 200}, "UID": {withUID, 200}, "other UID": {otherUID, 404}} {
+		if r := e.post(t, "SSCER", "registry", regKey, c.b); r.code != c.code {
+			t.Errorf("%s: HTTP %d %.200s, want %d", name, r.code, r.body, c.code)
+		}
+	}
+}
+
+// TestRepeatsConcurrently: of 24 concurrent requests under one consent
+// allowing 5 uses, exactly 5 are served, whatever batches the group
+// commit made of them.
+func TestRepeatsConcurrently(t *testing.T) {
+	f := sample(t)
+	e := f.start(t, nil)
+	meera := f.rows[meeraIdx]
+	c := consentFor(meera)
+	c.Permission.Frequency = consent.Frequency{Unit: "HOUR", Value: 1, Repeats: 5}
+	a := f.sign(t, c)
+	codes := make(chan int, 24)
+	var wg sync.WaitGroup
+	for range 24 {
+		wg.Go(func() { codes <- e.post(t, "SSCER", "bank", bankKey, body(meera, "xml", a)).code })
+	}
+	wg.Wait()
+	close(codes)
+	n := map[int]int{}
+	for c := range codes {
+		n[c]++
+	}
+	if n[200] != 5 || n[401] != 19 {
+		t.Fatalf("replies by status: %v, want 5 × 200 and 19 × 401", n)
 	}
 }

@@ -123,6 +123,17 @@ func (m *memClients) UseConsent(_ context.Context, id string, since, at time.Tim
 	return true, n + 1, nil
 }
 
+// UseConsents makes memClients a repository.ConsentBatcher, so the tests
+// go through the server's group commit.
+func (m *memClients) UseConsents(ctx context.Context, uses []repository.ConsentUse) ([]repository.ConsentUsed, error) {
+	out := make([]repository.ConsentUsed, len(uses))
+	for i, u := range uses {
+		ok, n, _ := m.UseConsent(ctx, u.ConsentID, u.Since, u.At, u.Limit)
+		out[i] = repository.ConsentUsed{OK: ok, Uses: n}
+	}
+	return out, nil
+}
+
 // fixture is a home with the CBSE sample ingested, one revoked, one
 // suspended and one held document, two consent managers' keys (RSA and
 // ECDSA) and the clients "bank" (consent needed) and "registry" (none).

@@ -68,7 +68,7 @@ func (s *Server) serve(ctx context.Context, req *request) (outcome string, body 
 			return s.refused(ctx, req, g, cert.Doc.URI, rule)
 		}
 		f := g.c.Permission.Frequency
-		ok, uses, err := s.cfg.Clients.UseConsent(ctx, g.c.ConsentID, g.since, req.receivedAt, f.Repeats)
+		ok, uses, err := s.uses.record(ctx, repository.ConsentUse{ConsentID: g.c.ConsentID, Since: g.since, At: req.receivedAt, Limit: f.Repeats})
 		if err != nil {
 			return s.fail(ctx, req, g, cert.Doc.URI, err)
 		}

@@ -74,6 +74,7 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	clients *clientCache
+	uses    *consentUses
 	limits  *clientLimits
 	metrics *metrics
 }
@@ -95,7 +96,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = cfg.Docs.Registry()
 	}
-	return &Server{cfg: cfg, clients: newClientCache(cfg.Clients, cfg.CacheTTL, cfg.Now),
+	return &Server{cfg: cfg, clients: newClientCache(cfg.Clients, cfg.CacheTTL, cfg.Now), uses: newConsentUses(cfg.Clients),
 		limits: newClientLimits(cfg.RatePerMin), metrics: newMetrics(cfg.Registry)}, nil
 }
 
@@ -109,7 +110,7 @@ type request struct {
 	Params     map[string]json.RawMessage `json:"certificateParameters"`
 	Artifact   *consent.Artifact          `json:"consentArtifact"`
 	params     map[string]string          // search keys by the profile's names
-	holder     map[string]string          // FullName, DOB
+	holder     map[string]string          // FullName, DOB, UID
 	clientID   string
 	requester  Requester
 	profile    xmlschema.PullProfile
@@ -236,7 +237,10 @@ func (req *request) parse(body []byte) *apiError {
 	}
 	req.params, req.holder = map[string]string{}, map[string]string{}
 	for _, k := range req.profile.SearchKeys {
-		v := given[strings.ToLower(k)]
+		v := given[strings.ToLower(req.profile.APIName(k))]
+		if v == "" {
+			v = given[strings.ToLower(k)]
+		}
 		if v == "" {
 			return &errMissingParameter
 		}
@@ -245,7 +249,7 @@ func (req *request) parse(body []byte) *apiError {
 	if len(req.profile.SearchKeys) == 0 {
 		return &errMissingParameter // a DocType searched by UID alone has no API parameters
 	}
-	for _, k := range []string{xmlschema.HolderFullName, xmlschema.HolderDOB} {
+	for _, k := range []string{xmlschema.HolderFullName, xmlschema.HolderDOB, xmlschema.HolderUID} {
 		v := given[strings.ToLower(k)]
 		if v == "" && req.profile.Policy.Requires(k) {
 			return &errMissingParameter
