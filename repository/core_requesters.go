@@ -123,13 +123,18 @@ func (c *core) UseConsent(ctx context.Context, consentID string, since, at time.
 }
 
 // useConsent counts and records one use inside tx.
+// The consent's row is locked first where rows lock (PostgreSQL); SQLite's
+// write transaction holds the whole database, so there the lock row is not
+// needed and two of the four statements per use are saved.
 func (c *core) useConsent(ctx context.Context, tx tx, u ConsentUse) (ok bool, uses int, err error) {
-	if _, err := tx.exec(ctx, `INSERT INTO consents (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`, u.ConsentID); err != nil {
-		return false, 0, err
-	}
-	var id string
-	if err := tx.queryRow(ctx, `SELECT id FROM consents WHERE id = $1`+c.d.lockRows(), u.ConsentID).Scan(&id); err != nil {
-		return false, 0, err
+	if c.d.lockRows() != "" {
+		if _, err := tx.exec(ctx, `INSERT INTO consents (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`, u.ConsentID); err != nil {
+			return false, 0, err
+		}
+		var id string
+		if err := tx.queryRow(ctx, `SELECT id FROM consents WHERE id = $1`+c.d.lockRows(), u.ConsentID).Scan(&id); err != nil {
+			return false, 0, err
+		}
 	}
 	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM consent_uses WHERE consent_id = $1 AND at >= $2`,
 		u.ConsentID, c.d.t(orEpoch(u.Since))).Scan(&uses); err != nil {

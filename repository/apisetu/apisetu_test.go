@@ -452,3 +452,33 @@ func TestRepeatsConcurrently(t *testing.T) {
 		t.Fatalf("replies by status: %v, want 5 × 200 and 19 × 401", n)
 	}
 }
+
+// TestTrustChange: an artifact verified before is refused once its
+// consent manager's certificate is replaced (the verified-signature cache
+// is keyed by the trusted certificates too), and a new manager's
+// artifacts are accepted once trusted.
+func TestTrustChange(t *testing.T) {
+	f := sample(t)
+	clients := f.newClients(t)
+	e := f.start(t, clients, func(_ *api.Config, sc *apisetu.Config) { sc.CacheTTL = time.Nanosecond })
+	meera := f.rows[meeraIdx]
+	a := f.sign(t, consentFor(meera))
+	if r := e.post(t, "SSCER", "bank", bankKey, body(meera, "xml", a)); r.code != 200 {
+		t.Fatalf("before: HTTP %d %s", r.code, r.body)
+	}
+	newKey := mustRSA(t)
+	ctx := context.Background()
+	if err := clients.TrustConsentManager(ctx, apisetu.ConsentManager{ID: "cm-rsa", CertPEM: certPEM(t, newKey, "new RSA consent manager")}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.post(t, "SSCER", "bank", bankKey, body(meera, "xml", a)); r.code != 401 {
+		t.Fatalf("after the certificate changed: HTTP %d %s", r.code, r.body)
+	}
+	fresh, err := consent.Sign(newKey, consentFor(meera))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.post(t, "SSCER", "bank", bankKey, body(meera, "xml", &fresh)); r.code != 200 {
+		t.Fatalf("the new manager's artifact: HTTP %d %s", r.code, r.body)
+	}
+}

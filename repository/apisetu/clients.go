@@ -54,6 +54,7 @@ type clientCache struct {
 
 	mu       sync.Mutex
 	managers []trustedKey
+	mgrSum   [32]byte // of the managers' certificates: what verified artifacts were verified with
 	mgrAt    time.Time
 }
 
@@ -72,30 +73,34 @@ func (cc *clientCache) requester(ctx context.Context, id string) (Requester, err
 	return cc.c.Requester(ctx, id)
 }
 
-// trusted returns the consent managers' keys. A certificate that does not
-// parse is skipped (trust refuses them; the catalog could be edited).
-func (cc *clientCache) trusted(ctx context.Context) ([]trustedKey, error) {
+// trusted returns the consent managers' keys and a digest of their
+// certificates. A certificate that does not parse is skipped (trust
+// refuses them; the catalog could be edited).
+func (cc *clientCache) trusted(ctx context.Context) ([]trustedKey, [32]byte, error) {
 	now := cc.now()
 	cc.mu.Lock()
-	keys, at := cc.managers, cc.mgrAt
+	keys, sum, at := cc.managers, cc.mgrSum, cc.mgrAt
 	cc.mu.Unlock()
 	if !at.IsZero() && now.Sub(at) < cc.ttl {
-		return keys, nil
+		return keys, sum, nil
 	}
 	list, err := cc.c.ConsentManagers(ctx)
 	if err != nil {
-		return nil, err
+		return nil, [32]byte{}, err
 	}
 	keys = make([]trustedKey, 0, len(list))
+	h := sha256.New()
 	for _, m := range list {
 		pub, err := consent.PublicKeyFromPEM([]byte(m.CertPEM))
 		if err != nil {
 			continue
 		}
 		keys = append(keys, trustedKey{id: m.ID, pub: pub})
+		h.Write([]byte(m.ID + "\x00" + m.CertPEM + "\x00"))
 	}
+	h.Sum(sum[:0])
 	cc.mu.Lock()
-	cc.managers, cc.mgrAt = keys, now
+	cc.managers, cc.mgrSum, cc.mgrAt = keys, sum, now
 	cc.mu.Unlock()
-	return keys, nil
+	return keys, sum, nil
 }

@@ -63,20 +63,14 @@ func unverified(raw json.RawMessage) (id, data string) {
 // consent manager's signature over the canonical consent, the time rules,
 // the consumer, the provider, the data's DocType and the frequency.
 func (s *Server) checkArtifact(ctx context.Context, client string, prof xmlschema.PullProfile, a *consent.Artifact, now time.Time) (*grant, *consent.RuleError, error) {
-	keys, err := s.clients.trusted(ctx)
+	keys, sum, err := s.clients.trusted(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(keys) == 0 {
 		return nil, refuse(RuleManager, "no consent manager is trusted (issuerkit consent trust)"), nil
 	}
-	var c consent.Consent
-	var rerr error
-	for _, k := range keys {
-		if c, rerr = a.Verify(k.pub); rerr == nil {
-			break
-		}
-	}
+	c, rerr := s.verified.verify(a, keys, sum)
 	if rerr != nil {
 		re := asRule(rerr)
 		if re.Rule == consent.RuleSignature {

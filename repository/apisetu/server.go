@@ -72,11 +72,12 @@ type Config struct {
 
 // Server serves the certificate API.
 type Server struct {
-	cfg     Config
-	clients *clientCache
-	uses    *consentUses
-	limits  *clientLimits
-	metrics *metrics
+	cfg      Config
+	clients  *clientCache
+	verified *verifiedCache
+	uses     *consentUses
+	limits   *clientLimits
+	metrics  *metrics
 }
 
 // New returns a Server for cfg.
@@ -96,7 +97,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = cfg.Docs.Registry()
 	}
-	return &Server{cfg: cfg, clients: newClientCache(cfg.Clients, cfg.CacheTTL, cfg.Now), uses: newConsentUses(cfg.Clients),
+	return &Server{cfg: cfg, clients: newClientCache(cfg.Clients, cfg.CacheTTL, cfg.Now), uses: newConsentUses(cfg.Clients), verified: newVerifiedCache(),
 		limits: newClientLimits(cfg.RatePerMin), metrics: newMetrics(cfg.Registry)}, nil
 }
 
