@@ -75,6 +75,9 @@ func (s *Server) FindCertificate(ctx context.Context, doctype string, params, ho
 // ErrNoPDF is returned by CertificatePDF when the server renders no PDFs.
 var ErrNoPDF = errors.New("PDF documents are not available from this repository")
 
+// HasPDF reports whether the server renders signed PDFs.
+func (s *Server) HasPDF() bool { return s.cfg.PDF != nil }
+
 // CertificatePDF returns c's signed PDF, rendered once per version.
 func (s *Server) CertificatePDF(c *Certificate) ([]byte, error) {
 	if s.cfg.PDF == nil {

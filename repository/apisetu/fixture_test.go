@@ -277,7 +277,6 @@ type env struct {
 	docs    *api.Server
 	ts      *httptest.Server
 	logs    *bytes.Buffer
-	now     time.Time
 }
 
 type envOption func(*api.Config, *apisetu.Config)

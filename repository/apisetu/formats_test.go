@@ -16,7 +16,8 @@ import (
 )
 
 // TestGrantedPDF: format pdf is the document's signed PDF (PAdES, checked
-// by pdfsig); without a PDF renderer it is 500, never an unsigned PDF.
+// by pdfsig); a server without a PDF renderer answers invalid_format,
+// never an unsigned PDF.
 func TestGrantedPDF(t *testing.T) {
 	f := sample(t)
 	fonts, err := docpdf.LoadFonts("")
@@ -44,7 +45,7 @@ func TestGrantedPDF(t *testing.T) {
 	testenv.CheckPdfsig(t, file, sg.Certificate().Subject.CommonName)
 
 	plain := f.start(t, nil)
-	if r := plain.post(t, "SSCER", "registry", regKey, body(meera, "pdf", nil)); r.code != 500 {
+	if r := plain.post(t, "SSCER", "registry", regKey, body(meera, "pdf", nil)); r.code != 400 || !strings.Contains(string(r.body), `"invalid_format"`) {
 		t.Fatalf("without a renderer: HTTP %d %.100s", r.code, r.body)
 	}
 }

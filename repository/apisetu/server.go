@@ -186,6 +186,10 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*request, *apiEr
 	if e := req.parse(body); e != nil {
 		return req, e
 	}
+	if *req.Format == "pdf" && !s.cfg.Docs.HasPDF() {
+		s.cfg.Logger.Warn("apisetu: format pdf asked of a server that renders no PDFs (fonts or signing key)", "client", rq.ID)
+		return req, &errInvalidFormat // a format this publisher does not offer
+	}
 	return req, nil
 }
 
