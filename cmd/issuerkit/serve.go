@@ -34,7 +34,7 @@ func serveCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "addr", Value: home.DefaultServeAddr, Usage: "listen `ADDRESS`"},
 			&cli.StringFlag{Name: "metrics-addr", Value: "127.0.0.1:9464", Usage: "listen `ADDRESS` of GET /metrics, apart from the API (\"\": no metrics)"},
 			&cli.DurationFlag{Name: "replay-window", Value: 5 * time.Minute, Usage: "refuse requests whose ts is further than this from now, and an orgId's txn used twice within it (0: off)"},
-			&cli.Float64Flag{Name: "rate-limit", Usage: "requests per second one client address may make to the locker routes before authentication, and to /healthz (0: unlimited)"},
+			&cli.Float64Flag{Name: "rate-limit", Usage: "requests per second one client address may make to the locker and certificate API routes before authentication, and to /healthz (0: unlimited)"},
 			&cli.Float64Flag{Name: "org-rate-limit", Usage: "requests per second one authenticated locker (orgId) may make (0: unlimited)"},
 			&cli.Float64Flag{Name: "verify-rate-limit", Value: api.DefaultVerifyRate, Usage: "requests per second one client address may make to /verify, in its own bucket (negative: unlimited)"},
 			&cli.StringSliceFlag{Name: "trusted-proxy", Usage: "`CIDR` or address of a load balancer whose X-Forwarded-For names the client (repeatable)"},
