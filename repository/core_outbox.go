@@ -3,7 +3,6 @@ package repository
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -160,10 +159,7 @@ func (c *core) DeadLetters(ctx context.Context, limit int) ([]PushItem, error) {
 func (c *core) LastPush(ctx context.Context, uri string) (PushItem, error) {
 	p, err := scanPush(c.d.queryRow(ctx, `SELECT `+pushColumns+` FROM outbox WHERE uri = $1 ORDER BY id DESC LIMIT 1`, uri))
 	if err != nil {
-		if !errors.Is(err, ErrNotFound) {
-			return PushItem{}, fmt.Errorf("outbox: %s: %w", uri, err)
-		}
-		return PushItem{}, fmt.Errorf("outbox: %s: %w", uri, ErrNotFound)
+		return PushItem{}, fmt.Errorf("outbox: %s: %w", uri, err) // ErrNotFound when there is none
 	}
 	return p, nil
 }

@@ -17,15 +17,7 @@ import (
 // was written, and takes the new tables.
 func TestPreviousReleaseHomeSQLite(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "catalog.db")
-	data, err := os.ReadFile(filepath.Join("testdata", "home-sqlite-v7.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := repository.OpenSQLite(ctx, path)
+	c, err := repository.OpenSQLite(ctx, previousSQLiteHome(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +27,21 @@ func TestPreviousReleaseHomeSQLite(t *testing.T) {
 	}
 	checkPreviousHome(t, c)
 	checkNewTables(t, c, 7)
+}
+
+// previousSQLiteHome copies testdata's SQLite home of the previous release
+// into a temporary directory and returns the copy's path.
+func previousSQLiteHome(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	data, err := os.ReadFile(filepath.Join("testdata", "home-sqlite-v7.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // checkPreviousHome reads what testdata's homes hold.

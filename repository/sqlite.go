@@ -22,123 +22,6 @@ type SQLite struct {
 
 var _ Catalog = (*SQLite)(nil)
 
-// sqliteHistory is the SQLite catalog's migrations before the schema was
-// declared once (schema.go); sharedSteps follow them. PRAGMA user_version
-// records how many ran. Never edit one that has shipped.
-var sqliteHistory = []string{
-	`CREATE TABLE batches (
-		id          TEXT PRIMARY KEY,
-		profile     TEXT NOT NULL,
-		doctype     TEXT NOT NULL,
-		inputs      TEXT NOT NULL,
-		state       TEXT NOT NULL,
-		started_at  TEXT NOT NULL,
-		finished_at TEXT,
-		n_read      INTEGER NOT NULL DEFAULT 0,
-		n_issued    INTEGER NOT NULL DEFAULT 0,
-		n_updated   INTEGER NOT NULL DEFAULT 0,
-		n_unchanged INTEGER NOT NULL DEFAULT 0,
-		n_rejected  INTEGER NOT NULL DEFAULT 0
-	);
-	CREATE TABLE documents (
-		uri           TEXT PRIMARY KEY,
-		doctype       TEXT NOT NULL,
-		doc_id        TEXT NOT NULL,
-		version       INTEGER NOT NULL,
-		object_key    TEXT NOT NULL,
-		object_sha256 TEXT NOT NULL,
-		content_hash  TEXT NOT NULL,
-		status        TEXT NOT NULL,
-		search_key    TEXT NOT NULL,
-		uid_hash      TEXT,
-		holder_name   TEXT NOT NULL,
-		holder_dob    TEXT NOT NULL,
-		issue_date    TEXT NOT NULL,
-		batch_id      TEXT NOT NULL,
-		updated_at    TEXT NOT NULL
-	);
-	CREATE INDEX documents_search ON documents(doctype, search_key);
-	CREATE INDEX documents_uid ON documents(doctype, uid_hash) WHERE uid_hash IS NOT NULL;
-	CREATE TABLE versions (
-		uri           TEXT NOT NULL,
-		version       INTEGER NOT NULL,
-		object_key    TEXT NOT NULL,
-		object_sha256 TEXT NOT NULL,
-		size          INTEGER NOT NULL,
-		content_hash  TEXT NOT NULL,
-		status        TEXT NOT NULL,
-		batch_id      TEXT NOT NULL,
-		created_at    TEXT NOT NULL,
-		PRIMARY KEY (uri, version)
-	);
-	CREATE TABLE outbox (
-		id              INTEGER PRIMARY KEY AUTOINCREMENT,
-		uri             TEXT NOT NULL,
-		version         INTEGER NOT NULL,
-		action          TEXT NOT NULL CHECK (action IN ('A','U','D')),
-		doctype         TEXT NOT NULL,
-		doc_name        TEXT NOT NULL,
-		doc_id          TEXT NOT NULL,
-		issued_on       TEXT NOT NULL,
-		valid_from      TEXT NOT NULL,
-		valid_to        TEXT NOT NULL,
-		aadhaar_enc     BLOB NOT NULL,
-		state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','pushed','dead')),
-		attempts        INTEGER NOT NULL DEFAULT 0,
-		next_attempt_at TEXT NOT NULL,
-		last_error      TEXT,
-		created_at      TEXT NOT NULL,
-		pushed_at       TEXT
-	);
-	CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
-	CREATE INDEX outbox_uri ON outbox(uri, id);`,
-	// 2: the batch journal, so a rerun resumes where a killed run stopped.
-	`ALTER TABLE batches ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
-	ALTER TABLE batches ADD COLUMN mark_input INTEGER NOT NULL DEFAULT 0;
-	ALTER TABLE batches ADD COLUMN mark_seq INTEGER NOT NULL DEFAULT -1;
-	ALTER TABLE batches ADD COLUMN mark_rejects_path TEXT NOT NULL DEFAULT '';
-	ALTER TABLE batches ADD COLUMN mark_rejects_size INTEGER NOT NULL DEFAULT 0;
-	CREATE INDEX batches_resume ON batches(profile, fingerprint, state);`,
-	// 3: outbox leases, so concurrent pushers never send the same row. A
-	// claim moves next_attempt_at to the lease's end: a row is due when
-	// next_attempt_at has passed, whether it waited for a backoff or for a
-	// dead pusher's lease. Outbox times are fixed-width (tsFixed) so that
-	// they compare as text.
-	`ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
-	UPDATE outbox SET next_attempt_at = strftime('%Y-%m-%dT%H:%M:%f000000Z', next_attempt_at);`,
-	// 4: the hash-chained audit log (see audit.go).
-	`CREATE TABLE audit (
-		id        INTEGER PRIMARY KEY AUTOINCREMENT,
-		at        TEXT NOT NULL,
-		actor     TEXT NOT NULL,
-		action    TEXT NOT NULL,
-		uri       TEXT NOT NULL DEFAULT '',
-		version   INTEGER NOT NULL DEFAULT 0,
-		batch_id  TEXT NOT NULL DEFAULT '',
-		reason    TEXT NOT NULL DEFAULT '',
-		prev_hash TEXT NOT NULL,
-		hash      TEXT NOT NULL
-	);
-	CREATE INDEX audit_uri ON audit(uri, id);`,
-	// 5: a generation counter that every Apply bumps, so that read caches
-	// notice document changes (and only those) made by other processes.
-	`CREATE TABLE generation (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL);
-	INSERT INTO generation VALUES (1, 0);`,
-	// 6: pulls leave the URI index. They are most of the log, arrive in
-	// random URI order, and indexing them rewrote most of the index's pages
-	// at every flush of the API's audit writer; `audit --uri` finds them by
-	// a scan instead.
-	`DROP INDEX audit_uri;
-	CREATE INDEX audit_uri ON audit(uri, id) WHERE action <> 'pull';`,
-	// 7: documents held until a release time (results day): NULL for
-	// public ones. Times are fixed-width (tsFixed) so that they compare as
-	// text. A batch remembers its release time, so that a resumed run
-	// holds the rest of its documents too.
-	`ALTER TABLE documents ADD COLUMN release_at TEXT;
-	ALTER TABLE batches ADD COLUMN release_at TEXT;
-	CREATE INDEX documents_held ON documents(release_at) WHERE release_at IS NOT NULL;`,
-}
-
 // migrations is every SQLite migration, the shared steps rendered in SQLite.
 var migrations = migrationsOf(sqliteHistory, sqliteTypes)
 
@@ -213,6 +96,9 @@ func (s *sqliteDB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 type sqliteRun struct {
 	s  *sqliteDB
 	tx *sql.Tx
+	// local holds the transaction's statements, each bound once: an Apply
+	// runs the same few thousands of times.
+	local map[string]*sql.Stmt
 	// missed lists the queries a transaction prepared for itself, to keep
 	// once it ends: preparing on the pool inside a transaction would wait
 	// for a second connection, which writers queued behind this one may
@@ -224,11 +110,21 @@ func (r sqliteRun) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	if r.tx == nil {
 		return r.s.prepared(ctx, q)
 	}
-	if st, ok := r.s.stmts.Load(q); ok {
-		return r.tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	if st, ok := r.local[q]; ok {
+		return st, nil
 	}
-	*r.missed = append(*r.missed, q)
-	return r.tx.PrepareContext(ctx, rebind(q)) // closed with the transaction
+	var st *sql.Stmt
+	if kept, ok := r.s.stmts.Load(q); ok {
+		st = r.tx.StmtContext(ctx, kept.(*sql.Stmt))
+	} else {
+		var err error
+		if st, err = r.tx.PrepareContext(ctx, rebind(q)); err != nil { // closed with the transaction
+			return nil, err
+		}
+		*r.missed = append(*r.missed, q)
+	}
+	r.local[q] = st
+	return st, nil
 }
 
 func (r sqliteRun) exec(ctx context.Context, q string, args ...any) (int64, error) {
@@ -341,7 +237,7 @@ func (s *sqliteDB) begin(ctx context.Context) (tx, error) {
 		<-s.writer
 		return nil, err
 	}
-	return sqliteTx{sqliteRun: sqliteRun{s: s, tx: t, missed: new([]string)}, ended: new(bool)}, nil
+	return sqliteTx{sqliteRun: sqliteRun{s: s, tx: t, local: map[string]*sql.Stmt{}, missed: new([]string)}, ended: new(bool)}, nil
 }
 
 // t stores times as fixed-width text, which orders as the times do.

@@ -89,6 +89,14 @@ func testRelease(t *testing.T, c repository.Catalog) {
 	if st, _ := c.Stats(ctx, 5); st.Held != 0 || st.NextRelease != nil || st.Outbox.Held != 0 || st.Outbox.Pending != 3 {
 		t.Fatalf("Stats after the release: held %d, next %v, outbox %+v", st.Held, st.NextRelease, st.Outbox)
 	}
+	checkReleaseAudit(t, c)
+	checkBatchRelease(t, c, later)
+}
+
+// checkReleaseAudit: testRelease's two releases are in the audit log,
+// which still verifies.
+func checkReleaseAudit(t *testing.T, c repository.Catalog) {
+	ctx := context.Background()
 	var releases []string
 	if err := c.AuditLog(ctx, repository.AuditQuery{}, func(e repository.AuditEntry) error {
 		if e.Action == repository.AuditRelease {
@@ -105,8 +113,11 @@ func testRelease(t *testing.T, c repository.Catalog) {
 	if _, _, err := c.VerifyAuditChain(ctx); err != nil {
 		t.Fatalf("audit chain after releases: %v", err)
 	}
+}
 
-	// A batch remembers its release time for a resumed run.
+// checkBatchRelease: a batch remembers its release time for a resumed run.
+func checkBatchRelease(t *testing.T, c repository.Catalog, later time.Time) {
+	ctx := context.Background()
 	b := repository.Batch{ID: "r1", Profile: "p.yaml", DocType: "SSCER", Inputs: "a.csv", StartedAt: time.Now(),
 		Fingerprint: "fp-release", ReleaseAt: later}
 	if err := c.StartBatch(ctx, b); err != nil {
