@@ -11,9 +11,8 @@ import (
 // that records uses in batches (repository.ConsentBatcher) it is a group
 // commit: one goroutine takes every use queued while the previous batch
 // committed and records them in one transaction, and each request is
-// answered only after its batch committed. On a catalog each write of
-// which is an fsync (SQLite), that is the difference between a few hundred
-// requests a second and thousands.
+// answered only after its batch committed: the requests waiting together
+// cost one commit (on SQLite, one fsync) instead of one each.
 type consentUses struct {
 	one   Clients
 	batch repository.ConsentBatcher
