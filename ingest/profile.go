@@ -27,6 +27,9 @@ type Profile struct {
 	SearchKeys []string // column names; also the Pull URI element names
 	// Pull is the DocType's pull policy (the profile's pull: section).
 	Pull xmlschema.PullPolicy
+	// APIParameters names search keys as API Setu's certificateParameters
+	// do (pull: apisetu_parameters).
+	APIParameters map[string]string
 
 	docID   template
 	holder  holderCols
@@ -282,6 +285,10 @@ func ParseProfile(b []byte) (*Profile, error) {
 	}
 	p.SearchKeys = raw.SearchKeys
 	if p.Pull, err = compilePull(raw.Pull); err != nil {
+		return nil, err
+	}
+	p.APIParameters = raw.Pull.apiNames()
+	if err := p.PullProfile().ValidateAPIParameters(); err != nil {
 		return nil, err
 	}
 	if err := p.setHolder(raw.Holder); err != nil {

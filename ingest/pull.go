@@ -14,12 +14,22 @@ import (
 //	  require: [FullName, DOB]   # holder fields a Pull URI request must carry
 //	  match: [FullName, DOB, UID] # of those sent, the ones compared with the record
 //	  initials: false             # "A K Sharma" for "Anil Kumar Sharma"
+//	  apisetu_parameters: {LicenceNo: dlno} # a search key's name in API Setu's certificateParameters
 //
 // Omitted keys keep the default (xmlschema.DefaultPullPolicy).
 type rawPull struct {
-	Require  *[]string `yaml:"require"`
-	Match    *[]string `yaml:"match"`
-	Initials bool      `yaml:"initials"`
+	Require  *[]string         `yaml:"require"`
+	Match    *[]string         `yaml:"match"`
+	Initials bool              `yaml:"initials"`
+	APINames map[string]string `yaml:"apisetu_parameters"`
+}
+
+// apiNames is the pull section's apisetu_parameters.
+func (r *rawPull) apiNames() map[string]string {
+	if r == nil {
+		return nil
+	}
+	return r.APINames
 }
 
 func compilePull(raw *rawPull) (xmlschema.PullPolicy, error) {
@@ -43,7 +53,7 @@ func compilePull(raw *rawPull) (xmlschema.PullPolicy, error) {
 // PullProfile is what the repository API needs of the profile: the DocType,
 // its search parameter names and its pull policy.
 func (p *Profile) PullProfile() xmlschema.PullProfile {
-	return xmlschema.PullProfile{DocType: p.DocType, SearchKeys: p.SearchKeys, Policy: p.Pull}
+	return xmlschema.PullProfile{DocType: p.DocType, SearchKeys: p.SearchKeys, Policy: p.Pull, APIParameters: p.APIParameters}
 }
 
 // LoadPullProfile reads only what the repository API needs of a profile
@@ -70,5 +80,9 @@ func LoadPullProfile(path string) (xmlschema.PullProfile, error) {
 	if err != nil {
 		return xmlschema.PullProfile{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return xmlschema.PullProfile{DocType: raw.DocType, SearchKeys: raw.SearchKeys, Policy: pol}, nil
+	pp := xmlschema.PullProfile{DocType: raw.DocType, SearchKeys: raw.SearchKeys, Policy: pol, APIParameters: raw.Pull.apiNames()}
+	if err := pp.ValidateAPIParameters(); err != nil {
+		return xmlschema.PullProfile{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return pp, nil
 }

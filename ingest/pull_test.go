@@ -47,3 +47,29 @@ func TestLoadPullProfile(t *testing.T) {
 		t.Fatal("a bad pull policy was accepted")
 	}
 }
+
+// TestAPISetuParameters: pull: apisetu_parameters names search keys as
+// API Setu's certificateParameters do, in a full profile (the transport
+// sample: dlno) and in a pull profile; a name for a non-key is refused.
+func TestAPISetuParameters(t *testing.T) {
+	p, err := LoadProfile("../samples/profiles/transport-drvlc.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pp := p.PullProfile(); pp.APIName("LicenceNo") != "dlno" {
+		t.Fatalf("transport sample: LicenceNo is %q in API Setu, want dlno", pp.APIName("LicenceNo"))
+	}
+	pp, err := LoadPullProfile("../samples/profiles/transport-drvlc.yaml")
+	if err != nil || pp.APIName("LicenceNo") != "dlno" || pp.APIName("Other") != "Other" {
+		t.Fatalf("pull profile: %+v %v", pp, err)
+	}
+	keyed := strings.Replace(minimal, "holder:", "search_keys: [Id]\nholder:", 1)
+	if _, err := ParseProfile([]byte(keyed + "pull: {apisetu_parameters: {Name: name}}\n")); err == nil || !strings.Contains(err.Error(), `"Name" is not a search key`) {
+		t.Errorf("a name for a non-key: %v", err)
+	}
+	path := t.TempDir() + "/p.yaml"
+	os.WriteFile(path, []byte("doctype: SSCER\nsearch_keys: [RollNo]\npull: {apisetu_parameters: {Year: year}}\n"), 0o600)
+	if _, err := LoadPullProfile(path); err == nil {
+		t.Error("LoadPullProfile accepted a name for a non-key")
+	}
+}

@@ -173,3 +173,12 @@ func (c *readCache) emptyLocked() {
 	c.m = map[string]lookup{}
 	c.epoch++
 }
+
+// UseConsents forwards the group commit of consent uses (ConsentBatcher).
+func (c *cachedCatalog) UseConsents(ctx context.Context, uses []ConsentUse) ([]ConsentUsed, error) {
+	b, ok := c.Catalog.(ConsentBatcher)
+	if !ok {
+		return nil, errors.New("catalog: this catalog records consent uses one at a time only")
+	}
+	return b.UseConsents(ctx, uses)
+}

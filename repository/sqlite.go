@@ -31,7 +31,7 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
-	d := &sqliteDB{db: db}
+	d := &sqliteDB{db: db, writer: make(chan struct{}, 1)}
 	return &SQLite{core: core{d: d}, db: d}, nil
 }
 
@@ -60,6 +60,14 @@ func (c *SQLite) Generation(ctx context.Context) (int64, error) {
 type sqliteDB struct {
 	db    *sql.DB
 	stmts sync.Map // query as written → *sql.Stmt
+	// writer admits one write transaction of this process at a time.
+	// SQLite admits one anyway, but a second writer of the same process
+	// would wait in its busy handler, which sleeps in steps of up to
+	// 100 ms: the certificate API's group commit and the audit writer
+	// colliding cost their requests tens of milliseconds. Here they
+	// queue, and the next starts as soon as the last commits. Writers of
+	// other processes still meet the busy timeout.
+	writer chan struct{}
 }
 
 // rebind turns PostgreSQL's $N placeholders into SQLite's: plain ? where
@@ -201,17 +209,31 @@ type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
 
-type sqliteTx struct{ sqliteRun }
+type sqliteTx struct {
+	sqliteRun
+	ended *bool // the writer slot was given back
+}
 
 func (t sqliteTx) commit(ctx context.Context) error {
 	err := t.tx.Commit()
+	t.release()
 	t.keepMissed(ctx)
 	return err
 }
 
 func (t sqliteTx) rollback(ctx context.Context) {
-	if t.tx.Rollback() == nil {
+	err := t.tx.Rollback()
+	t.release()
+	if err == nil {
 		t.keepMissed(ctx)
+	}
+}
+
+// release gives the process's writer slot back, once.
+func (t sqliteTx) release() {
+	if !*t.ended {
+		*t.ended = true
+		<-t.s.writer
 	}
 }
 
@@ -236,11 +258,17 @@ func (s *sqliteDB) queryRow(ctx context.Context, q string, args ...any) row {
 }
 
 func (s *sqliteDB) begin(ctx context.Context) (tx, error) {
+	select {
+	case s.writer <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	t, err := s.db.BeginTx(ctx, nil) // IMMEDIATE (sqlitedb.Open): one writer at a time
 	if err != nil {
+		<-s.writer
 		return nil, err
 	}
-	return sqliteTx{sqliteRun{s: s, tx: t, local: map[string]*sql.Stmt{}, missed: new([]string)}}, nil
+	return sqliteTx{sqliteRun: sqliteRun{s: s, tx: t, local: map[string]*sql.Stmt{}, missed: new([]string)}, ended: new(bool)}, nil
 }
 
 // t stores times as fixed-width text, which orders as the times do.

@@ -96,6 +96,36 @@ grep -i '^x-signature-verified' "$DEMO/fetch-headers.txt"
 ik verify "$DEMO/from-locker.xml"
 echo "(the locker pulled it from the board's API, checked the signature, and so did we; without the link: HTTP $(curl -s -o /dev/null -w '%{http_code}' "$PAGE"))"
 
+step "9b. A bank verifies Meera's marksheet with her consent: the API Setu certificate API"
+ik requester add --id bank.example --api-key-file "$DEMO/bank.key" --doctypes SSCER
+# The consent manager (DigiLocker, in real life) signs what Meera agreed to; the board trusts its certificate.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$DEMO/cm.key" -out "$DEMO/cm.crt" \
+  -subj "/CN=Demo consent manager" -days 2 2>/dev/null
+ik consent trust --id demo-cm --cert "$DEMO/cm.crt"
+MEERA_UID=$(sed -n 2p samples/cbse-sscer-2025.csv | cut -d, -f9)
+cat > "$DEMO/consent.json" <<EOT
+{"dataConsumer": {"id": "bank.example"}, "dataProvider": {"id": "in.gov.cbse"},
+ "purpose": {"description": "education loan"}, "user": {"idType": "AADHAAR", "idNumber": "$MEERA_UID"},
+ "data": {"id": "in.gov.cbse-SSCER-75000032025"},
+ "permission": {"access": "VIEW", "frequency": {"unit": "DAY", "value": 1, "repeats": 3}}}
+EOT
+"$BIN" consent sign --key "$DEMO/cm.key" --consent "$DEMO/consent.json" > "$DEMO/artifact.json"
+certificate() { # ARTIFACT-FILE OUT-FILE: the bank's request, as API Setu forwards it
+  printf '{"txnId": "%s", "format": "xml", "certificateParameters": {"rollno": "7500003", "year": "2025", "FullName": "Meera Nair", "DOB": "11-12-2009"}, "consentArtifact": %s}' \
+    "$(cat /proc/sys/kernel/random/uuid)" "$(cat "$1")" |
+  curl -sS -H "X-APISETU-CLIENTID: bank.example" -H "X-APISETU-APIKEY: $(cat "$DEMO/bank.key")" -H 'Content-Type: application/json' \
+    --data-binary @- -o "$2" -w "HTTP %{http_code} %{content_type}\n" "http://$API/apisetu/sscer/certificate"
+}
+certificate "$DEMO/artifact.json" "$DEMO/bank-copy.xml"
+ik verify "$DEMO/bank-copy.xml"
+echo "the same artifact with the purpose changed after signing:"
+sed 's/education loan/car loan/' "$DEMO/artifact.json" > "$DEMO/tampered-artifact.json"
+certificate "$DEMO/tampered-artifact.json" "$DEMO/refused.json" || true
+cat "$DEMO/refused.json"; echo
+echo "what Meera's document's audit log says (the bank learns only 'not authorized'):"
+sleep 0.5 # serve writes its audit entries in batches, every quarter second
+ik audit --uri in.gov.cbse-SSCER-75000032025 | grep -E '^ID|apisetu'
+
 step "10. The board revokes a marksheet issued in error: a re-signed version 2, a D push, an audit entry"
 ik revoke in.gov.cbse-SSCER-75000102025 --reason "issued in error (ticket 4411)"
 ik --log-level warn push --once --gateway "http://$LOCKER"

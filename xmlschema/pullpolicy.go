@@ -71,4 +71,29 @@ type PullProfile struct {
 	DocType    string
 	SearchKeys []string
 	Policy     PullPolicy
+	// APIParameters names search keys as the API Setu certificate API's
+	// certificateParameters call them (LicenceNo: dlno); a key not named
+	// here is its own name. Either is matched ignoring case.
+	APIParameters map[string]string
+}
+
+// APIName is the certificateParameters name of search key k.
+func (p PullProfile) APIName(k string) string {
+	if n := p.APIParameters[k]; n != "" {
+		return n
+	}
+	return k
+}
+
+// ValidateAPIParameters checks that every named key is a search key.
+func (p PullProfile) ValidateAPIParameters() error {
+	for k, n := range p.APIParameters {
+		if !slices.Contains(p.SearchKeys, k) {
+			return fmt.Errorf("pull: apisetu_parameters: %q is not a search key", k)
+		}
+		if strings.TrimSpace(n) == "" {
+			return fmt.Errorf("pull: apisetu_parameters: %s has no name", k)
+		}
+	}
+	return nil
 }

@@ -103,7 +103,7 @@ func newApp(e *env) *cli.App {
 			lifecycleCommand(e, repository.AuditRevoke, "revoke a document: status R, re-signed, pushes D", "The holder's locker is told to remove it (a D push); Pull URI and /verify show it as revoked."),
 			lifecycleCommand(e, repository.AuditSuspend, "suspend a document: status S until reinstated", "Lockers get an U push; the document served carries status S."),
 			lifecycleCommand(e, repository.AuditReinstate, "reinstate a suspended document: status A again", "Lockers get an U push."),
-			releaseCommand(e), auditCommand(e), catalogCommand(e), samplesCommand(e), profileCommand(e), envCommand(e),
+			releaseCommand(e), auditCommand(e), catalogCommand(e), samplesCommand(e), profileCommand(e), envCommand(e), requesterCommand(e), consentCommand(e),
 		},
 	}
 	clikit.Prepare(app)

@@ -75,24 +75,26 @@ func lifecycleCommand(e *env, action, usage, effect string) *cli.Command {
 
 // auditOptions are audit's flags.
 type auditOptions struct {
-	URI, Since        string
-	VerifyChain, JSON bool
+	URI, ConsentID, Since string
+	VerifyChain, JSON     bool
 }
 
 func auditCommand(e *env) *cli.Command {
 	o := &auditOptions{}
 	return &cli.Command{
 		Name:  "audit",
-		Usage: "print the audit log: issuance, changes, pushes and API pulls, hash-chained",
+		Usage: "print the audit log: issuance, changes, pushes, API pulls and certificate API uses, hash-chained",
 		Description: "Every entry names who, what, when, batch and reason (never an Aadhaar number), and carries\n" +
 			"the hash of the entry before it. --verify-chain recomputes every hash and prints the head:\n" +
 			"record it elsewhere, since it also pins the log's length.\n\n" +
 			"Example:\n" +
 			"   issuerkit audit --uri in.gov.cbse-SSCER-75000032025\n" +
+			"   issuerkit audit --consent 0f6c0d52-6f77-4d0c-9a1c-3d3c1b7e9a10   # a consent's uses by requesters\n" +
 			"   issuerkit audit --since 24h --json\n" +
 			"   issuerkit audit --verify-chain",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "uri", Destination: &o.URI, Usage: "only entries of this `URI`"},
+			&cli.StringFlag{Name: "consent", Destination: &o.ConsentID, Usage: "only the certificate API's uses of this consent `ID` (granted or refused)"},
 			&cli.StringFlag{Name: "since", Destination: &o.Since, Usage: "only entries since `T` (RFC 3339 time, or a duration such as 24h)"},
 			&cli.BoolFlag{Name: "verify-chain", Destination: &o.VerifyChain, Usage: "check the whole chain instead of printing entries"},
 			&cli.BoolFlag{Name: "json", Destination: &o.JSON, Usage: "one JSON object per line"},
@@ -101,7 +103,7 @@ func auditCommand(e *env) *cli.Command {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 				return err
 			}
-			q := repository.AuditQuery{URI: o.URI}
+			q := repository.AuditQuery{URI: o.URI, ConsentID: o.ConsentID}
 			if o.Since != "" {
 				var err error
 				if q.Since, err = xmlschema.ParseSince(o.Since, time.Now()); err != nil {
@@ -123,7 +125,7 @@ func auditCommand(e *env) *cli.Command {
 			}
 			out := report.NewLines(e.stdout, o.JSON, "ID\tAT\tACTOR\tACTION\tURI\tVERSION\tBATCH\tREASON")
 			err = r.Catalog.AuditLog(c.Context, q, func(a repository.AuditEntry) error {
-				return out.Row(a, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s", a.ID, a.At.Format(time.DateTime), a.Actor, a.Action, a.URI, a.Version, a.BatchID, a.Reason)
+				return out.Row(a, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s", a.ID, a.At.Format(time.DateTime), a.Actor, a.Action, a.URI, a.Version, a.BatchID, auditReason(a))
 			})
 			if err != nil {
 				return err
@@ -131,4 +133,17 @@ func auditCommand(e *env) *cli.Command {
 			return out.Flush()
 		},
 	}
+}
+
+// auditReason is an entry's reason with, for a certificate API use, its
+// consent id and purpose.
+func auditReason(a repository.AuditEntry) string {
+	r := a.Reason
+	if a.ConsentID != "" {
+		r += "; consent " + a.ConsentID
+	}
+	if a.Purpose != "" {
+		r += "; purpose " + a.Purpose
+	}
+	return r
 }

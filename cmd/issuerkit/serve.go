@@ -19,16 +19,18 @@ type serveOptions struct {
 	ReplayWindow                        time.Duration
 	RateLimit, OrgRateLimit, VerifyRate float64
 	TrustedProxy, Profile               cli.StringSlice
-	CacheMB                             int
+	CacheMB, APISetuRatePerMin          int
 }
 
 func serveCommand(e *env) *cli.Command {
 	o := &serveOptions{}
 	return &cli.Command{
 		Name:  "serve",
-		Usage: "serve the repository API to lockers: Pull URI, Pull Doc, /verify, /healthz; /metrics apart",
+		Usage: "serve the repository API to lockers (Pull URI, Pull Doc), the API Setu certificate API, /verify, /healthz; /metrics apart",
 		Description: "Lockers authenticate with x-digilocker-hmac over the raw body, keyed with keys/api-key.\n" +
 			"Routes: POST /digilocker/pulluri, POST /digilocker/pulldoc, GET /verify/{URI}?k={token}\n" +
+			"POST /apisetu/{doctype}/certificate (requesters of `issuerkit requester add`, with consent artifacts\n" +
+			"signed by a consent manager of `issuerkit consent trust`),\n" +
 			"(the link on a document's PDF: `issuerkit get URI --format link`), GET /healthz; GET /metrics\n" +
 			"(Prometheus) only on --metrics-addr. SIGINT or SIGTERM stops it after in-flight requests finish.\n\n" +
 			"Example:\n" +
@@ -39,12 +41,13 @@ func serveCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "addr", Value: home.DefaultServeAddr, Destination: &o.Addr, Usage: "listen `ADDRESS`"},
 			&cli.StringFlag{Name: "metrics-addr", Value: "127.0.0.1:9464", Destination: &o.MetricsAddr, Usage: "listen `ADDRESS` of GET /metrics, apart from the API (\"\": no metrics)"},
 			&cli.DurationFlag{Name: "replay-window", Value: 5 * time.Minute, Destination: &o.ReplayWindow, Usage: "refuse requests whose ts is further than this from now, and an orgId's txn used twice within it (0: off)"},
-			&cli.Float64Flag{Name: "rate-limit", Destination: &o.RateLimit, Usage: "requests per second one client address may make to the locker routes before authentication, and to /healthz (0: unlimited)"},
+			&cli.Float64Flag{Name: "rate-limit", Destination: &o.RateLimit, Usage: "requests per second one client address may make to the locker and certificate API routes before authentication, and to /healthz (0: unlimited)"},
 			&cli.Float64Flag{Name: "org-rate-limit", Destination: &o.OrgRateLimit, Usage: "requests per second one authenticated locker (orgId) may make (0: unlimited)"},
 			&cli.Float64Flag{Name: "verify-rate-limit", Value: api.DefaultVerifyRate, Destination: &o.VerifyRate, Usage: "requests per second one client address may make to /verify, in its own bucket (negative: unlimited)"},
 			&cli.StringSliceFlag{Name: "trusted-proxy", Destination: &o.TrustedProxy, Usage: "`CIDR` or address of a load balancer whose X-Forwarded-For names the client (repeatable)"},
 			&cli.StringSliceFlag{Name: "profile", Destination: &o.Profile, Usage: "a profile `FILE` whose search keys and pull policy to answer with (besides those ingest recorded in the home; repeatable)"},
 			&cli.IntFlag{Name: "cache-mb", Value: 128, Destination: &o.CacheMB, Usage: "memory for documents kept ready to serve, in `MiB` (0: none)"},
+			&cli.IntFlag{Name: "apisetu-rate-per-min", Value: 600, Destination: &o.APISetuRatePerMin, Usage: "requests per minute a certificate API client registered without a rate of its own may make (0: unlimited)"},
 		),
 		Action: func(c *cli.Context) error { return o.run(c, e) },
 	}
@@ -66,6 +69,9 @@ func (o *serveOptions) run(c *cli.Context, e *env) error {
 	h := r.Home
 	srv, err := o.newAPIServer(c, e, r)
 	if err != nil {
+		return err
+	}
+	if err := issuer.MountAPISetu(r, srv, o.APISetuRatePerMin, e.log); err != nil {
 		return err
 	}
 	stopMetrics, err := issuer.ServeMetrics(c.Context, e.log, o.MetricsAddr, srv.MetricsHandler())

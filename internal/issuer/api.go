@@ -2,6 +2,7 @@ package issuer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/repository/api"
+	"github.com/issuerkit/issuerkit/repository/apisetu"
 )
 
 // Repo is an opened home with its catalog and, when asked for, its store.
@@ -150,4 +152,36 @@ func ServeMetrics(ctx context.Context, log *slog.Logger, addr string, h http.Han
 	}()
 	log.Info("serving metrics", "addr", l.Addr().String())
 	return func() { cancel(); <-done }, nil
+}
+
+// MountAPISetu adds POST /apisetu/{doctype}/certificate to srv when the
+// catalog keeps requesters; ratePerMin is the rate of a client registered
+// without one of its own (0: unlimited).
+func MountAPISetu(r *Repo, srv *api.Server, ratePerMin int, log *slog.Logger) error {
+	cl, ok := r.Catalog.(apisetu.Clients)
+	if !ok {
+		log.Warn("the API Setu certificate API is off: this catalog keeps no requesters")
+		return nil
+	}
+	kr, err := r.Home.Keyring()
+	if err != nil {
+		return err
+	}
+	s, err := apisetu.New(apisetu.Config{IssuerID: r.Home.Config.Issuer.ID, Docs: srv, Clients: cl, Keyring: kr,
+		RatePerMin: ratePerMin, Logger: log.With("component", "apisetu")})
+	if err != nil {
+		return err
+	}
+	s.Mount()
+	return nil
+}
+
+// Clients is the catalog's requesters and consent managers, or an error
+// for a catalog that keeps none.
+func (r *Repo) Clients() (apisetu.Clients, error) {
+	c, ok := r.Catalog.(apisetu.Clients)
+	if !ok {
+		return nil, errors.New("this catalog keeps no requesters (API Setu clients)")
+	}
+	return c, nil
 }

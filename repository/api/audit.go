@@ -73,7 +73,7 @@ func (w *auditWriter) run() {
 	defer t.Stop()
 	var batch []repository.AuditEntry
 	// Pulls of one document version by one locker within a flush are one
-	// entry with a count: a locker retrying or re-reading does not
+	// entry with a count (other entries are kept one by one): a locker retrying or re-reading does not
 	// multiply the log (or its cost).
 	index := map[string]int{}
 	counts := []int{}
@@ -108,6 +108,12 @@ func (w *auditWriter) run() {
 			}
 			select {
 			case e := <-w.entries:
+				if e.Action != repository.AuditPull {
+					// A certificate API entry is one consent's use: each is kept.
+					batch = append(batch, e)
+					counts = append(counts, 1)
+					continue
+				}
 				key := e.Actor + "\x00" + e.URI + "\x00" + strconv.Itoa(e.Version)
 				if i, ok := index[key]; ok {
 					counts[i]++

@@ -16,6 +16,7 @@ type object struct {
 	b64    []byte
 	issued []byte
 	name   string // the Certificate's name attribute, for /verify
+	phone  string // the holder's Person/@phone, for the certificate API's MOBILE consents
 }
 
 // newObject keeps raw bytes (a PDF) as the API serves them.
@@ -28,7 +29,11 @@ func newObject(raw []byte) *object {
 // newDocument keeps a signed document with what replies take from it.
 func newDocument(data []byte) *object {
 	o := newObject(data)
-	o.issued, o.name = issuedTo(data), certificateName(data)
+	p := personTag(data)
+	o.issued, o.name = issuedTo(p), certificateName(data)
+	if p != nil {
+		o.phone = p.SelectAttrValue("phone", "")
+	}
 	return o
 }
 
@@ -63,7 +68,7 @@ func (o *object) raw() ([]byte, error) {
 	return base64.StdEncoding.AppendDecode(nil, o.b64)
 }
 
-func (o *object) size() int { return len(o.b64) + len(o.issued) + len(o.name) }
+func (o *object) size() int { return len(o.b64) + len(o.issued) + len(o.name) + len(o.phone) }
 
 // objectCache keeps objects by object key and SHA-256. Versions are
 // write-once and every entry was checked against the catalog's hash, so an

@@ -76,7 +76,7 @@ func TestIssuedTo(t *testing.T) {
 		{`<Certificate/>`, ``},
 		{`<Certificate><IssuedTo><Person name="broken</IssuedTo></Certificate>`, ``},
 	} {
-		if got := string(issuedTo([]byte(tc.doc))); got != tc.want {
+		if got := string(issuedTo(personTag([]byte(tc.doc)))); got != tc.want {
 			t.Errorf("issuedTo(%s)\n got %s\nwant %s", tc.doc, got, tc.want)
 		}
 	}

@@ -175,7 +175,9 @@ func newLimits(cfg Config) *limits {
 // allow applies the limits of the route r goes to, before authentication.
 func (l *limits) allow(r *http.Request, client string) bool {
 	switch {
-	case strings.HasPrefix(r.URL.Path, "/digilocker/"):
+	case strings.HasPrefix(r.URL.Path, "/digilocker/"), strings.HasPrefix(r.URL.Path, "/apisetu/"):
+		// The certificate API's clients are callers before authentication
+		// too; each client has its rate after it (repository/apisetu).
 		return l.locker == nil || l.locker.allow(client)
 	case strings.HasPrefix(r.URL.Path, "/verify/"):
 		if l.verify != nil && !l.verify.allow(client) {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -82,5 +83,24 @@ func TestIsExtra(t *testing.T) {
 		if got := isExtra(name); got != want {
 			t.Errorf("isExtra(%q) = %v", name, got)
 		}
+	}
+}
+
+// TestCertificateAPIInLockerBucket: the certificate API's requests share
+// the per-address bucket of the locker routes (--rate-limit), not that of
+// /healthz.
+func TestCertificateAPIInLockerBucket(t *testing.T) {
+	l := newLimits(Config{RateLimit: 1})
+	req := func(path string) *http.Request { return httptest.NewRequest("POST", path, nil) }
+	for i := range 2 { // the burst
+		if !l.allow(req("/apisetu/sscer/certificate"), "203.0.113.9") {
+			t.Fatalf("request %d of the burst of 2 was refused", i+1)
+		}
+	}
+	if l.allow(req("/digilocker/pulluri"), "203.0.113.9") {
+		t.Error("a locker route got a token the certificate API had used up")
+	}
+	if !l.allow(req("/healthz"), "203.0.113.9") {
+		t.Error("/healthz shares the certificate API's bucket")
 	}
 }

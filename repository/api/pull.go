@@ -458,12 +458,33 @@ func escape(b *bytes.Buffer, s string) {
 	b.WriteString(s)
 }
 
-// issuedTo renders the signed document's Person as Pull URI's
-// IssuedTo/Persons/Person (name, dob, gender, phone), once per cached
-// version. Only the Person start tag is parsed, not the whole document: the
-// documents are the ones this repository signed, so the tag is found by its
-// position. A document without one gives nil.
-func issuedTo(data []byte) []byte {
+// issuedTo renders the signed document's Person (see personTag) as Pull
+// URI's IssuedTo/Persons/Person (name, dob, gender, phone), once per cached
+// version. A document without one gives nil.
+func issuedTo(p *etree.Element) []byte {
+	if p == nil {
+		return nil
+	}
+	var b bytes.Buffer
+	b.WriteString("<IssuedTo><Persons><Person")
+	for _, a := range []string{"name", "dob", "gender", "phone"} {
+		v := p.SelectAttrValue(a, "")
+		if a == "gender" {
+			v = genderWord(v)
+		}
+		b.WriteString(" " + a + `="`)
+		xml.EscapeText(&b, []byte(v))
+		b.WriteString(`"`)
+	}
+	b.WriteString("/></Persons></IssuedTo>")
+	return b.Bytes()
+}
+
+// personTag parses the signed document's IssuedTo/Person start tag alone,
+// not the whole document: the documents are the ones this repository
+// signed, so the tag is found by its position. A document without one
+// gives nil.
+func personTag(data []byte) *etree.Element {
 	i := bytes.Index(data, []byte("<IssuedTo><Person "))
 	if i < 0 {
 		return nil
@@ -481,18 +502,5 @@ func issuedTo(data []byte) []byte {
 	if err := doc.ReadFromBytes(tag); err != nil || doc.Root() == nil {
 		return nil
 	}
-	p := doc.Root()
-	var b bytes.Buffer
-	b.WriteString("<IssuedTo><Persons><Person")
-	for _, a := range []string{"name", "dob", "gender", "phone"} {
-		v := p.SelectAttrValue(a, "")
-		if a == "gender" {
-			v = genderWord(v)
-		}
-		b.WriteString(" " + a + `="`)
-		xml.EscapeText(&b, []byte(v))
-		b.WriteString(`"`)
-	}
-	b.WriteString("/></Persons></IssuedTo>")
-	return b.Bytes()
+	return doc.Root()
 }

@@ -38,6 +38,7 @@ func Run(t *testing.T, newCatalog Factory) {
 		{"ConsentManagers", testConsentManagers},
 		{"UseConsent", testUseConsent},
 		{"UseConsentConcurrently", testUseConsentConcurrently},
+		{"UseConsents", testUseConsents},
 		{"AuditConsent", testAuditConsent},
 	}
 	for _, tt := range tests {

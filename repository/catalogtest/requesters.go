@@ -180,3 +180,59 @@ func testAuditConsent(t *testing.T, c repository.Catalog) {
 		t.Fatalf("VerifyAuditChain = %d, %v; want 4 entries", n, err)
 	}
 }
+
+// testUseConsents: a batch is judged use by use, in order, as UseConsent
+// judges them (two uses of one consent in a batch count one after the
+// other); concurrent batches of one consent let exactly limit uses pass.
+func testUseConsents(t *testing.T, c repository.Catalog) {
+	b, ok := c.(repository.ConsentBatcher)
+	if !ok {
+		t.Fatalf("%T does not record consent uses in batches", c)
+	}
+	ctx := context.Background()
+	t0 := time.Now().Add(-time.Hour).UTC()
+	uses := []repository.ConsentUse{
+		{ConsentID: "b1", Since: t0, At: t0.Add(time.Minute), Limit: 2},
+		{ConsentID: "b2", Since: t0, At: t0.Add(time.Minute), Limit: 1},
+		{ConsentID: "b1", Since: t0, At: t0.Add(2 * time.Minute), Limit: 2},
+		{ConsentID: "b2", Since: t0, At: t0.Add(2 * time.Minute), Limit: 1},
+		{ConsentID: "b1", Since: t0, At: t0.Add(3 * time.Minute), Limit: 2},
+	}
+	want := []repository.ConsentUsed{{OK: true, Uses: 1}, {OK: true, Uses: 1}, {OK: true, Uses: 2}, {OK: false, Uses: 1}, {OK: false, Uses: 2}}
+	got, err := b.UseConsents(ctx, uses)
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("UseConsents = %v, %v; want %v", got, err, want)
+	}
+	if ok, n, err := c.UseConsent(ctx, "b1", t0, t0.Add(4*time.Minute), 3); err != nil || !ok || n != 3 {
+		t.Fatalf("UseConsent after the batch: %v %d %v; want the third use", ok, n, err)
+	}
+	// 8 concurrent batches of 4 uses of one consent, limit 5.
+	id := fmt.Sprintf("batch-race-%d", time.Now().UnixNano())
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	passed := 0
+	for range 8 {
+		wg.Go(func() {
+			batch := make([]repository.ConsentUse, 4)
+			for i := range batch {
+				batch[i] = repository.ConsentUse{ConsentID: id, Since: t0, At: time.Now(), Limit: 5}
+			}
+			res, err := b.UseConsents(ctx, batch)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, r := range res {
+				if r.OK {
+					passed++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if passed != 5 {
+		t.Fatalf("%d of 32 batched uses passed a limit of 5", passed)
+	}
+}

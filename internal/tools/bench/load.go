@@ -30,6 +30,14 @@ type loadResult struct {
 // runLoad sends requests from clients goroutines for d, or until next says
 // there are no more; next returns a request body and header for each call.
 func runLoad(url string, clients int, d time.Duration, next func(r *rand.Rand) (body []byte, sig string, more bool)) loadResult {
+	return runLoadWith(url, clients, d, func(r *rand.Rand) ([]byte, http.Header, bool) {
+		body, sig, more := next(r)
+		return body, http.Header{"Content-Type": {"application/xml"}, xmlschema.HMACHeader: {sig}}, more
+	})
+}
+
+// runLoadWith is runLoad with the request headers next gives.
+func runLoadWith(url string, clients int, d time.Duration, next func(r *rand.Rand) (body []byte, h http.Header, more bool)) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second, CheckRedirect: httpserve.NoRedirects} // signed requests
 	defer tr.CloseIdleConnections()
@@ -45,13 +53,12 @@ func runLoad(url string, clients int, d time.Duration, next func(r *rand.Rand) (
 			var mine []time.Duration
 			bad := 0
 			for time.Now().Before(stop) {
-				body, sig, more := next(r)
+				body, h, more := next(r)
 				if !more {
 					break
 				}
 				req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/xml")
-				req.Header.Set(xmlschema.HMACHeader, sig)
+				req.Header = h
 				t0 := time.Now()
 				resp, err := hc.Do(req)
 				if err == nil {

@@ -58,7 +58,7 @@ type config struct {
 }
 
 // sections of the run, in order; -only picks some.
-var sections = []string{"sign", "store", "pdf", "ingest", "verify", "api", "pg", "push", "xlsx", "rss"}
+var sections = []string{"sign", "store", "pdf", "ingest", "verify", "api", "apisetu", "pg", "push", "xlsx", "rss"}
 
 // runs reports whether section s is part of this run.
 func (c config) runs(s string) bool { return len(c.only) == 0 || c.only[s] }
@@ -145,6 +145,7 @@ func run(c config) error {
 		{"ingest", true, func() error { return b.ingest(lim) }},
 		{"verify", true, b.verifyFiles},
 		{"api", c.apiDocs > 0, func() error { return b.api(c.apiDocs, c.clients, c.apiDur, "") }},
+		{"apisetu", c.apiDocs > 0, func() error { return b.apisetu(min(c.apiDocs, 20_000), c.clients, c.apiDur) }},
 		{"pg", c.pgDocs > 0, func() error { return b.postgres(c.pgDocs) }},
 		{"push", c.pushDocs > 0, func() error { return b.pushes(c.pushDocs) }},
 		{"xlsx", c.xlsxRows > 0, b.xlsx},

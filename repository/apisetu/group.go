@@ -1,0 +1,98 @@
+package apisetu
+
+import (
+	"context"
+	"time"
+
+	"github.com/issuerkit/issuerkit/repository"
+)
+
+// consentUses records each request's use of its consent. On a catalog
+// that records uses in batches (repository.ConsentBatcher) it is a group
+// commit: one goroutine takes every use queued while the previous batch
+// committed and records them in one transaction, and each request is
+// answered only after its batch committed: the requests waiting together
+// cost one commit (on SQLite, one fsync) instead of one each.
+type consentUses struct {
+	one   Clients
+	batch repository.ConsentBatcher
+	queue chan *useRequest
+}
+
+type useRequest struct {
+	use  repository.ConsentUse
+	done chan useResult
+}
+
+type useResult struct {
+	repository.ConsentUsed
+	err error
+}
+
+// maxUseBatch bounds one transaction's uses.
+const maxUseBatch = 512
+
+// useBatchTimeout bounds one batch's transaction.
+const useBatchTimeout = 10 * time.Second
+
+func newConsentUses(c Clients) *consentUses {
+	u := &consentUses{one: c}
+	if b, ok := c.(repository.ConsentBatcher); ok {
+		u.batch, u.queue = b, make(chan *useRequest, maxUseBatch)
+		go u.run()
+	}
+	return u
+}
+
+// record records one use (see Clients.UseConsent). When ctx ends while
+// the use is queued or committing, the use may still be recorded: a use
+// counted but not served errs on the citizen's side.
+func (u *consentUses) record(ctx context.Context, use repository.ConsentUse) (bool, int, error) {
+	if u.batch == nil {
+		return u.one.UseConsent(ctx, use.ConsentID, use.Since, use.At, use.Limit)
+	}
+	r := &useRequest{use: use, done: make(chan useResult, 1)}
+	select {
+	case u.queue <- r:
+	case <-ctx.Done():
+		return false, 0, ctx.Err()
+	}
+	select {
+	case res := <-r.done:
+		return res.OK, res.Uses, res.err
+	case <-ctx.Done():
+		return false, 0, ctx.Err()
+	}
+}
+
+// run commits batches for as long as the process lives.
+func (u *consentUses) run() {
+	batch := make([]*useRequest, 0, maxUseBatch)
+	uses := make([]repository.ConsentUse, 0, maxUseBatch)
+	for first := range u.queue {
+		batch = append(batch[:0], first)
+	more:
+		for len(batch) < maxUseBatch {
+			select {
+			case r := <-u.queue:
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		uses = uses[:0]
+		for _, r := range batch {
+			uses = append(uses, r.use)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), useBatchTimeout)
+		res, err := u.batch.UseConsents(ctx, uses)
+		cancel()
+		for i, r := range batch {
+			if err != nil {
+				r.done <- useResult{err: err}
+			} else {
+				r.done <- useResult{ConsentUsed: res[i]}
+			}
+		}
+	}
+}
