@@ -3,11 +3,17 @@ package locker
 import (
 	"context"
 	"crypto/hkdf"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
@@ -193,3 +199,48 @@ func (s *Store) issuerDocType(ctx context.Context, issuer, doctype string) (Dire
 func unix(t time.Time) int64 { return t.UnixMilli() }
 
 func fromUnix(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// ParseDocType reads an issuer add --doctype value:
+// "SSCER=Class X Marksheet:RollNo,Year".
+func ParseDocType(s string) (DocType, error) {
+	code, rest, ok := strings.Cut(s, "=")
+	name, params, ok2 := strings.Cut(rest, ":")
+	dt := DocType{DocType: strings.TrimSpace(code), Name: strings.TrimSpace(name)}
+	for _, p := range strings.Split(params, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			dt.Parameters = append(dt.Parameters, p)
+		}
+	}
+	if !ok || !ok2 || !docTypeRE.MatchString(dt.DocType) || dt.Name == "" || len(dt.Parameters) == 0 {
+		return DocType{}, fmt.Errorf("--doctype %q: want DOCTYPE=Name:Param1,Param2 such as 'SSCER=Class X Marksheet:RollNo,Year'", s)
+	}
+	for _, p := range dt.Parameters {
+		if !paramRE.MatchString(p) {
+			return DocType{}, fmt.Errorf("--doctype %q: parameter %q is not an XML element name", s, p)
+		}
+	}
+	return dt, nil
+}
+
+var paramRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
+
+// ReadOrCreateKey returns the API key in path, or writes a new random one
+// there (0600) when the file does not exist.
+func ReadOrCreateKey(path string) (string, bool, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), false, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", false, err
+	}
+	k := make([]byte, 24)
+	if _, err := rand.Read(k); err != nil {
+		return "", false, err
+	}
+	key := hex.EncodeToString(k)
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", false, err
+	}
+	return key, true, nil
+}

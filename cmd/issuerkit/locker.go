@@ -32,7 +32,8 @@ func lockerCommand(e *env) *cli.Command {
 			"       --pull-url http://127.0.0.1:8080 --cert board/keys/signing.crt\n" +
 			"   issuerkit locker serve --data ./locker --addr 127.0.0.1:9090\n" +
 			"   issuerkit locker list --data ./locker",
-		Subcommands: []*cli.Command{lockerServeCommand(e), lockerIssuerCommand(e), lockerListCommand(e), lockerCitizenCommand(e)},
+		Subcommands: append([]*cli.Command{lockerServeCommand(e), lockerIssuerCommand(e), lockerListCommand(e), lockerCitizenCommand(e)},
+			lockerSandboxCommands(e)...),
 	}
 }
 
@@ -51,7 +52,7 @@ func lockerServeCommand(e *env) *cli.Command {
 			"Example:\n" +
 			"   issuerkit locker serve --data ./locker --addr 127.0.0.1:9090\n" +
 			"   issuerkit locker serve --data ./locker --fail-rate 0.3 --latency 50ms --down-for 10s",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			dataFlag(),
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:9090", Usage: "listen `ADDRESS`"},
 			&cli.Float64Flag{Name: "fail-rate", Usage: "fraction of pushes answered with HTTP 500 (half of them after applying)"},
@@ -63,7 +64,7 @@ func lockerServeCommand(e *env) *cli.Command {
 			caFlag("trust anchors (`PEM` bundle) for issuers' HTTPS repository APIs with a private CA, instead of the system's"),
 			&cli.StringFlag{Name: "reply-form", Value: "xml", Usage: "answer pushes with a PushUriResponse (xml) or as the authorized-partner API does (json: HTTP 400 {error, error_description} for a refusal)"},
 			&cli.DurationFlag{Name: "push-window", Value: locker.DefaultPushWindow, Usage: "refuse a Push URI request whose signed ts is further than this from now (negative: no window)"},
-		},
+		}, lockerServeSandboxFlags()...),
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 				return err
@@ -95,7 +96,8 @@ func lockerServeCommand(e *env) *cli.Command {
 			srv := locker.NewServer(locker.Config{Store: st, Logger: e.log.With("component", "locker"),
 				Faults:   locker.Faults{FailRate: c.Float64("fail-rate"), Latency: c.Duration("latency"), DownFor: c.Duration("down-for")},
 				PushPath: c.String("push-path"), PushBulkPath: c.String("bulk-path"), JSONReplies: c.String("reply-form") == "json",
-				RootCAs: roots, PushWindow: c.Duration("push-window")})
+				RootCAs: roots, PushWindow: c.Duration("push-window"),
+				IdleTimeout: c.Duration("idle-timeout"), AccessTTL: c.Duration("access-ttl"), PublicURL: c.String("public-url")})
 			defer srv.Close()
 			l, err := net.Listen("tcp", c.String("addr"))
 			if err != nil {
@@ -120,14 +122,15 @@ func lockerIssuerCommand(e *env) *cli.Command {
 			Usage: "register an issuer (or replace its registration)",
 			Description: "Example:\n" +
 				"   issuerkit locker issuer add --data ./locker --id in.gov.cbse --api-key-file board/keys/api-key \\\n" +
-				"       --pull-url http://127.0.0.1:8080 --cert board/keys/signing.crt",
-			Flags: []cli.Flag{
+				"       --pull-url http://127.0.0.1:8080 --cert board/keys/signing.crt \\\n" +
+				"       --name 'Central Board of Secondary Education' --doctype 'SSCER=Class X Marksheet:RollNo,Year'",
+			Flags: append([]cli.Flag{
 				dataFlag(),
 				&cli.StringFlag{Name: "id", Required: true, Usage: "the issuer `ID` (orgId)"},
 				&cli.StringFlag{Name: "api-key-file", Required: true, Usage: "`FILE` with the key the issuer signs pushes with and the locker signs pulls with"},
 				&cli.StringFlag{Name: "pull-url", Required: true, Usage: "base `URL` of the issuer's repository API"},
 				&cli.StringFlag{Name: "cert", Required: true, Usage: "the issuer's signing certificate (`PEM`)"},
-			},
+			}, issuerDirectoryFlags()...),
 			Action: func(c *cli.Context) error {
 				if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 					return err
@@ -146,6 +149,9 @@ func lockerIssuerCommand(e *env) *cli.Command {
 				}
 				defer st.Close()
 				if err := st.AddIssuer(c.Context, c.String("id"), string(key), c.String("pull-url"), cert); err != nil {
+					return err
+				}
+				if err := setIssuerDirectory(c, st); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "locker: issuer %s registered (pulls from %s)\n", c.String("id"), c.String("pull-url"))
