@@ -29,7 +29,10 @@ func (s *Server) requester(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func requesterOf(ctx context.Context) *Requester { r, _ := ctx.Value(requesterKey).(*Requester); return r }
+func requesterOf(ctx context.Context) *Requester {
+	r, _ := ctx.Value(requesterKey).(*Requester)
+	return r
+}
 
 // baseURL is where citizens reach this locker.
 func (s *Server) baseURL(r *http.Request) string {

@@ -81,7 +81,11 @@ type lockedWriter struct {
 	w  io.Writer
 }
 
-func (l lockedWriter) Write(b []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.w.Write(b) }
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
 
 func md5hex(s string) string { sum := md5.Sum([]byte(s)); return hex.EncodeToString(sum[:]) }
 
@@ -161,10 +165,10 @@ func (f *sandbox) certificateAPI(w http.ResponseWriter, r *http.Request, body []
 		return
 	}
 	var in struct {
-		TxnID     string            `json:"txnId"`
-		Format    string            `json:"format"`
-		Params    map[string]string `json:"certificateParameters"`
-		Artifact  consent.Artifact  `json:"consentArtifact"`
+		TxnID    string            `json:"txnId"`
+		Format   string            `json:"format"`
+		Params   map[string]string `json:"certificateParameters"`
+		Artifact consent.Artifact  `json:"consentArtifact"`
 	}
 	if err := json.Unmarshal(body, &in); err != nil || !consent.IsUUID(in.TxnID) || in.Format != "xml" {
 		fail(400, "invalid_parameter")
