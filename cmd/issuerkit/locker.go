@@ -46,6 +46,10 @@ func lockerServeCommand(e *env) *cli.Command {
 			"(the document, pulled from its issuer and signature-verified), GET /healthz. The citizen pages open\n" +
 			"only with a signed link (`locker citizen --link`). A push's signed ts must be within --push-window;\n" +
 			"a repeated txn (or, for bulk, a repeated row) is \"already applied\".\n" +
+			"The sandbox: citizens sign in (POST /api/auth/otp, /api/auth/verify; `locker otp` reads the OTP),\n" +
+			"link Aadhaar, pull by search (/api/me/pull), read Issued and Activity (/api/me/...), decide consent;\n" +
+			"requesters open sessions (/kyc/digilocker/sessions/init); pages at /signin, /issuers, /issued,\n" +
+			"/activity, /consent/{id}. docs/http.md lists every route.\n" +
 			"Fault switches make it misbehave for tests: --fail-rate, --latency, --down-for. --push-path and\n" +
 			"--bulk-path serve pushes on other paths, --reply-form json answers them as the authorized-partner\n" +
 			"API does (HTTP 400 {error, error_description} for a refusal); --tls-cert/--tls-key serve HTTPS.\n\n" +
