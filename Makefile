@@ -35,6 +35,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzPlainScan$$' -fuzztime 20s ./xmlschema
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePushRequest$$' -fuzztime 20s ./xmlschema
 	$(GO) test -run '^$$' -fuzz '^FuzzCanonical$$' -fuzztime 20s ./consent
+	$(GO) test -run '^$$' -fuzz '^FuzzParseDocType$$' -fuzztime 20s ./locker
 	$(GO) test -run '^$$' -fuzz '^FuzzFastVerify$$' -fuzztime 20s -parallel 1 ./signer
 
 lint:

@@ -107,7 +107,7 @@ func (s *Server) apiSessionDocument(w http.ResponseWriter, r *http.Request) {
 	case cs.Status == StatusFailed:
 		e = newErr(http.StatusForbidden, "consent_denied", "the citizen denied consent")
 	case cs.Status == StatusExpired:
-		e = newErr(http.StatusGone, "session_expired", "this session has expired")
+		e = newErr(http.StatusForbidden, "session_expired", "this session has expired")
 	case !slices.Contains(cs.DocTypes, dt):
 		e = newErr(http.StatusForbidden, "doc_type_not_granted", "the consent does not cover %s", clipTS(dt))
 	}

@@ -188,7 +188,7 @@ func (s *Server) share(ctx context.Context, cs *ConsentSession, doctype string) 
 		}
 	}
 	if h == nil {
-		return SharedDocument{}, newErr(http.StatusNotFound, "not_found", "the citizen holds no %s document", doctype)
+		return SharedDocument{}, newErr(http.StatusForbidden, "not_held", "the citizen holds no %s document", doctype)
 	}
 	signed, via, aerr := s.readShared(ctx, c, cs, *h)
 	if aerr != nil {

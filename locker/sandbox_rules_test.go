@@ -360,8 +360,8 @@ func TestConsentDeniedAndExpired(t *testing.T) {
 	if st, s := bank.status(id, bankHdr); s != "failed" {
 		t.Errorf("status after a denial: %d %q", st, s)
 	}
-	if st, _ := bank.document(id, "SSCER", bankHdr); st != 403 {
-		t.Errorf("documents after a denial: HTTP %d, want 403", st)
+	if st, d := bank.document(id, "SSCER", bankHdr); st != 403 || d["error"] != "consent_denied" {
+		t.Errorf("documents after a denial: HTTP %d %v, want 403 consent_denied", st, d)
 	}
 	open := func() string {
 		var s map[string]string
@@ -376,8 +376,8 @@ func TestConsentDeniedAndExpired(t *testing.T) {
 	if st, _ := c.do("POST", "/api/me/consents", map[string]any{"session_id": late, "grant": true}, nil, nil); st != http.StatusConflict {
 		t.Errorf("granting an expired session: HTTP %d, want 409", st)
 	}
-	if st, _ := bank.document(late, "SSCER", bankHdr); st != http.StatusGone {
-		t.Errorf("documents of an expired session: HTTP %d, want 410", st)
+	if st, d := bank.document(late, "SSCER", bankHdr); st != http.StatusForbidden || d["error"] != "session_expired" {
+		t.Errorf("documents of an expired session: HTTP %d %v, want 403 session_expired", st, d)
 	}
 	c = f.meera() // the clock moved past her idle timeout
 	granted := open()
@@ -389,8 +389,15 @@ func TestConsentDeniedAndExpired(t *testing.T) {
 	if _, s := bank.status(granted, bankHdr); s != "expired" {
 		t.Errorf("after the access time: %q, want expired", s)
 	}
-	if st, _ := bank.document(granted, "SSCER", bankHdr); st != http.StatusGone {
-		t.Errorf("documents after the access time: HTTP %d, want 410", st)
+	if st, d := bank.document(granted, "SSCER", bankHdr); st != http.StatusForbidden || d["error"] != "session_expired" {
+		t.Errorf("documents after the access time: HTTP %d %v, want 403 session_expired", st, d)
+	}
+	// A citizen without the document allows: nothing to read.
+	empty := f.signIn("9123456789", "112233")
+	none := open()
+	empty.do("POST", "/api/me/consents", map[string]any{"session_id": none, "grant": true}, nil, nil)
+	if st, d := bank.document(none, "SSCER", bankHdr); st != http.StatusForbidden || d["error"] != "not_held" {
+		t.Errorf("a granted DocType the citizen does not hold: HTTP %d %v, want 403 not_held", st, d)
 	}
 	c = f.signIn(mobile, "135790") // idle for an hour
 	var act []map[string]string
