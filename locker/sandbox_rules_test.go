@@ -202,7 +202,7 @@ func TestPullBySearch(t *testing.T) {
 	if st != 200 || out["uri"] != meeraURI || out["status"] != "issued" {
 		t.Fatalf("pull: HTTP %d %v", st, out)
 	}
-	r := f.lastPull
+	r := f.pulled()
 	if r.Kind != "PullURIRequest" || r.Get("DocType") != "SSCER" || len(r.Get("DigiLockerId")) != 36 || r.Get("DigiLockerId") != me2["digilocker_id"] ||
 		r.Get("UID") != md5hex(alice) || r.Get("FullName") != meeraName || r.Get("DOB") != meeraDOB || r.OrgID == "" || r.TS == "" || r.Txn == "" {
 		t.Errorf("the Pull URI request: %+v", r)
@@ -340,8 +340,16 @@ func TestConsentSession(t *testing.T) {
 				!bytes.Contains(xml, []byte("<Signature")) || d["data"] == nil {
 				t.Fatalf("documents: HTTP %d %v", st, d)
 			}
-			if setu && (len(f.setuHits) != 1 || f.setuHits[0].Purpose.Description != "Education loan") {
-				t.Errorf("certificate API reads %d (%q), want 1", len(f.setuHits), f.setuErr)
+			if hits, why := f.setuReads(); setu && (len(hits) != 1 || hits[0].Purpose.Description != "Education loan") {
+				t.Errorf("certificate API reads %d (%q), want 1", len(hits), why)
+			}
+			if setu { // the issuer refuses the locker's client: the requester hears of a failure upstream
+				dts := []locker.DocType{{DocType: "SSCER", Name: "Class X Marksheet", Parameters: []string{"RollNo", "Year"}}}
+				is, _ := f.store.Issuer(t.Context(), issuer)
+				f.store.SetIssuerDirectory(t.Context(), issuer, "Test Board", dts, locker.APISetu{URL: is.PullURL, ClientID: setuClient, APIKey: "wrong"})
+				if st, d := bank.document(id, "SSCER", bankHdr); st != http.StatusBadGateway || !strings.Contains(d["message"].(string), "invalid_authentication") {
+					t.Errorf("the certificate API refuses: HTTP %d %v, want 502", st, d)
+				}
 			}
 			var act []map[string]string
 			c.do("GET", "/api/me/activity", nil, nil, &act)

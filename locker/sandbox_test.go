@@ -52,6 +52,17 @@ func (f *sandbox) now() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.c
 
 func (f *sandbox) advance(d time.Duration) { f.mu.Lock(); f.clock = f.clock.Add(d); f.mu.Unlock() }
 
+// pulled is the last Pull URI request the issuer got.
+func (f *sandbox) pulled() *xmlschema.Request { f.mu.Lock(); defer f.mu.Unlock(); return f.lastPull }
+
+// setuReads are the consents of the certificate API's good reads, and its
+// last refusal.
+func (f *sandbox) setuReads() ([]consent.Consent, string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]consent.Consent(nil), f.setuHits...), f.setuErr
+}
+
 func newSandbox(t *testing.T) *sandbox {
 	t.Helper()
 	f := &sandbox{clock: time.Now(), logs: &bytes.Buffer{}}
