@@ -19,15 +19,14 @@ import (
 // Citizen is a signed-up locker holder. The Aadhaar number is never in it:
 // only whether one is linked, its last four digits and the KYC details.
 type Citizen struct {
-	ID      string `json:"digilocker_id"`
-	Mobile  string `json:"mobile"`
-	Linked  bool   `json:"aadhaar_linked"`
-	Last4   string `json:"aadhaar_last4,omitempty"`
-	Name    string `json:"name,omitempty"`
-	DOB     string `json:"dob,omitempty"`
-	hash    string // the citizen hash pushes are filed under
-	sealed  []byte
-	created time.Time
+	ID     string `json:"digilocker_id"`
+	Mobile string `json:"mobile"`
+	Linked bool   `json:"aadhaar_linked"`
+	Last4  string `json:"aadhaar_last4,omitempty"`
+	Name   string `json:"name,omitempty"`
+	DOB    string `json:"dob,omitempty"`
+	hash   string // the citizen hash pushes are filed under
+	sealed []byte
 }
 
 var dobRE = regexp.MustCompile(`^(0[1-9]|[12][0-9]|3[01])-(0[1-9]|1[0-2])-(19|20)[0-9]{2}$`)
@@ -35,16 +34,14 @@ var dobRE = regexp.MustCompile(`^(0[1-9]|[12][0-9]|3[01])-(0[1-9]|1[0-2])-(19|20
 // Citizen returns a citizen by DigiLocker id.
 func (s *Store) Citizen(ctx context.Context, id string) (*Citizen, error) {
 	c := &Citizen{ID: id}
-	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT mobile, aadhaar_ct, citizen_hash, kyc_name, kyc_dob, created_at FROM citizens WHERE id = ?`, id).
-		Scan(&c.Mobile, &c.sealed, &c.hash, &c.Name, &c.DOB, &created)
+	err := s.db.QueryRowContext(ctx, `SELECT mobile, aadhaar_ct, citizen_hash, kyc_name, kyc_dob FROM citizens WHERE id = ?`, id).
+		Scan(&c.Mobile, &c.sealed, &c.hash, &c.Name, &c.DOB)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	c.created = fromUnix(created)
 	c.Linked = len(c.sealed) > 0
 	if c.Linked {
 		num, err := s.aadhaarOf(c)
