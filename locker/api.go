@@ -30,6 +30,12 @@ func (s *Server) routeAPI() {
 	s.mux.HandleFunc("POST /kyc/digilocker/sessions/init", s.requester(s.apiSessionInit))
 	s.mux.HandleFunc("GET /kyc/digilocker/sessions/{id}/status", s.requester(s.apiSessionStatus))
 	s.mux.HandleFunc("GET /kyc/digilocker/sessions/{id}/documents/{doc_type}", s.requester(s.apiSessionDocument))
+	// Anything else under the JSON prefixes is answered in JSON too.
+	for _, prefix := range []string{"/api/", "/kyc/"} {
+		s.mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
+			writeErr(w, newErr(http.StatusNotFound, "not_found", "no such route for %s (docs/http.md lists them)", r.Method))
+		})
+	}
 }
 
 func writeErr(w http.ResponseWriter, e *apiError) {

@@ -65,7 +65,13 @@ func (s *Server) form(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		ck, err := r.Cookie(csrfCookie)
-		if perr := r.ParseForm(); perr != nil || err != nil ||
+		perr := r.ParseForm()
+		var mbe *http.MaxBytesError
+		if errors.As(perr, &mbe) {
+			http.Error(w, "the form is larger than 64 KiB", http.StatusRequestEntityTooLarge)
+			return
+		}
+		if perr != nil || err != nil ||
 			subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(ck.Value)) != 1 {
 			http.Error(w, "the form's security token is missing or wrong: reload the page and try again", http.StatusForbidden)
 			return

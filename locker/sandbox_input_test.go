@@ -64,6 +64,9 @@ func TestJSONBadInput(t *testing.T) {
 		{"POST", "/api/me/pull", map[string]any{"issuer": issuer, "doctype": "NOPE", "parameters": map[string]string{}}, 404},
 		{"GET", "/api/me/issued/x?format=doc", nil, 400},
 		{"GET", "/kyc/digilocker/sessions/nope/status", nil, 404},
+		{"GET", "/api/auth/otp", nil, 404},
+		{"POST", "/api/nothing", map[string]string{}, 404},
+		{"DELETE", "/kyc/digilocker/sessions/x/status", nil, 404},
 	} {
 		var e map[string]string
 		if st, _ := c.do(tc.method, tc.path, tc.body, bankHdr, &e); st != tc.want || e["error"] == "" {

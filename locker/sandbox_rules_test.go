@@ -168,6 +168,7 @@ func TestCSRF(t *testing.T) {
 		"cross-origin":       {"/signin", url.Values{"mobile": {mobile}, "csrf": {token}}, map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
 		"JSON route as form": {"/api/auth/otp", url.Values{"mobile": {mobile}}, nil, http.StatusUnsupportedMediaType},
 		"the right token":    {"/signin", url.Values{"mobile": {mobile}, "csrf": {token}}, nil, 200},
+		"oversized":          {"/signin", url.Values{"mobile": {strings.Repeat("9", 70<<10)}, "csrf": {token}}, nil, http.StatusRequestEntityTooLarge},
 	} {
 		if got := post(tc.path, tc.form, tc.hdr); got != tc.want {
 			t.Errorf("%s: HTTP %d, want %d", name, got, tc.want)
