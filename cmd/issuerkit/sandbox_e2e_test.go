@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSandboxEndToEnd: the real issuer (`serve`) and the reference locker
@@ -84,6 +85,35 @@ func TestSandboxEndToEnd(t *testing.T) {
 		t.Errorf("activity: %v", act[0])
 	}
 	w.assertNoAadhaar(aadhaarNo, otp)
+}
+
+// TestSandboxPending: a result held until its release time is Status 9 at
+// the real issuer; the student's pull is 202 pending, and nothing joins her
+// Issued Documents.
+func TestSandboxPending(t *testing.T) {
+	w := newSandboxWorld(t)
+	input := filepath.Join(w.dir, "supplementary.csv")
+	mustCLI(t, "samples", "gen", "--rows", "2", "--seed", "21", "--out", input)
+	release := time.Now().Add(2 * time.Hour).Format(time.RFC3339)
+	mustCLI(t, "--home", w.home, "ingest", "--quiet", "--profile", profile, "--release-at", release, input)
+	raw, _ := os.ReadFile(input)
+	row := strings.Split(strings.Split(string(raw), "\n")[1], ",") // RollNo,Year,…,Name,…,DOB,Gender,Aadhaar,Mobile
+	c := w.client()
+	c.want(202, "POST", "/api/auth/otp", map[string]string{"mobile": row[9]}, nil, nil)
+	otp := strings.TrimSpace(mustCLI(t, "locker", "otp", "--data", w.data, "--mobile", row[9]).stdout)
+	c.want(200, "POST", "/api/auth/verify", map[string]string{"mobile": row[9], "otp": otp, "pin": "135791"}, nil, nil)
+	c.want(200, "POST", "/api/me/aadhaar", map[string]string{"aadhaar": row[8], "name": row[3], "dob": row[6]}, nil, nil)
+	var got map[string]string
+	c.want(202, "POST", "/api/me/pull", map[string]any{"issuer": "in.gov.cbse", "doctype": "SSCER",
+		"parameters": map[string]string{"RollNo": row[0], "Year": row[1]}}, nil, &got)
+	if got["status"] != "pending" || got["message"] == "" {
+		t.Errorf("a held result: %v, want pending with a message", got)
+	}
+	var issued []map[string]string
+	c.want(200, "GET", "/api/me/issued", nil, nil, &issued)
+	if len(issued) != 0 {
+		t.Errorf("Issued Documents holds %v", issued)
+	}
 }
 
 type sandboxWorld struct {
