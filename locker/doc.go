@@ -9,7 +9,17 @@
 // Faults (failure rate, latency, downtime) make it misbehave on purpose for
 // the pusher's tests and the demo.
 //
+// It is also a sandbox of DigiLocker itself: citizens sign in with an OTP
+// from its SMS outbox and a security PIN (auth.go), link an Aadhaar and
+// pull documents by search through the issuer's Pull URI (citizens.go,
+// issuerclient.go, sandbox.go), see their Issued Documents and Activity;
+// requesters open consent sessions and read what citizens allow, through
+// Pull Doc or the issuer's API Setu certificate API with a consent
+// artifact the locker signs as consent manager (requesters.go,
+// setuclient.go). api.go and requesterapi.go are the JSON API, pages.go
+// the server-rendered pages.
+//
 // It is another party: it talks to the issuer over HTTP only and imports
 // neither repository, ingest nor pusher — only the shared wire vocabulary
-// (xmlschema) and signature checking (signer).
+// (xmlschema), signature checking (signer) and consent artifacts (consent).
 package locker

@@ -55,6 +55,15 @@ type Config struct {
 	PushWindow time.Duration
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+	// IdleTimeout ends a citizen's session after this long without a
+	// request (default DefaultIdle).
+	IdleTimeout time.Duration
+	// AccessTTL is how long a granted consent session lets its requester
+	// read (default DefaultAccess).
+	AccessTTL time.Duration
+	// PublicURL is the locker's base URL as citizens reach it, for
+	// authorization_url; empty: the request's own host.
+	PublicURL string
 }
 
 // Server is the reference locker's HTTP API.
@@ -87,6 +96,12 @@ func NewServer(cfg Config) *Server {
 	if s.cfg.Now == nil {
 		s.cfg.Now = time.Now
 	}
+	if s.cfg.IdleTimeout <= 0 {
+		s.cfg.IdleTimeout = DefaultIdle
+	}
+	if s.cfg.AccessTTL <= 0 {
+		s.cfg.AccessTTL = DefaultAccess
+	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: 15 * time.Second,
 			Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: httpserve.ClientTLSConfig(cfg.RootCAs),
@@ -99,6 +114,8 @@ func NewServer(cfg Config) *Server {
 	s.mux.HandleFunc("POST "+bulk, s.pushBulk)
 	s.mux.HandleFunc("GET /citizens/{citizen}/issued", s.issued)
 	s.mux.HandleFunc("GET /citizens/{citizen}/issued/{uri}", s.fetch)
+	s.routeAPI()
+	s.routePages()
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -112,10 +129,14 @@ func (s *Server) Close() { s.once.Do(func() { close(s.ops) }) }
 // Handler returns the API with an access log that names routes, never
 // paths (a path names a citizen).
 func (s *Server) Handler() http.Handler {
+	// A browser's cross-origin POST (a foreign page's form) is refused
+	// before any handler; issuers and scripts send no Sec-Fetch-Site or
+	// Origin and pass.
+	guarded := http.NewCrossOriginProtection().Handler(s.mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := httpserve.Record(w)
-		s.mux.ServeHTTP(rec, r)
+		guarded.ServeHTTP(rec, r)
 		route := r.Pattern
 		if route == "" {
 			route = "unmatched"

@@ -81,6 +81,7 @@ var schema = []string{
 	);
 	CREATE UNIQUE INDEX events_txn ON events(issuer, txn, uri);
 	CREATE INDEX events_uri ON events(uri, id);`,
+	sandboxSchema,
 }
 
 // Open opens (creating if needed) the locker data directory dir.

@@ -75,7 +75,8 @@ echo "(HTTP 200, Status 1; Mobile was ignored; the reply's Person says gender=\"
 
 step "7. Push every marksheet to its student's locker (the reference locker, started here)"
 "$BIN" locker issuer add --data "$DEMO/locker" --id in.gov.cbse --api-key-file "$HOME_DIR/keys/api-key" \
-  --pull-url "http://$API" --cert "$HOME_DIR/keys/signing.crt"
+  --pull-url "http://$API" --cert "$HOME_DIR/keys/signing.crt" \
+  --name "Central Board of Secondary Education" --doctype "SSCER=Class X Marksheet:RollNo,Year"
 "$BIN" --log-level warn locker serve --data "$DEMO/locker" --addr $LOCKER &
 PIDS+=($!)
 wait_port $LOCKER
@@ -148,6 +149,40 @@ ik release --doctype SSCER
 sleep 0.2
 $PULL -doctype SSCER -name "Mohammed Joshi" -dob 10-09-2009 -param RollNo=7100003 -param Year=2025
 ik --log-level warn push --once --gateway "http://$LOCKER"
+
+step "11b. The locker as a DigiLocker sandbox: Meera signs in, pulls her marksheet by roll number, a bank reads it with her consent"
+L=http://$LOCKER
+JAR=$DEMO/meera.cookies
+J='Content-Type: application/json'
+MOBILE=6552475663
+curl -fsS -H "$J" -d '{"mobile":"'$MOBILE'"}' "$L/api/auth/otp"; echo
+OTP=$("$BIN" locker otp --data "$DEMO/locker" --mobile $MOBILE)
+echo "the sandbox's SMS outbox (issuerkit locker otp --mobile $MOBILE): $OTP"
+echo "she signs in with it and sets her 6-digit security PIN:"
+curl -fsS -c "$JAR" -H "$J" -d '{"mobile":"'$MOBILE'","otp":"'$OTP'","pin":"246810"}' "$L/api/auth/verify"; echo
+echo "she links her Aadhaar with the name and date of birth on it (kept encrypted and as a keyed hash):"
+AADHAAR=$(sed -n 2p samples/cbse-sscer-2025.csv | cut -d, -f9)
+curl -fsS -b "$JAR" -H "$J" -d '{"aadhaar":"'$AADHAAR'","name":"Meera Nair","dob":"11-12-2009"}' "$L/api/me/aadhaar" | grep -E '"aadhaar_(linked|last4)"'
+echo "she browses the board and enters her Roll No and Year (the locker sends the board's Pull URI, UID as MD5, HMAC):"
+curl -fsS "$L/api/issuers" | grep -E '"(id|name|parameters)"' | head -4
+curl -fsS -b "$JAR" -H "$J" -d '{"issuer":"in.gov.cbse","doctype":"SSCER","parameters":{"RollNo":"7500003","Year":"2025"}}' "$L/api/me/pull"; echo
+curl -fsS -b "$JAR" -D "$DEMO/sandbox-headers.txt" -o "$DEMO/meera-from-sandbox.xml" "$L/api/me/issued/in.gov.cbse-SSCER-75000032025?format=xml"
+grep -i '^x-signature-verified' "$DEMO/sandbox-headers.txt"
+echo "a bank registers as a requester and opens a consent session (seed 004):"
+"$BIN" locker requester add --data "$DEMO/locker" --id bank.example --name "Example Bank" --api-key-file "$DEMO/bank.key" \
+  --redirect-url https://bank.example/digilocker/done
+BANK=(-H "Authorization: bank.example" -H "x-api-key: $(cat "$DEMO/bank.key")")
+SESSION=$(curl -fsS "${BANK[@]}" -H "$J" -d '{"flow":"signin","doc_types":["SSCER"],"purpose":"Education loan"}' "$L/kyc/digilocker/sessions/init")
+echo "$SESSION"
+SID=$(echo "$SESSION" | grep -o '"session_id": *"[^"]*"' | cut -d'"' -f4)
+echo "before she decides, the bank gets HTTP $(curl -s -o /dev/null -w '%{http_code}' "${BANK[@]}" "$L/kyc/digilocker/sessions/$SID/documents/SSCER")"
+echo "she allows it (in a browser: the authorization_url's consent screen):"
+curl -fsS -b "$JAR" -H "$J" -d '{"session_id":"'$SID'","grant":true}' "$L/api/me/consents" | grep '"status"'
+curl -fsS "${BANK[@]}" "$L/kyc/digilocker/sessions/$SID/status" | grep '"status"'
+curl -fsS "${BANK[@]}" "$L/kyc/digilocker/sessions/$SID/documents/SSCER" | grep -E '"(uri|doc_type|issuer|signature_verified)"'
+echo "her activity, newest first:"
+curl -fsS -b "$JAR" "$L/api/me/activity" | grep '"action"' | head -8
+echo "(in a browser: $L/signin, then Issuers, Issued Documents, a document, Activity; /consent/{session_id} for a request)"
 kill "${PIDS[@]}"; wait "${PIDS[@]}" 2>/dev/null || true
 trap - EXIT
 

@@ -20,6 +20,8 @@ have curl || need+=(curl ca-certificates)
 have gcc || need+=(gcc libc6-dev)
 have git || need+=(git)
 have openssl || need+=(openssl)
+# headless Chromium: the locker's browser test (chromedp) drives it.
+have chromium || need+=(chromium)
 # libcrypto.so.3: the OpenSSL signer loads it (signer/openssl.go).
 compgen -G "${DEPS_LIBCRYPTO_GLOB:-/usr/lib/*/libcrypto.so.3}" >/dev/null || need+=(libssl3)
 # DEPS_POSTGRES_GLOB lets the script's own test point elsewhere.

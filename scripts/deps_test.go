@@ -37,7 +37,7 @@ func TestDepsStopsWithTheInstallLine(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 		t.Fatalf("exit: %v\n%s", err, out)
 	}
-	want := "sudo apt-get install -y --no-install-recommends xmlsec1 softhsm2 poppler-utils zbar-tools curl ca-certificates gcc libc6-dev git openssl libssl3 postgresql"
+	want := "sudo apt-get install -y --no-install-recommends xmlsec1 softhsm2 poppler-utils zbar-tools curl ca-certificates gcc libc6-dev git openssl chromium libssl3 postgresql"
 	if !strings.Contains(string(out), want) {
 		t.Errorf("output:\n%s\nwant the line %q", out, want)
 	}

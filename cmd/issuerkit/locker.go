@@ -33,13 +33,15 @@ func lockerCommand(e *env) *cli.Command {
 			"       --pull-url http://127.0.0.1:8080 --cert board/keys/signing.crt\n" +
 			"   issuerkit locker serve --data ./locker --addr 127.0.0.1:9090\n" +
 			"   issuerkit locker list --data ./locker",
-		Subcommands: []*cli.Command{lockerServeCommand(e), lockerIssuerCommand(e), lockerListCommand(e), lockerCitizenCommand(e)},
+		Subcommands: append([]*cli.Command{lockerServeCommand(e), lockerIssuerCommand(e), lockerListCommand(e), lockerCitizenCommand(e)},
+			lockerSandboxCommands(e)...),
 	}
 }
 
 // lockerServeOptions are locker serve's flags.
 type lockerServeOptions struct {
 	tlsOptions
+	lockerSandboxOptions
 	Data, Addr, PushPath, BulkPath, CAFile, ReplyForm string
 	FailRate                                          float64
 	Latency, DownFor, PushWindow                      time.Duration
@@ -55,25 +57,29 @@ func lockerServeCommand(e *env) *cli.Command {
 			"(the document, pulled from its issuer and signature-verified), GET /healthz. The citizen pages open\n" +
 			"only with a signed link (`locker citizen --link`). A push's signed ts must be within --push-window;\n" +
 			"a repeated txn (or, for bulk, a repeated row) is \"already applied\".\n" +
+			"The sandbox: citizens sign in (POST /api/auth/otp, /api/auth/verify; `locker otp` reads the OTP),\n" +
+			"link Aadhaar, pull by search (/api/me/pull), read Issued and Activity (/api/me/...), decide consent;\n" +
+			"requesters open sessions (/kyc/digilocker/sessions/init); pages at /signin, /issuers, /issued,\n" +
+			"/activity, /consent/{id}. docs/http.md lists every route.\n" +
 			"Fault switches make it misbehave for tests: --fail-rate, --latency, --down-for. --push-path and\n" +
 			"--bulk-path serve pushes on other paths, --reply-form json answers them as the authorized-partner\n" +
 			"API does (HTTP 400 {error, error_description} for a refusal); --tls-cert/--tls-key serve HTTPS.\n\n" +
 			"Example:\n" +
 			"   issuerkit locker serve --data ./locker --addr 127.0.0.1:9090\n" +
 			"   issuerkit locker serve --data ./locker --fail-rate 0.3 --latency 50ms --down-for 10s",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			dataFlag(&o.Data),
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:9090", Destination: &o.Addr, Usage: "listen `ADDRESS`"},
 			&cli.Float64Flag{Name: "fail-rate", Destination: &o.FailRate, Usage: "fraction of pushes answered with HTTP 500 (half of them after applying)"},
 			&cli.DurationFlag{Name: "latency", Destination: &o.Latency, Usage: "delay every push by this much"},
 			&cli.DurationFlag{Name: "down-for", Destination: &o.DownFor, Usage: "answer pushes with 503 + Retry-After for this long after start"},
-			o.flags()[0], o.flags()[1],
+			o.tlsOptions.flags()[0], o.tlsOptions.flags()[1],
 			&cli.StringFlag{Name: "push-path", Value: xmlschema.PushPath, Destination: &o.PushPath, Usage: "the `PATH` Push URI is taken on"},
 			&cli.StringFlag{Name: "bulk-path", Value: xmlschema.PushBulkPath, Destination: &o.BulkPath, Usage: "the `PATH` bulk pushes are taken on"},
 			caFlag(&o.CAFile, "trust anchors (`PEM` bundle) for issuers' HTTPS repository APIs with a private CA, instead of the system's"),
 			&cli.StringFlag{Name: "reply-form", Value: "xml", Destination: &o.ReplyForm, Usage: "answer pushes with a PushUriResponse (xml) or as the authorized-partner API does (json: HTTP 400 {error, error_description} for a refusal)"},
 			&cli.DurationFlag{Name: "push-window", Value: locker.DefaultPushWindow, Destination: &o.PushWindow, Usage: "refuse a Push URI request whose signed ts is further than this from now (negative: no window)"},
-		},
+		}, o.lockerSandboxOptions.flags()...),
 		Action: func(c *cli.Context) error { return o.run(c, e) },
 	}
 }
@@ -117,7 +123,8 @@ func (o *lockerServeOptions) run(c *cli.Context, e *env) error {
 	srv := locker.NewServer(locker.Config{Store: st, Logger: e.log.With("component", "locker"),
 		Faults:   locker.Faults{FailRate: o.FailRate, Latency: o.Latency, DownFor: o.DownFor},
 		PushPath: o.PushPath, PushBulkPath: o.BulkPath, JSONReplies: o.ReplyForm == "json",
-		RootCAs: roots, PushWindow: o.PushWindow})
+		RootCAs: roots, PushWindow: o.PushWindow,
+		IdleTimeout: o.IdleTimeout, AccessTTL: o.AccessTTL, PublicURL: o.PublicURL})
 	defer srv.Close()
 	l, err := net.Listen("tcp", o.Addr)
 	if err != nil {
@@ -133,6 +140,7 @@ func (o *lockerServeOptions) run(c *cli.Context, e *env) error {
 
 // lockerIssuerAddOptions are locker issuer add's flags.
 type lockerIssuerAddOptions struct {
+	issuerDirectoryOptions
 	Data, ID, APIKeyFile, PullURL, Cert string
 }
 
@@ -146,14 +154,15 @@ func lockerIssuerCommand(e *env) *cli.Command {
 			Usage: "register an issuer (or replace its registration)",
 			Description: "Example:\n" +
 				"   issuerkit locker issuer add --data ./locker --id in.gov.cbse --api-key-file board/keys/api-key \\\n" +
-				"       --pull-url http://127.0.0.1:8080 --cert board/keys/signing.crt",
-			Flags: []cli.Flag{
+				"       --pull-url http://127.0.0.1:8080 --cert board/keys/signing.crt \\\n" +
+				"       --name 'Central Board of Secondary Education' --doctype 'SSCER=Class X Marksheet:RollNo,Year'",
+			Flags: append([]cli.Flag{
 				dataFlag(&o.Data),
 				&cli.StringFlag{Name: "id", Required: true, Destination: &o.ID, Usage: "the issuer `ID` (orgId)"},
 				&cli.StringFlag{Name: "api-key-file", Required: true, Destination: &o.APIKeyFile, Usage: "`FILE` with the key the issuer signs pushes with and the locker signs pulls with"},
 				&cli.StringFlag{Name: "pull-url", Required: true, Destination: &o.PullURL, Usage: "base `URL` of the issuer's repository API"},
 				&cli.StringFlag{Name: "cert", Required: true, Destination: &o.Cert, Usage: "the issuer's signing certificate (`PEM`)"},
-			},
+			}, o.issuerDirectoryOptions.flags()...),
 			Action: func(c *cli.Context) error {
 				if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 					return err
@@ -172,6 +181,9 @@ func lockerIssuerCommand(e *env) *cli.Command {
 				}
 				defer st.Close()
 				if err := st.AddIssuer(c.Context, o.ID, string(key), o.PullURL, cert); err != nil {
+					return err
+				}
+				if err := o.issuerDirectoryOptions.set(c.Context, st, o.ID); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "locker: issuer %s registered (pulls from %s)\n", o.ID, o.PullURL)
