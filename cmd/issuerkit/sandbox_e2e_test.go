@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/issuerkit/issuerkit/repository"
 )
 
 // TestSandboxEndToEnd: the real issuer (`serve`) and the reference locker
@@ -87,6 +90,73 @@ func TestSandboxEndToEnd(t *testing.T) {
 	w.assertNoAadhaar(aadhaarNo, otp)
 }
 
+// TestSandboxThroughCertificateAPI: the locker registered with the
+// issuer's certificate API reads a requester's document through it, not
+// Pull Doc. Meera pulls her marksheet by roll number (search keys plus her
+// KYC name and DOB, as the CONTRACT's certificateParameters want), the bank
+// opens a session, she grants it, and the bank's verified document comes
+// from POST /apisetu/sscer/certificate under a consent artifact the locker
+// signed: the issuer's audit shows the use with the locker's client id and
+// the bank's purpose, and her activity shows the bank's read.
+func TestSandboxThroughCertificateAPI(t *testing.T) {
+	w := newSandboxWorld(t, true)
+	const meera, aadhaarNo, uri = "9812345670", "548965425043", "in.gov.cbse-SSCER-75000032025"
+	c := w.client()
+	c.want(202, "POST", "/api/auth/otp", map[string]string{"mobile": meera}, nil, nil)
+	otp := strings.TrimSpace(mustCLI(t, "locker", "otp", "--data", w.data, "--mobile", meera).stdout)
+	c.want(200, "POST", "/api/auth/verify", map[string]string{"mobile": meera, "otp": otp, "pin": "246810"}, nil, nil)
+	c.want(200, "POST", "/api/me/aadhaar", map[string]string{"aadhaar": aadhaarNo, "name": "Meera Nair", "dob": "11-12-2009"}, nil, nil)
+	var got map[string]string
+	c.want(200, "POST", "/api/me/pull", map[string]any{"issuer": "in.gov.cbse", "doctype": "SSCER",
+		"parameters": map[string]string{"RollNo": "7500003", "Year": "2025"}}, nil, &got)
+	if got["uri"] != uri {
+		t.Fatalf("pull: %v", got)
+	}
+	if a := mustCLI(t, "--home", w.home, "audit", "--uri", uri).stdout; strings.Contains(a, "apisetu") {
+		t.Fatalf("a certificate API use before any requester read:\n%s", a)
+	}
+	bank := map[string]string{"Authorization": "bank.example", "x-api-key": w.bankKey}
+	var s map[string]string
+	c.want(200, "POST", "/kyc/digilocker/sessions/init", map[string]any{"flow": "signin", "doc_types": []string{"SSCER"}, "purpose": "Education loan"}, bank, &s)
+	c.want(200, "POST", "/api/me/consents", map[string]any{"session_id": s["session_id"], "grant": true}, nil, nil)
+	var shared map[string]any
+	c.want(200, "GET", "/kyc/digilocker/sessions/"+s["session_id"]+"/documents/SSCER", nil, bank, &shared)
+	xml, _ := base64.StdEncoding.DecodeString(fmt.Sprint(shared["xml"]))
+	if shared["signature_verified"] != true || shared["uri"] != uri || !bytes.Contains(xml, []byte(`number="75000032025"`)) {
+		t.Fatalf("the bank's document: %v", shared)
+	}
+	use := w.apisetuUse(uri)
+	if use.Purpose != "Education loan" || !strings.HasPrefix(use.Reason, "granted") || use.ConsentID == "" {
+		t.Fatalf("the certificate API's audit entry: %+v", use)
+	}
+	if a := mustCLI(t, "--home", w.home, "audit", "--consent", use.ConsentID).stdout; !strings.Contains(a, "apisetu:"+lockerClientID) || !strings.Contains(a, "purpose Education loan") {
+		t.Errorf("audit --consent %s:\n%s", use.ConsentID, a)
+	}
+	var act []map[string]string
+	c.want(200, "GET", "/api/me/activity", nil, nil, &act)
+	if act[0]["action"] != "document_shared" || !strings.Contains(act[0]["detail"], "Example Bank") || !strings.Contains(act[0]["detail"], "certificate API") {
+		t.Errorf("activity: %v", act[0])
+	}
+	w.assertNoAadhaar(aadhaarNo, otp)
+}
+
+// apisetuUse waits for the issuer's audit log to hold the locker's
+// certificate API use of uri (serve writes the audit log in the
+// background) and returns it.
+func (w *sandboxWorld) apisetuUse(uri string) repository.AuditEntry {
+	w.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for _, line := range strings.Split(mustCLI(w.t, "--home", w.home, "audit", "--uri", uri, "--json").stdout, "\n") {
+			var a repository.AuditEntry
+			if json.Unmarshal([]byte(line), &a) == nil && a.Actor == "apisetu:"+lockerClientID {
+				return a
+			}
+		}
+	}
+	w.t.Fatalf("no certificate API use of %s by %s in the issuer's audit log\n%s", uri, lockerClientID, w.logs.String())
+	return repository.AuditEntry{}
+}
+
 // TestSandboxPending: a result held until its release time is Status 9 at
 // the real issuer; the student's pull is 202 pending, and nothing joins her
 // Issued Documents.
@@ -122,7 +192,18 @@ type sandboxWorld struct {
 	bankKey string
 }
 
-func newSandboxWorld(t *testing.T) *sandboxWorld {
+// The locker's client id at the issuer's certificate API, and its id as a
+// consent manager there.
+const (
+	lockerClientID = "issuerkit-locker"
+	lockerCMID     = "issuerkit-locker-cm"
+)
+
+// newSandboxWorld starts the issuer and the locker on Meera's marksheet.
+// With setu the locker reads requesters' documents through the issuer's
+// certificate API: its consent-manager certificate trusted by the issuer,
+// it a requester there, its issuer registration naming the API.
+func newSandboxWorld(t *testing.T, setu ...bool) *sandboxWorld {
 	w := &sandboxWorld{pushWorld: newPushWorld(t, 0)}
 	mustCLI(t, "--home", w.home, "ingest", "--quiet", "--profile", profile, sample)
 	api := freeAddr(t)
@@ -130,9 +211,18 @@ func newSandboxWorld(t *testing.T) *sandboxWorld {
 		return exec.Command(w.bin, "--home", w.home, "serve", "--addr", addr)
 	})
 	// newPushWorld registered the issuer without a pull URL: again, with it.
-	mustCLI(t, "locker", "issuer", "add", "--data", w.data, "--id", "in.gov.cbse", "--api-key-file", filepath.Join(w.home, "keys/api-key"),
-		"--pull-url", "http://"+api, "--cert", filepath.Join(w.home, "keys/signing.crt"),
-		"--name", "Central Board of Secondary Education", "--doctype", "SSCER=Class X Marksheet:RollNo,Year")
+	add := []string{"locker", "issuer", "add", "--data", w.data, "--id", "in.gov.cbse", "--api-key-file", filepath.Join(w.home, "keys/api-key"),
+		"--pull-url", "http://" + api, "--cert", filepath.Join(w.home, "keys/signing.crt"),
+		"--name", "Central Board of Secondary Education", "--doctype", "SSCER=Class X Marksheet:RollNo,Year"}
+	if len(setu) > 0 && setu[0] {
+		cm := filepath.Join(w.dir, "locker-cm.pem")
+		os.WriteFile(cm, []byte(mustCLI(t, "locker", "cm-cert", "--data", w.data).stdout), 0o600)
+		mustCLI(t, "--home", w.home, "consent", "trust", "--id", lockerCMID, "--cert", cm)
+		key := filepath.Join(w.dir, "locker-setu.key")
+		mustCLI(t, "--home", w.home, "requester", "add", "--id", lockerClientID, "--api-key-file", key, "--doctypes", "SSCER")
+		add = append(add, "--apisetu-url", "http://"+api, "--apisetu-client-id", lockerClientID, "--apisetu-key-file", key)
+	}
+	mustCLI(t, add...)
 	keyFile := filepath.Join(w.dir, "bank.key")
 	mustCLI(t, "locker", "requester", "add", "--data", w.data, "--id", "bank.example", "--name", "Example Bank",
 		"--api-key-file", keyFile, "--redirect-url", "https://bank.example/done")
