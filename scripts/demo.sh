@@ -103,6 +103,10 @@ ik requester add --id bank.example --api-key-file "$DEMO/bank.key" --doctypes SS
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$DEMO/cm.key" -out "$DEMO/cm.crt" \
   -subj "/CN=Demo consent manager" -days 2 2>/dev/null
 ik consent trust --id demo-cm --cert "$DEMO/cm.crt"
+# The reference locker is a consent manager too (step 11b reads through this API); a running serve
+# sees a newly trusted manager within 5 seconds, so the board trusts both before the first request.
+"$BIN" locker cm-cert --data "$DEMO/locker" > "$DEMO/locker-cm.pem"
+ik consent trust --id issuerkit-locker-cm --cert "$DEMO/locker-cm.pem"
 MEERA_UID=$(sed -n 2p samples/cbse-sscer-2025.csv | cut -d, -f9)
 cat > "$DEMO/consent.json" <<EOT
 {"dataConsumer": {"id": "bank.example"}, "dataProvider": {"id": "in.gov.cbse"},
@@ -150,7 +154,7 @@ sleep 0.2
 $PULL -doctype SSCER -name "Mohammed Joshi" -dob 10-09-2009 -param RollNo=7100003 -param Year=2025
 ik --log-level warn push --once --gateway "http://$LOCKER"
 
-step "11b. The locker as a DigiLocker sandbox: Meera signs in, pulls her marksheet by roll number, a bank reads it with her consent"
+step "11b. The locker as a DigiLocker sandbox: Meera signs in, pulls her marksheet by roll number, a bank reads it with her consent through the board's certificate API"
 L=http://$LOCKER
 JAR=$DEMO/meera.cookies
 J='Content-Type: application/json'
@@ -168,6 +172,13 @@ curl -fsS "$L/api/issuers" | grep -E '"(id|name|parameters)"' | head -4
 curl -fsS -b "$JAR" -H "$J" -d '{"issuer":"in.gov.cbse","doctype":"SSCER","parameters":{"RollNo":"7500003","Year":"2025"}}' "$L/api/me/pull"; echo
 curl -fsS -b "$JAR" -D "$DEMO/sandbox-headers.txt" -o "$DEMO/meera-from-sandbox.xml" "$L/api/me/issued/in.gov.cbse-SSCER-75000032025?format=xml"
 grep -i '^x-signature-verified' "$DEMO/sandbox-headers.txt"
+echo "the locker reads requesters' documents through the board's certificate API: the board, trusting its consent-manager"
+echo "certificate since step 9b, registers it as a requester; the locker's registration of the board names the API:"
+ik requester add --id issuerkit-locker --api-key-file "$DEMO/locker-setu.key" --doctypes SSCER
+"$BIN" locker issuer add --data "$DEMO/locker" --id in.gov.cbse --api-key-file "$HOME_DIR/keys/api-key" \
+  --pull-url "http://$API" --cert "$HOME_DIR/keys/signing.crt" \
+  --name "Central Board of Secondary Education" --doctype "SSCER=Class X Marksheet:RollNo,Year" \
+  --apisetu-url "http://$API" --apisetu-client-id issuerkit-locker --apisetu-key-file "$DEMO/locker-setu.key"
 echo "a bank registers as a requester and opens a consent session (seed 004):"
 "$BIN" locker requester add --data "$DEMO/locker" --id bank.example --name "Example Bank" --api-key-file "$DEMO/bank.key" \
   --redirect-url https://bank.example/digilocker/done
@@ -180,6 +191,9 @@ echo "she allows it (in a browser: the authorization_url's consent screen):"
 curl -fsS -b "$JAR" -H "$J" -d '{"session_id":"'$SID'","grant":true}' "$L/api/me/consents" | grep '"status"'
 curl -fsS "${BANK[@]}" "$L/kyc/digilocker/sessions/$SID/status" | grep '"status"'
 curl -fsS "${BANK[@]}" "$L/kyc/digilocker/sessions/$SID/documents/SSCER" | grep -E '"(uri|doc_type|issuer|signature_verified)"'
+echo "the board's audit log: the locker's read, under a consent artifact it signed for the bank's purpose:"
+sleep 0.5 # serve writes its audit entries in batches, every quarter second
+ik audit --uri in.gov.cbse-SSCER-75000032025 | grep -E '^ID|apisetu:issuerkit-locker'
 echo "her activity, newest first:"
 curl -fsS -b "$JAR" "$L/api/me/activity" | grep '"action"' | head -8
 echo "(in a browser: $L/signin, then Issuers, Issued Documents, a document, Activity; /consent/{session_id} for a request)"

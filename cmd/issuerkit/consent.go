@@ -49,20 +49,13 @@ func (o *consentTrustOptions) run(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	r, err := openRepo(c, false)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	cl, err := r.Clients()
-	if err != nil {
-		return err
-	}
-	if err := apisetu.Trust(c.Context, cl, o.ID, pemBytes, time.Now()); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "consent manager %s trusted\n", o.ID)
-	return nil
+	return withClients(c, func(cl apisetu.Clients) error {
+		if err := apisetu.Trust(c.Context, cl, o.ID, pemBytes, time.Now()); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "consent manager %s trusted\n", o.ID)
+		return nil
+	})
 }
 
 func consentListCommand(e *env) *cli.Command {
@@ -76,20 +69,13 @@ func consentListCommand(e *env) *cli.Command {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 				return err
 			}
-			r, err := openRepo(c, false)
-			if err != nil {
-				return err
-			}
-			defer r.Close()
-			cl, err := r.Clients()
-			if err != nil {
-				return err
-			}
-			list, err := cl.ConsentManagers(c.Context)
-			if err != nil {
-				return err
-			}
-			return report.ConsentManagers(e.stdout, list, o.JSON)
+			return withClients(c, func(cl apisetu.Clients) error {
+				list, err := cl.ConsentManagers(c.Context)
+				if err != nil {
+					return err
+				}
+				return report.ConsentManagers(e.stdout, list, o.JSON)
+			})
 		},
 	}
 }

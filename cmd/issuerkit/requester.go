@@ -58,6 +58,27 @@ func requesterAddCommand(e *env) *cli.Command {
 }
 
 func (o *requesterAddOptions) run(c *cli.Context, e *env) error {
+	var doctypes []string
+	if o.DocTypes != "" {
+		doctypes = strings.Split(o.DocTypes, ",")
+	}
+	return withClients(c, func(cl apisetu.Clients) error {
+		rq, wrote, err := apisetu.AddRequester(c.Context, cl, apisetu.AddOptions{ID: o.ID, KeyFile: o.KeyFile,
+			DocTypes: doctypes, NoConsent: o.NoConsent, RatePerMin: o.RatePerMin}, time.Now())
+		if err != nil {
+			return err
+		}
+		how := "with the key in " + o.KeyFile
+		if wrote {
+			how = "with a new key written to " + o.KeyFile + " (0600; give it to the client, it is not shown again)"
+		}
+		fmt.Fprintf(e.stdout, "requester %s added %s\n", rq.ID, how)
+		return nil
+	})
+}
+
+// withClients runs fn on the home's requesters and consent managers.
+func withClients(c *cli.Context, fn func(apisetu.Clients) error) error {
 	r, err := openRepo(c, false)
 	if err != nil {
 		return err
@@ -67,21 +88,7 @@ func (o *requesterAddOptions) run(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	var doctypes []string
-	if o.DocTypes != "" {
-		doctypes = strings.Split(o.DocTypes, ",")
-	}
-	rq, wrote, err := apisetu.AddRequester(c.Context, cl, apisetu.AddOptions{ID: o.ID, KeyFile: o.KeyFile,
-		DocTypes: doctypes, NoConsent: o.NoConsent, RatePerMin: o.RatePerMin}, time.Now())
-	if err != nil {
-		return err
-	}
-	how := "with the key in " + o.KeyFile
-	if wrote {
-		how = "with a new key written to " + o.KeyFile + " (0600; give it to the client, it is not shown again)"
-	}
-	fmt.Fprintf(e.stdout, "requester %s added %s\n", rq.ID, how)
-	return nil
+	return fn(cl)
 }
 
 // jsonOptions are the flags of a listing with nothing but --json.
@@ -102,20 +109,13 @@ func requesterListCommand(e *env) *cli.Command {
 			if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 				return err
 			}
-			r, err := openRepo(c, false)
-			if err != nil {
-				return err
-			}
-			defer r.Close()
-			cl, err := r.Clients()
-			if err != nil {
-				return err
-			}
-			list, err := cl.ListRequesters(c.Context)
-			if err != nil {
-				return err
-			}
-			return report.Requesters(e.stdout, list, o.JSON)
+			return withClients(c, func(cl apisetu.Clients) error {
+				list, err := cl.ListRequesters(c.Context)
+				if err != nil {
+					return err
+				}
+				return report.Requesters(e.stdout, list, o.JSON)
+			})
 		},
 	}
 }
@@ -130,24 +130,17 @@ func requesterRevokeCommand(e *env) *cli.Command {
 			if err := needArgs(c, 1, 1, "one client ID"); err != nil {
 				return err
 			}
-			r, err := openRepo(c, false)
-			if err != nil {
-				return err
-			}
-			defer r.Close()
-			cl, err := r.Clients()
-			if err != nil {
-				return err
-			}
 			id := c.Args().First()
-			if err := cl.RevokeRequester(c.Context, id, time.Now().UTC()); err != nil {
-				if errors.Is(err, repository.ErrNotFound) {
-					return fmt.Errorf("requester %s: %w", id, err)
+			return withClients(c, func(cl apisetu.Clients) error {
+				if err := cl.RevokeRequester(c.Context, id, time.Now().UTC()); err != nil {
+					if errors.Is(err, repository.ErrNotFound) {
+						return fmt.Errorf("requester %s: %w", id, err)
+					}
+					return err
 				}
-				return err
-			}
-			fmt.Fprintf(e.stdout, "requester %s revoked\n", id)
-			return nil
+				fmt.Fprintf(e.stdout, "requester %s revoked\n", id)
+				return nil
+			})
 		},
 	}
 }
