@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 )
 
 // commitReq is one group commit: the documents to store and catalog, and
@@ -319,11 +320,11 @@ func (w *writer) commit(ctx context.Context, req commitReq) error {
 	}
 	start := time.Now()
 	if len(req.docs) > 0 {
-		objs := make([]repository.Object, len(req.docs))
+		objs := make([]store.Object, len(req.docs))
 		for i, r := range req.docs {
-			objs[i] = repository.Object{Key: r.change.Doc.ObjectKey, Data: r.data}
+			objs[i] = store.Object{Key: r.change.Doc.ObjectKey, Data: r.data}
 		}
-		errs, err := repository.PutAll(ctx, w.d.Store, objs, 16)
+		errs, err := store.PutAll(ctx, w.d.Store, objs, 16)
 		if err != nil {
 			return fmt.Errorf("store: %w", err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
@@ -89,7 +90,7 @@ func ChangeStatus(ctx context.Context, d Deps, ch StatusChange) (repository.Docu
 	next := cur
 	next.Version = cur.Version + 1
 	next.Status = tr.to
-	next.ObjectKey = repository.ObjectKey(u, next.Version)
+	next.ObjectKey = store.ObjectKey(u, next.Version)
 	sum := sha256.Sum256(data)
 	next.ObjectSHA256 = hex.EncodeToString(sum[:])
 	if err := d.Store.Put(ctx, next.ObjectKey, data); err != nil {

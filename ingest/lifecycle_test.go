@@ -5,13 +5,15 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/issuerkit/issuerkit/samples"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/issuerkit/issuerkit/samples"
+
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 	"github.com/issuerkit/issuerkit/signer"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -133,7 +135,7 @@ func TestChangeStatus(t *testing.T) {
 	}
 	u, _ := xmlschema.ParseURI(uri)
 	for _, v := range h { // every version is kept
-		if _, err := f.deps.Store.Stat(ctx, repository.ObjectKey(u, v.Version)); err != nil {
+		if _, err := f.deps.Store.Stat(ctx, store.ObjectKey(u, v.Version)); err != nil {
 			t.Fatalf("v%d: %v", v.Version, err)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 	"github.com/issuerkit/issuerkit/signer"
 	"github.com/issuerkit/issuerkit/xmlschema"
 	"golang.org/x/sync/errgroup"
@@ -27,7 +28,7 @@ import (
 
 // Deps are the parts of an issuer's home the pipeline writes to.
 type Deps struct {
-	Store   repository.Store
+	Store   store.Store
 	Catalog repository.Catalog
 	Signer  *signer.Signer
 	Keyring *aadhaar.Keyring
@@ -626,7 +627,7 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 	r.change = repository.Change{
 		Doc: repository.Document{
 			URI: uri, DocType: p.DocType, DocID: rec.DocID, Version: version,
-			ObjectKey: repository.ObjectKey(u, version), ObjectSHA256: hex.EncodeToString(sum[:]),
+			ObjectKey: store.ObjectKey(u, version), ObjectSHA256: hex.EncodeToString(sum[:]),
 			ContentHash: hash, Status: status, SearchKey: repository.SearchKey(rec.Search),
 			UIDHash: uidHash, HolderName: rec.HolderName, HolderDOB: rec.HolderDOB, IssueDate: issueDate,
 			ReleaseAt: release,

@@ -15,6 +15,7 @@ import (
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/internal/home"
 	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 	"github.com/issuerkit/issuerkit/samples"
 )
 
@@ -104,10 +105,10 @@ func (f *fixture) stats(t *testing.T) repository.Stats {
 	return st
 }
 
-func countObjects(t *testing.T, s repository.Store) int {
+func countObjects(t *testing.T, s store.Store) int {
 	t.Helper()
 	n := 0
-	if err := s.List(context.Background(), "", func(repository.ObjectInfo) error { n++; return nil }); err != nil {
+	if err := s.List(context.Background(), "", func(store.ObjectInfo) error { n++; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -1,12 +1,13 @@
-// Package repository keeps an issuer's documents: the object Store that holds
-// every signed version (filesystem or S3), and the Catalog that knows every
-// URI, its current version, content hash, status, search keys, the outbox
-// of pushes to lockers, the audit log and the API Setu requesters.
-//
-// The two halves share only errors.go (ErrNotFound, ErrExists): the Store
-// knows nothing of documents, and object.go (GetVerified, ObjectKey) joins
-// them. Store decorators expose what they wrap through Unwrap, so that
-// optional capabilities such as BatchPutter stay visible (As, PutAll).
+// Package repository is an issuer's catalog: it knows every URI, its
+// current version, content hash, status, search keys, the outbox of pushes
+// to lockers, the audit log and the API Setu requesters. The signed
+// documents themselves are objects of a repository/store Store (filesystem
+// or S3), which knows nothing of the catalog; the catalog reports the
+// store's ErrNotFound and ErrExists as its own (errors.go), and object.go
+// (GetVerified) reads a document's object checked against the SHA-256 the
+// catalog recorded. Beside it: api/ (the HTTP API lockers call), apisetu/
+// (the certificate API requesters call), and the conformance suites
+// catalogtest/ and storetest/.
 //
 // Both SQL catalogs are one core (core*.go) over a small dialect
 // (dialect.go): SQLite (sqlite.go: one file, database/sql, kept prepared

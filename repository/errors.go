@@ -1,14 +1,12 @@
 package repository
 
-import "errors"
+import "github.com/issuerkit/issuerkit/repository/store"
 
-// The shared base of the object Store and the Catalog: the two errors both
-// report. Neither side knows the other's types; check with errors.Is.
+// The catalog reports the object store's two errors as its own, so one
+// errors.Is answers for both halves of a repository.
 var (
-	// ErrNotFound: no object under that key, no document, batch, push or
-	// requester of that id.
-	ErrNotFound = errors.New("not found")
-	// ErrExists: a record with that id is already there (for a Store: a
-	// different object under that key; objects are write-once).
-	ErrExists = errors.New("already exists")
+	// ErrNotFound: no object, document, batch, push or requester of that id.
+	ErrNotFound = store.ErrNotFound
+	// ErrExists: a record with that id is already there.
+	ErrExists = store.ErrExists
 )

@@ -6,9 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 
-	"github.com/issuerkit/issuerkit/xmlschema"
+	"github.com/issuerkit/issuerkit/repository/store"
 )
 
 // This file joins the two halves: the catalog's documents name objects of
@@ -19,7 +18,7 @@ var ErrCorrupt = errors.New("object is corrupt: its SHA-256 differs from the cat
 
 // GetVerified reads d's current object and checks it against the SHA-256
 // the catalog recorded, so a corrupt object is reported and never served.
-func GetVerified(ctx context.Context, s Store, d Document) ([]byte, error) {
+func GetVerified(ctx context.Context, s store.Store, d Document) ([]byte, error) {
 	data, err := s.Get(ctx, d.ObjectKey)
 	if err != nil {
 		return nil, fmt.Errorf("%s v%d: %w", d.URI, d.Version, err)
@@ -29,10 +28,4 @@ func GetVerified(ctx context.Context, s Store, d Document) ([]byte, error) {
 		return nil, fmt.Errorf("%s v%d (%s): %w", d.URI, d.Version, d.ObjectKey, ErrCorrupt)
 	}
 	return data, nil
-}
-
-// ObjectKey is the CONTRACT key of one document version:
-// {IssuerID}/{DocType}/{DocID}/v{N}.xml, N from 1.
-func ObjectKey(u xmlschema.URI, version int) string {
-	return u.IssuerID + "/" + u.DocType + "/" + u.DocID + "/v" + strconv.Itoa(version) + ".xml"
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 	"github.com/issuerkit/issuerkit/samples"
 )
 
@@ -159,9 +160,9 @@ func checkExactlyOnce(t *testing.T, home string, wantDocs int, wantBad map[int]b
 	t.Helper()
 	ctx := context.Background()
 	st := checkCatalogOnce(t, home, wantDocs)
-	store, _ := repository.OpenFS(filepath.Join(home, "store"))
+	fs, _ := store.OpenFS(filepath.Join(home, "store"))
 	objects := 0
-	store.List(ctx, "", func(fi repository.ObjectInfo) error {
+	fs.List(ctx, "", func(fi store.ObjectInfo) error {
 		objects++
 		if filepath.Base(fi.Key) != "v1.xml" {
 			t.Errorf("unexpected object %s", fi.Key)

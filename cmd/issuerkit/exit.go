@@ -6,7 +6,7 @@ import (
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/internal/clikit"
 	"github.com/issuerkit/issuerkit/pusher"
-	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 	"github.com/issuerkit/issuerkit/verify"
 )
 
@@ -32,7 +32,7 @@ var exitRules = []clikit.ExitRule{
 	{Match: clikit.Is(pusher.ErrUnauthorized), Code: exitError},
 	{Match: clikit.As[*ingest.RejectedError], Code: exitRejected},
 	{Match: clikit.As[*verify.FailedError], Code: exitError},
-	{Match: clikit.As[*repository.StoreCheckError], Code: exitError},
+	{Match: clikit.As[*store.StoreCheckError], Code: exitError},
 	{Match: clikit.Is(context.Canceled), Code: exitInterrupted},
 }
 

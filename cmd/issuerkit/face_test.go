@@ -16,6 +16,7 @@ import (
 	"github.com/issuerkit/issuerkit/internal/clikit"
 	"github.com/issuerkit/issuerkit/pusher"
 	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 	"github.com/issuerkit/issuerkit/verify"
 	"github.com/urfave/cli/v2"
 )
@@ -37,7 +38,7 @@ func TestExitRules(t *testing.T) {
 		{"still pending", &pusher.PendingError{N: 3, Gateway: "http://gw"}, exitError},
 		{"unauthorized, even if interrupted too", errors.Join(pusher.ErrUnauthorized, context.Canceled), exitError},
 		{"verification failed", &verify.FailedError{Failed: 1, Total: 2}, exitError},
-		{"store check", &repository.StoreCheckError{}, exitError},
+		{"store check", &store.StoreCheckError{}, exitError},
 		{"interrupted", fmt.Errorf("ingest: %w", context.Canceled), exitInterrupted},
 		{"exit coder", cli.Exit("custom", 42), 42},
 	} {

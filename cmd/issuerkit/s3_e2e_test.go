@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/issuerkit/issuerkit/internal/testenv"
-	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 	"github.com/issuerkit/issuerkit/samples"
 )
 
@@ -22,13 +22,13 @@ func s3Env(t *testing.T, srv *testenv.S3Server) {
 
 func countS3(t *testing.T, srv *testenv.S3Server, prefix string) int {
 	t.Helper()
-	s, err := repository.OpenS3(context.Background(), repository.S3Config{Endpoint: srv.Endpoint, Bucket: srv.Bucket,
+	s, err := store.OpenS3(context.Background(), store.S3Config{Endpoint: srv.Endpoint, Bucket: srv.Bucket,
 		Prefix: prefix, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	if err := s.List(context.Background(), "", func(repository.ObjectInfo) error { n++; return nil }); err != nil {
+	if err := s.List(context.Background(), "", func(store.ObjectInfo) error { n++; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return n

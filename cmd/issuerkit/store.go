@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/issuerkit/issuerkit/internal/home"
-	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 	"github.com/urfave/cli/v2"
 )
 
@@ -101,11 +101,11 @@ func storeCheck(c *cli.Context, e *env) error {
 	s, err := h.OpenStore(c.Context)
 	if err != nil {
 		fmt.Fprintf(e.stdout, "  connect  FAIL %v\n", err)
-		return &repository.StoreCheckError{}
+		return &store.StoreCheckError{}
 	}
 	defer s.Close()
 	fmt.Fprintf(e.stdout, "  connect  OK   %v\n", time.Since(t0).Round(time.Millisecond))
-	return repository.CheckStore(c.Context, s, func(st repository.CheckStep) {
+	return store.CheckStore(c.Context, s, func(st store.CheckStep) {
 		if st.Err != nil {
 			fmt.Fprintf(e.stdout, "  %-8s FAIL %v\n", st.Name, st.Err)
 		} else {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 	"github.com/issuerkit/issuerkit/signer"
 	"github.com/issuerkit/issuerkit/xmlschema"
 	"go.yaml.in/yaml/v3"
@@ -358,22 +359,22 @@ func (h *Home) OpenCatalog(ctx context.Context) (repository.Catalog, error) {
 }
 
 // OpenStore opens the configured object store.
-func (h *Home) OpenStore(ctx context.Context) (repository.Store, error) {
+func (h *Home) OpenStore(ctx context.Context) (store.Store, error) {
 	return OpenStore(ctx, h, h.Config.Store)
 }
 
 // OpenStore opens the store sc describes, with paths relative to h.
-func OpenStore(ctx context.Context, h *Home, sc StoreConfig) (repository.Store, error) {
+func OpenStore(ctx context.Context, h *Home, sc StoreConfig) (store.Store, error) {
 	switch sc.Type {
 	case "fs", "":
-		return repository.OpenFS(h.Path(sc.Path))
+		return store.OpenFS(h.Path(sc.Path))
 	case "s3":
-		cfg := repository.S3Config{Endpoint: sc.Endpoint, Bucket: sc.Bucket, Prefix: sc.Prefix, Region: sc.Region,
+		cfg := store.S3Config{Endpoint: sc.Endpoint, Bucket: sc.Bucket, Prefix: sc.Prefix, Region: sc.Region,
 			CredentialsProfile: sc.CredentialsProfile}
 		if sc.CredentialsFile != "" {
 			cfg.CredentialsFile = h.Path(sc.CredentialsFile)
 		}
-		return repository.OpenS3(ctx, cfg)
+		return store.OpenS3(ctx, cfg)
 	}
 	return nil, fmt.Errorf("store type %q is not supported (want fs or s3)", sc.Type)
 }

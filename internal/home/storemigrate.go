@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 )
 
 // MigrateStore copies every object of the home's fs store to the store sc
-// describes, verifying each (repository.CopyStore), and only then switches
+// describes, verifying each (store.CopyStore), and only then switches
 // the config to sc. It returns how many objects were copied; after an
 // error, how many were copied and verified before it (run it again to
 // continue). The fs store is left in place.
@@ -26,7 +26,7 @@ func (h *Home) MigrateStore(ctx context.Context, sc StoreConfig) (int, error) {
 		return 0, err
 	}
 	defer dst.Close()
-	copied, err := repository.CopyStore(ctx, dst, src)
+	copied, err := store.CopyStore(ctx, dst, src)
 	if err != nil {
 		return copied, fmt.Errorf("store migrate: %d objects copied and verified before: %w (run the command again to continue)", copied, err)
 	}

@@ -17,13 +17,14 @@ import (
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/repository/api"
 	"github.com/issuerkit/issuerkit/repository/apisetu"
+	"github.com/issuerkit/issuerkit/repository/store"
 )
 
 // Repo is an opened home with its catalog and, when asked for, its store.
 type Repo struct {
 	Home    *home.Home
 	Catalog repository.Catalog
-	Store   repository.Store // nil unless OpenRepo was asked for it
+	Store   store.Store // nil unless OpenRepo was asked for it
 }
 
 // OpenRepo opens the home in dir, its catalog and (withStore) its store.

@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"golang.org/x/sync/singleflight"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,11 +20,14 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/internal/httpserve"
 
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 	"github.com/issuerkit/issuerkit/xmlschema"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -40,7 +42,7 @@ type Config struct {
 	IssuerName string
 	APIKey     []byte // authenticates lockers' requests (x-digilocker-hmac, keyhash)
 	Catalog    repository.Catalog
-	Store      repository.Store
+	Store      store.Store
 	Keyring    *aadhaar.Keyring
 	// ReplayWindow, when positive, rejects requests whose ts is further
 	// than this from now, and an (orgId, txn) seen before within the window.

@@ -1,4 +1,4 @@
-// Package storetest is the conformance suite every repository.Store backend
+// Package storetest is the conformance suite every store.Store backend
 // runs: a backend's test passes a factory that returns an empty store.
 package storetest
 
@@ -11,16 +11,17 @@ import (
 	"testing"
 
 	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 )
 
 // Factory returns a new, empty store; the suite closes it.
-type Factory func(t *testing.T) repository.Store
+type Factory func(t *testing.T) store.Store
 
 // Run runs every conformance test against stores made by newStore.
 func Run(t *testing.T, newStore Factory) {
 	tests := []struct {
 		name string
-		fn   func(*testing.T, repository.Store)
+		fn   func(*testing.T, store.Store)
 	}{
 		{"RoundTrip", testRoundTrip},
 		{"WriteOnce", testWriteOnce},
@@ -47,7 +48,7 @@ func Run(t *testing.T, newStore Factory) {
 
 const key = "in.gov.test/SSCER/51171332015/v1.xml"
 
-func testRoundTrip(t *testing.T, s repository.Store) {
+func testRoundTrip(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	data := []byte("<Certificate/>")
 	if err := s.Put(ctx, key, data); err != nil {
@@ -69,7 +70,7 @@ func testRoundTrip(t *testing.T, s repository.Store) {
 	}
 }
 
-func testWriteOnce(t *testing.T, s repository.Store) {
+func testWriteOnce(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	if err := s.Put(ctx, key, []byte("one")); err != nil {
 		t.Fatal(err)
@@ -85,7 +86,7 @@ func testWriteOnce(t *testing.T, s repository.Store) {
 	}
 }
 
-func testMissing(t *testing.T, s repository.Store) {
+func testMissing(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	if _, err := s.Get(ctx, "no/such/key.xml"); !errors.Is(err, repository.ErrNotFound) {
 		t.Errorf("Get missing: %v", err)
@@ -97,24 +98,24 @@ func testMissing(t *testing.T, s repository.Store) {
 		t.Errorf("Delete missing: %v, want nil", err)
 	}
 	n := 0
-	if err := s.List(ctx, "no/such/", func(repository.ObjectInfo) error { n++; return nil }); err != nil || n != 0 {
+	if err := s.List(ctx, "no/such/", func(store.ObjectInfo) error { n++; return nil }); err != nil || n != 0 {
 		t.Errorf("List missing prefix: %d objects, %v", n, err)
 	}
 }
 
-func testInvalidKeys(t *testing.T, s repository.Store) {
+func testInvalidKeys(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	for _, k := range []string{"", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b", `a\b`, "a\x00b", "a/"} {
-		if err := s.Put(ctx, k, []byte("x")); !errors.Is(err, repository.ErrInvalidKey) {
+		if err := s.Put(ctx, k, []byte("x")); !errors.Is(err, store.ErrInvalidKey) {
 			t.Errorf("Put(%q): %v, want ErrInvalidKey", k, err)
 		}
-		if _, err := s.Get(ctx, k); !errors.Is(err, repository.ErrInvalidKey) {
+		if _, err := s.Get(ctx, k); !errors.Is(err, store.ErrInvalidKey) {
 			t.Errorf("Get(%q): %v, want ErrInvalidKey", k, err)
 		}
 	}
 }
 
-func testList(t *testing.T, s repository.Store) {
+func testList(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	want := map[string]bool{}
 	for i := range 120 {
@@ -129,7 +130,7 @@ func testList(t *testing.T, s repository.Store) {
 	}
 	got := map[string]bool{}
 	prev := ""
-	err := s.List(ctx, "in.gov.test/SSCER/", func(fi repository.ObjectInfo) error {
+	err := s.List(ctx, "in.gov.test/SSCER/", func(fi store.ObjectInfo) error {
 		if got[fi.Key] {
 			t.Errorf("key %s listed twice", fi.Key)
 		}
@@ -148,13 +149,13 @@ func testList(t *testing.T, s repository.Store) {
 	}
 	stop := errors.New("stop")
 	calls := 0
-	err = s.List(ctx, "in.gov.test/", func(repository.ObjectInfo) error { calls++; return stop })
+	err = s.List(ctx, "in.gov.test/", func(store.ObjectInfo) error { calls++; return stop })
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Fatalf("List with failing callback: %d calls, %v", calls, err)
 	}
 }
 
-func testConcurrentWriters(t *testing.T, s repository.Store) {
+func testConcurrentWriters(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make([]error, 16)
@@ -179,7 +180,7 @@ func testConcurrentWriters(t *testing.T, s repository.Store) {
 	}
 }
 
-func testCanceled(t *testing.T, s repository.Store) {
+func testCanceled(t *testing.T, s store.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := s.Put(ctx, key, []byte("x")); !errors.Is(err, context.Canceled) {
@@ -193,31 +194,31 @@ func testCanceled(t *testing.T, s repository.Store) {
 	}
 }
 
-func testPutAll(t *testing.T, s repository.Store) {
+func testPutAll(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	if err := s.Put(ctx, "b/taken/v1.xml", []byte("old")); err != nil {
 		t.Fatal(err)
 	}
-	objs := []repository.Object{
+	objs := []store.Object{
 		{Key: "b/1/v1.xml", Data: []byte("one")},
 		{Key: "b/taken/v1.xml", Data: []byte("new")},
 		{Key: "../escape", Data: []byte("x")},
 		{Key: "b/2/v1.xml", Data: []byte("two")},
 	}
-	errs, err := repository.PutAll(ctx, s, objs, 4)
+	errs, err := store.PutAll(ctx, s, objs, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(errs) != len(objs) {
 		t.Fatalf("%d errors for %d objects", len(errs), len(objs))
 	}
-	want := []error{nil, repository.ErrExists, repository.ErrInvalidKey, nil}
+	want := []error{nil, repository.ErrExists, store.ErrInvalidKey, nil}
 	for i, w := range want {
 		if (w == nil && errs[i] != nil) || (w != nil && !errors.Is(errs[i], w)) {
 			t.Errorf("object %s: %v, want %v", objs[i].Key, errs[i], w)
 		}
 	}
-	for _, o := range []repository.Object{objs[0], objs[3], {Key: "b/taken/v1.xml", Data: []byte("old")}} {
+	for _, o := range []store.Object{objs[0], objs[3], {Key: "b/taken/v1.xml", Data: []byte("old")}} {
 		if got, err := s.Get(ctx, o.Key); err != nil || string(got) != string(o.Data) {
 			t.Errorf("Get(%s) = %q, %v; want %q", o.Key, got, err, o.Data)
 		}
@@ -225,14 +226,14 @@ func testPutAll(t *testing.T, s repository.Store) {
 }
 
 // testListPages lists more keys than one S3 page (1,000) holds.
-func testListPages(t *testing.T, s repository.Store) {
+func testListPages(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	objs := make([]repository.Object, 1100)
+	objs := make([]store.Object, 1100)
 	for i := range objs {
 		k := fmt.Sprintf("p/SSCER/%05d/v1.xml", i)
-		objs[i] = repository.Object{Key: k, Data: []byte(k)}
+		objs[i] = store.Object{Key: k, Data: []byte(k)}
 	}
-	errs, err := repository.PutAll(ctx, s, objs, 16)
+	errs, err := store.PutAll(ctx, s, objs, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +243,7 @@ func testListPages(t *testing.T, s repository.Store) {
 		}
 	}
 	n := 0
-	if err := s.List(ctx, "p/", func(repository.ObjectInfo) error { n++; return nil }); err != nil {
+	if err := s.List(ctx, "p/", func(store.ObjectInfo) error { n++; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if n != len(objs) {
@@ -252,7 +253,7 @@ func testListPages(t *testing.T, s repository.Store) {
 
 // Bench measures Put (in groups of 256 through PutAll) and Get of 5 KB
 // objects on stores made by newStore.
-func Bench(b *testing.B, newStore func(b *testing.B) repository.Store) {
+func Bench(b *testing.B, newStore func(b *testing.B) store.Store) {
 	data := make([]byte, 5<<10)
 	for i := range data {
 		data[i] = byte('a' + i%26)
@@ -264,12 +265,12 @@ func Bench(b *testing.B, newStore func(b *testing.B) repository.Store) {
 		n := 0
 		b.SetBytes(256 * int64(len(data)))
 		for b.Loop() {
-			objs := make([]repository.Object, 256)
+			objs := make([]store.Object, 256)
 			for i := range objs {
-				objs[i] = repository.Object{Key: fmt.Sprintf("b/SSCER/%08d/v1.xml", n), Data: data}
+				objs[i] = store.Object{Key: fmt.Sprintf("b/SSCER/%08d/v1.xml", n), Data: data}
 				n++
 			}
-			if _, err := repository.PutAll(ctx, s, objs, 16); err != nil {
+			if _, err := store.PutAll(ctx, s, objs, 16); err != nil {
 				b.Fatal(err)
 			}
 		}

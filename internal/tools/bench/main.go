@@ -32,7 +32,7 @@ import (
 	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/internal/testenv"
-	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
 	"github.com/issuerkit/issuerkit/samples"
 	"github.com/issuerkit/issuerkit/signer"
 	"github.com/issuerkit/issuerkit/xmlschema"
@@ -305,7 +305,7 @@ func ratio(x, limit float64, what string) string {
 // parallel gets on the fs store and on S3 (a local versitygw).
 func (b *bench) stores() error {
 	data := bytes.Repeat([]byte("0123456789abcdef"), 320) // 5 KB
-	fsStore, err := repository.OpenFS(filepath.Join(b.dir, "fs-bench"))
+	fsStore, err := store.OpenFS(filepath.Join(b.dir, "fs-bench"))
 	if err != nil {
 		return err
 	}
@@ -318,7 +318,7 @@ func (b *bench) stores() error {
 		return nil
 	}
 	defer srv.Stop()
-	s3, err := repository.OpenS3(context.Background(), repository.S3Config{Endpoint: srv.Endpoint, Bucket: srv.Bucket,
+	s3, err := store.OpenS3(context.Background(), store.S3Config{Endpoint: srv.Endpoint, Bucket: srv.Bucket,
 		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
 	if err != nil {
 		return err
@@ -326,16 +326,16 @@ func (b *bench) stores() error {
 	return b.storeRates("s3 (versitygw "+testenv.VersitygwVersion+" on 127.0.0.1)", s3, data)
 }
 
-func (b *bench) storeRates(name string, s repository.Store, data []byte) error {
+func (b *bench) storeRates(name string, s store.Store, data []byte) error {
 	ctx := context.Background()
 	const n = 5120
 	start := time.Now()
 	for i := 0; i < n; i += 256 {
-		objs := make([]repository.Object, 256)
+		objs := make([]store.Object, 256)
 		for j := range objs {
-			objs[j] = repository.Object{Key: fmt.Sprintf("in.gov.bench/SSCER/%08d/v1.xml", i+j), Data: data}
+			objs[j] = store.Object{Key: fmt.Sprintf("in.gov.bench/SSCER/%08d/v1.xml", i+j), Data: data}
 		}
-		errs, err := repository.PutAll(ctx, s, objs, 16)
+		errs, err := store.PutAll(ctx, s, objs, 16)
 		if err != nil {
 			return err
 		}

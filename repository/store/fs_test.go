@@ -1,4 +1,4 @@
-package repository_test
+package store_test
 
 import (
 	"context"
@@ -6,14 +6,15 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/issuerkit/issuerkit/repository"
+	"github.com/issuerkit/issuerkit/repository/store"
+
 	"github.com/issuerkit/issuerkit/repository/storetest"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 func TestFSConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) repository.Store {
-		s, err := repository.OpenFS(t.TempDir())
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := store.OpenFS(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -23,12 +24,12 @@ func TestFSConformance(t *testing.T) {
 
 func TestFSLayoutAndNoLeftovers(t *testing.T) {
 	dir := t.TempDir()
-	s, err := repository.OpenFS(dir)
+	s, err := store.OpenFS(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	u := xmlschema.URI{IssuerID: "in.gov.cbse", DocType: "SSCER", DocID: "51171332015"}
-	k := repository.ObjectKey(u, 3)
+	k := store.ObjectKey(u, 3)
 	if k != "in.gov.cbse/SSCER/51171332015/v3.xml" {
 		t.Fatalf("ObjectKey = %q", k)
 	}
@@ -45,8 +46,8 @@ func TestFSLayoutAndNoLeftovers(t *testing.T) {
 }
 
 func BenchmarkFS(b *testing.B) {
-	storetest.Bench(b, func(b *testing.B) repository.Store {
-		s, err := repository.OpenFS(b.TempDir())
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		s, err := store.OpenFS(b.TempDir())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,6 +1,6 @@
 //go:build integration
 
-package repository_test
+package store_test
 
 import (
 	"context"
@@ -11,8 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/issuerkit/issuerkit/repository/store"
+
 	"github.com/issuerkit/issuerkit/internal/testenv"
-	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/repository/storetest"
 )
 
@@ -53,8 +54,8 @@ func sharedS3(t *testing.T) *testenv.S3Server {
 	return s3Server
 }
 
-func s3Config(srv *testenv.S3Server, prefix string) repository.S3Config {
-	return repository.S3Config{Endpoint: srv.Endpoint, Bucket: srv.Bucket, Prefix: prefix,
+func s3Config(srv *testenv.S3Server, prefix string) store.S3Config {
+	return store.S3Config{Endpoint: srv.Endpoint, Bucket: srv.Bucket, Prefix: prefix,
 		AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, MaxRetries: 1}
 }
 
@@ -66,8 +67,8 @@ func uniquePrefix() string {
 
 func TestS3Conformance(t *testing.T) {
 	srv := sharedS3(t)
-	storetest.Run(t, func(t *testing.T) repository.Store {
-		s, err := repository.OpenS3(context.Background(), s3Config(srv, uniquePrefix()))
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := store.OpenS3(context.Background(), s3Config(srv, uniquePrefix()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,25 +81,25 @@ func TestS3Errors(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name string
-		cfg  func() repository.S3Config
+		cfg  func() store.S3Config
 		want string
 	}{
-		{"server down", func() repository.S3Config {
+		{"server down", func() store.S3Config {
 			c := s3Config(srv, "")
 			c.Endpoint = "http://127.0.0.1:1"
 			return c
 		}, "unreachable"},
-		{"wrong credentials", func() repository.S3Config {
+		{"wrong credentials", func() store.S3Config {
 			c := s3Config(srv, "")
 			c.SecretKey = "wrong"
 			return c
 		}, "access denied"},
-		{"missing bucket", func() repository.S3Config {
+		{"missing bucket", func() store.S3Config {
 			c := s3Config(srv, "")
 			c.Bucket = "no-such-bucket"
 			return c
 		}, `bucket "no-such-bucket" does not exist`},
-		{"bad endpoint", func() repository.S3Config {
+		{"bad endpoint", func() store.S3Config {
 			c := s3Config(srv, "")
 			c.Endpoint = "ftp://x"
 			return c
@@ -106,7 +107,7 @@ func TestS3Errors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := repository.OpenS3(ctx, tt.cfg())
+			_, err := store.OpenS3(ctx, tt.cfg())
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("OpenS3: %v, want %q", err, tt.want)
 			}
@@ -121,8 +122,8 @@ func BenchmarkS3(b *testing.B) {
 	if s3Server == nil {
 		b.Skip("no S3 server")
 	}
-	storetest.Bench(b, func(b *testing.B) repository.Store {
-		s, err := repository.OpenS3(context.Background(), s3Config(s3Server, uniquePrefix()))
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		s, err := store.OpenS3(context.Background(), s3Config(s3Server, uniquePrefix()))
 		if err != nil {
 			b.Fatal(err)
 		}
