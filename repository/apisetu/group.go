@@ -2,6 +2,7 @@ package apisetu
 
 import (
 	"context"
+	"runtime"
 	"time"
 
 	"github.com/issuerkit/issuerkit/repository"
@@ -65,12 +66,20 @@ func (u *consentUses) record(ctx context.Context, use repository.ConsentUse) (bo
 	}
 }
 
-// run commits batches for as long as the process lives.
-func (u *consentUses) run() {
-	batch := make([]*useRequest, 0, maxUseBatch)
-	uses := make([]repository.ConsentUse, 0, maxUseBatch)
-	for first := range u.queue {
-		batch = append(batch[:0], first)
+// gatherRounds bounds how often gather lets the requests in flight run
+// before a batch is committed.
+const gatherRounds = 16
+
+// gather adds the uses queued to batch. While the batch keeps growing it
+// yields to the requests being handled (runtime.Gosched), so the ones
+// about to queue a use join this commit instead of waiting for the next:
+// on a server with one core the requests run only when the committer
+// yields, and a batch taken at once would hold the few queued since the
+// last commit, one fsync for a handful of uses. It stops when a round
+// adds nothing, after gatherRounds rounds, or when the batch is full.
+func (u *consentUses) gather(batch []*useRequest) []*useRequest {
+	for round := 0; len(batch) < maxUseBatch; round++ {
+		n := len(batch)
 	more:
 		for len(batch) < maxUseBatch {
 			select {
@@ -80,6 +89,20 @@ func (u *consentUses) run() {
 				break more
 			}
 		}
+		if (round > 0 && len(batch) == n) || round == gatherRounds {
+			break
+		}
+		runtime.Gosched()
+	}
+	return batch
+}
+
+// run commits batches for as long as the process lives.
+func (u *consentUses) run() {
+	batch := make([]*useRequest, 0, maxUseBatch)
+	uses := make([]repository.ConsentUse, 0, maxUseBatch)
+	for first := range u.queue {
+		batch = u.gather(append(batch[:0], first))
 		uses = uses[:0]
 		for _, r := range batch {
 			uses = append(uses, r.use)
