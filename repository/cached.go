@@ -182,3 +182,12 @@ func (c *cachedCatalog) UseConsents(ctx context.Context, uses []ConsentUse) ([]C
 	}
 	return b.UseConsents(ctx, uses)
 }
+
+// RequesterRevocations forwards the count of this process's revocations
+// (RevocationCounter; 0 from a catalog that counts none).
+func (c *cachedCatalog) RequesterRevocations() int64 {
+	if r, ok := c.Catalog.(RevocationCounter); ok {
+		return r.RequesterRevocations()
+	}
+	return 0
+}
