@@ -97,7 +97,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = cfg.Docs.Registry()
 	}
-	return &Server{cfg: cfg, clients: newClientCache(cfg.Clients, cfg.CacheTTL, cfg.Now), uses: newConsentUses(cfg.Clients), verified: newVerifiedCache(),
+	return &Server{cfg: cfg, clients: newClientCache(cfg.Clients, cfg.CacheTTL, cfg.Now), uses: newConsentUses(cfg.Clients, cfg.Docs), verified: newVerifiedCache(),
 		limits: newClientLimits(cfg.RatePerMin), metrics: newMetrics(cfg.Registry)}, nil
 }
 
