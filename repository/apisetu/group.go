@@ -19,11 +19,15 @@ import (
 // instead of one each, and the audit log is written in small steps
 // instead of in flushes that would hold the catalog's writer (and the
 // uses waiting behind it) for tens of milliseconds.
+//
+// A catalog that records uses with their audit entries
+// (repository.AuditedUses) writes both in the one transaction.
 type consentUses struct {
-	one   Clients
-	audit auditAppender
-	batch repository.ConsentBatcher
-	queue chan *useRequest
+	one     Clients
+	audit   auditAppender
+	batch   repository.ConsentBatcher
+	audited repository.AuditedUses // nil: the entries are a second transaction
+	queue   chan *useRequest
 }
 
 // auditAppender writes audit entries at once (api.Server.AppendAudit).
@@ -52,6 +56,7 @@ func newConsentUses(c Clients, audit auditAppender) *consentUses {
 	u := &consentUses{one: c, audit: audit}
 	if b, ok := c.(repository.ConsentBatcher); ok {
 		u.batch, u.queue = b, make(chan *useRequest, maxUseBatch)
+		u.audited, _ = c.(repository.AuditedUses)
 		go u.run()
 	}
 	return u
@@ -142,6 +147,12 @@ func (u *consentUses) run() {
 func (u *consentUses) commit(uses []repository.ConsentUse, batch []*useRequest, entries []repository.AuditEntry) ([]repository.ConsentUsed, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), useBatchTimeout)
 	defer cancel()
+	if u.audited != nil {
+		for _, r := range batch {
+			entries = append(entries, r.entry)
+		}
+		return u.audited.UseConsentsAudited(ctx, uses, entries)
+	}
 	res, err := u.batch.UseConsents(ctx, uses)
 	if err != nil {
 		return nil, err
