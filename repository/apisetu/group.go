@@ -13,15 +13,13 @@ import (
 // use is granted, its audit entry. On a catalog that records uses in
 // batches (repository.ConsentBatcher) it is a group commit: one goroutine
 // takes every use queued while the previous batch committed and records
-// them in one transaction, then the granted uses' audit entries in one
-// more, and each request is answered only after both committed: the
-// requests waiting together cost two commits (on SQLite, two fsyncs)
-// instead of one each, and the audit log is written in small steps
-// instead of in flushes that would hold the catalog's writer (and the
-// uses waiting behind it) for tens of milliseconds.
-//
-// A catalog that records uses with their audit entries
-// (repository.AuditedUses) writes both in the one transaction.
+// them with the granted ones' audit entries, in one transaction where the
+// catalog can (repository.AuditedUses: serve's), else in two; each
+// request is answered only after its batch committed. The requests
+// waiting together cost one commit (on SQLite, one fsync) instead of one
+// each, and the audit log grows in small steps instead of in flushes
+// that held the catalog's writer (and the uses waiting behind it) for
+// tens of milliseconds.
 type consentUses struct {
 	one     Clients
 	audit   auditAppender
