@@ -182,3 +182,22 @@ func (c *cachedCatalog) UseConsents(ctx context.Context, uses []ConsentUse) ([]C
 	}
 	return b.UseConsents(ctx, uses)
 }
+
+// UseConsentsAudited forwards the uses recorded with their audit entries
+// (AuditedUses).
+func (c *cachedCatalog) UseConsentsAudited(ctx context.Context, uses []ConsentUse, granted []AuditEntry) ([]ConsentUsed, error) {
+	b, ok := c.Catalog.(AuditedUses)
+	if !ok {
+		return nil, errors.New("catalog: this catalog records consent uses without their audit entries only")
+	}
+	return b.UseConsentsAudited(ctx, uses, granted)
+}
+
+// RequesterRevocations forwards the count of this process's revocations
+// (RevocationCounter; 0 from a catalog that counts none).
+func (c *cachedCatalog) RequesterRevocations() int64 {
+	if r, ok := c.Catalog.(RevocationCounter); ok {
+		return r.RequesterRevocations()
+	}
+	return 0
+}

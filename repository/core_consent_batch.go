@@ -33,10 +33,28 @@ type ConsentBatcher interface {
 
 var _ ConsentBatcher = (*core)(nil)
 
-// UseConsents implements ConsentBatcher. The consents' rows are locked in
-// the order of their ids (uses of one consent keep their order), so two
-// hosts' batches never wait for each other in a cycle.
+// AuditedUses records consent uses and the audit entries of the granted
+// ones in one transaction: granted[i] is appended to the audit log if
+// uses[i] is recorded, in the order of uses, after them.
+type AuditedUses interface {
+	UseConsentsAudited(ctx context.Context, uses []ConsentUse, granted []AuditEntry) ([]ConsentUsed, error)
+}
+
+var _ AuditedUses = (*core)(nil)
+
+// UseConsents implements ConsentBatcher.
 func (c *core) UseConsents(ctx context.Context, uses []ConsentUse) ([]ConsentUsed, error) {
+	return c.UseConsentsAudited(ctx, uses, nil)
+}
+
+// UseConsentsAudited implements AuditedUses (granted may be nil: no
+// entries). The consents' rows are locked in the order of their ids (uses
+// of one consent keep their order), so two hosts' batches never wait for
+// each other in a cycle; the audit log's head is taken after them.
+func (c *core) UseConsentsAudited(ctx context.Context, uses []ConsentUse, granted []AuditEntry) ([]ConsentUsed, error) {
+	if granted != nil && len(granted) != len(uses) {
+		return nil, fmt.Errorf("catalog: %d consent uses with %d audit entries", len(uses), len(granted))
+	}
 	order := make([]int, len(uses))
 	for i := range order {
 		order[i] = i
@@ -51,7 +69,13 @@ func (c *core) UseConsents(ctx context.Context, uses []ConsentUse) ([]ConsentUse
 			}
 			out[i] = ConsentUsed{OK: ok, Uses: n}
 		}
-		return nil
+		var entries []AuditEntry
+		for i := range granted {
+			if out[i].OK {
+				entries = append(entries, granted[i])
+			}
+		}
+		return c.appendAudit(ctx, tx, entries)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %d consent uses: %w", len(uses), err)

@@ -4,8 +4,27 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 )
+
+// requesterRevocations counts the requesters this process revoked, in any
+// catalog.
+var requesterRevocations atomic.Int64
+
+// RevocationCounter is a catalog that says when this process revoked a
+// requester: a cache of requesters drops what it holds when the count
+// moves, so a revocation made by the process is seen by it at once.
+type RevocationCounter interface {
+	RequesterRevocations() int64
+}
+
+var _ RevocationCounter = (*core)(nil)
+
+// RequesterRevocations implements RevocationCounter. It counts this
+// process's revocations in every catalog it opened, not another
+// process's.
+func (c *core) RequesterRevocations() int64 { return requesterRevocations.Load() }
 
 const requesterColumns = `id, key_hash, doctypes, no_consent, rate_per_min, added_at, revoked_at`
 
@@ -72,6 +91,7 @@ func (c *core) RevokeRequester(ctx context.Context, id string, at time.Time) err
 		at = time.Now()
 	}
 	n, err := c.d.exec(ctx, `UPDATE requesters SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, c.d.t(at))
+	requesterRevocations.Add(1) // after the commit (or the attempt)
 	if err != nil {
 		return fmt.Errorf("catalog: revoke requester %s: %w", id, err)
 	}

@@ -123,7 +123,7 @@ func requesterListCommand(e *env) *cli.Command {
 func requesterRevokeCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:        "revoke",
-		Usage:       "revoke a client: its key is refused from then on (by every serve, at once)",
+		Usage:       "revoke a client: its key is refused from then on (by every serve within a second)",
 		Description: "Example:\n   issuerkit requester revoke bank.example",
 		ArgsUsage:   "ID",
 		Action: func(c *cli.Context) error {

@@ -106,6 +106,13 @@ func (s *Server) QueueAudit(ctx context.Context, e repository.AuditEntry) bool {
 	return s.audit.add(ctx, e)
 }
 
+// AppendAudit writes entries to the audit log at once, in one
+// transaction of the catalog the queued entries go to: for the entries a
+// reply must wait for.
+func (s *Server) AppendAudit(ctx context.Context, entries []repository.AuditEntry) error {
+	return s.cfg.Catalog.AppendAudit(ctx, entries)
+}
+
 // Registry is the registry the server's metrics are in.
 func (s *Server) Registry() *prometheus.Registry { return s.cfg.Registry }
 

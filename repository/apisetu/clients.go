@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"sync"
 	"time"
 
@@ -45,17 +46,42 @@ var unknownHash = make([]byte, sha256.Size)
 
 // clientCache keeps the consent managers' keys for ttl, so a request
 // parses certificates only when they are older: a new or replaced consent
-// manager takes effect within ttl. Requesters are read from the catalog on
-// every request, so a revoked key stops working at once.
+// manager takes effect within ttl.
+//
+// Requesters (and unknown ids, so that a stranger's id costs what a
+// client's does) are kept for RequesterTTL when the catalog counts this
+// process's revocations (repository.RevocationCounter): a requester
+// revoked by this process is refused at once, one revoked by another
+// process (`issuerkit requester revoke`) within RequesterTTL. A catalog
+// that counts none is read on every request.
 type clientCache struct {
-	c   Clients
-	ttl time.Duration
-	now func() time.Time
+	c       Clients
+	ttl     time.Duration
+	now     func() time.Time
+	revoked repository.RevocationCounter // nil: requesters are not kept
 
 	mu       sync.Mutex
 	managers []trustedKey
 	mgrSum   [32]byte // of the managers' certificates: what verified artifacts were verified with
 	mgrAt    time.Time
+
+	rmu        sync.Mutex
+	requesters map[string]keptRequester
+	revokedN   int64 // the revocations counted when requesters was filled
+}
+
+// RequesterTTL bounds how long a requester revoked by another process
+// keeps working in this one.
+const RequesterTTL = time.Second
+
+// maxKeptRequesters bounds the requesters (and unknown ids) kept; when
+// full the cache starts afresh.
+const maxKeptRequesters = 4096
+
+type keptRequester struct {
+	r   Requester
+	err error // repository.ErrNotFound for an unknown id
+	at  time.Time
 }
 
 // trustedKey is a consent manager's public key.
@@ -65,12 +91,46 @@ type trustedKey struct {
 }
 
 func newClientCache(c Clients, ttl time.Duration, now func() time.Time) *clientCache {
-	return &clientCache{c: c, ttl: ttl, now: now}
+	cc := &clientCache{c: c, ttl: ttl, now: now, requesters: map[string]keptRequester{}}
+	cc.revoked, _ = c.(repository.RevocationCounter)
+	return cc
 }
 
-// requester returns the registered client id.
+// requester returns the registered client id (repository.ErrNotFound for
+// an unknown one).
 func (cc *clientCache) requester(ctx context.Context, id string) (Requester, error) {
-	return cc.c.Requester(ctx, id)
+	if cc.revoked == nil {
+		return cc.c.Requester(ctx, id)
+	}
+	now, n := cc.now(), cc.revoked.RequesterRevocations()
+	cc.rmu.Lock()
+	if n != cc.revokedN {
+		clear(cc.requesters)
+		cc.revokedN = n
+	}
+	k, ok := cc.requesters[id]
+	cc.rmu.Unlock()
+	if ok && now.Sub(k.at) >= 0 && now.Sub(k.at) < RequesterTTL {
+		return k.r, k.err
+	}
+	r, err := cc.c.Requester(ctx, id)
+	if err != nil && !errors.Is(err, repository.ErrNotFound) {
+		return Requester{}, err
+	}
+	if errors.Is(err, repository.ErrNotFound) {
+		err = repository.ErrNotFound
+	}
+	cc.rmu.Lock()
+	if len(cc.requesters) >= maxKeptRequesters {
+		clear(cc.requesters)
+	}
+	// Kept only if no revocation was counted since this read began: what
+	// was read may predate it.
+	if cc.revoked.RequesterRevocations() == n && n == cc.revokedN {
+		cc.requesters[id] = keptRequester{r: r, err: err, at: now}
+	}
+	cc.rmu.Unlock()
+	return r, err
 }
 
 // trusted returns the consent managers' keys and a digest of their

@@ -39,8 +39,9 @@ func outcomeOf(e apiError) string {
 
 // serve checks the consent, finds the document and renders it. The rules
 // that need no document come first, so a refused consent reads nothing;
-// then the lookup, whose misses all take the same path; then the holder
-// and the count of uses.
+// then the lookup, whose misses all take the same path; then the holder,
+// the rendering and the count of uses, committed with the granted
+// request's audit entry.
 func (s *Server) serve(ctx context.Context, req *request) (outcome string, body []byte, ctype string, e *apiError) {
 	var g *grant
 	if !req.requester.NoConsent {
@@ -67,23 +68,30 @@ func (s *Server) serve(ctx context.Context, req *request) (outcome string, body 
 		if rule := s.checkHolder(g, cert); rule != nil {
 			return s.refused(ctx, req, g, cert.Doc.URI, rule)
 		}
-		f := g.c.Permission.Frequency
-		ok, uses, err := s.uses.record(ctx, repository.ConsentUse{ConsentID: g.c.ConsentID, Since: g.since, At: req.receivedAt, Limit: f.Repeats})
-		if err != nil {
-			return s.fail(ctx, req, g, cert.Doc.URI, err)
-		}
-		if !ok {
-			return s.refused(ctx, req, g, cert.Doc.URI, refuse(RuleRepeats,
-				fmt.Sprintf("%d of %d uses per %d %s already made", uses, f.Repeats, f.Value, strings.ToUpper(f.Unit))))
-		}
 	}
+	// Rendered before the use is counted, so that a use counted is a
+	// document served.
 	body, ctype, err = s.render(cert, *req.Format)
 	if err != nil {
 		return s.fail(ctx, req, g, cert.Doc.URI, err)
 	}
-	// No document leaves without its audit entry queued.
-	if !s.record(ctx, req, g, cert.Doc.URI, cert.Doc.Version, "granted, format "+*req.Format) {
-		return OutcomeError, nil, "", &errInternal
+	granted := s.entry(req, g, cert.Doc.URI, cert.Doc.Version, "granted, format "+*req.Format)
+	if g == nil {
+		// No document leaves without its audit entry queued.
+		if !s.cfg.Docs.QueueAudit(ctx, granted) {
+			return OutcomeError, nil, "", &errInternal
+		}
+		return OutcomeGranted, body, ctype, nil
+	}
+	// The use and its audit entry are committed before the document leaves.
+	f := g.c.Permission.Frequency
+	ok, uses, err := s.uses.record(ctx, repository.ConsentUse{ConsentID: g.c.ConsentID, Since: g.since, At: req.receivedAt, Limit: f.Repeats}, granted)
+	if err != nil {
+		return s.fail(ctx, req, g, cert.Doc.URI, err)
+	}
+	if !ok {
+		return s.refused(ctx, req, g, cert.Doc.URI, refuse(RuleRepeats,
+			fmt.Sprintf("%d of %d uses per %d %s already made", uses, f.Repeats, f.Value, strings.ToUpper(f.Unit))))
 	}
 	return OutcomeGranted, body, ctype, nil
 }
@@ -113,10 +121,15 @@ func (s *Server) fail(ctx context.Context, req *request, g *grant, uri string, e
 	return OutcomeError, nil, "", &errInternal
 }
 
-// record queues the request's audit entry: the client, the consent id and
+// record queues the request's audit entry (see entry).
+func (s *Server) record(ctx context.Context, req *request, g *grant, uri string, version int, what string) bool {
+	return s.cfg.Docs.QueueAudit(ctx, s.entry(req, g, uri, version, what))
+}
+
+// entry is the request's audit entry: the client, the consent id and
 // purpose, the URI and what happened. It never holds the user's Aadhaar
 // number or mobile, nor the signature.
-func (s *Server) record(ctx context.Context, req *request, g *grant, uri string, version int, what string) bool {
+func (s *Server) entry(req *request, g *grant, uri string, version int, what string) repository.AuditEntry {
 	id, purpose := "", ""
 	switch {
 	case g != nil:
@@ -130,7 +143,7 @@ func (s *Server) record(ctx context.Context, req *request, g *grant, uri string,
 			uri = u.String()
 		}
 	}
-	return s.cfg.Docs.QueueAudit(ctx, repository.AuditEntry{Actor: "apisetu:" + req.clientID,
+	return repository.AuditEntry{Actor: "apisetu:" + req.clientID,
 		Action: AuditAPISetu, URI: uri, Version: version, Reason: what + "; txn " + clip(*req.TxnID, 64),
-		ConsentID: clip(id, 64), Purpose: clip(purpose, 200)})
+		ConsentID: clip(id, 64), Purpose: clip(purpose, 200)}
 }

@@ -55,7 +55,11 @@ type Config struct {
 	IssuerID string
 	// Docs finds and renders documents, and queues audit entries: the
 	// repository API server of the same serve.
-	Docs    *api.Server
+	Docs *api.Server
+	// Clients keeps the requesters and counts consent uses. One that
+	// records uses with their audit entries (repository.AuditedUses)
+	// writes the granted ones' entries to its own audit log, so it must
+	// be the catalog Docs audits to (serve gives both the home's).
 	Clients Clients
 	Keyring *aadhaar.Keyring
 	// RatePerMin is the requests per minute of a client registered
@@ -97,7 +101,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = cfg.Docs.Registry()
 	}
-	return &Server{cfg: cfg, clients: newClientCache(cfg.Clients, cfg.CacheTTL, cfg.Now), uses: newConsentUses(cfg.Clients), verified: newVerifiedCache(),
+	return &Server{cfg: cfg, clients: newClientCache(cfg.Clients, cfg.CacheTTL, cfg.Now), uses: newConsentUses(cfg.Clients, cfg.Docs), verified: newVerifiedCache(),
 		limits: newClientLimits(cfg.RatePerMin), metrics: newMetrics(cfg.Registry)}, nil
 }
 

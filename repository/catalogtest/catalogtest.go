@@ -39,6 +39,7 @@ func Run(t *testing.T, newCatalog Factory) {
 		{"UseConsent", testUseConsent},
 		{"UseConsentConcurrently", testUseConsentConcurrently},
 		{"UseConsents", testUseConsents},
+		{"UseConsentsAudited", testUseConsentsAudited},
 		{"AuditConsent", testAuditConsent},
 	}
 	for _, tt := range tests {

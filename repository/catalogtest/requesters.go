@@ -236,3 +236,44 @@ func testUseConsents(t *testing.T, c repository.Catalog) {
 		t.Fatalf("%d of 32 batched uses passed a limit of 5", passed)
 	}
 }
+
+// testUseConsentsAudited: the audit entries of the granted uses of a
+// batch, and only theirs, are appended in the batch's order with the
+// uses, on a chain that still verifies; entries that do not match the
+// uses in number are refused with nothing recorded.
+func testUseConsentsAudited(t *testing.T, c repository.Catalog) {
+	b, ok := c.(repository.AuditedUses)
+	if !ok {
+		t.Fatalf("%T does not record consent uses with their audit entries", c)
+	}
+	ctx := context.Background()
+	t0 := time.Now().Add(-time.Hour).UTC()
+	uses := []repository.ConsentUse{
+		{ConsentID: "a2", Since: t0, At: t0.Add(time.Minute), Limit: 1},
+		{ConsentID: "a1", Since: t0, At: t0.Add(time.Minute), Limit: 1},
+		{ConsentID: "a2", Since: t0, At: t0.Add(2 * time.Minute), Limit: 1},
+	}
+	entry := func(id, what string) repository.AuditEntry {
+		return repository.AuditEntry{Actor: "apisetu:bank", Action: repository.AuditAPISetu, URI: "in.gov.t-X-1", Reason: what, ConsentID: id}
+	}
+	granted := []repository.AuditEntry{entry("a2", "first"), entry("a1", "second"), entry("a2", "third")}
+	if _, err := b.UseConsentsAudited(ctx, uses, granted[:2]); err == nil {
+		t.Fatal("3 uses with 2 entries were accepted")
+	}
+	got, err := b.UseConsentsAudited(ctx, uses, granted)
+	want := []repository.ConsentUsed{{OK: true, Uses: 1}, {OK: true, Uses: 1}, {OK: false, Uses: 1}}
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("UseConsentsAudited = %v, %v; want %v", got, err, want)
+	}
+	var reasons []string
+	err = c.AuditLog(ctx, repository.AuditQuery{}, func(e repository.AuditEntry) error {
+		reasons = append(reasons, e.ConsentID+" "+e.Reason)
+		return nil
+	})
+	if err != nil || fmt.Sprint(reasons) != "[a2 first a1 second]" {
+		t.Fatalf("audit log %q, %v; want the two granted uses' entries in order", reasons, err)
+	}
+	if n, _, err := c.VerifyAuditChain(ctx); err != nil || n != 2 {
+		t.Fatalf("VerifyAuditChain = %d, %v; want 2 entries", n, err)
+	}
+}
