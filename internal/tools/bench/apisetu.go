@@ -59,21 +59,12 @@ func (b *bench) apisetu(n, clients int, d time.Duration) error {
 	next := func(r *mrand.Rand) ([]byte, http.Header, bool) {
 		return bodies[r.IntN(len(bodies))], hdr.Clone(), true
 	}
-	addr, err := freeAddr()
+	srv, err := startPinnedServe(b.bin, home, "--apisetu-rate-per-min", "0")
 	if err != nil {
 		return err
 	}
-	unpin, pinNote := pinLoad()
-	defer unpin()
-	srv := pinned(b.bin, "--home", home, "--log-level", "warn", "serve", "--addr", addr, "--metrics-addr", "", "--apisetu-rate-per-min", "0")
-	srv.Stderr = io.Discard
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
-	if err := waitUp(addr); err != nil {
-		return err
-	}
+	defer srv.stop()
+	addr, pinNote := srv.addr, srv.pinNote
 	url := "http://" + addr + "/apisetu/SSCER/certificate"
 	sample, err := postOnce(url, bodies[0], hdr)
 	if err != nil {

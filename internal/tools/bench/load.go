@@ -108,26 +108,14 @@ func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) erro
 		p := reqs[r.IntN(len(reqs))]
 		return p.body, p.sig, true
 	}
-	addr, err := freeAddr()
+	// The prepared requests are sent again and again, with a fixed ts: the
+	// replay window (on by default) would refuse them.
+	srv, err := startPinnedServe(b.bin, home, "--replay-window", "0")
 	if err != nil {
 		return err
 	}
-	// The server gets core 0 and the load generator (this process) the
-	// others, so the ratio to the bare handler (on core 0 too) measures
-	// the server, not a fight for the cores. The prepared requests are
-	// sent again and again, with a fixed ts: the replay window (on by
-	// default) would refuse them.
-	unpin, pinNote := pinLoad()
-	defer unpin()
-	srv := pinned(b.bin, "--home", home, "--log-level", "warn", "serve", "--addr", addr, "--replay-window", "0", "--metrics-addr", "")
-	srv.Stderr = io.Discard
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
-	if err := waitUp(addr); err != nil {
-		return err
-	}
+	defer srv.stop()
+	addr, pinNote := srv.addr, srv.pinNote
 	url := "http://" + addr + "/digilocker/pulluri"
 	reply, err := sampleReply(url, reqs[0])
 	if err != nil {
@@ -146,9 +134,9 @@ func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) erro
 		}
 		return reqs[k].body, reqs[k].sig, true
 	})
-	warmRSS := rssMB(srv.Process.Pid)
+	warmRSS := rssMB(srv.pid)
 	runLoad(url, clients, min(d/6, 10*time.Second), next)
-	rss := sampleRSS(srv.Process.Pid, d/4)
+	rss := sampleRSS(srv.pid, d/4)
 	res := runLoad(url, clients, d, next)
 	b.add(row{fmt.Sprintf("Pull URI, %d clients, %d-document home, %s catalog", clients, n, catalog), f0(res.rps), "req/s",
 		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms, %d errors in %d requests; server RSS %.0f MB after the first pass, then %s MB every %v%s", res.p50, res.p99, res.errs, res.reqs, warmRSS, rss(), d/4, pinNote)})
@@ -309,6 +297,41 @@ func xmlEscape(s string) string {
 func xmlEscapeTo(b *bytes.Buffer, s string) {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 	b.WriteString(r.Replace(s))
+}
+
+// pinnedServe is an `issuerkit serve` the bench runs load against.
+type pinnedServe struct {
+	addr, pinNote string
+	pid           int
+	stop          func() // interrupts the server and unpins this process
+}
+
+// startPinnedServe starts `issuerkit serve` on the home at a free address,
+// on core 0 with the load generator (this process) on the others, so that
+// a ratio to the bare handler (on core 0 too) measures the server, not a
+// fight for the cores; it returns once the server answers.
+func startPinnedServe(bin, home string, args ...string) (pinnedServe, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return pinnedServe{}, err
+	}
+	unpin, pinNote := pinLoad()
+	srv := pinned(bin, append([]string{"--home", home, "--log-level", "warn", "serve", "--addr", addr, "--metrics-addr", ""}, args...)...)
+	srv.Stderr = io.Discard
+	if err := srv.Start(); err != nil {
+		unpin()
+		return pinnedServe{}, err
+	}
+	p := pinnedServe{addr: addr, pinNote: pinNote, pid: srv.Process.Pid, stop: func() {
+		srv.Process.Signal(os.Interrupt)
+		srv.Wait()
+		unpin()
+	}}
+	if err := waitUp(addr); err != nil {
+		p.stop()
+		return pinnedServe{}, err
+	}
+	return p, nil
 }
 
 func freeAddr() (string, error) {
