@@ -106,11 +106,8 @@ func (o *ingestOptions) run(c *cli.Context, e *env) error {
 	}
 	defer r.Close()
 	h := r.Home
-	deps := ingest.Deps{Store: r.Store, Catalog: r.Catalog}
-	if deps.Signer, err = h.Signer(); err != nil {
-		return err
-	}
-	if deps.Keyring, err = h.Keyring(); err != nil {
+	deps, err := r.IngestDeps()
+	if err != nil {
 		return err
 	}
 	if err := o.releaseAndShard(&opts); err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/issuerkit/issuerkit/docpdf"
+	"github.com/issuerkit/issuerkit/ingest"
 	"github.com/issuerkit/issuerkit/internal/home"
 	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/repository"
@@ -45,6 +46,20 @@ func OpenRepo(ctx context.Context, dir string, withStore bool) (*Repo, error) {
 		}
 	}
 	return r, nil
+}
+
+// IngestDeps is what ingest and the status changes need of the repo: its
+// store, catalog, the home's signer and Aadhaar keyring.
+func (r *Repo) IngestDeps() (ingest.Deps, error) {
+	d := ingest.Deps{Store: r.Store, Catalog: r.Catalog}
+	var err error
+	if d.Signer, err = r.Home.Signer(); err != nil {
+		return ingest.Deps{}, err
+	}
+	if d.Keyring, err = r.Home.Keyring(); err != nil {
+		return ingest.Deps{}, err
+	}
+	return d, nil
 }
 
 // Close closes the store and the catalog.

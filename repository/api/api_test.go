@@ -23,6 +23,7 @@ import (
 
 	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/internal/httpserve"
+	"github.com/issuerkit/issuerkit/internal/issuer"
 	"github.com/issuerkit/issuerkit/internal/testenv"
 
 	"github.com/issuerkit/issuerkit/ingest"
@@ -87,22 +88,15 @@ func buildFixture() (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	cat, err := h.OpenCatalog(ctx)
+	r, err := issuer.OpenRepo(ctx, h.Dir, true)
 	if err != nil {
 		return nil, err
 	}
-	store, err := h.OpenStore(ctx)
+	deps, err := r.IngestDeps()
 	if err != nil {
 		return nil, err
 	}
-	sgn, err := h.Signer()
-	if err != nil {
-		return nil, err
-	}
-	kr, err := h.Keyring()
-	if err != nil {
-		return nil, err
-	}
+	cat, store, sgn, kr := r.Catalog, r.Store, deps.Signer, deps.Keyring
 	prof, err := ingest.LoadProfile("../../samples/profiles/cbse-sscer.yaml")
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	issuerhome "github.com/issuerkit/issuerkit/internal/issuer"
 	"io"
 	"log/slog"
 	"net/http"
@@ -191,27 +192,19 @@ func buildFixture(t testing.TB) (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	cat, err := h.OpenCatalog(ctx)
+	r, err := issuerhome.OpenRepo(ctx, h.Dir, true)
 	if err != nil {
 		return nil, err
 	}
-	store, err := h.OpenStore(ctx)
+	deps, err := r.IngestDeps()
 	if err != nil {
 		return nil, err
 	}
-	sgn, err := h.Signer()
-	if err != nil {
-		return nil, err
-	}
-	kr, err := h.Keyring()
-	if err != nil {
-		return nil, err
-	}
+	cat, store, sgn, kr := r.Catalog, r.Store, deps.Signer, deps.Keyring
 	prof, err := ingest.LoadProfile("../../samples/profiles/cbse-sscer.yaml")
 	if err != nil {
 		return nil, err
 	}
-	deps := ingest.Deps{Store: store, Catalog: cat, Signer: sgn, Keyring: kr}
 	ing := ingest.Issuer{ID: issuer, Name: "CBSE", Type: "CG"}
 	if _, err := ingest.Run(ctx, deps, ingest.Options{Profile: prof, Issuer: ing, Inputs: []string{"../../samples/cbse-sscer-2025.csv"}}); err != nil {
 		return nil, err
