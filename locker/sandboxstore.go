@@ -3,15 +3,11 @@ package locker
 import (
 	"context"
 	"crypto/hkdf"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -223,24 +219,3 @@ func ParseDocType(s string) (DocType, error) {
 }
 
 var paramRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
-
-// ReadOrCreateKey returns the API key in path, or writes a new random one
-// there (0600) when the file does not exist.
-func ReadOrCreateKey(path string) (string, bool, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		return strings.TrimSpace(string(b)), false, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return "", false, err
-	}
-	k := make([]byte, 24)
-	if _, err := rand.Read(k); err != nil {
-		return "", false, err
-	}
-	key := hex.EncodeToString(k)
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
-		return "", false, err
-	}
-	return key, true, nil
-}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/issuerkit/issuerkit/internal/keyfile"
 	"github.com/issuerkit/issuerkit/locker"
 	"github.com/urfave/cli/v2"
 )
@@ -152,7 +153,7 @@ func lockerRequesterCommand(e *env) *cli.Command {
 				if err := needArgs(c, 0, 0, "no arguments"); err != nil {
 					return err
 				}
-				key, created, err := locker.ReadOrCreateKey(o.APIKeyFile)
+				key, created, err := keyfile.ReadOrCreate(o.APIKeyFile, 0)
 				if err != nil {
 					return fmt.Errorf("--api-key-file: %w", err)
 				}

@@ -2,18 +2,16 @@ package apisetu
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/issuerkit/issuerkit/consent"
+	"github.com/issuerkit/issuerkit/internal/keyfile"
 	"github.com/issuerkit/issuerkit/signer"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -62,7 +60,7 @@ func AddRequester(ctx context.Context, c Clients, o AddOptions, now time.Time) (
 		}
 		doctypes = append(doctypes, d)
 	}
-	key, wrote, err := readOrWriteKey(o.KeyFile)
+	key, wrote, err := keyfile.ReadOrCreate(o.KeyFile, MinKeyLen)
 	if err != nil {
 		return Requester{}, false, err
 	}
@@ -81,42 +79,6 @@ func AddRequester(ctx context.Context, c Clients, o AddOptions, now time.Time) (
 
 // MinKeyLen is the shortest API key accepted from a file.
 const MinKeyLen = 16
-
-func readOrWriteKey(path string) (key string, wrote bool, err error) {
-	if path == "" {
-		return "", false, errors.New("no API key file")
-	}
-	b, err := os.ReadFile(path)
-	if err == nil {
-		key = strings.TrimSpace(string(b))
-		if len(key) < MinKeyLen {
-			return "", false, fmt.Errorf("API key in %s: shorter than %d characters", path, MinKeyLen)
-		}
-		return key, false, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return "", false, err
-	}
-	var raw [32]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return "", false, err
-	}
-	key = base64.RawURLEncoding.EncodeToString(raw[:])
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", false, err
-	}
-	if _, err := f.WriteString(key + "\n"); err != nil {
-		f.Close()
-		os.Remove(path)
-		return "", false, err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
-		return "", false, err
-	}
-	return key, true, nil
-}
 
 // Trust makes id a trusted consent manager with the certificate (or
 // public key) in certPEM: RSA or ECDSA P-256.
