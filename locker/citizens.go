@@ -55,11 +55,7 @@ func (s *Store) Citizen(ctx context.Context, id string) (*Citizen, error) {
 
 // aadhaarOf opens the citizen's sealed Aadhaar number.
 func (s *Store) aadhaarOf(c *Citizen) (string, error) {
-	kr, err := s.keyring()
-	if err != nil {
-		return "", err
-	}
-	return kr.Decrypt(c.sealed, "citizen:"+c.ID)
+	return s.seal.Decrypt(c.sealed, "citizen:"+c.ID)
 }
 
 // uidMD5 is the UID a Pull URI request carries: the MD5 hex of the number.
@@ -82,11 +78,7 @@ func (s *Store) LinkAadhaar(ctx context.Context, id, num, name, dob string, now 
 	if !dobRE.MatchString(dob) {
 		return errors.New("dob: want DD-MM-YYYY")
 	}
-	kr, err := s.keyring()
-	if err != nil {
-		return err
-	}
-	sealed, err := kr.Encrypt(num, "citizen:"+id)
+	sealed, err := s.seal.Encrypt(num, "citizen:"+id)
 	if err != nil {
 		return err
 	}

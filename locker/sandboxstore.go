@@ -90,10 +90,11 @@ const sandboxSchema = `
 		expires_at   INTEGER NOT NULL
 	);`
 
-// keyring returns the keys the linked Aadhaar numbers are sealed with,
-// derived from the locker's key (never the citizen-hash key itself).
-func (s *Store) keyring() (*aadhaar.Keyring, error) {
-	master, err := hkdf.Key(sha256.New, s.key, nil, "issuerkit locker aadhaar seal v1", aadhaar.KeySize)
+// sealKeyring derives the keys the linked Aadhaar numbers are sealed with
+// from the locker's key (never the citizen-hash key itself); Open does it
+// once.
+func sealKeyring(key []byte) (*aadhaar.Keyring, error) {
+	master, err := hkdf.Key(sha256.New, key, nil, "issuerkit locker aadhaar seal v1", aadhaar.KeySize)
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/internal/sqlitedb"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -43,9 +44,10 @@ var ErrNotFound = errors.New("not found")
 // Store is a locker's data directory: issuers, URIs per citizen, and the
 // history of pushes.
 type Store struct {
-	db  *sql.DB
-	key []byte
-	dir string
+	db   *sql.DB
+	key  []byte
+	seal *aadhaar.Keyring // what linked Aadhaar numbers are sealed with (sealKeyring)
+	dir  string
 }
 
 var schema = []string{
@@ -97,8 +99,12 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("locker data %s: %w", dir, err)
 	}
-	s := &Store{db: db, key: key, dir: dir}
-	return s, nil
+	seal, err := sealKeyring(key)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("locker data %s: %w", dir, err)
+	}
+	return &Store{db: db, key: key, seal: seal, dir: dir}, nil
 }
 
 func loadOrCreateKey(path string) ([]byte, error) {
