@@ -186,6 +186,14 @@ func SignRaw(key crypto.Signer, consentJSON []byte) (Artifact, error) {
 // the canonical form. A bad signature is a *RuleError with RuleSignature; a
 // consent that is not JSON or lacks consentId is RuleMalformed.
 func (a Artifact) Verify(pub crypto.PublicKey) (Consent, error) {
+	return a.VerifyAny([]crypto.PublicKey{pub})
+}
+
+// VerifyAny is Verify with the keys of several consent managers, any of
+// which may have signed: the canonical form, its digest and the signature
+// are worked out once, not once a key. With no key it fails with
+// RuleSignature.
+func (a Artifact) VerifyAny(pubs []crypto.PublicKey) (Consent, error) {
 	canon, err := Canonical(a.Consent)
 	if err != nil {
 		return Consent{}, ruleErr(RuleMalformed, "%v", err)
@@ -195,7 +203,13 @@ func (a Artifact) Verify(pub crypto.PublicKey) (Consent, error) {
 		return Consent{}, ruleErr(RuleSignature, "signature is not base64")
 	}
 	digest := sha256.Sum256(canon)
-	if err := verifyDigest(pub, digest[:], sig); err != nil {
+	err = ruleErr(RuleSignature, "no consent manager key to verify with")
+	for _, pub := range pubs {
+		if err = verifyDigest(pub, digest[:], sig); err == nil {
+			break
+		}
+	}
+	if err != nil {
 		return Consent{}, err
 	}
 	var c Consent

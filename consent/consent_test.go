@@ -292,3 +292,20 @@ func FuzzCanonical(f *testing.F) {
 		}
 	})
 }
+
+// VerifyAny finds the key that signed among several, and fails with
+// RuleSignature when none did or none is given.
+func TestVerifyAny(t *testing.T) {
+	a, _ := Sign(ecKey, sample())
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if c, err := a.VerifyAny([]crypto.PublicKey{rsaKey.Public(), other.Public(), ecKey.Public()}); err != nil || c.ConsentID != sample().ConsentID {
+		t.Fatalf("VerifyAny with the signer third: %+v, %v", c, err)
+	}
+	for name, keys := range map[string][]crypto.PublicKey{"none signed": {rsaKey.Public(), other.Public()}, "no keys": nil} {
+		_, err := a.VerifyAny(keys)
+		var re *RuleError
+		if !errors.As(err, &re) || re.Rule != RuleSignature {
+			t.Errorf("%s: VerifyAny = %v, want RuleSignature", name, err)
+		}
+	}
+}

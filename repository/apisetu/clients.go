@@ -61,8 +61,8 @@ type clientCache struct {
 	revoked repository.RevocationCounter // nil: requesters are not kept
 
 	mu       sync.Mutex
-	managers []trustedKey
-	mgrSum   [32]byte // of the managers' certificates: what verified artifacts were verified with
+	managers []crypto.PublicKey // the consent managers' keys
+	mgrSum   [32]byte           // of the managers' certificates: what verified artifacts were verified with
 	mgrAt    time.Time
 
 	rmu        sync.Mutex
@@ -82,12 +82,6 @@ type keptRequester struct {
 	r   Requester
 	err error // repository.ErrNotFound for an unknown id
 	at  time.Time
-}
-
-// trustedKey is a consent manager's public key.
-type trustedKey struct {
-	id  string
-	pub crypto.PublicKey
 }
 
 func newClientCache(c Clients, ttl time.Duration, now func() time.Time) *clientCache {
@@ -136,7 +130,7 @@ func (cc *clientCache) requester(ctx context.Context, id string) (Requester, err
 // trusted returns the consent managers' keys and a digest of their
 // certificates. A certificate that does not parse is skipped (trust
 // refuses them; the catalog could be edited).
-func (cc *clientCache) trusted(ctx context.Context) ([]trustedKey, [32]byte, error) {
+func (cc *clientCache) trusted(ctx context.Context) ([]crypto.PublicKey, [32]byte, error) {
 	now := cc.now()
 	cc.mu.Lock()
 	keys, sum, at := cc.managers, cc.mgrSum, cc.mgrAt
@@ -148,14 +142,14 @@ func (cc *clientCache) trusted(ctx context.Context) ([]trustedKey, [32]byte, err
 	if err != nil {
 		return nil, [32]byte{}, err
 	}
-	keys = make([]trustedKey, 0, len(list))
+	keys = make([]crypto.PublicKey, 0, len(list))
 	h := sha256.New()
 	for _, m := range list {
 		pub, err := consent.PublicKeyFromPEM([]byte(m.CertPEM))
 		if err != nil {
 			continue
 		}
-		keys = append(keys, trustedKey{id: m.ID, pub: pub})
+		keys = append(keys, pub)
 		h.Write([]byte(m.ID + "\x00" + m.CertPEM + "\x00"))
 	}
 	h.Sum(sum[:0])

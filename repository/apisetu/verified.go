@@ -1,6 +1,7 @@
 package apisetu
 
 import (
+	"crypto"
 	"crypto/sha256"
 	"sync"
 
@@ -27,7 +28,7 @@ func newVerifiedCache() *verifiedCache {
 }
 
 // verify returns a's consent if one of keys verifies its signature.
-func (v *verifiedCache) verify(a *consent.Artifact, keys []trustedKey, managers [32]byte) (consent.Consent, error) {
+func (v *verifiedCache) verify(a *consent.Artifact, keys []crypto.PublicKey, managers [32]byte) (consent.Consent, error) {
 	h := sha256.New()
 	h.Write(managers[:])
 	h.Write([]byte(a.Signature.Signature))
@@ -41,12 +42,7 @@ func (v *verifiedCache) verify(a *consent.Artifact, keys []trustedKey, managers 
 	if ok {
 		return c, nil
 	}
-	var err error
-	for _, tk := range keys {
-		if c, err = a.Verify(tk.pub); err == nil {
-			break
-		}
-	}
+	c, err := a.VerifyAny(keys)
 	if err != nil {
 		return consent.Consent{}, err
 	}
