@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,7 +40,7 @@ type Options struct {
 	Profile     *Profile
 	Issuer      Issuer
 	Inputs      []string
-	Workers     int    // default GOMAXPROCS
+	Workers     int    // default 2 × GOMAXPROCS
 	DryRun      bool   // validate, render and sign, but write nothing
 	RejectsPath string // default rejects-<batch>.csv beside the input
 	CSV         CSVOptions
@@ -147,7 +148,9 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 		o.Now = time.Now
 	}
 	if o.Workers <= 0 {
-		o.Workers = runtime.GOMAXPROCS(0)
+		// Twice the cores: while a worker waits in a cgo call (OpenSSL's
+		// signature), the runtime gives its core to another.
+		o.Workers = 2 * runtime.GOMAXPROCS(0)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -697,9 +700,29 @@ func (w *worker) statusAndHold(prev int, cur repository.Document) (xmlschema.Sta
 	return status, release, issueDate
 }
 
+// encodings are the workers' reusable buffers for Certificate.Encode.
+var encodings = sync.Pool{New: func() any { return new(xmlschema.Encoded) }}
+
 // signed renders and signs cert: the signed bytes, or why the row is
-// rejected, or an error that stops the run (a signer failing).
+// rejected, or an error that stops the run (a signer failing). A
+// Certificate is written and signed as bytes; one that only the tree can
+// write (a profile's namespaced names) goes through it, to the same bytes.
 func (w *worker) signed(cert *xmlschema.Certificate, line int) (data []byte, rejected string, err error) {
+	e := encodings.Get().(*xmlschema.Encoded)
+	defer encodings.Put(e)
+	switch err := cert.Encode(e); {
+	case errors.Is(err, xmlschema.ErrNotPlain):
+		return w.signedTree(cert, line)
+	case err != nil:
+		return nil, err.Error(), nil
+	}
+	if data, err = w.d.Signer.SignEnveloped(e.Doc, e.End, e.Canon); err != nil {
+		return nil, "", fmt.Errorf("row %d: %w", line, err)
+	}
+	return data, "", nil
+}
+
+func (w *worker) signedTree(cert *xmlschema.Certificate, line int) (data []byte, rejected string, err error) {
 	doc, err := cert.Render()
 	if err != nil {
 		return nil, err.Error(), nil

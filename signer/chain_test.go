@@ -41,6 +41,14 @@ func TestVerifyChain(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ := xmlschema.Bytes(doc)
+		// Every certificate of the chain is in SignEnveloped's KeyInfo too.
+		var e xmlschema.Encoded
+		if err := testCert().Encode(&e); err != nil {
+			t.Fatal(err)
+		}
+		if direct, err := s.SignEnveloped(e.Doc, e.End, e.Canon); err != nil || string(direct) != string(b) {
+			t.Fatalf("SignEnveloped with %d certificates differs from Sign (%v):\n%s\n%s", len(chain), err, direct, b)
+		}
 		return b
 	}
 	pool := func(cs ...*x509.Certificate) *x509.CertPool {

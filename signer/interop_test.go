@@ -2,6 +2,7 @@ package signer
 
 import (
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -61,6 +62,16 @@ func keysFor(t testing.TB, kt KeyType) (testKey, testKey) {
 
 func signWith(t testing.TB, k testKey, alg string) []byte {
 	t.Helper()
+	tree, _ := signBoth(t, k, alg)
+	return tree
+}
+
+// signBoth signs the test document through the tree (Sign, then Bytes)
+// and as bytes (Encode, then SignEnveloped), and checks that the two agree:
+// byte for byte for RSA, whose signatures are deterministic, and but for
+// the SignatureValue for ECDSA.
+func signBoth(t testing.TB, k testKey, alg string) (tree, direct []byte) {
+	t.Helper()
 	s, err := New(k.key, []*x509.Certificate{k.cert}, Options{Algorithm: alg})
 	if err != nil {
 		t.Fatal(err)
@@ -69,11 +80,33 @@ func signWith(t testing.TB, k testKey, alg string) []byte {
 	if err := s.Sign(doc); err != nil {
 		t.Fatal(err)
 	}
-	b, err := xmlschema.Bytes(doc)
-	if err != nil {
+	if tree, err = xmlschema.Bytes(doc); err != nil {
 		t.Fatal(err)
 	}
-	return b
+	var e xmlschema.Encoded
+	if err := testCert().Encode(&e); err != nil {
+		t.Fatal(err)
+	}
+	if direct, err = s.SignEnveloped(e.Doc, e.End, e.Canon); err != nil {
+		t.Fatal(err)
+	}
+	a, b := string(tree), string(direct)
+	if _, ecdsa := k.key.Public().(*ecdsa.PublicKey); ecdsa {
+		a, b = withoutSignatureValue(a), withoutSignatureValue(b)
+	}
+	if a != b {
+		t.Fatalf("SignEnveloped differs from Sign:\n tree %s\nbytes %s", tree, direct)
+	}
+	return tree, direct
+}
+
+func withoutSignatureValue(s string) string {
+	i := strings.Index(s, "<SignatureValue>")
+	j := strings.Index(s, "</SignatureValue>")
+	if i < 0 || j < i {
+		return s
+	}
+	return s[:i] + s[j:]
 }
 
 // tamperings change one part of a signed document each.
@@ -122,14 +155,17 @@ func TestInteropIssuerkitToXmlsec1(t *testing.T) {
 			a, b := keysFor(t, ac.keyType)
 			dir := t.TempDir()
 			_, certPath := writeKeyPair(t, dir, a)
-			good := signedWithCheck(t, a, ac)
-			if err := xmlsecVerify(xmlsec, certPath, writeTemp(t, dir, "good.xml", good)); err != nil {
-				t.Fatalf("xmlsec1 rejects issuerkit's %s signature: %v", ac.name, err)
-			}
+			tree, direct := signedWithCheck(t, a, ac)
 			v := &Verifier{Trusted: []*x509.Certificate{a.cert}}
-			if _, err := v.Verify(good); err != nil {
-				t.Fatalf("issuerkit rejects its own %s signature: %v", ac.name, err)
+			for _, good := range [][]byte{tree, direct} {
+				if err := xmlsecVerify(xmlsec, certPath, writeTemp(t, dir, "good.xml", good)); err != nil {
+					t.Fatalf("xmlsec1 rejects issuerkit's %s signature: %v\n%s", ac.name, err, good)
+				}
+				if _, err := v.Verify(good); err != nil {
+					t.Fatalf("issuerkit rejects its own %s signature: %v", ac.name, err)
+				}
 			}
+			good := direct
 			for what, mutate := range tamperings(t, b) {
 				bad := []byte(mutate(string(good)))
 				if string(bad) == string(good) {
@@ -146,9 +182,19 @@ func TestInteropIssuerkitToXmlsec1(t *testing.T) {
 	}
 }
 
-func signedWithCheck(t *testing.T, k testKey, ac algCase) []byte {
+// signedWithCheck signs through both paths (signBoth) and checks the
+// SignatureMethod and, for ECDSA, the r||s encoding of each.
+func signedWithCheck(t *testing.T, k testKey, ac algCase) (tree, direct []byte) {
 	t.Helper()
-	b := signWith(t, k, ac.alg)
+	tree, direct = signBoth(t, k, ac.alg)
+	for _, b := range [][]byte{tree, direct} {
+		checkSignatureShape(t, b, ac)
+	}
+	return tree, direct
+}
+
+func checkSignatureShape(t *testing.T, b []byte, ac algCase) {
+	t.Helper()
 	if !strings.Contains(string(b), `<SignatureMethod Algorithm="`+ac.uri+`"`) {
 		t.Fatalf("SignatureMethod is not %s", ac.uri)
 	}
@@ -160,7 +206,6 @@ func signedWithCheck(t *testing.T, k testKey, ac algCase) []byte {
 			t.Fatalf("ECDSA SignatureValue is %d bytes, want r||s of 64: %v", len(raw), err)
 		}
 	}
-	return b
 }
 
 func TestInteropXmlsec1ToIssuerkit(t *testing.T) {

@@ -35,12 +35,14 @@ func TestPKCS11SoftHSM(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer closer.Close()
-			b := signedWithCheck(t, testKey{key, chain[0]}, ac)
-			if err := xmlsecVerify(xmlsec, certPath, writeTemp(t, dir, kind+".xml", b)); err != nil {
-				t.Fatalf("xmlsec1 rejects the token's %s signature: %v", ac.name, err)
-			}
-			if _, err := (&Verifier{Trusted: []*x509.Certificate{chain[0]}}).Verify(b); err != nil {
-				t.Fatalf("issuerkit rejects the token's %s signature: %v", ac.name, err)
+			tree, b := signedWithCheck(t, testKey{key, chain[0]}, ac)
+			for _, signed := range [][]byte{tree, b} {
+				if err := xmlsecVerify(xmlsec, certPath, writeTemp(t, dir, kind+".xml", signed)); err != nil {
+					t.Fatalf("xmlsec1 rejects the token's %s signature: %v", ac.name, err)
+				}
+				if _, err := (&Verifier{Trusted: []*x509.Certificate{chain[0]}}).Verify(signed); err != nil {
+					t.Fatalf("issuerkit rejects the token's %s signature: %v", ac.name, err)
+				}
 			}
 			tampered := strings.Replace(string(b), "Test Board", "Evil Board", 1)
 			if err := xmlsecVerify(xmlsec, certPath, writeTemp(t, dir, "bad.xml", []byte(tampered))); err == nil {

@@ -21,6 +21,8 @@ type Signer struct {
 	ctx     *dsig.SigningContext
 	backend string
 	rsaKey  crypto.Signer // an RSA key through its backend
+	dsKey   crypto.Signer // what signs SignedInfo (ECDSA as r||s)
+	text    sigText       // SignEnveloped's fixed text
 }
 
 // Signature algorithms.
@@ -105,7 +107,7 @@ func New(key crypto.Signer, chain []*x509.Certificate, opts ...Options) (*Signer
 	ctx.Hash = hash
 	ctx.Prefix = "" // <Signature xmlns="http://www.w3.org/2000/09/xmldsig#">, as DigiLocker documents carry it
 	ctx.Canonicalizer = newExcC14N()
-	sg := &Signer{key: key, chain: chain, ctx: ctx, backend: backend}
+	sg := &Signer{key: key, chain: chain, ctx: ctx, backend: backend, dsKey: dsKey, text: newSigText(ctx, ders)}
 	if _, ok := key.Public().(*rsa.PublicKey); ok {
 		sg.rsaKey = dsKey
 	}

@@ -46,9 +46,8 @@ func testKeys(t testing.TB) (testKey, testKey) {
 	return keyA, keyB
 }
 
-func testDoc(t testing.TB) *etree.Document {
-	t.Helper()
-	c := &xmlschema.Certificate{
+func testCert() *xmlschema.Certificate {
+	return &xmlschema.Certificate{
 		Name: "Class X Marksheet", Type: "SSCER", Number: "51171332015", IssuedAt: "Delhi",
 		IssueDate: "20-05-2015", ValidFromDate: "20-05-2015", Status: xmlschema.StatusActive,
 		IssuedBy: xmlschema.Organization{Name: "Test Board", Code: "in.gov.test", Type: "SG"},
@@ -56,7 +55,11 @@ func testDoc(t testing.TB) *etree.Document {
 		Data: []xmlschema.Node{{Tag: "Performance", Attrs: []xmlschema.Attr{{Name: "result", Value: "PASS"}},
 			Children: []xmlschema.Node{{Tag: "Subjects", Children: []xmlschema.Node{{Tag: "Subject", Attrs: []xmlschema.Attr{{Name: "name", Value: "English & Co"}, {Name: "marksTotal", Value: "91"}}}}}}}},
 	}
-	doc, err := c.Render()
+}
+
+func testDoc(t testing.TB) *etree.Document {
+	t.Helper()
+	doc, err := testCert().Render()
 	if err != nil {
 		t.Fatal(err)
 	}

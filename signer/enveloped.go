@@ -1,0 +1,104 @@
+package signer
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	dsig "github.com/russellhaering/goxmldsig"
+)
+
+// sigText is the fixed text of this signer's enveloped signatures, around
+// the two values that change: the reference's digest and the signature
+// value (the algorithms and the certificates are the signer's). The
+// canonical SignedInfo is
+// what the signature covers (exclusive C14N of SignedInfo in its place,
+// which brings the default namespace down to it); the document's Signature
+// is what etree writes for the element goxmldsig builds.
+type sigText struct {
+	canonPre, canonPost     string
+	docPre, docMid, docPost string
+}
+
+func newSigText(ctx *dsig.SigningContext, chain [][]byte) sigText {
+	method := ctx.GetSignatureMethodIdentifier()
+	digest := ctx.GetDigestAlgorithmIdentifier()
+	c14n := string(ctx.Canonicalizer.Algorithm())
+	// SignedInfo's content up to DigestValue's text, with the document's
+	// empty-element tags or, canonical, C14N's end tags.
+	signedInfo := func(canonical bool) string {
+		empty := func(tag, alg string) string {
+			if canonical {
+				return "<" + tag + ` Algorithm="` + alg + `"></` + tag + ">"
+			}
+			return "<" + tag + ` Algorithm="` + alg + `"/>`
+		}
+		return empty("CanonicalizationMethod", c14n) + empty("SignatureMethod", method) +
+			`<Reference URI=""><Transforms>` + empty("Transform", dsig.EnvelopedSignatureAltorithmId.String()) +
+			empty("Transform", c14n) + "</Transforms>" + empty("DigestMethod", digest) + "<DigestValue>"
+	}
+	var certs strings.Builder
+	for _, der := range chain {
+		certs.WriteString("<X509Certificate>" + base64.StdEncoding.EncodeToString(der) + "</X509Certificate>")
+	}
+	return sigText{
+		canonPre:  `<SignedInfo xmlns="` + dsig.Namespace + `">` + signedInfo(true),
+		canonPost: "</DigestValue></Reference></SignedInfo>",
+		docPre:    `<Signature xmlns="` + dsig.Namespace + `"><SignedInfo>` + signedInfo(false),
+		docMid:    "</DigestValue></Reference></SignedInfo><SignatureValue>",
+		docPost:   "</SignatureValue><KeyInfo><X509Data>" + certs.String() + "</X509Data></KeyInfo></Signature>",
+	}
+}
+
+var signedInfoBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// SignEnveloped signs a document given as bytes: doc is the unsigned
+// document, end the offset of its root's end tag and canon the exclusive
+// canonical form of its root, as xmlschema's Certificate.Encode writes
+// them. The root must be namespace-free and carry no ID attribute (a
+// Certificate's never does). It returns the signed document: the bytes Sign
+// and Bytes give for the same document, with the Signature as the root's
+// last child, without building a tree.
+func (s *Signer) SignEnveloped(doc []byte, end int, canon []byte) ([]byte, error) {
+	if end < 0 || end > len(doc) {
+		return nil, errors.New("sign: the root's end is outside the document")
+	}
+	t := &s.text
+	var dv [sha256.Size * 2]byte // room for the base64 of any supported digest
+	digest := s.hash(dv[:0], canon)
+	var b64 [88]byte
+	dvText := base64.StdEncoding.AppendEncode(b64[:0], digest)
+
+	bp := signedInfoBufs.Get().(*[]byte)
+	si := append(append(append((*bp)[:0], t.canonPre...), dvText...), t.canonPost...)
+	siDigest := s.hash(dv[:0], si)
+	*bp = si
+	signedInfoBufs.Put(bp)
+	sig, err := s.dsKey.Sign(rand.Reader, siDigest, s.ctx.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	n := len(doc) + len(t.docPre) + len(dvText) + len(t.docMid) + base64.StdEncoding.EncodedLen(len(sig)) + len(t.docPost)
+	out := make([]byte, 0, n)
+	out = append(out, doc[:end]...)
+	out = append(append(append(out, t.docPre...), dvText...), t.docMid...)
+	out = base64.StdEncoding.AppendEncode(out, sig)
+	out = append(append(out, t.docPost...), doc[end:]...)
+	return out, nil
+}
+
+// hash appends the signer's digest of b to dst.
+func (s *Signer) hash(dst, b []byte) []byte {
+	if s.ctx.Hash == crypto.SHA256 {
+		sum := sha256.Sum256(b)
+		return append(dst, sum[:]...)
+	}
+	h := s.ctx.Hash.New()
+	h.Write(b)
+	return h.Sum(dst)
+}
