@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// layoutCost measures what the file system charges for the fs store's
+// CONTRACT key layout, {IssuerID}/{DocType}/{DocID}/v{N}.xml: a directory
+// and a file for every document. It creates n files of size bytes, one
+// goroutine, unsynced (as the store's batches write them before their one
+// syncfs), in that layout and flat (one directory, {DocID}-v1.xml), and
+// gives each layout's rate and kernel time per file.
+func layoutCost(dir string, n, size int) (contract, flat layoutRun, err error) {
+	data := make([]byte, size)
+	for _, perDoc := range []bool{true, false} {
+		root := filepath.Join(dir, fmt.Sprintf("layout-%t", perDoc), "in.gov.bench", "SSCER")
+		if err := os.MkdirAll(root, 0o750); err != nil {
+			return contract, flat, err
+		}
+		sys0 := sysTime()
+		start := time.Now()
+		for i := range n {
+			id := fmt.Sprintf("%011d", 51170000000+7*i)
+			p := filepath.Join(root, id+"-v1.xml")
+			if perDoc {
+				if err := os.Mkdir(filepath.Join(root, id), 0o750); err != nil {
+					return contract, flat, err
+				}
+				p = filepath.Join(root, id, "v1.xml")
+			}
+			if err := os.WriteFile(p, data, 0o640); err != nil {
+				return contract, flat, err
+			}
+		}
+		run := layoutRun{rate: float64(n) / time.Since(start).Seconds(), sysPerFile: (sysTime() - sys0) / time.Duration(n)}
+		if perDoc {
+			contract = run
+		} else {
+			flat = run
+		}
+		if err := os.RemoveAll(filepath.Dir(filepath.Dir(root))); err != nil {
+			return contract, flat, err
+		}
+	}
+	return contract, flat, nil
+}
+
+type layoutRun struct {
+	rate       float64
+	sysPerFile time.Duration
+}
+
+func (r layoutRun) String() string {
+	return fmt.Sprintf("%s files/s, %.0f µs of kernel time each", f0(r.rate), float64(r.sysPerFile.Nanoseconds())/1e3)
+}
+
+// sysTime is the process's kernel CPU time so far.
+func sysTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Stime.Nano())
+}
