@@ -105,7 +105,29 @@ func (q *sequencer) remember(r result) {
 	q.seen.put(r.docID, seenAt{input: int32(q.mark.InputIndex), line: int32(r.row.Line)})
 }
 
+// estimateAt is the row at which the sequencer sizes the DocID set for the
+// whole input, from the share of its bytes read so far: far enough in
+// that the reader's buffer is a small part of what was read.
+const estimateAt = 4096
+
+// reserveSeen sizes the DocID set for the rows the input still holds,
+// estimated from its bytes, so that it does not grow by doubling.
+func (q *sequencer) reserveSeen() {
+	if q.reader == nil {
+		return
+	}
+	done, total := q.reader.Progress()
+	if done <= 0 || total <= done {
+		return
+	}
+	rest := float64(total-done) / float64(done) * float64(q.next)
+	q.seen.reserve(q.seen.n + int(rest*1.05))
+}
+
 func (q *sequencer) handle(r result) error {
+	if q.next == estimateAt {
+		q.reserveSeen()
+	}
 	if r.kind == outOther {
 		q.other++
 		<-q.tokens

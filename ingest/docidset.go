@@ -8,8 +8,9 @@ import (
 // docIDSet remembers where each DocID of a batch was first seen, in 12
 // bytes a slot (13 when the batch has several inputs) off the Go heap: a
 // keyed 64-bit hash of the DocID and its line, with linear probing, grown
-// by doubling at 80% load. A 5-million-row input needs 96 MB for it
-// (8M slots), where a map of strings took ~75 bytes a row.
+// by doubling at 80% load, or sized once from an estimate of the input's
+// rows (reserve). A 5-million-row input needs 96 MB for it (8M slots),
+// where a map of strings took ~75 bytes a row.
 //
 // Two different DocIDs share a hash with probability about n²/2⁶⁵ (7 in
 // ten million at n = 5M); the later one would then be reported as a
@@ -35,6 +36,19 @@ func (s *docIDSet) hash(docID string) uint64 {
 		h = 1
 	}
 	return h
+}
+
+// reserve makes room for n DocIDs in all at once, so that the set does not
+// double (holding the old and the new table for a moment, 1.5 × the
+// memory) while they arrive.
+func (s *docIDSet) reserve(n int) {
+	slots := len(s.keys)
+	for n*5 > slots*4 {
+		slots *= 2
+	}
+	if slots > len(s.keys) {
+		s.rehash(slots, s.inputs != nil)
+	}
 }
 
 // get reports where docID was first seen.

@@ -39,6 +39,54 @@ func TestDocIDSet(t *testing.T) {
 	}
 }
 
+// TestDocIDSetReserve: a reserved set keeps what it held and takes the
+// reserved number without growing again.
+func TestDocIDSetReserve(t *testing.T) {
+	s := newDocIDSet()
+	defer s.release()
+	s.put("early", seenAt{line: 2})
+	s.reserve(50_000)
+	slots := len(s.keys)
+	if slots < 50_000*5/4 || slots&(slots-1) != 0 {
+		t.Fatalf("reserved %d slots for 50,000", slots)
+	}
+	for i := range 50_000 - 1 {
+		s.put("doc-"+strconv.Itoa(i), seenAt{line: int32(i + 3)})
+	}
+	if len(s.keys) != slots {
+		t.Fatalf("grew from %d to %d slots within the reservation", slots, len(s.keys))
+	}
+	if at, ok := s.get("early"); !ok || at.line != 2 {
+		t.Fatalf("lost an entry across reserve: %+v %v", at, ok)
+	}
+	s.reserve(10) // less than held: nothing changes
+	if len(s.keys) != slots {
+		t.Fatal("a smaller reservation resized the set")
+	}
+}
+
+type fixedProgress struct{ done, total int64 }
+
+func (p fixedProgress) Progress() (int64, int64) { return p.done, p.total }
+
+// TestReserveSeenFromBytes: the sequencer sizes the set from the share of
+// the input read, so a 100,000-row input never doubles it after row 4096.
+func TestReserveSeenFromBytes(t *testing.T) {
+	seen := newDocIDSet()
+	defer seen.release()
+	q := &sequencer{seen: seen, reader: fixedProgress{done: 4096 * 300, total: 100_000 * 300}, next: estimateAt}
+	q.reserveSeen()
+	if need := 100_000 * 5 / 4; len(seen.keys) < need {
+		t.Fatalf("%d slots for ~100,000 rows, want at least %d", len(seen.keys), need)
+	}
+	q = &sequencer{seen: newDocIDSet(), next: estimateAt}
+	defer q.seen.release()
+	q.reserveSeen() // no reader (an XLSX input): the set grows as it goes
+	if len(q.seen.keys) != 1<<12 {
+		t.Fatalf("resized without an estimate: %d slots", len(q.seen.keys))
+	}
+}
+
 func TestURISet(t *testing.T) {
 	u := newURISet()
 	defer u.release()

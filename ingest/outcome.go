@@ -23,11 +23,13 @@ func (s Summary) Err() error {
 
 // MemoryLimit is the Go heap's soft bound TuneGC sets for an ingest; the
 // process's RSS is this plus the binary, SQLite's caches and stacks.
-const MemoryLimit = 160 << 20
+const MemoryLimit = 96 << 20
 
-// TuneGC sets the garbage collector for an ingest process: an ingest
-// allocates many short-lived trees, so collect less often (GOGC 400) but
-// never let the heap grow past MemoryLimit. GOGC and GOMEMLIMIT, when set
+// TuneGC sets the garbage collector for an ingest process: an ingest's
+// live heap is small (~30 MB: the rows and documents in flight) and what
+// it allocates is short-lived, so collect less often (GOGC 400) but never
+// let the heap grow past MemoryLimit (a dry run is as fast at 96 MiB as
+// at 160, and 3% slower at 64). GOGC and GOMEMLIMIT, when set
 // in the environment, say otherwise.
 func TuneGC() {
 	if os.Getenv("GOGC") == "" {
