@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/issuerkit/issuerkit/samples"
+	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 func readAll(t testing.TB, src string) ([]string, []Row, error) {
@@ -179,4 +180,55 @@ func FuzzCSVRow(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCollapseSpace: the allocation-free collapse is strings.Fields's for
+// every trimmed cell.
+func TestCollapseSpace(t *testing.T) {
+	for _, s := range []string{"", "a", "Aarav Sharma", "a  b", "a\tb", "a \t b", "मौर्य  शर्मा", "a\u00a0b", "a\u2003 b", "x\ny", "ab\u0301c d", "\u00e9 \u00e9"} {
+		s = strings.TrimSpace(s)
+		if got, want := collapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Errorf("collapseSpace(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func FuzzCollapseSpace(f *testing.F) {
+	f.Add("a  b\tc")
+	f.Add("मौर्य\u2003 शर्मा")
+	f.Fuzz(func(t *testing.T, s string) {
+		s = strings.TrimSpace(s)
+		if got, want := collapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Fatalf("collapseSpace(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// BenchmarkMapCertificate is a worker's cost of a row before its
+// signature: validate and map the cells, then build the Certificate.
+func BenchmarkMapCertificate(b *testing.B) {
+	p, err := LoadProfile(sampleProfile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := p.Bind(samples.Header)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := make([]Row, 64)
+	for i := range rows {
+		cells, _ := samples.Options{Seed: 3}.Row(i)
+		rows[i] = Row{Line: i + 2, Cells: cells}
+	}
+	iss := Issuer{ID: "in.gov.bench", Name: "Bench Board", Type: "SG"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		rec, err := m.Map(rows[i%len(rows)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := m.Certificate(rec, iss, "01-06-2025", xmlschema.StatusActive); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

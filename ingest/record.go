@@ -291,7 +291,7 @@ func (c *Column) parse(cell string, required bool, ds DateSystem) (any, string, 
 		return nil, "", "contains a control character or invalid UTF-8"
 	}
 	if c.Type != "aadhaar" {
-		s = strings.Join(strings.Fields(s), " ")
+		s = collapseSpace(s)
 		if n := utf8.RuneCountInString(s); n > c.MaxLen {
 			return nil, "", fmt.Sprintf("longer than %d characters (%d)", c.MaxLen, n)
 		}
@@ -333,7 +333,7 @@ func (c *Column) parse(cell string, required bool, ds DateSystem) (any, string, 
 		s = d.Format("02-01-2006")
 		v = s
 	case "aadhaar":
-		s = strings.NewReplacer(" ", "", "-", "").Replace(s)
+		s = aadhaarSeparators.Replace(s)
 		if err := aadhaar.Validate(s); err != nil {
 			return nil, "", err.Error()
 		}
@@ -355,6 +355,37 @@ func (c *Column) parse(cell string, required bool, ds DateSystem) (any, string, 
 		}
 	}
 	return v, s, ""
+}
+
+// aadhaarSeparators are what may group an Aadhaar number's digits.
+var aadhaarSeparators = strings.NewReplacer(" ", "", "-", "")
+
+// collapseSpace is strings.Join(strings.Fields(s), " ") for a trimmed s,
+// without allocating when s is already so (most cells are).
+func collapseSpace(s string) string {
+	prevSpace := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			r, w := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				return strings.Join(strings.Fields(s), " ")
+			}
+			i += w - 1
+			prevSpace = false
+		case c == ' ':
+			if prevSpace {
+				return strings.Join(strings.Fields(s), " ")
+			}
+			prevSpace = true
+		case c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			return strings.Join(strings.Fields(s), " ")
+		default:
+			prevSpace = false
+		}
+	}
+	return s
 }
 
 func (c *Column) checkRange(f float64, s string) string {

@@ -156,7 +156,8 @@ func (m *Mapper) fillAttrs(s *schema.Schema, path string, attrs []xmlschema.Attr
 	if e == nil {
 		return attrs, nil
 	}
-	out := append([]xmlschema.Attr(nil), attrs...)
+	out := make([]xmlschema.Attr, len(attrs), len(attrs)+len(e.Attrs))
+	copy(out, attrs)
 	for _, a := range e.Attrs {
 		i := -1
 		for j := range out {
