@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"hash/maphash"
+	"math/bits"
 	"unsafe"
 )
 
@@ -9,8 +10,10 @@ import (
 // bytes a slot (13 when the batch has several inputs) off the Go heap: a
 // keyed 64-bit hash of the DocID and its line, with linear probing, grown
 // by doubling at 80% load, or sized once from an estimate of the input's
-// rows (reserve). A 5-million-row input needs 96 MB for it (8M slots),
-// where a map of strings took ~75 bytes a row.
+// rows (reserve). The table need not be a power of two (a hash picks its
+// slot by multiplying, not masking), so a reserved one is no larger than
+// 80% load needs: a 5-million-row input takes 75 MB (6.6M slots), where a
+// map of strings took ~75 bytes a row.
 //
 // Two different DocIDs share a hash with probability about n²/2⁶⁵ (7 in
 // ten million at n = 5M); the later one would then be reported as a
@@ -42,20 +45,21 @@ func (s *docIDSet) hash(docID string) uint64 {
 // double (holding the old and the new table for a moment, 1.5 × the
 // memory) while they arrive.
 func (s *docIDSet) reserve(n int) {
-	slots := len(s.keys)
-	for n*5 > slots*4 {
-		slots *= 2
-	}
-	if slots > len(s.keys) {
+	if slots := (n*5 + 3) / 4; slots > len(s.keys) {
 		s.rehash(slots, s.inputs != nil)
 	}
+}
+
+// home is the slot where h's probe starts: h scaled to the table's size.
+func (s *docIDSet) home(h uint64) int {
+	hi, _ := bits.Mul64(h, uint64(len(s.keys)))
+	return int(hi)
 }
 
 // get reports where docID was first seen.
 func (s *docIDSet) get(docID string) (seenAt, bool) {
 	h := s.hash(docID)
-	mask := uint64(len(s.keys) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i := s.home(h); ; i = s.next(i) {
 		switch s.keys[i] {
 		case 0:
 			return seenAt{}, false
@@ -82,9 +86,16 @@ func (s *docIDSet) put(docID string, at seenAt) {
 	}
 }
 
+// next is the slot after i, wrapping around.
+func (s *docIDSet) next(i int) int {
+	if i++; i == len(s.keys) {
+		return 0
+	}
+	return i
+}
+
 func (s *docIDSet) insert(h uint64, line uint32, input uint8) bool {
-	mask := uint64(len(s.keys) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i := s.home(h); ; i = s.next(i) {
 		switch s.keys[i] {
 		case 0:
 			s.keys[i], s.lines[i] = h, line
@@ -98,7 +109,7 @@ func (s *docIDSet) insert(h uint64, line uint32, input uint8) bool {
 	}
 }
 
-// alloc gives the set empty tables of n slots (a power of two).
+// alloc gives the set empty tables of n slots.
 func (s *docIDSet) alloc(n int, inputs bool) {
 	size := n * 12
 	if inputs {
