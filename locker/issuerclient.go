@@ -6,11 +6,11 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,27 +48,16 @@ type SearchResult struct {
 // PullURIRequest returns the body of a Pull URI request for r, signed
 // with apiKey through keyhash (the HMAC header is the caller's).
 func PullURIRequest(r SearchRequest, apiKey string, now time.Time) []byte {
-	var b bytes.Buffer
 	ts := now.In(xmlschema.IST).Format(time.RFC3339)
-	fmt.Fprintf(&b, `<PullURIRequest xmlns:ns2="http://tempuri.org/" ver="1.0" ts="%s" txn="%d" orgId="%s" format="xml" keyhash="%s"><DocDetails>`,
-		ts, now.UnixNano(), LockerOrgID, xmlschema.KeyHash(apiKey, ts))
-	field := func(name, value string) {
-		b.WriteString("<" + name + ">")
-		xml.EscapeText(&b, []byte(value))
-		b.WriteString("</" + name + ">")
-	}
-	field("DocType", r.DocType)
-	field("DigiLockerId", r.DigiLockerID)
+	req := xmlschema.Request{Kind: "PullURIRequest", Ver: "1.0", TS: ts, Txn: strconv.FormatInt(now.UnixNano(), 10),
+		OrgID: LockerOrgID, Format: "xml", KeyHash: xmlschema.KeyHash(apiKey, ts),
+		Details: []xmlschema.Field{{Name: "DocType", Value: r.DocType}, {Name: "DigiLockerId", Value: r.DigiLockerID}}}
 	if r.UIDMD5 != "" {
-		field("UID", r.UIDMD5)
+		req.Details = append(req.Details, xmlschema.Field{Name: "UID", Value: r.UIDMD5})
 	}
-	field("FullName", r.FullName)
-	field("DOB", r.DOB)
-	for _, p := range r.Params {
-		field(p.Name, p.Value)
-	}
-	b.WriteString(`</DocDetails></PullURIRequest>`)
-	return b.Bytes()
+	req.Details = append(req.Details, xmlschema.Field{Name: "FullName", Value: r.FullName}, xmlschema.Field{Name: "DOB", Value: r.DOB})
+	req.Details = append(req.Details, r.Params...)
+	return req.AppendXML(nil)
 }
 
 // call POSTs a signed wire request to the issuer's route and parses the
@@ -177,13 +166,12 @@ func PullPDF(ctx context.Context, client *http.Client, is *Issuer, uri string) (
 }
 
 func pullDocRequest(is *Issuer, uri, format string) []byte {
-	var b bytes.Buffer
-	ts := time.Now().Format(time.RFC3339)
-	fmt.Fprintf(&b, `<PullDocRequest xmlns:ns2="http://tempuri.org/" ver="1.0" ts="%s" txn="%d" orgId="%s" format="%s" keyhash="%s"><DocDetails><URI>`,
-		ts, time.Now().UnixNano(), LockerOrgID, format, xmlschema.KeyHash(is.APIKey, ts))
-	xml.EscapeText(&b, []byte(uri))
-	b.WriteString(`</URI></DocDetails></PullDocRequest>`)
-	return b.Bytes()
+	now := time.Now()
+	ts := now.Format(time.RFC3339)
+	req := xmlschema.Request{Kind: "PullDocRequest", Ver: "1.0", TS: ts, Txn: strconv.FormatInt(now.UnixNano(), 10),
+		OrgID: LockerOrgID, Format: format, KeyHash: xmlschema.KeyHash(is.APIKey, ts),
+		Details: []xmlschema.Field{{Name: "URI", Value: uri}}}
+	return req.AppendXML(nil)
 }
 
 // issueDate reads the Certificate's issueDate (DD-MM-YYYY) from a signed

@@ -95,3 +95,28 @@ const (
 	maxFieldBytes = 256 << 10 // a Photo may be large
 	maxDepth      = 8
 )
+
+// AppendXML appends r as a locker sends it: the Kind element with
+// DigiLocker's xmlns:ns2 declaration and r's attributes (an empty one left
+// out), then DocDetails (UriDetails for a PushUriRequest) with r.Details
+// in order, their values escaped. ParseRequest reads it back as r.
+func (r *Request) AppendXML(dst []byte) []byte {
+	dst = append(append(dst, '<'), r.Kind...)
+	dst = append(dst, ` xmlns:ns2="http://tempuri.org/"`...)
+	for _, a := range [...]Attr{{"ver", r.Ver}, {"ts", r.TS}, {"txn", r.Txn}, {"orgId", r.OrgID}, {"format", r.Format}, {"keyhash", r.KeyHash}} {
+		if a.Value != "" {
+			dst = appendAttr(dst, a)
+		}
+	}
+	details := "DocDetails"
+	if r.Kind == "PushUriRequest" {
+		details = "UriDetails"
+	}
+	dst = append(append(append(dst, "><"...), details...), '>')
+	for _, f := range r.Details {
+		dst = append(append(append(dst, '<'), f.Name...), '>')
+		dst = appendEscaped(dst, f.Value, false)
+		dst = append(append(append(dst, "</"...), f.Name...), '>')
+	}
+	return append(append(append(append(append(dst, "</"...), details...), "></"...), r.Kind...), '>')
+}

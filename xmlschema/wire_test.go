@@ -2,6 +2,7 @@ package xmlschema
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -132,6 +133,26 @@ func TestRootAttributesIgnoreCase(t *testing.T) {
 		}
 		if r.KeyHash != tc.keyhash || r.OrgID != tc.org || r.Format != tc.format {
 			t.Errorf("%s: keyhash %q orgId %q format %q", tc.body, r.KeyHash, r.OrgID, r.Format)
+		}
+	}
+}
+
+// TestRequestAppendXML: what AppendXML writes, ParseRequest reads back as
+// it was, escapes and all.
+func TestRequestAppendXML(t *testing.T) {
+	for _, r := range []Request{
+		{Kind: "PullURIRequest", Ver: "1.0", TS: "2025-06-01T10:00:00+05:30", Txn: "17", OrgID: "in.gov.locker", Format: "xml", KeyHash: "abc",
+			Details: []Field{{"DocType", "SSCER"}, {"DigiLockerId", "x"}, {"FullName", `Meera "M" <Iyer> & Co`}, {"DOB", "01-02-2008"}, {"RollNo", "75000032"}, {"Year", "2025"}}},
+		{Kind: "PullDocRequest", Ver: "1.0", TS: "2025-06-01T10:00:00+05:30", Txn: "18", OrgID: "in.gov.locker", Format: "pdf",
+			Details: []Field{{"URI", "in.gov.cbse-SSCER-75000032025"}}},
+	} {
+		body := r.AppendXML(nil)
+		got, err := ParseRequest(body)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", r.Kind, err, body)
+		}
+		if !reflect.DeepEqual(*got, r) {
+			t.Fatalf("%s read back as %+v, want %+v\n%s", r.Kind, *got, r, body)
 		}
 	}
 }

@@ -197,8 +197,10 @@ func pullRequests(home string, gen samples.Options, n int) ([]prepared, error) {
 				dob = t.Format("02-01-2006")
 			}
 		}
-		body := []byte(`<PullURIRequest ver="1.0" ts="2025-06-01T10:00:00+05:30" txn="t` + strconv.Itoa(i) + `" orgId="in.gov.locker" format="xml"><DocDetails><DocType>SSCER</DocType><DigiLockerId>x</DigiLockerId><FullName>` +
-			xmlEscape(row[3]) + `</FullName><DOB>` + dob + `</DOB><RollNo>` + row[0] + `</RollNo><Year>` + row[1] + `</Year></DocDetails></PullURIRequest>`)
+		req := xmlschema.Request{Kind: "PullURIRequest", Ver: "1.0", TS: "2025-06-01T10:00:00+05:30", Txn: "t" + strconv.Itoa(i), OrgID: "in.gov.locker", Format: "xml",
+			Details: []xmlschema.Field{{Name: "DocType", Value: "SSCER"}, {Name: "DigiLockerId", Value: "x"}, {Name: "FullName", Value: row[3]},
+				{Name: "DOB", Value: dob}, {Name: "RollNo", Value: row[0]}, {Name: "Year", Value: row[1]}}}
+		body := req.AppendXML(nil)
 		reqs[i] = prepared{body, xmlschema.SignBody(key, body)}
 	}
 	return reqs, nil
@@ -286,17 +288,6 @@ func bareServer(addr, replyPath string) error {
 		w.Header().Set("Content-Length", strconv.Itoa(len(reply)))
 		w.Write(reply)
 	}))
-}
-
-func xmlEscape(s string) string {
-	var b bytes.Buffer
-	xmlEscapeTo(&b, s)
-	return b.String()
-}
-
-func xmlEscapeTo(b *bytes.Buffer, s string) {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-	b.WriteString(r.Replace(s))
 }
 
 // pinnedServe is an `issuerkit serve` the bench runs load against.

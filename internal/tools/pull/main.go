@@ -11,7 +11,6 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/xml"
 	"flag"
 	"fmt"
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
@@ -22,6 +21,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,22 +52,14 @@ func main() {
 	}
 	key = bytes.TrimSpace(key)
 	build := func(txn int64) []byte {
-		var b bytes.Buffer
-		fmt.Fprintf(&b, `<PullURIRequest ver="1.0" ts="%s" txn="%d" orgId="in.gov.demo-locker" format="xml"><DocDetails><DocType>%s</DocType>`,
-			time.Now().Format(time.RFC3339), txn, *doctype)
-		field := func(k, v string) {
-			b.WriteString("<" + k + ">")
-			xml.EscapeText(&b, []byte(v))
-			b.WriteString("</" + k + ">")
-		}
-		field("FullName", *name)
-		field("DOB", *dob)
+		req := xmlschema.Request{Kind: "PullURIRequest", Ver: "1.0", TS: time.Now().Format(time.RFC3339), Txn: strconv.FormatInt(txn, 10),
+			OrgID: "in.gov.demo-locker", Format: "xml",
+			Details: []xmlschema.Field{{Name: "DocType", Value: *doctype}, {Name: "FullName", Value: *name}, {Name: "DOB", Value: *dob}}}
 		for _, p := range ps {
 			k, v, _ := strings.Cut(p, "=")
-			field(k, v)
+			req.Details = append(req.Details, xmlschema.Field{Name: k, Value: v})
 		}
-		b.WriteString("</DocDetails></PullURIRequest>")
-		return b.Bytes()
+		return req.AppendXML(nil)
 	}
 	endpoint := strings.TrimSuffix(*url, "/") + "/digilocker/pulluri"
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *clients},
