@@ -189,8 +189,12 @@ func (s *Server) Handler() http.Handler {
 		d := time.Since(start)
 		s.metrics.observe(route, rec.Status, d)
 		// The route pattern, never the path: a /verify path names a document.
-		s.cfg.Logger.Info("request", "route", route, "status", rec.Status, "bytes", rec.Bytes,
-			"duration_ms", float64(d.Microseconds())/1000, "remote", client)
+		// Checked first: the arguments would cost allocations per request
+		// even when the line is not written.
+		if s.cfg.Logger.Enabled(r.Context(), slog.LevelInfo) {
+			s.cfg.Logger.Info("request", "route", route, "status", rec.Status, "bytes", rec.Bytes,
+				"duration_ms", float64(d.Microseconds())/1000, "remote", client)
+		}
 	})
 }
 
