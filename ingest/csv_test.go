@@ -137,6 +137,20 @@ func TestFormulaEscapeRoundTrip(t *testing.T) {
 	}
 }
 
+// sampleMapper binds the sample profile to the samples' header.
+func sampleMapper(tb testing.TB) *Mapper {
+	tb.Helper()
+	p, err := LoadProfile(sampleProfile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := p.Bind(samples.Header)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
 // FuzzCSVRow feeds arbitrary bytes as a data row through the reader and the
 // sample profile: nothing may panic, and an accepted row must render.
 func FuzzCSVRow(f *testing.F) {
@@ -144,14 +158,7 @@ func FuzzCSVRow(f *testing.F) {
 	f.Add(strings.Join(rec, ","))
 	f.Add(`5100003,2025,MAR,"A ""B""",,,"01-01-2009",M,,,10201,"S, N",PASS`)
 	f.Add("\"\n\"")
-	p, err := LoadProfile(sampleProfile)
-	if err != nil {
-		f.Fatal(err)
-	}
-	m, err := p.Bind(samples.Header)
-	if err != nil {
-		f.Fatal(err)
-	}
+	m := sampleMapper(f)
 	hdr := strings.Join(samples.Header, ",") + "\n"
 	f.Fuzz(func(t *testing.T, line string) {
 		r, err := NewCSVReader(strings.NewReader(hdr + line))
@@ -207,14 +214,7 @@ func FuzzCollapseSpace(f *testing.F) {
 // BenchmarkMapCertificate is a worker's cost of a row before its
 // signature: validate and map the cells, then build the Certificate.
 func BenchmarkMapCertificate(b *testing.B) {
-	p, err := LoadProfile(sampleProfile)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m, err := p.Bind(samples.Header)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := sampleMapper(b)
 	rows := make([]Row, 64)
 	for i := range rows {
 		cells, _ := samples.Options{Seed: 3}.Row(i)

@@ -16,10 +16,10 @@ import (
 // sigText is the fixed text of this signer's enveloped signatures, around
 // the two values that change: the reference's digest and the signature
 // value (the algorithms and the certificates are the signer's). The
-// canonical SignedInfo is
-// what the signature covers (exclusive C14N of SignedInfo in its place,
-// which brings the default namespace down to it); the document's Signature
-// is what etree writes for the element goxmldsig builds.
+// canonical SignedInfo is what the signature covers (exclusive C14N of
+// SignedInfo in its place, which brings the default namespace down to
+// it); the document's Signature is what etree writes for the element
+// goxmldsig builds.
 type sigText struct {
 	canonPre, canonPost     string
 	docPre, docMid, docPost string
@@ -69,9 +69,9 @@ func (s *Signer) SignEnveloped(doc []byte, end int, canon []byte) ([]byte, error
 		return nil, errors.New("sign: the root's end is outside the document")
 	}
 	t := &s.text
-	var dv [sha256.Size * 2]byte // room for the base64 of any supported digest
+	var dv [64]byte // room for any supported digest (SHA-1, SHA-256), on the stack
 	digest := s.hash(dv[:0], canon)
-	var b64 [88]byte
+	var b64 [88]byte // its base64
 	dvText := base64.StdEncoding.AppendEncode(b64[:0], digest)
 
 	bp := signedInfoBufs.Get().(*[]byte)
