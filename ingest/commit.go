@@ -106,22 +106,29 @@ func (q *sequencer) remember(r result) {
 }
 
 // estimateAt is the row at which the sequencer sizes the DocID set for the
-// whole input, from the share of its bytes read so far: far enough in
-// that the reader's buffer is a small part of what was read.
+// whole input, from the reader's estimate of the rows it holds: far enough
+// in that the rows read so far are a fair sample of their length.
 const estimateAt = 4096
 
-// reserveSeen sizes the DocID set for the rows the input still holds,
-// estimated from its bytes, so that it does not grow by doubling.
+// rowEstimator is implemented by readers that can tell how many rows their
+// whole input holds (0 when they cannot).
+type rowEstimator interface {
+	EstimatedRows() int64
+}
+
+// reserveSeen sizes the DocID set for the rows the input still holds, so
+// that it does not grow by doubling: at 5M rows a doubling holds the old
+// and the new table together, 150 MB instead of 75.
 func (q *sequencer) reserveSeen() {
-	if q.reader == nil {
+	e, ok := q.reader.(rowEstimator)
+	if !ok {
 		return
 	}
-	done, total := q.reader.Progress()
-	if done <= 0 || total <= done {
+	rest := e.EstimatedRows() - int64(q.next)
+	if rest <= 0 {
 		return
 	}
-	rest := float64(total-done) / float64(done) * float64(q.next)
-	q.seen.reserve(q.seen.n + int(rest*1.05))
+	q.seen.reserve(q.seen.n + int(float64(rest)*1.05))
 }
 
 func (q *sequencer) handle(r result) error {

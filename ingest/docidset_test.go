@@ -1,8 +1,12 @@
 package ingest
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -65,25 +69,67 @@ func TestDocIDSetReserve(t *testing.T) {
 	}
 }
 
+type fixedEstimate struct {
+	fixedProgress
+	rows int64
+}
+
 type fixedProgress struct{ done, total int64 }
 
 func (p fixedProgress) Progress() (int64, int64) { return p.done, p.total }
+func (e fixedEstimate) EstimatedRows() int64     { return e.rows }
 
-// TestReserveSeenFromBytes: the sequencer sizes the set from the share of
-// the input read, so a 100,000-row input never doubles it after row 4096.
-func TestReserveSeenFromBytes(t *testing.T) {
+// TestReserveSeen: the sequencer sizes the set from the reader's estimate
+// of the input's rows, so a 100,000-row input never doubles it after row
+// 4096; a reader without one leaves the set to grow as it goes.
+func TestReserveSeen(t *testing.T) {
 	seen := newDocIDSet()
 	defer seen.release()
-	q := &sequencer{seen: seen, reader: fixedProgress{done: 4096 * 300, total: 100_000 * 300}, next: estimateAt}
+	q := &sequencer{seen: seen, reader: fixedEstimate{rows: 100_000}, next: estimateAt}
 	q.reserveSeen()
 	if need := 100_000 * 5 / 4; len(seen.keys) < need {
 		t.Fatalf("%d slots for ~100,000 rows, want at least %d", len(seen.keys), need)
 	}
-	q = &sequencer{seen: newDocIDSet(), next: estimateAt}
-	defer q.seen.release()
-	q.reserveSeen() // no reader (an XLSX input): the set grows as it goes
-	if len(q.seen.keys) != 1<<12 {
-		t.Fatalf("resized without an estimate: %d slots", len(q.seen.keys))
+	for _, r := range []progressReporter{nil, fixedProgress{done: 4096 * 300, total: 100_000 * 300}, fixedEstimate{rows: 0}} {
+		q = &sequencer{seen: newDocIDSet(), reader: r, next: estimateAt}
+		q.reserveSeen()
+		if len(q.seen.keys) != 1<<12 {
+			t.Errorf("%#v: resized without an estimate: %d slots", r, len(q.seen.keys))
+		}
+		q.seen.release()
+	}
+}
+
+// TestCSVEstimatedRows: a CSV input's rows are estimated from the bytes
+// the rows returned took, not from what the reader's buffer read ahead,
+// so the estimate at row 4096 is within 5% (the DocID set's margin) of
+// the true count, with or without a byte order mark.
+func TestCSVEstimatedRows(t *testing.T) {
+	const n = 60_000
+	for _, bom := range []string{"", "\ufeff"} {
+		var b strings.Builder
+		b.WriteString(bom + "RollNo,Name,Marks\n")
+		for i := range n {
+			fmt.Fprintf(&b, "%d,Student %d of the board,%d\n", 1_000_000+i*7919%900_000, i, i%101)
+		}
+		path := filepath.Join(t.TempDir(), "in.csv")
+		if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rr, closeInput, err := openInput(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range estimateAt {
+			if _, err := rr.Next(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := rr.(rowEstimator).EstimatedRows()
+		closeInput()
+		if got < n*100/105 || got > n*105/100 {
+			t.Errorf("bom %q: %d rows estimated at row %d, want %d ± 5%%", bom, got, estimateAt, n)
+		}
 	}
 }
 

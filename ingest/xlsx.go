@@ -45,6 +45,10 @@ type XLSXReader struct {
 // rows.
 func (r *XLSXReader) Progress() (int64, int64) { return r.done.Load(), r.total }
 
+// EstimatedRows implements rowEstimator: the rows the sheet declares, 0
+// when it declares none.
+func (r *XLSXReader) EstimatedRows() int64 { return r.total }
+
 // NewXLSXReader opens sheet (the first one when empty) of the workbook at
 // path and reads its header row.
 func NewXLSXReader(path, sheet string) (*XLSXReader, error) {
