@@ -36,6 +36,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime 20s ./xmlschema
 	$(GO) test -run '^$$' -fuzz '^FuzzPlainScan$$' -fuzztime 20s ./xmlschema
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePushRequest$$' -fuzztime 20s ./xmlschema
+	$(GO) test -run '^$$' -fuzz '^FuzzNamesMatch$$' -fuzztime 20s ./repository/api
 	$(GO) test -run '^$$' -fuzz '^FuzzCanonical$$' -fuzztime 20s ./consent
 	$(GO) test -run '^$$' -fuzz '^FuzzTimeCol$$' -fuzztime 20s ./repository
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDocType$$' -fuzztime 20s ./locker

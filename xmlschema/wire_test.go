@@ -1,6 +1,8 @@
 package xmlschema
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"reflect"
 	"strings"
@@ -21,18 +23,38 @@ func TestHMACVectors(t *testing.T) {
 	if got := SignBody([]byte(vecKey), []byte(vecBody)); got != vecHex64 {
 		t.Fatalf("SignBody = %s, want %s", got, vecHex64)
 	}
-	for _, h := range []string{vecHex64, vecRaw64, " " + vecRaw64 + " "} {
-		if !VerifyBody([]byte(vecKey), []byte(vecBody), h) {
-			t.Errorf("VerifyBody rejects the spec's header %q", h)
-		}
+	hexSum, _ := base64.StdEncoding.DecodeString(vecHex64)
+	upper := base64.StdEncoding.EncodeToString(bytes.ToUpper(hexSum))
+	verifiers := map[string]func(key, body []byte, header string) bool{
+		"VerifyBody": VerifyBody,
+		"BodyVerifier": func() func(key, body []byte, header string) bool {
+			byKey := map[string]*BodyVerifier{} // one per key, reused: its pooled hashes must reset
+			return func(key, body []byte, header string) bool {
+				v := byKey[string(key)]
+				if v == nil {
+					v = NewBodyVerifier(key)
+					byKey[string(key)] = v
+				}
+				return v.Verify(body, header)
+			}
+		}(),
 	}
-	for _, h := range []string{"", "x", vecRaw64[:40], strings.Replace(vecHex64, "O", "P", 1)} {
-		if VerifyBody([]byte(vecKey), []byte(vecBody), h) {
-			t.Errorf("VerifyBody accepts %q", h)
+	for name, verify := range verifiers {
+		for range 2 {
+			for _, h := range []string{vecHex64, vecRaw64, " " + vecRaw64 + " ", upper} {
+				if !verify([]byte(vecKey), []byte(vecBody), h) {
+					t.Errorf("%s rejects the spec's header %q", name, h)
+				}
+			}
+			for _, h := range []string{"", "x", vecRaw64[:40], strings.Replace(vecHex64, "O", "P", 1), vecHex64 + vecRaw64, "!" + vecRaw64[1:]} {
+				if verify([]byte(vecKey), []byte(vecBody), h) {
+					t.Errorf("%s accepts %q", name, h)
+				}
+			}
+			if verify([]byte("other-key"), []byte(vecBody), vecHex64) || verify([]byte(vecKey), []byte(vecBody+" "), vecHex64) {
+				t.Errorf("%s accepts another key or another body", name)
+			}
 		}
-	}
-	if VerifyBody([]byte("other-key"), []byte(vecBody), vecHex64) || VerifyBody([]byte(vecKey), []byte(vecBody+" "), vecHex64) {
-		t.Error("VerifyBody accepts another key or another body")
 	}
 	if got := KeyHash(vecKey, vecKeyTS); got != vecKeyhex {
 		t.Fatalf("KeyHash = %s, want %s", got, vecKeyhex)

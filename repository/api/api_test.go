@@ -20,6 +20,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/issuerkit/issuerkit/docpdf"
 	"github.com/issuerkit/issuerkit/internal/httpserve"
@@ -542,6 +543,38 @@ func TestNamesMatch(t *testing.T) {
 	if !api.DatesMatch("2009-07-01", "01-07-2009") || !api.DatesMatch("01/07/2009", "01-07-2009") || api.DatesMatch("02-07-2009", "01-07-2009") {
 		t.Error("DatesMatch")
 	}
+}
+
+// namesMatchRef is the plain definition NamesMatch keeps without
+// allocating: the words of both, upper-cased, equal in order (or, with
+// initials, one a one-letter prefix of the other).
+func namesMatchRef(given, record string, initials bool) bool {
+	words := func(s string) []string { return strings.Fields(strings.ToUpper(strings.ReplaceAll(s, ".", " "))) }
+	a, b := words(given), words(record)
+	if len(a) == 0 || len(a) != len(b) {
+		return false
+	}
+	for i, x := range a {
+		y := b[i]
+		if x != y && !(initials && ((utf8.RuneCountInString(x) == 1 && strings.HasPrefix(y, x)) || (utf8.RuneCountInString(y) == 1 && strings.HasPrefix(x, y)))) {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzNamesMatch(f *testing.F) {
+	for _, s := range [][2]string{{"Aarav Sharma", "aarav  sharma"}, {"A.K. Sharma", "Anil Kumar Sharma"}, {"आरव शर्मा", "आरव  शर्मा"}, {"\xff x", "\xfe X"}, {"ǅ", "Ǆ"}, {" .", ""}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got, want := api.NamesMatch(a, b), namesMatchRef(a, b, false); got != want {
+			t.Errorf("NamesMatch(%q, %q) = %v, the definition says %v", a, b, got, want)
+		}
+		if got, want := api.NamesMatchInitials(a, b), namesMatchRef(a, b, true); got != want {
+			t.Errorf("NamesMatchInitials(%q, %q) = %v, the definition says %v", a, b, got, want)
+		}
+	})
 }
 
 // TestNoPullWithoutAudit: a document is not served when its audit entry

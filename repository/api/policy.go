@@ -99,9 +99,10 @@ func field(req *xmlschema.Request, name string) string {
 // UID is not echoed, in either form: an MD5 of an Aadhaar is brute-forced
 // to the number in seconds, and a raw one is the number.
 func echoed(name string, prof xmlschema.PullProfile) bool {
-	switch strings.ToLower(name) {
-	case "doctype", "digilockerid", "fullname", "dob":
-		return true
+	for _, always := range [...]string{"doctype", "digilockerid", "fullname", "dob"} {
+		if strings.EqualFold(name, always) {
+			return true
+		}
 	}
 	if prof.SearchKeys == nil {
 		return !notSearch[strings.ToLower(name)]

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/beevik/etree"
 	"github.com/issuerkit/issuerkit/repository"
@@ -34,7 +36,7 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, kind string
 		s.reply(w, http.StatusBadRequest, kind, nil, "0", nil)
 		return nil
 	}
-	if !xmlschema.VerifyBody(s.cfg.APIKey, body, r.Header.Get(xmlschema.HMACHeader)) {
+	if !s.bodies.Verify(body, r.Header.Get(xmlschema.HMACHeader)) {
 		s.reply(w, http.StatusUnauthorized, kind, nil, "0", nil)
 		return nil
 	}
@@ -142,6 +144,26 @@ func clipTxn(t string) string {
 }
 
 func (s *Server) answer(ctx context.Context, w http.ResponseWriter, kind string, req *xmlschema.Request, f *found, err error) {
+	if err != nil {
+		s.answerFailure(w, kind, req, err)
+		return
+	}
+	// No document leaves without its audit entry queued.
+	org := req.OrgID
+	if len(org) > 64 {
+		org = org[:64]
+	}
+	if !s.audit.add(ctx, repository.AuditEntry{Actor: "api:" + org, Action: repository.AuditPull, URI: f.doc.URI,
+		Version: f.doc.Version, Reason: kind + " txn " + clipTxn(req.Txn)}) {
+		s.reply(w, http.StatusServiceUnavailable, kind, req, "0", nil)
+		return
+	}
+	s.metrics.served.WithLabelValues(f.doc.DocType).Inc()
+	s.reply(w, http.StatusOK, kind, req, "1", f)
+}
+
+// answerFailure replies to a request whose document was not served.
+func (s *Server) answerFailure(w http.ResponseWriter, kind string, req *xmlschema.Request, err error) {
 	var pending errPending
 	switch {
 	case errors.As(err, &pending):
@@ -150,22 +172,9 @@ func (s *Server) answer(ctx context.Context, w http.ResponseWriter, kind string,
 	case errors.Is(err, repository.ErrNotFound):
 		// HTTP 200: DigiLocker reads the Status, as real issuers answer.
 		s.reply(w, http.StatusOK, kind, req, "0", nil)
-	case err != nil:
+	default:
 		s.cfg.Logger.Error("pull failed", "kind", kind, "err", err.Error())
 		s.reply(w, http.StatusInternalServerError, kind, req, "0", nil)
-	default:
-		// No document leaves without its audit entry queued.
-		org := req.OrgID
-		if len(org) > 64 {
-			org = org[:64]
-		}
-		if !s.audit.add(ctx, repository.AuditEntry{Actor: "api:" + org, Action: repository.AuditPull, URI: f.doc.URI,
-			Version: f.doc.Version, Reason: kind + " txn " + clipTxn(req.Txn)}) {
-			s.reply(w, http.StatusServiceUnavailable, kind, req, "0", nil)
-			return
-		}
-		s.metrics.served.WithLabelValues(f.doc.DocType).Inc()
-		s.reply(w, http.StatusOK, kind, req, "1", f)
 	}
 }
 
@@ -311,26 +320,52 @@ func NamesMatch(given, record string) bool { return namesMatch(given, record, fa
 // matches "Anil Kumar Sharma"): a profile's pull policy "initials: true".
 func NamesMatchInitials(given, record string) bool { return namesMatch(given, record, true) }
 
+// namesMatch compares the words of given and record (split at spaces and
+// dots) in order, ignoring case, without allocating: it runs on every pull.
 func namesMatch(given, record string, initials bool) bool {
-	a, b := nameWords(given), nameWords(record)
-	if len(a) == 0 || len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		x, y := a[i], b[i]
-		if x == y {
-			continue
+	for n := 0; ; n++ {
+		var x, y string
+		x, given = nextWord(given)
+		y, record = nextWord(record)
+		if x == "" || y == "" {
+			return x == y && n > 0
 		}
-		if initials && ((len([]rune(x)) == 1 && strings.HasPrefix(y, x)) || (len([]rune(y)) == 1 && strings.HasPrefix(x, y))) {
-			continue
+		if !upperEqual(x, y) && !(initials && (initialOf(x, y) || initialOf(y, x))) {
+			return false
 		}
-		return false
 	}
-	return true
 }
 
-func nameWords(s string) []string {
-	return strings.Fields(strings.ToUpper(strings.ReplaceAll(s, ".", " ")))
+func isNameSep(r rune) bool { return r == '.' || unicode.IsSpace(r) }
+
+// nextWord returns the first word of s and what follows it.
+func nextWord(s string) (word, rest string) {
+	s = strings.TrimLeftFunc(s, isNameSep)
+	if i := strings.IndexFunc(s, isNameSep); i >= 0 {
+		return s[:i], s[i:]
+	}
+	return s, ""
+}
+
+// upperEqual reports whether x and y are equal once upper-cased rune by
+// rune (what strings.ToUpper would make of them).
+func upperEqual(x, y string) bool {
+	for x != "" && y != "" {
+		r1, n1 := utf8.DecodeRuneInString(x)
+		r2, n2 := utf8.DecodeRuneInString(y)
+		if r1 != r2 && unicode.ToUpper(r1) != unicode.ToUpper(r2) {
+			return false
+		}
+		x, y = x[n1:], y[n2:]
+	}
+	return x == "" && y == ""
+}
+
+// initialOf reports whether x is one letter, the initial of y.
+func initialOf(x, y string) bool {
+	r1, n := utf8.DecodeRuneInString(x)
+	r2, _ := utf8.DecodeRuneInString(y)
+	return n == len(x) && unicode.ToUpper(r1) == unicode.ToUpper(r2)
 }
 
 // DatesMatch compares a request's date of birth (DD-MM-YYYY, DD/MM/YYYY or

@@ -97,6 +97,7 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	mux      *http.ServeMux
+	bodies   *xmlschema.BodyVerifier // checks x-digilocker-hmac under cfg.APIKey
 	metrics  *metrics
 	replay   *replayCache
 	limits   *limits
@@ -125,7 +126,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), objects: newObjectCache(cfg.CacheBytes)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), bodies: xmlschema.NewBodyVerifier(cfg.APIKey), metrics: newMetrics(cfg.Registry), objects: newObjectCache(cfg.CacheBytes)}
 	s.audit = newAuditWriter(cfg.Catalog, cfg.Logger)
 	s.profiles = newProfiles(cfg.Profiles)
 	if cfg.ReplayWindow > 0 {
