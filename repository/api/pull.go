@@ -392,17 +392,22 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 	b := replyBuffers.Get().(*bytes.Buffer)
 	defer putReplyBuffer(b)
 	b.Reset()
-	root := kind + "Response"
 	ts, txn := "", ""
 	if req != nil {
 		ts, txn = req.TS, req.Txn
 	}
 	b.WriteString(xml.Header)
-	b.WriteString(`<` + root + ` xmlns:ns2="http://tempuri.org/"><ResponseStatus Status="` + status + `" ts="`)
+	b.WriteString(`<`)
+	b.WriteString(kind)
+	b.WriteString(`Response xmlns:ns2="http://tempuri.org/"><ResponseStatus Status="`)
+	b.WriteString(status)
+	b.WriteString(`" ts="`)
 	escape(b, ts)
 	b.WriteString(`" txn="`)
 	escape(b, txn)
-	b.WriteString(`">` + status + `</ResponseStatus>`)
+	b.WriteString(`">`)
+	b.WriteString(status)
+	b.WriteString(`</ResponseStatus>`)
 	if req != nil && req.Kind != "" {
 		b.WriteString("<DocDetails>")
 		if kind == "PullURI" {
@@ -430,14 +435,22 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 	if f != nil && f.message != "" {
 		elem(b, "ResponseMessage", f.message)
 	}
-	b.WriteString("</" + root + ">")
+	b.WriteString("</")
+	b.WriteString(kind)
+	b.WriteString("Response>")
 	h := w.Header()
-	h.Set("Content-Type", "application/xml; charset=utf-8")
+	h["Content-Type"], h["Cache-Control"] = xmlContentType, noStore
 	h.Set("Content-Length", strconv.Itoa(b.Len()))
-	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	w.Write(b.Bytes())
 }
+
+// The header values every reply has, shared rather than allocated for each
+// (a header's value is never changed in place, only replaced).
+var (
+	xmlContentType = []string{"application/xml; charset=utf-8"}
+	noStore        = []string{"no-store"}
+)
 
 // replyBuffers recycles reply buffers: a reply carries the whole document,
 // and allocating (and zeroing) one per request is a good part of the
