@@ -34,17 +34,17 @@ type cachedCatalog struct {
 var _ Catalog = (*cachedCatalog)(nil)
 
 func (c *cachedCatalog) Current(ctx context.Context, uri string) (Document, error) {
-	return c.reads.get(ctx, "uri\x00"+uri, func() (Document, error) { return c.Catalog.Current(ctx, uri) })
+	return c.reads.get(ctx, readKey{kind: byURI, b: uri}, func() (Document, error) { return c.Catalog.Current(ctx, uri) })
 }
 
 func (c *cachedCatalog) FindBySearchKey(ctx context.Context, doctype, searchKey string) (Document, error) {
-	return c.reads.get(ctx, "key\x00"+doctype+"\x00"+searchKey, func() (Document, error) {
+	return c.reads.get(ctx, readKey{kind: bySearchKey, a: doctype, b: searchKey}, func() (Document, error) {
 		return c.Catalog.FindBySearchKey(ctx, doctype, searchKey)
 	})
 }
 
 func (c *cachedCatalog) FindByUID(ctx context.Context, doctype, uidHash string) (Document, error) {
-	return c.reads.get(ctx, "uid\x00"+doctype+"\x00"+uidHash, func() (Document, error) {
+	return c.reads.get(ctx, readKey{kind: byUID, a: doctype, b: uidHash}, func() (Document, error) {
 		return c.Catalog.FindByUID(ctx, doctype, uidHash)
 	})
 }
@@ -78,7 +78,7 @@ type readCache struct {
 	generation func(context.Context) (int64, error)
 
 	mu sync.Mutex
-	m  map[string]lookup
+	m  map[readKey]lookup
 	// epoch counts the times m was emptied. A lookup that started before
 	// an emptying may have read what the emptying was for, so its answer
 	// is not kept.
@@ -87,6 +87,21 @@ type readCache struct {
 	checked  time.Time
 	version  int64
 }
+
+// readKey names a lookup: its kind and arguments, kept apart (not joined
+// into one string, which cost an allocation on every request).
+type readKey struct {
+	kind readKind
+	a, b string // doctype and search key or UID hash; "" and the URI
+}
+
+type readKind uint8
+
+const (
+	byURI readKind = iota
+	bySearchKey
+	byUID
+)
 
 // lookup is a kept answer: a document, or a miss (err is ErrNotFound).
 type lookup struct {
@@ -100,12 +115,12 @@ const (
 )
 
 func newReadCache(generation func(context.Context) (int64, error)) *readCache {
-	return &readCache{generation: generation, m: map[string]lookup{}}
+	return &readCache{generation: generation, m: map[readKey]lookup{}}
 }
 
 // get returns the kept answer for key, or loads and keeps it. Errors other
 // than ErrNotFound are returned and not kept.
-func (c *readCache) get(ctx context.Context, key string, load func() (Document, error)) (Document, error) {
+func (c *readCache) get(ctx context.Context, key readKey, load func() (Document, error)) (Document, error) {
 	c.refresh(ctx)
 	c.mu.Lock()
 	l, ok := c.m[key]
@@ -170,7 +185,7 @@ func (c *readCache) clear() {
 }
 
 func (c *readCache) emptyLocked() {
-	c.m = map[string]lookup{}
+	c.m = map[readKey]lookup{}
 	c.epoch++
 }
 

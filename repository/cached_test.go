@@ -86,7 +86,7 @@ func TestReadCacheKeepsAnswers(t *testing.T) {
 	} {
 		loads = 0
 		for range 2 {
-			d, err := c.get(ctx, tt.key, answer(tt.doc, tt.err))
+			d, err := c.get(ctx, readKey{b: tt.key}, answer(tt.doc, tt.err))
 			if d.URI != tt.doc.URI || !errors.Is(err, tt.err) {
 				t.Fatalf("%s: got %+v, %v", tt.key, d, err)
 			}
@@ -106,11 +106,11 @@ func TestReadCacheLookupDuringCommit(t *testing.T) {
 	cur.Version = 2
 	// The slow lookup reads version 1; the commit of version 2 lands (and
 	// empties the cache) before it returns.
-	d, err := c.get(ctx, "k", func() (Document, error) { c.clear(); return old, nil })
+	d, err := c.get(ctx, readKey{b: "k"}, func() (Document, error) { c.clear(); return old, nil })
 	if err != nil || d.Version != 1 {
 		t.Fatalf("the slow lookup itself: %+v %v", d, err)
 	}
-	d, err = c.get(ctx, "k", func() (Document, error) { return cur, nil })
+	d, err = c.get(ctx, readKey{b: "k"}, func() (Document, error) { return cur, nil })
 	if err != nil || d.Version != 2 {
 		t.Fatalf("after the commit: version %d (%v), want 2: a stale answer was kept", d.Version, err)
 	}
@@ -122,7 +122,7 @@ func TestReadCacheSurvivesHangUps(t *testing.T) {
 	c := newReadCache(openTestSQLite(t, filepath.Join(t.TempDir(), "catalog.db")).Generation)
 	loads := 0
 	load := func() (Document, error) { loads++; return cacheTestDoc(), nil }
-	if _, err := c.get(context.Background(), "k", load); err != nil {
+	if _, err := c.get(context.Background(), readKey{b: "k"}, load); err != nil {
 		t.Fatal(err)
 	}
 	gone, cancel := context.WithCancel(context.Background())
@@ -130,7 +130,7 @@ func TestReadCacheSurvivesHangUps(t *testing.T) {
 	c.mu.Lock()
 	c.checked = time.Time{} // the next get checks the generation
 	c.mu.Unlock()
-	if _, err := c.get(gone, "k", load); err != nil {
+	if _, err := c.get(gone, readKey{b: "k"}, load); err != nil {
 		t.Fatal(err)
 	}
 	if loads != 1 {
