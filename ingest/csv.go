@@ -36,11 +36,10 @@ type CSVReader struct {
 	skip     int  // leading columns to drop (2 for a rejects report)
 	rejects  bool // undo formula escaping
 	progress progressReporter
-	bom      int64 // 3 when the input began with a byte order mark
 
-	// rows is how many rows Next has returned, and used the input bytes
-	// they were read from (decoded), stored together by Next for
-	// EstimatedRows on another goroutine.
+	// rows counts the rows Next has returned and used the (decoded) input
+	// bytes they took, both stored by Next for EstimatedRows on another
+	// goroutine; read a moment apart, they still make a fair estimate.
 	rows, used atomic.Int64
 }
 
@@ -109,10 +108,8 @@ func NewCSVReader(r io.Reader, opts ...CSVOptions) (*CSVReader, error) {
 		return nil, fmt.Errorf("encoding %q: want utf-8, windows-1252 or latin1", o.Encoding)
 	}
 	br := bufio.NewReaderSize(r, 256<<10)
-	var bom int64
-	if b, _ := br.Peek(3); bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3)
-		bom = 3
 	}
 	if o.Delimiter == 0 {
 		o.Delimiter = detectDelimiter(br)
@@ -128,7 +125,7 @@ func NewCSVReader(r io.Reader, opts ...CSVOptions) (*CSVReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	c := &CSVReader{r: cr, bom: bom}
+	c := &CSVReader{r: cr}
 	h := make([]string, len(header))
 	for i, s := range header {
 		if !utf8.ValidString(s) {
@@ -181,7 +178,7 @@ func (c *CSVReader) Next() (Row, error) {
 			cells[i] = s
 		}
 		c.rows.Add(1)
-		c.used.Store(c.bom + c.r.InputOffset())
+		c.used.Store(c.r.InputOffset())
 		return Row{Line: line, Cells: cells}, nil
 	}
 }
