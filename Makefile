@@ -32,6 +32,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseURI$$' -fuzztime 20s ./xmlschema
 	$(GO) test -run '^$$' -fuzz '^FuzzCSVRow$$' -fuzztime 20s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzCollapseSpace$$' -fuzztime 20s ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzParseLayout$$' -fuzztime 20s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime 20s ./xmlschema
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime 20s ./xmlschema
 	$(GO) test -run '^$$' -fuzz '^FuzzPlainScan$$' -fuzztime 20s ./xmlschema

@@ -141,18 +141,17 @@ func (p *Profile) checkDates(dates map[string]time.Time, env map[string]any, tod
 		if d == nil || v.IsZero() {
 			continue
 		}
-		shown := v.Format("02-01-2006")
 		if d.notFuture && v.After(today) {
-			probs = append(probs, fmt.Sprintf("%s: %s is in the future (rule not_future; the run is on %s)", c.Name, shown, today.Format("02-01-2006")))
+			probs = append(probs, fmt.Sprintf("%s: %s is in the future (rule not_future; the run is on %s)", c.Name, showDate(v), showDate(today)))
 		}
 		for _, n := range d.before {
 			if o := dates[n]; !o.IsZero() && !v.Before(o) {
-				probs = append(probs, fmt.Sprintf("%s: %s is not before %s %s (rule before: %s)", c.Name, shown, n, o.Format("02-01-2006"), n))
+				probs = append(probs, fmt.Sprintf("%s: %s is not before %s %s (rule before: %s)", c.Name, showDate(v), n, showDate(o), n))
 			}
 		}
 		for _, n := range d.after {
 			if o := dates[n]; !o.IsZero() && !v.After(o) {
-				probs = append(probs, fmt.Sprintf("%s: %s is not after %s %s (rule after: %s)", c.Name, shown, n, o.Format("02-01-2006"), n))
+				probs = append(probs, fmt.Sprintf("%s: %s is not after %s %s (rule after: %s)", c.Name, showDate(v), n, showDate(o), n))
 			}
 		}
 		if d.age != nil {
@@ -165,7 +164,7 @@ func (p *Profile) checkDates(dates map[string]time.Time, env map[string]any, tod
 }
 
 func (a *ageRule) check(col string, born time.Time, env map[string]any, today time.Time) string {
-	on, onName := today, "the day of the run"
+	on, onName := today, func() string { return "the day of the run" }
 	if a.on != nil {
 		s, err := a.on.exec(env)
 		if err != nil {
@@ -178,17 +177,21 @@ func (a *ageRule) check(col string, born time.Time, env map[string]any, today ti
 		if !ok {
 			return fmt.Sprintf("%s: the age reference date %s gives %s, not a date", col, a.onSrc, quote(s))
 		}
-		on, onName = t, t.Format("02-01-2006")
+		on, onName = t, func() string { return showDate(t) }
 	}
 	age := yearsBetween(born, on)
 	switch {
 	case a.min != nil && age < *a.min:
-		return fmt.Sprintf("%s: %s makes the holder %d on %s, below the minimum age %d (rule age.min)", col, born.Format("02-01-2006"), age, onName, *a.min)
+		return fmt.Sprintf("%s: %s makes the holder %d on %s, below the minimum age %d (rule age.min)", col, showDate(born), age, onName(), *a.min)
 	case a.max != nil && age > *a.max:
-		return fmt.Sprintf("%s: %s makes the holder %d on %s, above the maximum age %d (rule age.max)", col, born.Format("02-01-2006"), age, onName, *a.max)
+		return fmt.Sprintf("%s: %s makes the holder %d on %s, above the maximum age %d (rule age.max)", col, showDate(born), age, onName(), *a.max)
 	}
 	return ""
 }
+
+// showDate writes d as a message shows dates (DD-MM-YYYY); called only
+// when a rule fails, so a valid row formats no date.
+func showDate(d time.Time) string { return d.Format("02-01-2006") }
 
 // yearsBetween is the age in whole years on day on of someone born on born
 // (negative when born is later). A 29 February birthday counts on 1 March.
@@ -204,7 +207,7 @@ func yearsBetween(born, on time.Time) int {
 func parseAnyDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	for _, l := range dateLayouts {
-		if d, err := time.Parse(l, s); err == nil {
+		if d, ok := parseLayout(l, s); ok {
 			return d, true
 		}
 	}
@@ -216,4 +219,107 @@ func parseAnyDate(s string) (time.Time, bool) {
 func runDay(t time.Time) time.Time {
 	y, m, d := t.In(xmlschema.IST).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// parseLayout reads s in layout, one of dateLayouts' values, exactly as
+// time.Parse does. The shape every row has (digits and the layout's
+// separator) is read without time.Parse, whose failed attempts allocate an
+// error each: a column with three formats tries up to three layouts a
+// cell. Anything else is left to time.Parse.
+func parseLayout(layout, s string) (time.Time, bool) {
+	if d, ok, sure := numericDate(layout, s); sure {
+		return d, ok
+	}
+	d, err := time.Parse(layout, s)
+	return d, err == nil
+}
+
+// numericDate reads s in a day-first ("2-1-2006") or year-first
+// ("2006-1-2") layout of dateLayouts. sure is false when s is not plainly
+// digits and separators in the layout's order (time.Parse then decides);
+// when it is true, ok says what time.Parse would: a separator out of place
+// for the layout fails there too, so another format's dates cost nothing.
+func numericDate(layout, s string) (d time.Time, ok, sure bool) {
+	var y, m, day int
+	switch {
+	case len(layout) == 8 && layout[0] == '2' && layout[1] == layout[3] && layout[4:] == "2006":
+		sep := layout[1]
+		if !(len(s) > 1 && s[1] == sep) && !(len(s) > 2 && s[2] == sep) {
+			// time.Parse reads one or two digits of day and then wants
+			// the separator: it fails too.
+			return time.Time{}, false, true
+		}
+		if day, s, sure = upTo2Digits(s); !sure || !hasPrefixByte(s, sep) {
+			return time.Time{}, false, false
+		}
+		if m, s, sure = upTo2Digits(s[1:]); !sure || !hasPrefixByte(s, sep) {
+			return time.Time{}, false, false
+		}
+		if y, sure = fourDigits(s[1:]); !sure {
+			return time.Time{}, false, false
+		}
+	case len(layout) == 8 && layout[:4] == "2006" && layout[4] == layout[6] && layout[7] == '2':
+		sep := layout[4]
+		if len(s) < 5 || s[4] != sep {
+			return time.Time{}, false, true // time.Parse reads four characters of year, then the separator
+		}
+		if y, sure = fourDigits(s[:min(4, len(s))]); !sure || !hasPrefixByte(s[4:], sep) {
+			return time.Time{}, false, false
+		}
+		if m, s, sure = upTo2Digits(s[5:]); !sure || !hasPrefixByte(s, sep) {
+			return time.Time{}, false, false
+		}
+		if day, s, sure = upTo2Digits(s[1:]); !sure || s != "" {
+			return time.Time{}, false, false
+		}
+	default:
+		return time.Time{}, false, false
+	}
+	if m < 1 || m > 12 || day < 1 || day > daysIn(time.Month(m), y) {
+		return time.Time{}, false, true
+	}
+	return time.Date(y, time.Month(m), day, 0, 0, 0, 0, time.UTC), true, true
+}
+
+// upTo2Digits reads one or two leading digits, as time.Parse reads a
+// non-padded day or month.
+func upTo2Digits(s string) (n int, rest string, ok bool) {
+	if s == "" || !isDigit(s[0]) {
+		return 0, s, false
+	}
+	if len(s) < 2 || !isDigit(s[1]) {
+		return int(s[0] - '0'), s[1:], true
+	}
+	return int(s[0]-'0')*10 + int(s[1]-'0'), s[2:], true
+}
+
+// fourDigits reads s when it is exactly four digits.
+func fourDigits(s string) (int, bool) {
+	if len(s) != 4 {
+		return 0, false
+	}
+	n := 0
+	for i := range 4 {
+		if !isDigit(s[i]) {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func hasPrefixByte(s string, c byte) bool { return s != "" && s[0] == c }
+
+// daysIn is the number of days of month m in year y (proleptic Gregorian,
+// as time.Parse counts).
+func daysIn(m time.Month, y int) int {
+	if m == time.February {
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 30 + int((m+m/8)%2)
 }

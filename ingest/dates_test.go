@@ -117,3 +117,39 @@ func TestYearsBetween(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseLayout checks that the fast date reader agrees with time.Parse
+// on every layout a profile can declare, for any text.
+func FuzzParseLayout(f *testing.F) {
+	for _, s := range []string{"05-06-2025", "5-6-2025", "2025-06-05", "29/02/2024", "29.02.2023", "31-04-2025",
+		"00-01-2025", "01-13-2025", "1-1-0000", "2025/1/31", "+025-01-01", "05-06-20255", "05--06-2025", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, l := range dateLayouts {
+			got, ok := parseLayout(l, s)
+			want, err := time.Parse(l, s)
+			if ok != (err == nil) || got != want {
+				t.Fatalf("parseLayout(%q, %q) = %v, %v; time.Parse: %v, %v", l, s, got, ok, want, err)
+			}
+		}
+	})
+}
+
+func TestParseLayout(t *testing.T) {
+	for _, tc := range []struct {
+		layout, s string
+		ok        bool
+	}{
+		{"2-1-2006", "05-06-2025", true}, {"2-1-2006", "5-6-2025", true}, {"2-1-2006", "29-02-2024", true},
+		{"2-1-2006", "29-02-2023", false}, {"2-1-2006", "31-04-2025", false}, {"2-1-2006", "00-01-2025", false},
+		{"2-1-2006", "01-13-2025", false}, {"2-1-2006", "2025-01-01", false}, {"2006-1-2", "2025-1-31", true},
+		{"2006/1/2", "2025/02/30", false}, {"2.1.2006", "1.1.2000", true}, {"2/1/2006", "1/1/20000", false},
+	} {
+		d, ok := parseLayout(tc.layout, tc.s)
+		want, err := time.Parse(tc.layout, tc.s)
+		if ok != tc.ok || ok != (err == nil) || d != want {
+			t.Errorf("parseLayout(%q, %q) = %v, %v; want ok %v (time.Parse %v, %v)", tc.layout, tc.s, d, ok, tc.ok, want, err)
+		}
+	}
+}

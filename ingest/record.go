@@ -139,7 +139,7 @@ func (m *Mapper) parseColumns(row Row, raw map[string]string, env map[string]any
 			if dates == nil {
 				dates = make(map[string]time.Time, 4)
 			}
-			dates[c.Name], _ = time.Parse("02-01-2006", norm)
+			dates[c.Name], _ = parseLayout("2-1-2006", norm) // norm is DD-MM-YYYY
 		}
 		if c.Type == "aadhaar" && norm != "" {
 			if c.Name == p.holder.Aadhaar {
@@ -296,7 +296,7 @@ func (c *Column) parse(cell string, required bool, ds DateSystem) (any, string, 
 			return nil, "", fmt.Sprintf("longer than %d characters (%d)", c.MaxLen, n)
 		}
 	}
-	var v any = s
+	var v any // the typed value of an int or decimal; else s, boxed once at the end
 	switch c.Type {
 	case "name":
 		for _, r := range s {
@@ -331,13 +331,11 @@ func (c *Column) parse(cell string, required bool, ds DateSystem) (any, string, 
 			return nil, "", fmt.Sprintf("%s is not a valid date (want %s)", quote(s), strings.Join(c.formats, ", "))
 		}
 		s = d.Format("02-01-2006")
-		v = s
 	case "aadhaar":
 		s = aadhaarSeparators.Replace(s)
 		if err := aadhaar.Validate(s); err != nil {
 			return nil, "", err.Error()
 		}
-		v = s
 	}
 	if c.Pattern != nil && !c.Pattern.MatchString(s) {
 		return nil, "", fmt.Sprintf("%s does not match the pattern %s", quote(s), c.Pattern)
@@ -346,13 +344,16 @@ func (c *Column) parse(cell string, required bool, ds DateSystem) (any, string, 
 		found := false
 		for _, e := range c.Enum {
 			if strings.EqualFold(e, s) {
-				s, v, found = e, e, true
+				s, v, found = e, nil, true
 				break
 			}
 		}
 		if !found {
 			return nil, "", fmt.Sprintf("%s is not one of %s", quote(s), strings.Join(c.Enum, ", "))
 		}
+	}
+	if v == nil {
+		v = s
 	}
 	return v, s, ""
 }
@@ -400,7 +401,7 @@ func (c *Column) checkRange(f float64, s string) string {
 
 func (c *Column) parseDate(s string) (time.Time, bool) {
 	for _, l := range c.layouts {
-		if d, err := time.Parse(l, s); err == nil && d.Year() >= 1900 && d.Year() <= 2200 {
+		if d, ok := parseLayout(l, s); ok && d.Year() >= 1900 && d.Year() <= 2200 {
 			return d, true
 		}
 	}
