@@ -51,18 +51,29 @@ static EVP_PKEY *ik_rsa_key(const unsigned char *der, long n) {
 
 static void ik_free(EVP_PKEY *k) { p_EVP_PKEY_free(k); }
 
-// ik_sign signs the digest d (hash 1 sha1, 256, 384, 512) with PKCS#1 v1.5
-// padding into sig (cap bytes); it returns the signature's length, or 0.
-static size_t ik_sign(EVP_PKEY *k, int hash, const unsigned char *d, size_t dn, unsigned char *sig, size_t cap) {
+// ik_sign_ctx prepares a context that signs with k, PKCS#1 v1.5 padding
+// and the hash (1 sha1, 256, 384, 512); NULL if OpenSSL refuses. One
+// context signs many digests (as openssl speed does): setting one up costs
+// about a tenth of an RSA-2048 signature, most of it the provider lookup.
+static EVP_PKEY_CTX *ik_sign_ctx(EVP_PKEY *k, int hash) {
 	const EVP_MD *md = hash == 1 ? p_EVP_sha1() : hash == 256 ? p_EVP_sha256() : hash == 384 ? p_EVP_sha384() : p_EVP_sha512();
 	EVP_PKEY_CTX *ctx = p_EVP_PKEY_CTX_new(k, NULL);
-	size_t n = cap;
-	if (!ctx) return 0;
+	if (!ctx) return NULL;
 	if (p_EVP_PKEY_sign_init(ctx) <= 0 || p_EVP_PKEY_CTX_set_rsa_padding(ctx, 1) <= 0 ||
-	    p_EVP_PKEY_CTX_set_signature_md(ctx, md) <= 0 || p_EVP_PKEY_sign(ctx, sig, &n, d, dn) <= 0) {
-		n = 0;
+	    p_EVP_PKEY_CTX_set_signature_md(ctx, md) <= 0) {
+		p_EVP_PKEY_CTX_free(ctx);
+		return NULL;
 	}
-	p_EVP_PKEY_CTX_free(ctx);
+	return ctx;
+}
+
+static void ik_ctx_free(EVP_PKEY_CTX *ctx) { p_EVP_PKEY_CTX_free(ctx); }
+
+// ik_sign signs the digest d with a context of ik_sign_ctx into sig (cap
+// bytes); it returns the signature's length, or 0.
+static size_t ik_sign(EVP_PKEY_CTX *ctx, const unsigned char *d, size_t dn, unsigned char *sig, size_t cap) {
+	size_t n = cap;
+	if (p_EVP_PKEY_sign(ctx, sig, &n, d, dn) <= 0) return 0;
 	return n;
 }
 */
@@ -101,6 +112,54 @@ type opensslRSA struct {
 	pub  *rsa.PublicKey
 	pkey *C.EVP_PKEY
 	size int
+	ctxs *signContexts
+}
+
+// signContexts keeps prepared signing contexts for reuse, by hash: a
+// context is not safe for concurrent use, so each Sign takes one and puts
+// it back. At most maxIdleContexts a hash are kept; the rest are freed.
+type signContexts struct {
+	mu   sync.Mutex
+	idle map[C.int][]*C.EVP_PKEY_CTX
+}
+
+// maxIdleContexts bounds the idle contexts of one hash: more than the
+// signers that run at once (a worker a core, twice over) only holds memory.
+const maxIdleContexts = 64
+
+func (p *signContexts) get(pkey *C.EVP_PKEY, hash C.int) *C.EVP_PKEY_CTX {
+	p.mu.Lock()
+	if l := p.idle[hash]; len(l) > 0 {
+		ctx := l[len(l)-1]
+		p.idle[hash] = l[:len(l)-1]
+		p.mu.Unlock()
+		return ctx
+	}
+	p.mu.Unlock()
+	return C.ik_sign_ctx(pkey, hash)
+}
+
+func (p *signContexts) put(hash C.int, ctx *C.EVP_PKEY_CTX) {
+	p.mu.Lock()
+	if len(p.idle[hash]) < maxIdleContexts {
+		p.idle[hash] = append(p.idle[hash], ctx)
+		ctx = nil
+	}
+	p.mu.Unlock()
+	if ctx != nil {
+		C.ik_ctx_free(ctx)
+	}
+}
+
+// free releases every idle context and then the key (each context holds
+// a reference to it, so the order only saves a count).
+func (p *signContexts) free(pkey *C.EVP_PKEY) {
+	for _, l := range p.idle {
+		for _, ctx := range l {
+			C.ik_ctx_free(ctx)
+		}
+	}
+	C.ik_free(pkey)
 }
 
 // newOpenSSLRSA returns key as a signer that signs through libcrypto, or an
@@ -115,8 +174,9 @@ func newOpenSSLRSA(key *rsa.PrivateKey) (*opensslRSA, error) {
 	if pkey == nil {
 		return nil, errors.New("OpenSSL did not accept the RSA key")
 	}
-	s := &opensslRSA{pub: &key.PublicKey, pkey: pkey, size: key.Size()}
-	runtime.AddCleanup(s, func(p *C.EVP_PKEY) { C.ik_free(p) }, pkey)
+	ctxs := &signContexts{idle: map[C.int][]*C.EVP_PKEY_CTX{}}
+	s := &opensslRSA{pub: &key.PublicKey, pkey: pkey, size: key.Size(), ctxs: ctxs}
+	runtime.AddCleanup(s, func(p *C.EVP_PKEY) { ctxs.free(p) }, pkey)
 	return s, nil
 }
 
@@ -143,13 +203,20 @@ func (s *opensslRSA) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([
 	if len(digest) != opts.HashFunc().Size() {
 		return nil, fmt.Errorf("openssl signer: digest of %d bytes for %v", len(digest), opts.HashFunc())
 	}
-	sig := make([]byte, s.size)
-	n := C.ik_sign(s.pkey, hash, (*C.uchar)(unsafe.Pointer(&digest[0])), C.size_t(len(digest)),
-		(*C.uchar)(unsafe.Pointer(&sig[0])), C.size_t(len(sig)))
+	ctx := s.ctxs.get(s.pkey, hash)
 	runtime.KeepAlive(s)
+	if ctx == nil {
+		return nil, errors.New("openssl signer: OpenSSL refused to set up a signing context")
+	}
+	sig := make([]byte, s.size)
+	n := C.ik_sign(ctx, (*C.uchar)(unsafe.Pointer(&digest[0])), C.size_t(len(digest)),
+		(*C.uchar)(unsafe.Pointer(&sig[0])), C.size_t(len(sig)))
 	if n == 0 {
+		// A context that failed once is not trusted again.
+		C.ik_ctx_free(ctx)
 		return nil, errors.New("openssl signer: EVP_PKEY_sign failed")
 	}
+	s.ctxs.put(hash, ctx)
 	return sig[:n], nil
 }
 
