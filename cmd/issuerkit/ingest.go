@@ -37,7 +37,7 @@ func ingestCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "profile", Required: true, Destination: &o.Profile, Usage: "profile `FILE` (YAML) mapping the input's columns to a DocType"},
 			&cli.StringFlag{Name: "sheet", Destination: &o.Sheet, Usage: "XLSX sheet `NAME` (default: the first sheet)"},
-			&cli.IntFlag{Name: "workers", Destination: &o.Workers, Usage: "rows validated, rendered and signed in parallel (default: twice the number of CPUs)"},
+			&cli.IntFlag{Name: "workers", Destination: &o.Workers, Usage: "rows validated, rendered and signed in parallel (default: three times the number of CPUs)"},
 			&cli.StringFlag{Name: "shard", Destination: &o.Shard, Usage: "handle only shard `I/N` of the rows (by DocID hash; 0-based), for N processes sharing a PostgreSQL catalog"},
 			&cli.BoolFlag{Name: "dry-run", Destination: &o.DryRun, Usage: "validate, render and sign everything but write nothing"},
 			&cli.StringFlag{Name: "release-at", Destination: &o.ReleaseAt, Usage: "hold the new documents back until `TIME` (results day): RFC 3339, or YYYY-MM-DDTHH:MM in IST; see `issuerkit release`"},

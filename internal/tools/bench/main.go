@@ -419,7 +419,7 @@ func (b *bench) ingestRuns(kt signer.KeyType, csvPath string, lim *limits) error
 		return err
 	}
 	b.add(row{fmt.Sprintf("ingest end to end, %s, fs store + SQLite", kt), f0(sum.DocsPerSec), "docs/s",
-		fmt.Sprintf("%d rows, %d workers; %.2f × raw sign rate (Go)%s; peak RSS %.0f MB", b.rows, runtime.GOMAXPROCS(0), sum.DocsPerSec/raw, vsOpenSSL(sum.DocsPerSec), rss)})
+		fmt.Sprintf("%d rows, %d workers; %.2f × raw sign rate (Go)%s; peak RSS %.0f MB", b.rows, ingest.DefaultWorkers(), sum.DocsPerSec/raw, vsOpenSSL(sum.DocsPerSec), rss)})
 	if kt == signer.RSA2048 {
 		again, _, err := runIngest(b.bin, home, b.profile, csvPath)
 		if err != nil {
