@@ -164,7 +164,7 @@ func (p *Profile) checkDates(dates map[string]time.Time, env map[string]any, tod
 }
 
 func (a *ageRule) check(col string, born time.Time, env map[string]any, today time.Time) string {
-	on, onName := today, func() string { return "the day of the run" }
+	on, ofRun := today, true
 	if a.on != nil {
 		s, err := a.on.exec(env)
 		if err != nil {
@@ -177,7 +177,13 @@ func (a *ageRule) check(col string, born time.Time, env map[string]any, today ti
 		if !ok {
 			return fmt.Sprintf("%s: the age reference date %s gives %s, not a date", col, a.onSrc, quote(s))
 		}
-		on, onName = t, func() string { return showDate(t) }
+		on, ofRun = t, false
+	}
+	onName := func() string {
+		if ofRun {
+			return "the day of the run"
+		}
+		return showDate(on)
 	}
 	age := yearsBetween(born, on)
 	switch {
@@ -263,7 +269,7 @@ func numericDate(layout, s string) (d time.Time, ok, sure bool) {
 		if len(s) < 5 || s[4] != sep {
 			return time.Time{}, false, true // time.Parse reads four characters of year, then the separator
 		}
-		if y, sure = fourDigits(s[:min(4, len(s))]); !sure || !hasPrefixByte(s[4:], sep) {
+		if y, sure = fourDigits(s[:4]); !sure {
 			return time.Time{}, false, false
 		}
 		if m, s, sure = upTo2Digits(s[5:]); !sure || !hasPrefixByte(s, sep) {
