@@ -318,14 +318,6 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func hasPrefixByte(s string, c byte) bool { return s != "" && s[0] == c }
 
-// daysIn is the number of days of month m in year y (proleptic Gregorian,
-// as time.Parse counts).
-func daysIn(m time.Month, y int) int {
-	if m == time.February {
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	}
-	return 30 + int((m+m/8)%2)
-}
+// daysIn is the number of days of month m in year y, as time.Parse counts
+// them (the day before the next month's first).
+func daysIn(m time.Month, y int) int { return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day() }
