@@ -13,6 +13,7 @@ import (
 
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/repository/store"
+	"golang.org/x/sync/errgroup"
 )
 
 // commitReq is one group commit: the documents to store and catalog, and
@@ -316,6 +317,11 @@ func (q *sequencer) closeRejects() error {
 // journal in one transaction. Objects are durable before the transaction
 // that references them; an object a crash left without a catalog row is an
 // orphan that the rerun replaces.
+//
+// The two steps are a two-stage pipeline: while commit k's transaction
+// runs, commit k+1's objects are being written and synced, so neither the
+// disk nor the catalog waits for the other. Transactions stay in input
+// order, and each one's objects are durable before it starts.
 type writer struct {
 	d         Deps
 	o         Options
@@ -325,49 +331,86 @@ type writer struct {
 	committed repository.Counts
 }
 
+// stored is a commit whose objects are durable, on its way to the catalog.
+type stored struct {
+	req     commitReq
+	storeMS int64
+}
+
 func (w *writer) run(ctx context.Context, commits <-chan commitReq) error {
-	for req := range commits {
-		if err := w.commit(ctx, req); err != nil {
-			// Drain so the sequencer is not left blocked on a send.
-			go func() {
-				for range commits {
-				}
-			}()
-			return err
+	ready := make(chan stored, 1)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(ready)
+		for req := range commits {
+			start := time.Now()
+			if err := w.store(gctx, req); err != nil {
+				return err
+			}
+			select {
+			case ready <- stored{req: req, storeMS: time.Since(start).Milliseconds()}:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
 		}
-		w.committed = req.mark.Counts
-		for range req.docs {
-			<-w.tokens
+		return nil
+	})
+	g.Go(func() error {
+		for s := range ready {
+			if err := w.catalog(gctx, s); err != nil {
+				return err
+			}
+			w.committed = s.req.mark.Counts
+			for range s.req.docs {
+				<-w.tokens
+			}
+		}
+		return nil
+	})
+	err := g.Wait()
+	if err != nil {
+		// Drain so the sequencer is not left blocked on a send; the
+		// error cancels the rest of the pipeline.
+		go func() {
+			for range commits {
+			}
+		}()
+	}
+	return err
+}
+
+// store writes req's objects durably, replacing orphans of earlier runs.
+func (w *writer) store(ctx context.Context, req commitReq) error {
+	if w.o.DryRun || len(req.docs) == 0 {
+		return nil
+	}
+	objs := make([]store.Object, len(req.docs))
+	for i, r := range req.docs {
+		objs[i] = store.Object{Key: r.change.Doc.ObjectKey, Data: r.data}
+	}
+	errs, err := store.PutAll(ctx, w.d.Store, objs, 16)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	for i, perr := range errs {
+		if perr == nil {
+			continue
+		}
+		r := &req.docs[i]
+		if err := replaceOrphan(ctx, w.d, r.change.Doc, r.data, perr); err != nil {
+			return fmt.Errorf("row %d: %w", r.row.Line, err)
 		}
 	}
 	return nil
 }
 
-func (w *writer) commit(ctx context.Context, req commitReq) error {
+// catalog records s's documents and its journal mark in one transaction.
+func (w *writer) catalog(ctx context.Context, s stored) error {
 	if w.o.DryRun {
 		return nil
 	}
 	start := time.Now()
-	if len(req.docs) > 0 {
-		objs := make([]store.Object, len(req.docs))
-		for i, r := range req.docs {
-			objs[i] = store.Object{Key: r.change.Doc.ObjectKey, Data: r.data}
-		}
-		errs, err := store.PutAll(ctx, w.d.Store, objs, 16)
-		if err != nil {
-			return fmt.Errorf("store: %w", err)
-		}
-		for i, perr := range errs {
-			if perr == nil {
-				continue
-			}
-			r := &req.docs[i]
-			if err := replaceOrphan(ctx, w.d, r.change.Doc, r.data, perr); err != nil {
-				return fmt.Errorf("row %d: %w", r.row.Line, err)
-			}
-		}
-	}
-	stored := time.Now()
+	req := s.req
 	changes := make([]repository.Change, len(req.docs))
 	for i := range req.docs {
 		changes[i] = req.docs[i].change
@@ -378,8 +421,8 @@ func (w *writer) commit(ctx context.Context, req commitReq) error {
 		}
 		return err
 	}
-	w.o.Logger.Debug("commit", "docs", len(req.docs), "store_ms", stored.Sub(start).Milliseconds(),
-		"catalog_ms", time.Since(stored).Milliseconds())
+	w.o.Logger.Debug("commit", "docs", len(req.docs), "store_ms", s.storeMS,
+		"catalog_ms", time.Since(start).Milliseconds())
 	return nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sync/errgroup"
 )
 
 // tempPrefix marks in-progress files; List never shows them and keys may not
@@ -63,23 +62,23 @@ func (s *FS) Put(ctx context.Context, key string, data []byte) error {
 // PutBatch implements BatchPutter: every object is written and linked into
 // place unsynced, then one syncfs(2) makes the whole group durable (file
 // data and directory entries alike).
+//
+// The objects are written one after another. Every create and mkdir of a
+// batch lands in the same {IssuerID}/{DocType} directory, whose lock the
+// kernel takes exclusively for each: writers in parallel only spin on it.
+// Measured on the 2-core bench VM (ext4), a 100k-row RSA ingest spent 8 s of
+// kernel time with eight writers and 4.8 s with one, and ran 4,314 docs/s
+// with one against 3,984 with eight (docs/benchmarks.md).
 func (s *FS) PutBatch(ctx context.Context, objs []Object) ([]error, error) {
 	errs := make([]error, len(objs))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(8)
 	for i := range objs {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				errs[i] = err
-				return nil
+		if err := ctx.Err(); err != nil {
+			for j := i; j < len(objs); j++ {
+				errs[j] = err
 			}
-			errs[i] = s.putUnsynced(objs[i].Key, objs[i].Data)
-			return nil
-		})
-	}
-	g.Wait()
-	if err := ctx.Err(); err != nil {
-		return errs, err
+			return errs, err
+		}
+		errs[i] = s.putUnsynced(objs[i].Key, objs[i].Data)
 	}
 	if err := syncFS(s.root); err != nil {
 		return errs, fmt.Errorf("fs store: sync: %w", err)
