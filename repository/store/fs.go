@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
 )
 
 // tempPrefix marks in-progress files; List never shows them and keys may not
