@@ -522,14 +522,11 @@ func (w *worker) runAll(ctx context.Context, n int, jobs <-chan []job, results c
 	workers, wctx := errgroup.WithContext(ctx)
 	for range n {
 		workers.Go(func() error {
+			var c chunkWork
 			for chunk := range jobs {
-				out := make([]result, len(chunk))
-				for i, j := range chunk {
-					r, err := w.process(wctx, j)
-					if err != nil {
-						return err
-					}
-					out[i] = r
+				out, err := w.processChunk(wctx, chunk, &c)
+				if err != nil {
+					return err
 				}
 				select {
 				case results <- out:
@@ -541,6 +538,53 @@ func (w *worker) runAll(ctx context.Context, n int, jobs <-chan []job, results c
 		})
 	}
 	return workers.Wait()
+}
+
+// chunkWork is a worker's scratch space for the documents of a chunk that
+// wait for their signatures.
+type chunkWork struct {
+	waiting []unsigned
+	items   []signer.Enveloped
+}
+
+// processChunk handles a chunk's rows: each is mapped and decided, the
+// documents to issue are rendered, then all of them are signed in one call
+// (signer.SignEnvelopedAll) and finished.
+func (w *worker) processChunk(ctx context.Context, chunk []job, c *chunkWork) ([]result, error) {
+	out := make([]result, len(chunk))
+	c.waiting, c.items = c.waiting[:0], c.items[:0]
+	defer func() {
+		for _, u := range c.waiting {
+			encodings.Put(u.e)
+		}
+		clear(c.waiting)
+		clear(c.items)
+	}()
+	for i, j := range chunk {
+		r, u, err := w.process(ctx, j)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = r
+		if u != nil {
+			u.at = i
+			c.waiting = append(c.waiting, *u)
+			c.items = append(c.items, signer.Enveloped{Doc: u.e.Doc, End: u.e.End, Canon: u.e.Canon})
+		}
+	}
+	if len(c.items) == 0 {
+		return out, nil
+	}
+	if err := w.d.Signer.SignEnvelopedAll(c.items); err != nil {
+		return nil, fmt.Errorf("rows %d-%d: %w", chunk[0].row.Line, chunk[len(chunk)-1].row.Line, err)
+	}
+	for k := range c.waiting {
+		u := &c.waiting[k]
+		if err := w.finish(&out[u.at], u, c.items[k].Signed); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 type worker struct {
@@ -568,7 +612,26 @@ func loadKnown(ctx context.Context, c repository.Catalog, doctype string) (*uriS
 	return s, nil
 }
 
-func (w *worker) process(ctx context.Context, j job) (result, error) {
+// unsigned is a rendered document waiting for its signature, and what
+// finishing its row needs.
+type unsigned struct {
+	at        int // its row's place in the chunk
+	e         *xmlschema.Encoded
+	rec       *Record
+	cert      *xmlschema.Certificate
+	u         xmlschema.URI
+	uidHash   string
+	hash      string
+	prev      int
+	status    xmlschema.Status
+	release   time.Time
+	issueDate string
+}
+
+// process decides a row. A document to issue comes back rendered and
+// unsigned, for finish once it is signed; a document only the tree can
+// write (a profile's namespaced names) comes back signed and finished.
+func (w *worker) process(ctx context.Context, j job) (result, *unsigned, error) {
 	r := result{seq: j.seq, row: j.row}
 	rec, err := w.m.Map(j.row)
 	if j.replay {
@@ -576,7 +639,7 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 		if err == nil {
 			r.docID = rec.DocID
 		}
-		return r, nil
+		return r, nil, nil
 	}
 	docID := ""
 	if err == nil {
@@ -584,72 +647,91 @@ func (w *worker) process(ctx context.Context, j job) (result, error) {
 	}
 	if !w.o.Shard.mine(docID, j.row.Line) {
 		r.kind = outOther
-		return r, nil
+		return r, nil, nil
 	}
 	if err != nil {
 		var re *RowError
 		if errors.As(err, &re) {
 			r.kind, r.err = outReject, re.Error()
-			return r, nil
+			return r, nil, nil
 		}
-		return r, err
+		return r, nil, err
 	}
 	p := w.m.p
 	u := xmlschema.URI{IssuerID: w.o.Issuer.ID, DocType: p.DocType, DocID: rec.DocID}
-	uri := u.String()
 	r.docID = rec.DocID
 	uidHash := ""
 	if rec.Aadhaar != "" {
 		uidHash = w.d.Keyring.LookupHash(rec.Aadhaar)
 	}
 	hash := rec.ContentHash(p.DocType, uidHash)
-	cur, err := w.decide(ctx, &r, uri, hash)
+	cur, err := w.decide(ctx, &r, u.String(), hash)
 	if err != nil || r.kind == outReject || r.kind == outUnchanged {
-		return r, err
+		return r, nil, err
 	}
-	prev := 0
+	un := &unsigned{rec: rec, u: u, uidHash: uidHash, hash: hash}
 	if r.kind == outUpdate {
-		prev = cur.Version
+		un.prev = cur.Version
 	}
-	status, release, issueDate := w.statusAndHold(prev, cur)
-	cert, err := w.m.Certificate(rec, w.o.Issuer, issueDate, status)
-	if err != nil {
+	un.status, un.release, un.issueDate = w.statusAndHold(un.prev, cur)
+	if un.cert, err = w.m.Certificate(rec, w.o.Issuer, un.issueDate, un.status); err != nil {
 		r.kind, r.err = outReject, err.Error()
-		return r, nil
+		return r, nil, nil
 	}
-	data, rejected, err := w.signed(cert, j.row.Line)
-	if err != nil {
-		return r, err
+	e := encodings.Get().(*xmlschema.Encoded)
+	switch err := un.cert.Encode(e); {
+	case errors.Is(err, xmlschema.ErrNotPlain):
+		encodings.Put(e)
+		data, rejected, err := w.signedTree(un.cert, j.row.Line)
+		if err != nil {
+			return r, nil, err
+		}
+		if rejected != "" {
+			r.kind, r.err = outReject, rejected
+			return r, nil, nil
+		}
+		return r, nil, w.finish(&r, un, data)
+	case err != nil:
+		encodings.Put(e)
+		r.kind, r.err = outReject, err.Error()
+		return r, nil, nil
 	}
-	if rejected != "" {
-		r.kind, r.err = outReject, rejected
-		return r, nil
-	}
+	un.e = e
+	return r, un, nil
+}
+
+// finish completes r, a row whose document un is now signed as data: the
+// catalog change and, for a holder with an Aadhaar number, the push.
+func (w *worker) finish(r *result, un *unsigned, data []byte) error {
+	p, cert, u := w.m.p, un.cert, un.u
 	sum := sha256.Sum256(data)
-	version := prev + 1
-	if cert.PrevNumber != "" && cert.PrevNumber != rec.DocID {
+	version := un.prev + 1
+	reason := ""
+	if cert.PrevNumber != "" && cert.PrevNumber != un.rec.DocID {
 		// A correction under a new DocID: the audit log links the two.
-		r.change.Reason = "replaces " + xmlschema.URI{IssuerID: u.IssuerID, DocType: u.DocType, DocID: cert.PrevNumber}.String()
+		reason = "replaces " + xmlschema.URI{IssuerID: u.IssuerID, DocType: u.DocType, DocID: cert.PrevNumber}.String()
 	}
+	uri := u.String()
 	r.data = data
 	r.change = repository.Change{
 		Doc: repository.Document{
-			URI: uri, DocType: p.DocType, DocID: rec.DocID, Version: version,
+			URI: uri, DocType: p.DocType, DocID: un.rec.DocID, Version: version,
 			ObjectKey: store.ObjectKey(u, version), ObjectSHA256: hex.EncodeToString(sum[:]),
-			ContentHash: hash, Status: status, SearchKey: repository.SearchKey(rec.Search),
-			UIDHash: uidHash, HolderName: rec.HolderName, HolderDOB: rec.HolderDOB, IssueDate: issueDate,
-			ReleaseAt: release,
+			ContentHash: un.hash, Status: un.status, SearchKey: repository.SearchKey(un.rec.Search),
+			UIDHash: un.uidHash, HolderName: un.rec.HolderName, HolderDOB: un.rec.HolderDOB, IssueDate: un.issueDate,
+			ReleaseAt: un.release,
 		},
-		PrevVersion: prev,
+		PrevVersion: un.prev,
 		Size:        int64(len(data)),
-		Reason:      r.change.Reason,
+		Reason:      reason,
 	}
-	if rec.Aadhaar != "" {
-		if r.change.Outbox, err = w.outboxRow(rec, uri, prev, cert); err != nil {
-			return r, err
+	if un.rec.Aadhaar != "" {
+		var err error
+		if r.change.Outbox, err = w.outboxRow(un.rec, uri, un.prev, cert); err != nil {
+			return err
 		}
 	}
-	return r, nil
+	return nil
 }
 
 // decide is the per-row decision: it sets r.kind to outIssue for a URI
@@ -708,25 +790,9 @@ func (w *worker) statusAndHold(prev int, cur repository.Document) (xmlschema.Sta
 // encodings are the workers' reusable buffers for Certificate.Encode.
 var encodings = sync.Pool{New: func() any { return new(xmlschema.Encoded) }}
 
-// signed renders and signs cert: the signed bytes, or why the row is
-// rejected, or an error that stops the run (a signer failing). A
-// Certificate is written and signed as bytes; one that only the tree can
-// write (a profile's namespaced names) goes through it, to the same bytes.
-func (w *worker) signed(cert *xmlschema.Certificate, line int) (data []byte, rejected string, err error) {
-	e := encodings.Get().(*xmlschema.Encoded)
-	defer encodings.Put(e)
-	switch err := cert.Encode(e); {
-	case errors.Is(err, xmlschema.ErrNotPlain):
-		return w.signedTree(cert, line)
-	case err != nil:
-		return nil, err.Error(), nil
-	}
-	if data, err = w.d.Signer.SignEnveloped(e.Doc, e.End, e.Canon); err != nil {
-		return nil, "", fmt.Errorf("row %d: %w", line, err)
-	}
-	return data, "", nil
-}
-
+// signedTree renders and signs cert through the tree, for a Certificate
+// that Encode cannot write as bytes: the signed bytes, or why the row is
+// rejected, or an error that stops the run (a signer failing).
 func (w *worker) signedTree(cert *xmlschema.Certificate, line int) (data []byte, rejected string, err error) {
 	doc, err := cert.Render()
 	if err != nil {

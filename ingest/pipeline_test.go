@@ -3,8 +3,11 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/x509"
 	"encoding/csv"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,6 +21,7 @@ import (
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/repository/store"
 	"github.com/issuerkit/issuerkit/samples"
+	"github.com/issuerkit/issuerkit/signer"
 )
 
 type fixture struct {
@@ -388,6 +392,13 @@ func TestEarlyErrorLeavesNoGoroutine(t *testing.T) {
 			t.Fatalf("got %v, want the catalog's error", err)
 		}
 	}
+	noPipelineGoroutines(t)
+}
+
+// noPipelineGoroutines fails t if ingest goroutines are still running half
+// a second on.
+func noPipelineGoroutines(t *testing.T) {
+	t.Helper()
 	var stacks string
 	for range 50 {
 		buf := make([]byte, 1<<20)
@@ -428,8 +439,22 @@ func (c *failingApply) Apply(ctx context.Context, batchID string, changes []repo
 	return c.Catalog.Apply(ctx, batchID, changes, mark)
 }
 
-// TestFailureMidRunThenRerun: a store or catalog that fails while commits
-// are in flight in both of the writer's stages fails the run with its
+// failingKey is a signing key that fails from its nth signature on, as an
+// HSM that goes away mid-batch would.
+type failingKey struct {
+	crypto.Signer
+	left *atomic.Int64
+}
+
+func (k failingKey) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if k.left.Add(-1) < 0 {
+		return nil, errors.New("token removed")
+	}
+	return k.Signer.Sign(r, digest, opts)
+}
+
+// TestFailureMidRunThenRerun: a store, catalog or signer that fails while
+// commits are in flight in both of the writer's stages fails the run with its
 // error (no hang, no goroutine left), leaves only whole commits behind,
 // and the rerun ends with every row issued exactly once.
 func TestFailureMidRunThenRerun(t *testing.T) {
@@ -453,6 +478,23 @@ func TestFailureMidRunThenRerun(t *testing.T) {
 			f.deps.Catalog = c
 			return func() { f.deps.Catalog = good }
 		}, "database is gone"},
+		{"signer", func(f *fixture) func() {
+			good := f.deps.Signer
+			key, err := signer.GenerateKey(signer.RSA2048)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cert, err := signer.SelfSignedCert(key, "Test Board", "Test Board", time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			left := new(atomic.Int64)
+			left.Store(2500)
+			if f.deps.Signer, err = signer.New(failingKey{Signer: key, left: left}, []*x509.Certificate{cert}); err != nil {
+				t.Fatal(err)
+			}
+			return func() { f.deps.Signer = good }
+		}, "token removed"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -462,6 +504,7 @@ func TestFailureMidRunThenRerun(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("failing run: %+v, %v; want the %s's error", s, err, tt.name)
 			}
+			noPipelineGoroutines(t)
 			restore()
 			st := f.stats(t)
 			if st.Documents >= total || st.Documents != s.Issued {

@@ -97,6 +97,22 @@ func signBoth(t testing.TB, k testKey, alg string) (tree, direct []byte) {
 	if a != b {
 		t.Fatalf("SignEnveloped differs from Sign:\n tree %s\nbytes %s", tree, direct)
 	}
+	// SignEnvelopedAll signs a batch to the same bytes, each document on
+	// its own (for RSA through the OpenSSL signer, in one call into C).
+	items := make([]Enveloped, 3)
+	for i := range items {
+		items[i] = Enveloped{Doc: e.Doc, End: e.End, Canon: e.Canon}
+	}
+	if err := s.SignEnvelopedAll(items); err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range items {
+		if c := string(it.Signed); c != string(direct) && withoutSignatureValue(c) != withoutSignatureValue(b) {
+			t.Fatalf("SignEnvelopedAll's document %d differs from SignEnveloped's:\n%s\n%s", i, it.Signed, direct)
+		} else if _, ecdsa := k.key.Public().(*ecdsa.PublicKey); !ecdsa && c != string(direct) {
+			t.Fatalf("SignEnvelopedAll's RSA signature %d differs from SignEnveloped's", i)
+		}
+	}
 	return tree, direct
 }
 

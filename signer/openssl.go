@@ -76,6 +76,17 @@ static size_t ik_sign(EVP_PKEY_CTX *ctx, const unsigned char *d, size_t dn, unsi
 	if (p_EVP_PKEY_sign(ctx, sig, &n, d, dn) <= 0) return 0;
 	return n;
 }
+
+// ik_sign_many signs count digests of dn bytes each, end to end in d, into
+// sig: count signatures of size bytes each. It returns how many it signed,
+// count unless one failed or came out shorter than size.
+static size_t ik_sign_many(EVP_PKEY_CTX *ctx, const unsigned char *d, size_t dn, size_t count, unsigned char *sig, size_t size) {
+	for (size_t i = 0; i < count; i++) {
+		size_t n = size;
+		if (p_EVP_PKEY_sign(ctx, sig + i * size, &n, d + i * dn, dn) <= 0 || n != size) return i;
+	}
+	return count;
+}
 */
 import "C"
 
@@ -182,42 +193,55 @@ func newOpenSSLRSA(key *rsa.PrivateKey) (*opensslRSA, error) {
 
 func (s *opensslRSA) Public() crypto.PublicKey { return s.pub }
 
-// Sign signs digest with PKCS#1 v1.5; PSS is not offered.
-func (s *opensslRSA) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+// hashCode is opts' hash as ik_sign_ctx names it; PSS is not offered.
+func hashCode(opts crypto.SignerOpts) (C.int, error) {
 	if _, pss := opts.(*rsa.PSSOptions); pss {
-		return nil, errors.New("openssl signer: PSS is not supported")
+		return 0, errors.New("openssl signer: PSS is not supported")
 	}
-	var hash C.int
 	switch opts.HashFunc() {
 	case crypto.SHA1:
-		hash = 1
+		return 1, nil
 	case crypto.SHA256:
-		hash = 256
+		return 256, nil
 	case crypto.SHA384:
-		hash = 384
+		return 384, nil
 	case crypto.SHA512:
-		hash = 512
-	default:
-		return nil, fmt.Errorf("openssl signer: hash %v is not supported", opts.HashFunc())
+		return 512, nil
 	}
-	if len(digest) != opts.HashFunc().Size() {
-		return nil, fmt.Errorf("openssl signer: digest of %d bytes for %v", len(digest), opts.HashFunc())
+	return 0, fmt.Errorf("openssl signer: hash %v is not supported", opts.HashFunc())
+}
+
+// Sign signs digest with PKCS#1 v1.5.
+func (s *opensslRSA) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return s.SignDigests(digest, 1, opts)
+}
+
+// SignDigests signs n digests, end to end in digests, with PKCS#1 v1.5 in
+// one call into libcrypto, and returns the n signatures end to end (each
+// the key's size, as RSA signatures are).
+func (s *opensslRSA) SignDigests(digests []byte, n int, opts crypto.SignerOpts) ([]byte, error) {
+	hash, err := hashCode(opts)
+	if err != nil {
+		return nil, err
+	}
+	if hs := opts.HashFunc().Size(); n < 1 || len(digests) != n*hs {
+		return nil, fmt.Errorf("openssl signer: %d bytes of digests for %d of %v", len(digests), n, opts.HashFunc())
 	}
 	ctx := s.ctxs.get(s.pkey, hash)
 	runtime.KeepAlive(s)
 	if ctx == nil {
 		return nil, errors.New("openssl signer: OpenSSL refused to set up a signing context")
 	}
-	sig := make([]byte, s.size)
-	n := C.ik_sign(ctx, (*C.uchar)(unsafe.Pointer(&digest[0])), C.size_t(len(digest)),
-		(*C.uchar)(unsafe.Pointer(&sig[0])), C.size_t(len(sig)))
-	if n == 0 {
+	sigs := make([]byte, n*s.size)
+	done := C.ik_sign_many(ctx, (*C.uchar)(unsafe.Pointer(&digests[0])), C.size_t(len(digests)/n), C.size_t(n),
+		(*C.uchar)(unsafe.Pointer(&sigs[0])), C.size_t(s.size))
+	if int(done) != n {
 		// A context that failed once is not trusted again.
 		C.ik_ctx_free(ctx)
 		return nil, errors.New("openssl signer: EVP_PKEY_sign failed")
 	}
 	s.ctxs.put(hash, ctx)
-	return sig[:n], nil
+	return sigs, nil
 }
 
 // opensslVersion is libcrypto's version, as "OpenSSL 3.0.19".

@@ -71,6 +71,48 @@ func TestOpenSSLSignsLikeCryptoRSA(t *testing.T) {
 	}
 }
 
+// TestOpenSSLSignDigests: a batch signed in one call is the signatures
+// crypto/rsa gives digest by digest, end to end; a batch that does not add
+// up is refused.
+func TestOpenSSLSignDigests(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast := openSSLKey(t, key).(digestsSigner)
+	var digests []byte
+	for i := range 9 {
+		d := sha256.Sum256([]byte(fmt.Sprintf("document %d", i)))
+		digests = append(digests, d[:]...)
+	}
+	sigs, err := fast.SignDigests(digests, 9, crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sigs) != 9*key.Size() {
+		t.Fatalf("%d bytes of signatures, want %d", len(sigs), 9*key.Size())
+	}
+	for i := range 9 {
+		want, err := key.Sign(rand.Reader, digests[i*32:(i+1)*32], crypto.SHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(sigs[i*key.Size():(i+1)*key.Size()], want) {
+			t.Fatalf("signature %d differs from crypto/rsa's", i)
+		}
+	}
+	for name, call := range map[string]func() error{
+		"none":      func() error { _, err := fast.SignDigests(nil, 0, crypto.SHA256); return err },
+		"too short": func() error { _, err := fast.SignDigests(digests[:40], 2, crypto.SHA256); return err },
+		"too many":  func() error { _, err := fast.SignDigests(digests, 8, crypto.SHA256); return err },
+		"PSS":       func() error { _, err := fast.SignDigests(digests, 9, &rsa.PSSOptions{Hash: crypto.SHA256}); return err },
+	} {
+		if err := call(); err == nil {
+			t.Errorf("%s: signed", name)
+		}
+	}
+}
+
 // TestOpenSSLConcurrent signs from many goroutines at once, as ingest's
 // workers do.
 func TestOpenSSLConcurrent(t *testing.T) {
