@@ -131,8 +131,9 @@ type Reject struct {
 // maxFirstRejects bounds Summary.FirstRejects.
 const maxFirstRejects = 5
 
-// chunkRows is how many rows travel together between pipeline stages.
-const chunkRows = 64
+// ChunkRows is how many rows travel together between pipeline stages, and
+// so how many documents a worker signs in one call at most.
+const ChunkRows = 64
 
 // commitBatch is how many documents one catalog transaction commits.
 const commitBatch = 1024
@@ -418,7 +419,7 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 		return false, err
 	}
 	defer known.release() // after g.Wait below: no worker reads it any more
-	tokens := make(chan struct{}, o.Workers*4*chunkRows+2*commitBatch)
+	tokens := make(chan struct{}, o.Workers*4*ChunkRows+2*commitBatch)
 	// One commit may wait while the writer works on the previous one.
 	commits := make(chan commitReq, 1)
 	pr, _ := rr.(progressReporter)
@@ -464,14 +465,14 @@ func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath st
 // more rows are in flight than the pipeline has room for. ctx (SIGINT)
 // stops it cleanly; gctx ends it on a fatal error elsewhere.
 func readRows(ctx, gctx context.Context, rr RowReader, input string, resume repository.Watermark, tokens chan struct{}, jobs chan<- []job) error {
-	chunk := make([]job, 0, chunkRows)
+	chunk := make([]job, 0, ChunkRows)
 	send := func() bool {
 		if len(chunk) == 0 {
 			return true
 		}
 		select {
 		case jobs <- chunk:
-			chunk = make([]job, 0, chunkRows)
+			chunk = make([]job, 0, ChunkRows)
 			return true
 		case <-gctx.Done():
 			return false
@@ -511,7 +512,7 @@ func readRows(ctx, gctx context.Context, rr RowReader, input string, resume repo
 			return fmt.Errorf("%s: %w", input, err)
 		}
 		chunk = append(chunk, job{seq: seq, row: row, replay: seq <= resume.Seq})
-		if len(chunk) == chunkRows && !send() {
+		if len(chunk) == ChunkRows && !send() {
 			return nil
 		}
 	}
