@@ -339,10 +339,24 @@ type stored struct {
 
 func (w *writer) run(ctx context.Context, commits <-chan commitReq) error {
 	ready := make(chan stored, 1)
+	// A failing catalog stops the store stage (gctx); a failing store
+	// lets the catalog stage finish the commits already stored (ctx): their
+	// objects are durable, and a transaction canceled mid-commit could be
+	// committed without the summary knowing.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(ready)
-		for req := range commits {
+		for {
+			var req commitReq
+			select {
+			case r, ok := <-commits:
+				if !ok {
+					return nil
+				}
+				req = r
+			case <-gctx.Done():
+				return gctx.Err()
+			}
 			start := time.Now()
 			if err := w.store(gctx, req); err != nil {
 				return err
@@ -353,11 +367,10 @@ func (w *writer) run(ctx context.Context, commits <-chan commitReq) error {
 				return gctx.Err()
 			}
 		}
-		return nil
 	})
 	g.Go(func() error {
 		for s := range ready {
-			if err := w.catalog(gctx, s); err != nil {
+			if err := w.catalog(ctx, s); err != nil {
 				return err
 			}
 			w.committed = s.req.mark.Counts

@@ -577,6 +577,9 @@ func (w *worker) processChunk(ctx context.Context, chunk []job, c *chunkWork) ([
 		return out, nil
 	}
 	if err := w.d.Signer.SignEnvelopedAll(c.items); err != nil {
+		if ie, ok := errors.AsType[*signer.ItemError](err); ok && ie.Item < len(c.waiting) {
+			return nil, fmt.Errorf("row %d: %w", chunk[c.waiting[ie.Item].at].row.Line, err)
+		}
 		return nil, fmt.Errorf("rows %d-%d: %w", chunk[0].row.Line, chunk[len(chunk)-1].row.Line, err)
 	}
 	for k := range c.waiting {

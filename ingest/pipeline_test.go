@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -411,9 +412,9 @@ func noPipelineGoroutines(t *testing.T) {
 	t.Fatalf("pipeline goroutines still running after Run returned:\n%s", stacks)
 }
 
-// failingPuts is a store whose Puts fail once after fails objects were
-// stored, as a disk that fills up would. It hides the fs store's PutBatch,
-// so every object is its own Put.
+// failingPuts is a store whose Puts fail once left objects were stored,
+// as a disk that fills up would. It hides the fs store's PutBatch, so
+// every object is its own Put.
 type failingPuts struct {
 	store.Store
 	left atomic.Int64
@@ -453,9 +454,27 @@ func (k failingKey) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]
 	return k.Signer.Sign(r, digest, opts)
 }
 
-// TestFailureMidRunThenRerun: a store, catalog or signer that fails while
-// commits are in flight in both of the writer's stages fails the run with its
-// error (no hang, no goroutine left), leaves only whole commits behind,
+// failingBatchKey is failingKey signing a chunk in one call, as the
+// OpenSSL signer does; it fails at the digest where the count runs out.
+type failingBatchKey struct{ failingKey }
+
+func (k failingBatchKey) SignDigests(digests []byte, n int, opts crypto.SignerOpts) ([]byte, error) {
+	hs := len(digests) / n
+	var sigs []byte
+	for i := range n {
+		sig, err := k.Sign(nil, digests[i*hs:(i+1)*hs], opts)
+		if err != nil {
+			return nil, &signer.ItemError{Item: i, Err: err}
+		}
+		sigs = append(sigs, sig...)
+	}
+	return sigs, nil
+}
+
+// TestFailureMidRunThenRerun: a store, catalog or signer (one document or a
+// chunk a call) that fails halfway through a run, with commits on their
+// way through the writer, fails the run with its error (a signer's naming
+// the row; no hang, no goroutine left), leaves only whole commits behind,
 // and the rerun ends with every row issued exactly once.
 func TestFailureMidRunThenRerun(t *testing.T) {
 	const total = 5000
@@ -478,23 +497,8 @@ func TestFailureMidRunThenRerun(t *testing.T) {
 			f.deps.Catalog = c
 			return func() { f.deps.Catalog = good }
 		}, "database is gone"},
-		{"signer", func(f *fixture) func() {
-			good := f.deps.Signer
-			key, err := signer.GenerateKey(signer.RSA2048)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cert, err := signer.SelfSignedCert(key, "Test Board", "Test Board", time.Hour)
-			if err != nil {
-				t.Fatal(err)
-			}
-			left := new(atomic.Int64)
-			left.Store(2500)
-			if f.deps.Signer, err = signer.New(failingKey{Signer: key, left: left}, []*x509.Certificate{cert}); err != nil {
-				t.Fatal(err)
-			}
-			return func() { f.deps.Signer = good }
-		}, "token removed"},
+		{"signer", func(f *fixture) func() { return failSigner(t, f, false) }, "token removed"},
+		{"signer, a chunk a call", func(f *fixture) func() { return failSigner(t, f, true) }, "token removed"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -503,6 +507,9 @@ func TestFailureMidRunThenRerun(t *testing.T) {
 			s, err := f.run(t, context.Background(), []string{in}, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("failing run: %+v, %v; want the %s's error", s, err, tt.name)
+			}
+			if strings.HasPrefix(tt.name, "signer") && !regexp.MustCompile(`^row \d+: sign: token removed$`).MatchString(err.Error()) {
+				t.Fatalf("signer's error %q: want it to name the row", err)
 			}
 			noPipelineGoroutines(t)
 			restore()
@@ -522,4 +529,29 @@ func TestFailureMidRunThenRerun(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failSigner gives f a signer that fails from its 2,500th signature on,
+// signing a chunk in one call if batch; restore puts the home's back.
+func failSigner(t *testing.T, f *fixture, batch bool) (restore func()) {
+	t.Helper()
+	good := f.deps.Signer
+	key, err := signer.GenerateKey(signer.RSA2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := signer.SelfSignedCert(key, "Test Board", "Test Board", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := new(atomic.Int64)
+	left.Store(2500)
+	var k crypto.Signer = failingKey{Signer: key, left: left}
+	if batch {
+		k = failingBatchKey{failingKey{Signer: key, left: left}}
+	}
+	if f.deps.Signer, err = signer.New(k, []*x509.Certificate{cert}); err != nil {
+		t.Fatal(err)
+	}
+	return func() { f.deps.Signer = good }
 }

@@ -91,16 +91,27 @@ type Enveloped struct {
 
 // digestsSigner is a key that signs many digests in one call: n digests
 // of the hash's size end to end in, n signatures of the key's size end to
-// end out (the OpenSSL signer).
+// end out (the OpenSSL signer). An error for one digest is an *ItemError.
 type digestsSigner interface {
 	SignDigests(digests []byte, n int, opts crypto.SignerOpts) ([]byte, error)
 }
+
+// ItemError is SignEnvelopedAll's error when one item could not be signed:
+// Item is its index.
+type ItemError struct {
+	Item int
+	Err  error
+}
+
+func (e *ItemError) Error() string { return e.Err.Error() }
+func (e *ItemError) Unwrap() error { return e.Err }
 
 // SignEnvelopedAll signs every item as SignEnveloped would, to the same
 // bytes. With a key that signs many digests in one call (the OpenSSL
 // signer) it makes one call for them all: each call into C that runs as
 // long as an RSA signature costs a hand-off of the Go scheduler, paid once
-// a batch instead of once a document. An error fails the whole batch.
+// a batch instead of once a document. An error fails the whole batch; it
+// is an *ItemError when one item is to blame.
 func (s *Signer) SignEnvelopedAll(items []Enveloped) error {
 	ds, ok := s.dsKey.(digestsSigner)
 	if !ok || len(items) < 2 {
@@ -108,7 +119,7 @@ func (s *Signer) SignEnvelopedAll(items []Enveloped) error {
 			it := &items[i]
 			out, err := s.SignEnveloped(it.Doc, it.End, it.Canon)
 			if err != nil {
-				return err
+				return &ItemError{Item: i, Err: err}
 			}
 			it.Signed = out
 		}
@@ -120,14 +131,21 @@ func (s *Signer) SignEnvelopedAll(items []Enveloped) error {
 	for i := range items {
 		it := &items[i]
 		if it.End < 0 || it.End > len(it.Doc) {
-			return errEnd
+			return &ItemError{Item: i, Err: errEnd}
 		}
 		digests = s.hash(digests, it.Canon)
 		sids = s.signedInfoDigest(sids, digests[i*hs:])
 	}
 	sigs, err := ds.SignDigests(sids, len(items), s.ctx.Hash)
 	if err != nil {
+		var ie *ItemError
+		if errors.As(err, &ie) {
+			return &ItemError{Item: ie.Item, Err: fmt.Errorf("sign: %w", ie.Err)}
+		}
 		return fmt.Errorf("sign: %w", err)
+	}
+	if len(sigs) != len(items)*(len(sigs)/len(items)) {
+		return fmt.Errorf("sign: %d bytes of signatures for %d digests", len(sigs), len(items))
 	}
 	size := len(sigs) / len(items)
 	for i := range items {

@@ -238,7 +238,7 @@ func (s *opensslRSA) SignDigests(digests []byte, n int, opts crypto.SignerOpts) 
 	if int(done) != n {
 		// A context that failed once is not trusted again.
 		C.ik_ctx_free(ctx)
-		return nil, errors.New("openssl signer: EVP_PKEY_sign failed")
+		return nil, &ItemError{Item: int(done), Err: errors.New("openssl signer: EVP_PKEY_sign failed")}
 	}
 	s.ctxs.put(hash, ctx)
 	return sigs, nil

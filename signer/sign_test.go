@@ -189,3 +189,28 @@ func writeKeyPair(t testing.TB, dir string, k testKey) (keyPath, certPath string
 	}
 	return keyPath, certPath
 }
+
+// TestSignEnvelopedAllNamesTheItem: a batch that cannot be signed fails
+// whole, with an *ItemError naming the item to blame, on the one-call
+// path (RSA through OpenSSL) and the one-at-a-time path (ECDSA) alike.
+func TestSignEnvelopedAllNamesTheItem(t *testing.T) {
+	for _, kt := range []KeyType{RSA2048, ECDSAP256} {
+		t.Run(string(kt), func(t *testing.T) {
+			k, _ := keysFor(t, kt)
+			s, err := New(k.key, []*x509.Certificate{k.cert})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e xmlschema.Encoded
+			if err := testCert().Encode(&e); err != nil {
+				t.Fatal(err)
+			}
+			items := []Enveloped{{Doc: e.Doc, End: e.End, Canon: e.Canon}, {Doc: e.Doc, End: len(e.Doc) + 1, Canon: e.Canon}, {Doc: e.Doc, End: e.End, Canon: e.Canon}}
+			err = s.SignEnvelopedAll(items)
+			ie, ok := errors.AsType[*ItemError](err)
+			if !ok || ie.Item != 1 {
+				t.Fatalf("got %v, want an *ItemError for item 1", err)
+			}
+		})
+	}
+}
