@@ -5,6 +5,8 @@ import (
 	"compress/zlib"
 	"crypto"
 	"crypto/x509"
+	"encoding/asn1"
+	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -65,7 +67,8 @@ func checkSignedPDF(t *testing.T, pdf []byte, cert *x509.Certificate) {
 
 	br := byteRangeRE.FindSubmatch(pdf)
 	holeAt := bytes.Index(pdf, []byte("/Contents <")) + len("/Contents <")
-	sigEnd := holeAt + len(bytes.TrimRight(pdf[holeAt:], "0>")) // the signature value ends the SignedData
+	hole := pdf[holeAt : holeAt+bytes.IndexByte(pdf[holeAt:], '>')]
+	sigEnd := holeAt + 2*len(holeCMS(t, hole)) // the signature value ends the SignedData
 	for name, at := range map[string]int{
 		"page content": bytes.Index(pdf, []byte("stream\n")) + 20,
 		"info":         bytes.LastIndex(pdf, []byte("(issuerkit)")) + 1,
@@ -89,6 +92,22 @@ func checkSignedPDF(t *testing.T, pdf []byte, cert *x509.Certificate) {
 	}
 }
 
+// holeCMS is the SignedData in a /Contents hole's hex: the DER value its
+// own length says, without the zero padding after it (which trimming
+// zeros cannot tell from a signature that ends in a zero byte).
+func holeCMS(t *testing.T, hexHole []byte) []byte {
+	t.Helper()
+	all, err := hex.DecodeString(string(hexHole))
+	if err != nil {
+		t.Fatalf("/Contents hole: %v", err)
+	}
+	var v asn1.RawValue
+	if _, err := asn1.Unmarshal(all, &v); err != nil {
+		t.Fatalf("/Contents hole: %v", err)
+	}
+	return v.FullBytes
+}
+
 // opensslCMS has openssl check the SignedData over the signed byte ranges,
 // chaining to cert, and find the signing-certificate-v2 attribute in it.
 func opensslCMS(t *testing.T, dir string, pdf []byte, cert *x509.Certificate) {
@@ -105,24 +124,7 @@ func opensslCMS(t *testing.T, dir string, pdf []byte, cert *x509.Certificate) {
 		}
 	}
 	content := append(bytes.Clone(pdf[r[0]:r[0]+r[1]]), pdf[r[2]:r[2]+r[3]]...)
-	hexSig := strings.TrimRight(string(pdf[r[1]+1:r[2]-1]), "0")
-	if len(hexSig)%2 == 1 {
-		hexSig += "0"
-	}
-	der := make([]byte, len(hexSig)/2)
-	for i := range der {
-		var b byte
-		for _, c := range hexSig[2*i : 2*i+2] {
-			b <<= 4
-			switch {
-			case c >= 'a':
-				b |= byte(c-'a') + 10
-			default:
-				b |= byte(c - '0')
-			}
-		}
-		der[i] = b
-	}
+	der := holeCMS(t, pdf[r[1]+1:r[2]-1])
 	files := map[string][]byte{"sig.der": der, "content.bin": content, "ca.pem": signer.MarshalCertsPEM(cert)}
 	for n, b := range files {
 		os.WriteFile(filepath.Join(dir, n), b, 0o644)
