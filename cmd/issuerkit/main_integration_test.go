@@ -23,6 +23,9 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	testenv.StopPostgres()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath)) // buildBinary's
+	}
 	os.Exit(code)
 }
 

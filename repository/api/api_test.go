@@ -64,6 +64,7 @@ func csvLine(cells []string) string {
 }
 
 var (
+	fixDir  string // the shared fixture's, removed by TestMain
 	fixOnce sync.Once
 	fix     *fixture
 	fixErr  error
@@ -85,6 +86,7 @@ func buildFixture() (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
+	fixDir = dir
 	h, err := home.Init(ctx, filepath.Join(dir, "home"), home.InitOptions{IssuerID: "in.gov.cbse", IssuerName: "Central Board of Secondary Education"})
 	if err != nil {
 		return nil, err

@@ -182,12 +182,16 @@ func rowOf(cells []string) map[string]string {
 	return m
 }
 
+// fixDirs are the fixtures' directories, removed by TestMain.
+var fixDirs []string
+
 func buildFixture(t testing.TB) (*fixture, error) {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "issuerkit-apisetu-")
 	if err != nil {
 		return nil, err
 	}
+	fixDirs = append(fixDirs, dir)
 	h, err := home.Init(ctx, filepath.Join(dir, "home"), home.InitOptions{IssuerID: issuer, IssuerName: "Central Board of Secondary Education"})
 	if err != nil {
 		return nil, err
