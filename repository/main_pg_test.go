@@ -3,7 +3,6 @@
 package repository_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/issuerkit/issuerkit/internal/testenv"
@@ -11,8 +10,4 @@ import (
 
 // TestMain stops the PostgreSQL cluster the tests started, if any, when
 // they end: without it each run of the package left one running.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testenv.StopPostgres()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.Main(m) }

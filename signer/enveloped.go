@@ -144,7 +144,7 @@ func (s *Signer) SignEnvelopedAll(items []Enveloped) error {
 		}
 		return fmt.Errorf("sign: %w", err)
 	}
-	if len(sigs) != len(items)*(len(sigs)/len(items)) {
+	if len(sigs)%len(items) != 0 {
 		return fmt.Errorf("sign: %d bytes of signatures for %d digests", len(sigs), len(items))
 	}
 	size := len(sigs) / len(items)

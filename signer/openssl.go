@@ -69,14 +69,6 @@ static EVP_PKEY_CTX *ik_sign_ctx(EVP_PKEY *k, int hash) {
 
 static void ik_ctx_free(EVP_PKEY_CTX *ctx) { p_EVP_PKEY_CTX_free(ctx); }
 
-// ik_sign signs the digest d with a context of ik_sign_ctx into sig (cap
-// bytes); it returns the signature's length, or 0.
-static size_t ik_sign(EVP_PKEY_CTX *ctx, const unsigned char *d, size_t dn, unsigned char *sig, size_t cap) {
-	size_t n = cap;
-	if (p_EVP_PKEY_sign(ctx, sig, &n, d, dn) <= 0) return 0;
-	return n;
-}
-
 // ik_sign_many signs count digests of dn bytes each, end to end in d, into
 // sig: count signatures of size bytes each. It returns how many it signed,
 // count unless one failed or came out shorter than size.

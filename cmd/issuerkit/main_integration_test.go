@@ -21,12 +21,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	testenv.StopPostgres()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath)) // buildBinary's
-	}
-	os.Exit(code)
+	testenv.Main(m, func() {
+		if binPath != "" {
+			os.RemoveAll(filepath.Dir(binPath)) // buildBinary's
+		}
+	})
 }
 
 // syncLog collects the output of several processes.

@@ -175,8 +175,20 @@ func (s *PostgresServer) Stop() {
 	os.RemoveAll(s.dir)
 }
 
-// StopPostgres stops the shared cluster, if one was started; call it from
-// TestMain after m.Run.
+// Main is a test package's TestMain: it runs the tests, stops the shared
+// PostgreSQL cluster if they started one, runs cleanups (the package's
+// shared fixtures) and exits with the tests' code.
+func Main(m *testing.M, cleanups ...func()) {
+	code := m.Run()
+	StopPostgres()
+	for _, f := range cleanups {
+		f()
+	}
+	os.Exit(code)
+}
+
+// StopPostgres stops the shared cluster, if one was started; Main calls
+// it after the tests.
 func StopPostgres() {
 	if pgSrv == nil {
 		return

@@ -11,10 +11,9 @@ import (
 // cluster the tests started, if any, when they end: without it each run
 // of the package left both behind.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	testenv.StopPostgres()
-	if fixDir != "" {
-		os.RemoveAll(fixDir)
-	}
-	os.Exit(code)
+	testenv.Main(m, func() {
+		if fixDir != "" {
+			os.RemoveAll(fixDir)
+		}
+	})
 }
