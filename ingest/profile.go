@@ -72,6 +72,7 @@ type Column struct {
 	layouts  []string   // date layouts
 	formats  []string   // as the profile wrote them, for messages
 	dates    *dateRules // date columns: not_future, before, after, age
+	pos      int        // its index in the profile's columns
 }
 
 // Group is a repeated set of columns such as a marksheet's subjects
@@ -410,6 +411,7 @@ func (p *Profile) addColumn(c *Column) error {
 	if p.byName[c.Name] != nil {
 		return fmt.Errorf("column %q is defined twice", c.Name)
 	}
+	c.pos = len(p.columns)
 	p.columns = append(p.columns, c)
 	p.byName[c.Name] = c
 	return nil

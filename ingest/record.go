@@ -8,7 +8,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/expr-lang/expr"
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -82,13 +81,11 @@ func (m *Mapper) Profile() *Profile { return m.p }
 func (m *Mapper) Map(row Row) (*Record, error) {
 	p := m.p
 	env := make(map[string]any, len(p.columns)+len(p.groups)+len(p.derived))
-	raw := make(map[string]string, len(p.columns))
-	for i, c := range p.columns {
-		cell := ""
+	raw := make([]string, len(p.columns)) // the cells in profile order
+	for i := range p.columns {
 		if j := m.idx[i]; j < len(row.Cells) {
-			cell = row.Cells[j]
+			raw[i] = row.Cells[j]
 		}
-		raw[c.Name] = cell
 	}
 	rec := &Record{Line: row.Line, Search: make(map[string]string, len(p.SearchKeys))}
 	probs, dates := m.parseColumns(row, raw, env, rec)
@@ -124,13 +121,13 @@ func (m *Mapper) Map(row Row) (*Record, error) {
 // number, masked in env; the canonical form the content hash is made of)
 // and returns the problems found and, when the profile has date rules,
 // the parsed dates.
-func (m *Mapper) parseColumns(row Row, raw map[string]string, env map[string]any, rec *Record) ([]string, map[string]time.Time) {
+func (m *Mapper) parseColumns(row Row, raw []string, env map[string]any, rec *Record) ([]string, map[string]time.Time) {
 	p := m.p
 	var probs []string
 	var canon strings.Builder
 	var dates map[string]time.Time // parsed values of columns with date rules
 	for _, c := range p.columns {
-		v, norm, prob := c.parse(raw[c.Name], !p.inGroup[c.Name], row.Dates)
+		v, norm, prob := c.parse(raw[c.pos], !p.inGroup[c.Name], row.Dates)
 		if prob != "" {
 			probs = append(probs, c.Name+": "+prob)
 			continue
@@ -161,14 +158,15 @@ func (m *Mapper) parseColumns(row Row, raw map[string]string, env map[string]any
 // collectGroups puts each group's present members in env and appends the
 // problems found to probs. A member is present when any of its cells is
 // set; required applies within present members only.
-func (m *Mapper) collectGroups(raw map[string]string, env map[string]any, probs []string) []string {
+func (m *Mapper) collectGroups(raw []string, env map[string]any, probs []string) []string {
 	for _, g := range m.p.groups {
 		var members []map[string]any
 		for k := 1; k <= g.Count; k++ {
 			present := false
 			for _, f := range g.fields {
-				if raw[f.columns[k-1].Name] != "" {
+				if raw[f.columns[k-1].pos] != "" {
 					present = true
+					break
 				}
 			}
 			if !present {
@@ -177,7 +175,7 @@ func (m *Mapper) collectGroups(raw map[string]string, env map[string]any, probs 
 			mem := map[string]any{"k": k}
 			for _, f := range g.fields {
 				c := f.columns[k-1]
-				if c.Required && strings.TrimSpace(raw[c.Name]) == "" {
+				if c.Required && strings.TrimSpace(raw[c.pos]) == "" {
 					probs = append(probs, c.Name+": required when "+g.Name+" "+strconv.Itoa(k)+" is given")
 				}
 				mem[f.name] = env[c.Name]
@@ -197,12 +195,13 @@ func (m *Mapper) collectGroups(raw map[string]string, env map[string]any, probs 
 func (m *Mapper) derive(env map[string]any) []string {
 	p := m.p
 	var probs []string
+	var scope map[string]any // one member's at a time, reused
 	for _, g := range p.groups {
 		members := env[g.Name].([]map[string]any)
 		for _, mem := range members {
-			scope := memberScope(env, mem, g.deps)
+			scope = memberScope(scope, env, mem, g.deps)
 			for _, d := range g.derived {
-				v, err := expr.Run(d.prog, scope)
+				v, err := run(d.prog, scope)
 				if err != nil {
 					probs = append(probs, fmt.Sprintf("%s: %s could not be computed: %s", g.Name, d.name, firstLine(err.Error())))
 					continue
@@ -214,7 +213,7 @@ func (m *Mapper) derive(env map[string]any) []string {
 		}
 	}
 	for _, d := range p.derived {
-		v, err := expr.Run(d.prog, env)
+		v, err := run(d.prog, env)
 		if err != nil {
 			probs = append(probs, fmt.Sprintf("%s could not be computed: %s", d.name, firstLine(err.Error())))
 			continue
@@ -243,11 +242,16 @@ func (m *Mapper) Display(row Row) []string {
 	return out
 }
 
-// memberScope is the scope of a group member's rules and templates: its
-// own fields, plus the record values in deps they refer to. Copying only
-// those (instead of the whole record) keeps mapping cheap.
-func memberScope(env, mem map[string]any, deps []string) map[string]any {
-	m := make(map[string]any, len(mem)+len(deps))
+// memberScope fills m (cleared, or made when nil) with the scope of a
+// group member's rules and templates: its own fields, plus the record
+// values in deps they refer to. Copying only those (instead of the whole
+// record) into one reused map keeps mapping cheap.
+func memberScope(m, env, mem map[string]any, deps []string) map[string]any {
+	if m == nil {
+		m = make(map[string]any, len(mem)+len(deps)+4)
+	} else {
+		clear(m)
+	}
 	for _, d := range deps {
 		m[d] = env[d]
 	}
@@ -260,7 +264,7 @@ func memberScope(env, mem map[string]any, deps []string) map[string]any {
 func runChecks(checks []check, env map[string]any, prefix string) []string {
 	var probs []string
 	for _, c := range checks {
-		out, err := expr.Run(c.prog, env)
+		out, err := run(c.prog, env)
 		if err != nil {
 			probs = append(probs, prefix+"rule "+c.src+" could not be evaluated: "+firstLine(err.Error()))
 			continue

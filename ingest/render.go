@@ -91,30 +91,42 @@ func (m *Mapper) execNodes(ts []nodeTmpl, env map[string]any) ([]xmlschema.Node,
 	var out []xmlschema.Node
 	for i := range ts {
 		t := &ts[i]
-		scopes := []map[string]any{env}
-		if t.each != "" {
-			members, _ := env[t.each].([]map[string]any)
-			scopes = scopes[:0]
-			for _, mem := range members {
-				scopes = append(scopes, memberScope(env, mem, t.deps))
+		if t.each == "" {
+			n, err := m.execNode(t, env)
+			if err != nil {
+				return nil, err
 			}
+			out = append(out, n)
+			continue
 		}
-		for _, sc := range scopes {
-			n := xmlschema.Node{Tag: t.tag}
-			var err error
-			if n.Attrs, err = execAttrs(t.attrs, sc); err != nil {
-				return nil, fmt.Errorf("%s: %w", t.tag, err)
-			}
-			if t.text != nil {
-				if n.Text, err = t.text.exec(sc); err != nil {
-					return nil, fmt.Errorf("%s: %w", t.tag, err)
-				}
-			}
-			if n.Children, err = m.execNodes(t.children, sc); err != nil {
-				return nil, fmt.Errorf("%s/%w", t.tag, err)
+		members, _ := env[t.each].([]map[string]any)
+		var scope map[string]any // one member's at a time, reused
+		for _, mem := range members {
+			scope = memberScope(scope, env, mem, t.deps)
+			n, err := m.execNode(t, scope)
+			if err != nil {
+				return nil, err
 			}
 			out = append(out, n)
 		}
 	}
 	return out, nil
+}
+
+// execNode renders one element of t with scope.
+func (m *Mapper) execNode(t *nodeTmpl, scope map[string]any) (xmlschema.Node, error) {
+	n := xmlschema.Node{Tag: t.tag}
+	var err error
+	if n.Attrs, err = execAttrs(t.attrs, scope); err != nil {
+		return n, fmt.Errorf("%s: %w", t.tag, err)
+	}
+	if t.text != nil {
+		if n.Text, err = t.text.exec(scope); err != nil {
+			return n, fmt.Errorf("%s: %w", t.tag, err)
+		}
+	}
+	if n.Children, err = m.execNodes(t.children, scope); err != nil {
+		return n, fmt.Errorf("%s/%w", t.tag, err)
+	}
+	return n, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -112,7 +113,7 @@ func (t *template) exec(env map[string]any) (string, error) {
 	for _, p := range t.parts {
 		switch {
 		case p.prog != nil:
-			v, err := expr.Run(p.prog, env)
+			v, err := run(p.prog, env)
 			if err != nil {
 				return "", fmt.Errorf("evaluate %q: %v", t.src, firstLine(err.Error()))
 			}
@@ -124,6 +125,19 @@ func (t *template) exec(env map[string]any) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// vms holds expr virtual machines for reuse: expr.Run makes a machine
+// and its stack on every call, and a marksheet row runs dozens of
+// expressions.
+var vms = sync.Pool{New: func() any { return new(vm.VM) }}
+
+// run evaluates prog with env on a pooled machine.
+func run(prog *vm.Program, env any) (any, error) {
+	m := vms.Get().(*vm.VM)
+	v, err := m.Run(prog, env)
+	vms.Put(m)
+	return v, err
 }
 
 func formatValue(v any) string {
