@@ -54,6 +54,9 @@ type Profile struct {
 	// defaults are certificate.defaults: element path or name → attributes
 	// written when the profile and the record give no value.
 	defaults map[string][]attrTmpl
+	// fill is the DocType's schema resolved against the profile: what
+	// fillSchema adds to every Certificate (nil: no schema is known).
+	fill *certFill
 	// revision is the profile's revision (0 when not set).
 	revision int
 }
@@ -302,6 +305,7 @@ func ParseProfile(b []byte) (*Profile, error) {
 	if err := p.checkSchema(); err != nil {
 		return nil, err
 	}
+	p.fill = p.compileFill()
 	return p, nil
 }
 

@@ -101,28 +101,94 @@ func hasAttr(ts []attrTmpl, name string) bool {
 	return false
 }
 
-// fillSchema completes c to the DocType's schema.
-func (m *Mapper) fillSchema(c *xmlschema.Certificate, iss Issuer, env map[string]any) error {
-	s := schema.For(m.p.DocType)
+// A fill is what the DocType's schema asks of one element, resolved
+// once when the profile loads: the attributes it requires, each with the
+// profile's default template or the schema's default, and the fills of
+// the elements below it by name.
+type fill struct {
+	attrs    []attrFill
+	children map[string]*fill
+	required []string // child elements that must be present, in schema order
+}
+
+type attrFill struct {
+	name     string
+	nonEmpty bool
+	tmpl     *template // the profile's certificate.defaults entry, or nil
+	def      string    // the schema's default; "=issueDate" for the issue date
+	where    string    // path/@name, for errors
+}
+
+// certFill holds the fills of the elements fillSchema completes.
+type certFill struct {
+	person, address, data *fill
+}
+
+// compileFill resolves the schema of the profile's DocType into fills,
+// or returns nil when no schema is known for it.
+func (p *Profile) compileFill() *certFill {
+	s := schema.For(p.DocType)
 	if s == nil {
 		return nil
 	}
-	var err error
-	if c.Person, err = m.fillAttrs(s, "IssuedTo/Person", c.Person, c, env); err != nil {
-		return err
+	byPath := map[string]*fill{"": {}}
+	var node func(path string) *fill
+	node = func(path string) *fill {
+		if f := byPath[path]; f != nil {
+			return f
+		}
+		f := &fill{}
+		byPath[path] = f
+		parent, name := "", path
+		if i := strings.LastIndexByte(path, '/'); i >= 0 {
+			parent, name = path[:i], path[i+1:]
+		}
+		pf := node(parent)
+		if pf.children == nil {
+			pf.children = map[string]*fill{}
+		}
+		pf.children[name] = f
+		return f
 	}
-	if c.IssuedBy.Address, err = m.fillAttrs(s, "IssuedBy/Organization/Address", iss.Address, c, env); err != nil {
-		return err
-	}
-	for _, e := range s.Children("IssuedTo/Person") {
-		if e.Required && !hasNode(c.PersonChildren, e.Name()) {
-			c.PersonChildren = append(c.PersonChildren, xmlschema.Node{Tag: e.Name()})
+	for i := range s.Elements {
+		e := &s.Elements[i]
+		if e.Path == "" {
+			continue
+		}
+		f := node(e.Path)
+		for _, a := range e.Attrs {
+			f.attrs = append(f.attrs, attrFill{name: a.Name, nonEmpty: a.NonEmpty, tmpl: p.defaultFor(e.Path, a.Name), def: a.Default, where: e.Path + "/@" + a.Name})
+		}
+		if e.Required {
+			pf := node(e.Path[:max(strings.LastIndexByte(e.Path, '/'), 0)])
+			pf.required = append(pf.required, e.Name())
 		}
 	}
-	if err := m.fillNodes(s, "IssuedTo/Person", c.PersonChildren, c, env); err != nil {
+	return &certFill{person: node("IssuedTo/Person"), address: node("IssuedBy/Organization/Address"), data: node("CertificateData")}
+}
+
+// fillSchema completes c to the DocType's schema.
+func (m *Mapper) fillSchema(c *xmlschema.Certificate, iss Issuer, env map[string]any) error {
+	cf := m.p.fill
+	if cf == nil {
+		return nil
+	}
+	var err error
+	if c.Person, err = cf.person.fillAttrs(c.Person, c, env); err != nil {
 		return err
 	}
-	return m.fillNodes(s, "CertificateData", c.Data, c, env)
+	if c.IssuedBy.Address, err = cf.address.fillAttrs(iss.Address, c, env); err != nil {
+		return err
+	}
+	for _, name := range cf.person.required {
+		if !hasNode(c.PersonChildren, name) {
+			c.PersonChildren = append(c.PersonChildren, xmlschema.Node{Tag: name})
+		}
+	}
+	if err := cf.person.fillNodes(c.PersonChildren, c, env); err != nil {
+		return err
+	}
+	return cf.data.fillNodes(c.Data, c, env)
 }
 
 func hasNode(ns []xmlschema.Node, tag string) bool {
@@ -134,59 +200,69 @@ func hasNode(ns []xmlschema.Node, tag string) bool {
 	return false
 }
 
-func (m *Mapper) fillNodes(s *schema.Schema, path string, ns []xmlschema.Node, c *xmlschema.Certificate, env map[string]any) error {
+// fillNodes completes the elements ns below f's element, and theirs.
+func (f *fill) fillNodes(ns []xmlschema.Node, c *xmlschema.Certificate, env map[string]any) error {
 	for i := range ns {
-		cp := path + "/" + ns[i].Tag
+		cf := f.children[ns[i].Tag]
+		if cf == nil {
+			continue // not in the schema, nor anything below it
+		}
 		var err error
-		if ns[i].Attrs, err = m.fillAttrs(s, cp, ns[i].Attrs, c, env); err != nil {
+		if ns[i].Attrs, err = cf.fillAttrs(ns[i].Attrs, c, env); err != nil {
 			return err
 		}
-		if err := m.fillNodes(s, cp, ns[i].Children, c, env); err != nil {
+		if err := cf.fillNodes(ns[i].Children, c, env); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// fillAttrs adds the attributes the schema requires of the element at path
-// that attrs lacks, and gives an empty one that must not be empty its
-// default when there is one.
-func (m *Mapper) fillAttrs(s *schema.Schema, path string, attrs []xmlschema.Attr, c *xmlschema.Certificate, env map[string]any) ([]xmlschema.Attr, error) {
-	e := s.Element(path)
-	if e == nil {
-		return attrs, nil
-	}
-	out := make([]xmlschema.Attr, len(attrs), len(attrs)+len(e.Attrs))
-	copy(out, attrs)
-	for _, a := range e.Attrs {
-		i := -1
-		for j := range out {
-			if out[j].Name == a.Name {
-				i = j
-				break
-			}
-		}
-		if i >= 0 && (out[i].Value != "" || !a.NonEmpty) {
+// fillAttrs adds the attributes the schema requires of f's element that
+// attrs lacks, and gives an empty one that must not be empty its default
+// when there is one. attrs is not changed (it may be shared, as the
+// issuer's address is): when something is to be added, the result is a
+// copy.
+func (f *fill) fillAttrs(attrs []xmlschema.Attr, c *xmlschema.Certificate, env map[string]any) ([]xmlschema.Attr, error) {
+	out := attrs
+	copied := false
+	for i := range f.attrs {
+		a := &f.attrs[i]
+		j := attrIndex(out, a.name)
+		if j >= 0 && (out[j].Value != "" || !a.nonEmpty) {
 			continue
 		}
 		v := ""
-		if t := m.p.defaultFor(path, a.Name); t != nil {
+		if a.tmpl != nil {
 			var err error
-			if v, err = t.exec(env); err != nil {
-				return nil, fmt.Errorf("certificate.defaults: %s/@%s: %w", path, a.Name, err)
+			if v, err = a.tmpl.exec(env); err != nil {
+				return nil, fmt.Errorf("certificate.defaults: %s: %w", a.where, err)
 			}
 		}
 		if v == "" {
-			v = a.Default
+			v = a.def
 			if v == "=issueDate" {
 				v = c.IssueDate
 			}
 		}
-		if i >= 0 {
-			out[i].Value = v
+		if !copied {
+			out = append(make([]xmlschema.Attr, 0, len(attrs)+len(f.attrs)), attrs...)
+			copied = true
+		}
+		if j >= 0 {
+			out[j].Value = v
 		} else {
-			out = append(out, xmlschema.Attr{Name: a.Name, Value: v})
+			out = append(out, xmlschema.Attr{Name: a.name, Value: v})
 		}
 	}
 	return out, nil
+}
+
+func attrIndex(attrs []xmlschema.Attr, name string) int {
+	for j := range attrs {
+		if attrs[j].Name == name {
+			return j
+		}
+	}
+	return -1
 }
