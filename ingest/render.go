@@ -100,10 +100,9 @@ func (m *Mapper) execNodes(ts []nodeTmpl, env map[string]any) ([]xmlschema.Node,
 			continue
 		}
 		members, _ := env[t.each].([]map[string]any)
-		var scope map[string]any // one member's at a time, reused
+		var buf map[string]any // a member's scope, reused
 		for _, mem := range members {
-			scope = memberScope(scope, env, mem, t.deps)
-			n, err := m.execNode(t, scope)
+			n, err := m.execNode(t, memberScope(&buf, env, mem, t.deps))
 			if err != nil {
 				return nil, err
 			}
