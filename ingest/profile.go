@@ -36,6 +36,9 @@ type Profile struct {
 	columns []*Column
 	byName  map[string]*Column
 	inGroup map[string]bool // columns that belong to a group member
+	// canonNames is the columns' names' length: Map sizes a record's
+	// canonical form with it.
+	canonNames int
 	groups  []*Group
 	derived []derived
 	checks  []check
@@ -416,6 +419,7 @@ func (p *Profile) addColumn(c *Column) error {
 		return fmt.Errorf("column %q is defined twice", c.Name)
 	}
 	c.pos = len(p.columns)
+	p.canonNames += len(c.Name)
 	p.columns = append(p.columns, c)
 	p.byName[c.Name] = c
 	return nil

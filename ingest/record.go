@@ -125,6 +125,11 @@ func (m *Mapper) parseColumns(row Row, raw []string, env map[string]any, rec *Re
 	p := m.p
 	var probs []string
 	var canon strings.Builder
+	n := p.canonNames + 2*len(p.columns) + 16 // a date may grow by two
+	for _, cell := range raw {
+		n += len(cell)
+	}
+	canon.Grow(n)
 	var dates map[string]time.Time // parsed values of columns with date rules
 	for _, c := range p.columns {
 		v, norm, prob := c.parse(raw[c.pos], !p.inGroup[c.Name], row.Dates)

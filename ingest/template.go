@@ -17,6 +17,7 @@ import (
 type template struct {
 	src   string
 	parts []tmplPart
+	size  int // a guess at a rendering's length, to size its buffer once
 }
 
 type tmplPart struct {
@@ -71,6 +72,12 @@ func parseTemplate(src string, scope map[string]any, opts []expr.Option) (templa
 	if lit.Len() > 0 {
 		t.parts = append(t.parts, tmplPart{lit: lit.String()})
 	}
+	for _, p := range t.parts {
+		t.size += len(p.lit)
+		if p.lit == "" {
+			t.size += 16 // a value
+		}
+	}
 	return t, nil
 }
 
@@ -110,6 +117,7 @@ func (t *template) exec(env map[string]any) (string, error) {
 		return formatValue(env[t.parts[0].ref]), nil
 	}
 	var b strings.Builder
+	b.Grow(t.size)
 	for _, p := range t.parts {
 		switch {
 		case p.prog != nil:
