@@ -165,7 +165,7 @@ func (m *Mapper) parseColumns(row Row, raw []string, env map[string]any, rec *Re
 // set; required applies within present members only.
 func (m *Mapper) collectGroups(raw []string, env map[string]any, probs []string) []string {
 	for _, g := range m.p.groups {
-		var members []map[string]any
+		members := make([]map[string]any, 0, g.Count)
 		for k := 1; k <= g.Count; k++ {
 			present := false
 			for _, f := range g.fields {
