@@ -13,12 +13,19 @@ import (
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
 
+// pragmas are set on every connection. wal_autocheckpoint is 4,000 pages
+// (16 MB of WAL) rather than SQLite's 1,000: a checkpoint copies each page
+// once however often the WAL holds it, and the catalog's commits rewrite
+// the same index pages again and again (BenchmarkUseConsentsAudited: 12%
+// less CPU a batch).
+var pragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "wal_autocheckpoint(4000)"}
+
 // Open opens (creating if needed) the database at path with up to conns
 // connections, and applies the migrations it has not applied yet.
 // migrations are applied in order; never edit one that has shipped.
 func Open(ctx context.Context, path string, conns int, migrations []string) (*sql.DB, error) {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
