@@ -39,12 +39,12 @@ type Profile struct {
 	// canonNames is the columns' names' length: Map sizes a record's
 	// canonical form with it.
 	canonNames int
-	groups  []*Group
-	derived []derived
-	checks  []check
-	person  []attrTmpl
-	personX []nodeTmpl // elements inside Person (Address, Photo)
-	data    []nodeTmpl
+	groups     []*Group
+	derived    []derived
+	checks     []check
+	person     []attrTmpl
+	personX    []nodeTmpl // elements inside Person (Address, Photo)
+	data       []nodeTmpl
 	// validFrom and expiry, when set, fill the Certificate's validFromDate
 	// (default: the issue date) and expiryDate (default: empty).
 	validFrom, expiry *template
