@@ -64,10 +64,12 @@ func csvLine(cells []string) string {
 }
 
 var (
-	fixDir  string // the shared fixture's, removed by TestMain
 	fixOnce sync.Once
 	fix     *fixture
 	fixErr  error
+
+	fixDirsMu sync.Mutex
+	fixDirs   []string // every fixture's directory, removed by TestMain
 )
 
 // sample returns a home with the CBSE sample ingested, shared by the tests.
@@ -86,7 +88,9 @@ func buildFixture() (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	fixDir = dir
+	fixDirsMu.Lock()
+	fixDirs = append(fixDirs, dir)
+	fixDirsMu.Unlock()
 	h, err := home.Init(ctx, filepath.Join(dir, "home"), home.InitOptions{IssuerID: "in.gov.cbse", IssuerName: "Central Board of Secondary Education"})
 	if err != nil {
 		return nil, err

@@ -7,13 +7,16 @@ import (
 	"github.com/issuerkit/issuerkit/internal/testenv"
 )
 
-// TestMain removes the shared fixture's home and stops the PostgreSQL
-// cluster the tests started, if any, when they end: without it each run
-// of the package left both behind.
+// TestMain removes the fixtures' homes (the shared one and those tests
+// build for themselves) and stops the PostgreSQL cluster the tests
+// started, if any, when they end: without it each run of the package left
+// them behind.
 func TestMain(m *testing.M) {
 	testenv.Main(m, func() {
-		if fixDir != "" {
-			os.RemoveAll(fixDir)
+		fixDirsMu.Lock()
+		defer fixDirsMu.Unlock()
+		for _, dir := range fixDirs {
+			os.RemoveAll(dir)
 		}
 	})
 }
