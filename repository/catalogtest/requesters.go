@@ -206,6 +206,20 @@ func testUseConsents(t *testing.T, c repository.Catalog) {
 	if ok, n, err := c.UseConsent(ctx, "b1", t0, t0.Add(4*time.Minute), 3); err != nil || !ok || n != 3 {
 		t.Fatalf("UseConsent after the batch: %v %d %v; want the third use", ok, n, err)
 	}
+	// Windows: a use two hours back counts only for a use whose window
+	// reaches it, in the same batch as in another.
+	if ok, _, err := c.UseConsent(ctx, "b3", t0.Add(-3*time.Hour), t0.Add(-2*time.Hour), 5); err != nil || !ok {
+		t.Fatalf("UseConsent b3: %v %v", ok, err)
+	}
+	got, err = b.UseConsents(ctx, []repository.ConsentUse{
+		{ConsentID: "b3", Since: t0, At: t0.Add(time.Minute), Limit: 1},                         // the old use is outside: granted
+		{ConsentID: "b3", Since: t0.Add(-3 * time.Hour), At: t0.Add(2 * time.Minute), Limit: 2}, // old + the first: refused
+		{ConsentID: "b3", Since: t0.Add(-3 * time.Hour), At: t0.Add(3 * time.Minute), Limit: 3}, // the third in its window
+	})
+	want = []repository.ConsentUsed{{OK: true, Uses: 1}, {OK: false, Uses: 2}, {OK: true, Uses: 3}}
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("UseConsents over windows = %v, %v; want %v", got, err, want)
+	}
 	// 8 concurrent batches of 4 uses of one consent, limit 5.
 	id := fmt.Sprintf("batch-race-%d", time.Now().UnixNano())
 	var wg sync.WaitGroup
