@@ -106,3 +106,43 @@ func TestAuditHashConsent(t *testing.T) {
 		seen[h] = name
 	}
 }
+
+// TestAuditLogConsentUsesIndex: SQLite plans `audit --consent` through
+// audit_consent, and the whole log, or a URI's entries (pulls are not in
+// audit_uri), by a scan; with every filter written as optional it scanned
+// for a consent too.
+func TestAuditLogConsentUsesIndex(t *testing.T) {
+	c, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, tt := range []struct {
+		q    AuditQuery
+		want string
+	}{
+		{AuditQuery{ConsentID: "ca-1"}, "USING INDEX audit_consent"},
+		{AuditQuery{ConsentID: "ca-1", URI: "in.gov.t-X-1", Since: time.Now()}, "USING INDEX audit_consent"},
+		{AuditQuery{URI: "in.gov.t-X-1"}, "SCAN audit"},
+		{AuditQuery{}, "SCAN audit"},
+	} {
+		q, args := auditLogQuery(tt.q, tsFixed(time.Unix(0, 0)))
+		var plan []string
+		rs, err := c.db.db.Query("EXPLAIN QUERY PLAN "+rebind(q), args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rs.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rs.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rs.Close()
+		if got := strings.Join(plan, "; "); !strings.Contains(got, tt.want) {
+			t.Errorf("%+v: plan %q, want %q", tt.q, got, tt.want)
+		}
+	}
+}
