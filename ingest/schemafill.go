@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/issuerkit/issuerkit/schema"
@@ -139,10 +140,7 @@ func (p *Profile) compileFill() *certFill {
 		}
 		f := &fill{}
 		byPath[path] = f
-		parent, name := "", path
-		if i := strings.LastIndexByte(path, '/'); i >= 0 {
-			parent, name = path[:i], path[i+1:]
-		}
+		parent, name := splitPath(path)
 		pf := node(parent)
 		if pf.children == nil {
 			pf.children = map[string]*fill{}
@@ -160,11 +158,22 @@ func (p *Profile) compileFill() *certFill {
 			f.attrs = append(f.attrs, attrFill{name: a.Name, nonEmpty: a.NonEmpty, tmpl: p.defaultFor(e.Path, a.Name), def: a.Default, where: e.Path + "/@" + a.Name})
 		}
 		if e.Required {
-			pf := node(e.Path[:max(strings.LastIndexByte(e.Path, '/'), 0)])
-			pf.required = append(pf.required, e.Name())
+			parent, name := splitPath(e.Path)
+			pf := node(parent)
+			pf.required = append(pf.required, name)
 		}
 	}
 	return &certFill{person: node("IssuedTo/Person"), address: node("IssuedBy/Organization/Address"), data: node("CertificateData")}
+}
+
+// splitPath is an element path's parent path and last name: "" and path
+// for an element directly below Certificate.
+func splitPath(path string) (parent, name string) {
+	i := strings.LastIndexByte(path, '/')
+	if i < 0 {
+		return "", path
+	}
+	return path[:i], path[i+1:]
 }
 
 // fillSchema completes c to the DocType's schema.
@@ -228,7 +237,7 @@ func (f *fill) fillAttrs(attrs []xmlschema.Attr, c *xmlschema.Certificate, env m
 	copied := false
 	for i := range f.attrs {
 		a := &f.attrs[i]
-		j := attrIndex(out, a.name)
+		j := slices.IndexFunc(out, func(x xmlschema.Attr) bool { return x.Name == a.name })
 		if j >= 0 && (out[j].Value != "" || !a.nonEmpty) {
 			continue
 		}
@@ -256,13 +265,4 @@ func (f *fill) fillAttrs(attrs []xmlschema.Attr, c *xmlschema.Certificate, env m
 		}
 	}
 	return out, nil
-}
-
-func attrIndex(attrs []xmlschema.Attr, name string) int {
-	for j := range attrs {
-		if attrs[j].Name == name {
-			return j
-		}
-	}
-	return -1
 }

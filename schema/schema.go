@@ -158,9 +158,6 @@ func (s *Schema) children(path string) []*Element {
 	return out
 }
 
-// Children are the schema's elements directly below path.
-func (s *Schema) Children(path string) []*Element { return s.children(path) }
-
 func parent(path string) string {
 	if i := strings.LastIndexByte(path, '/'); i >= 0 {
 		return path[:i]
