@@ -50,7 +50,10 @@ func (h *Home) VerifyKey() ([]byte, error) {
 		}
 		return k, nil
 	}
-	if _, serr := os.Stat(p); !errors.Is(serr, fs.ErrNotExist) {
+	if !errors.Is(err, fs.ErrNotExist) {
+		// Decided by the read's own error: a second Stat could see the
+		// key another caller has just linked, and return this caller's
+		// stale "no such file".
 		return nil, err
 	}
 	if err := createVerifyKey(p); err != nil {
