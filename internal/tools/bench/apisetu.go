@@ -77,9 +77,9 @@ func (b *bench) apisetu(n, clients int, d time.Duration) error {
 			return nil, nil, false
 		}
 		return bodies[k], hdr.Clone(), true
-	})
-	runLoadWith(url, clients, min(d/6, 10*time.Second), next)
-	res := runLoadWith(url, clients, d, next)
+	}, nil)
+	runLoadWith(url, clients, min(d/6, 10*time.Second), next, nil)
+	res := runLoadWith(url, clients, d, next, nil)
 	b.add(row{fmt.Sprintf("API Setu certificate API with consent, %d clients, %d-document home, SQLite", clients, n), f0(res.rps), "req/s",
 		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms (target < 25), %d errors in %d requests; RSA-2048 consent signatures (each artifact verified once), a group-committed use and an audit entry per request%s", res.p50, res.p99, res.errs, res.reqs, pinNote)})
 	bres, err := b.bareRun(sample, clients, d/2, next)
@@ -195,5 +195,5 @@ func (b *bench) bareRun(reply []byte, clients int, d time.Duration, next func(*m
 	if err := waitUp(bareAddr); err != nil {
 		return loadResult{}, err
 	}
-	return runLoadWith("http://"+bareAddr+"/", clients, d, next), nil
+	return runLoadWith("http://"+bareAddr+"/", clients, d, next, nil), nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -27,17 +28,26 @@ type loadResult struct {
 	rps, p50, p99 float64 // p50/p99 in milliseconds
 }
 
-// runLoad sends requests from clients goroutines for d, or until next says
-// there are no more; next returns a request body and header for each call.
+// runLoad sends signed Pull URI requests from clients goroutines for d, or
+// until next says there are no more; next returns a request body and its
+// signature for each call. A reply counts only when it serves a document
+// (Status 1): a not-found answer is HTTP 200 too, and cheaper, so a run
+// against a home that lacks the requested students must not pass for a
+// fast one.
 func runLoad(url string, clients int, d time.Duration, next func(r *rand.Rand) (body []byte, sig string, more bool)) loadResult {
 	return runLoadWith(url, clients, d, func(r *rand.Rand) ([]byte, http.Header, bool) {
 		body, sig, more := next(r)
 		return body, http.Header{"Content-Type": {"application/xml"}, xmlschema.HMACHeader: {sig}}, more
-	})
+	}, servesDocument)
 }
 
-// runLoadWith is runLoad with the request headers next gives.
-func runLoadWith(url string, clients int, d time.Duration, next func(r *rand.Rand) (body []byte, h http.Header, more bool)) loadResult {
+// servesDocument tells whether a Pull URI reply carries a document.
+func servesDocument(reply []byte) bool { return bytes.Contains(reply, []byte(`Status="1"`)) }
+
+// runLoadWith is runLoad with the request headers next gives; a reply is an
+// error unless it is HTTP 200 and, when served is not nil, served accepts
+// its body.
+func runLoadWith(url string, clients int, d time.Duration, next func(r *rand.Rand) (body []byte, h http.Header, more bool), served func([]byte) bool) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second, CheckRedirect: httpserve.NoRedirects} // signed requests
 	defer tr.CloseIdleConnections()
@@ -51,6 +61,7 @@ func runLoadWith(url string, clients int, d time.Duration, next func(r *rand.Ran
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(c), 7))
 			var mine []time.Duration
+			var reply bytes.Buffer
 			bad := 0
 			for time.Now().Before(stop) {
 				body, h, more := next(r)
@@ -62,10 +73,15 @@ func runLoadWith(url string, clients int, d time.Duration, next func(r *rand.Ran
 				t0 := time.Now()
 				resp, err := hc.Do(req)
 				if err == nil {
-					io.Copy(io.Discard, resp.Body)
+					reply.Reset()
+					_, err = reply.ReadFrom(resp.Body)
 					resp.Body.Close()
-					if resp.StatusCode != 200 {
+					switch {
+					case err != nil:
+					case resp.StatusCode != 200:
 						err = fmt.Errorf("HTTP %d", resp.StatusCode)
+					case served != nil && !served(reply.Bytes()):
+						err = errors.New("no document in the reply")
 					}
 				}
 				if err != nil {
@@ -221,8 +237,8 @@ func sampleReply(url string, p prepared) ([]byte, error) {
 	}
 	reply, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return nil, fmt.Errorf("API warm-up: HTTP %d\n%s", resp.StatusCode, reply)
+	if resp.StatusCode != 200 || !servesDocument(reply) {
+		return nil, fmt.Errorf("API warm-up: HTTP %d without a document (is the home the bench's own?)\n%s", resp.StatusCode, reply)
 	}
 	return reply, nil
 }
