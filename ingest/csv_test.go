@@ -232,3 +232,29 @@ func BenchmarkMapCertificate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncodeMarksheet writes the sample marksheets' Certificates as a
+// worker does before it signs them: the document and its canonical form.
+func BenchmarkEncodeMarksheet(b *testing.B) {
+	m := sampleMapper(b)
+	iss := Issuer{ID: "in.gov.bench", Name: "Bench Board", Type: "SG"}
+	certs := make([]*xmlschema.Certificate, 64)
+	for i := range certs {
+		cells, _ := samples.Options{Seed: 3}.Row(i)
+		rec, err := m.Map(Row{Line: i + 2, Cells: cells})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if certs[i], err = m.Certificate(rec, iss, "01-06-2025", xmlschema.StatusActive); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var e xmlschema.Encoded
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := certs[i%len(certs)].Encode(&e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(e.Doc)), "doc-bytes")
+}

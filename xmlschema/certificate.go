@@ -170,7 +170,22 @@ func (r *renderer) nodes(parent *etree.Element, nodes []Node) {
 
 // ValidXMLText reports whether s is valid UTF-8 made only of characters
 // allowed by XML 1.0 (so no NUL and no C0 controls except tab, LF and CR).
+// ASCII, which most values are, is checked a byte at a time.
 func ValidXMLText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return validXMLRunes(s[i:])
+		}
+		if c < 0x20 && c != 0x9 && c != 0xA && c != 0xD {
+			return false
+		}
+	}
+	return true
+}
+
+// validXMLRunes is ValidXMLText rune by rune.
+func validXMLRunes(s string) bool {
 	for i := 0; i < len(s); {
 		r, w := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && w == 1 {

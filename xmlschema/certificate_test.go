@@ -115,3 +115,39 @@ func TestRenderRejects(t *testing.T) {
 		t.Fatalf("want ErrInvalidXMLText, got %v", err)
 	}
 }
+
+func TestValidXMLText(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"", true},
+		{"Meera Nair, 10-A", true},
+		{"tab\tLF\nCR\r", true},
+		{"NUL\x00", false},
+		{"bell\x07", false},
+		{"\x1f", false},
+		{"मीरा", true},               // Devanagari
+		{"ok \xff bad UTF-8", false}, // not UTF-8
+		{"\uFFFE", false},            // not an XML character
+		{"\U0001F600", true},         // outside the BMP
+		{"a\u00e9\x01", false},       // a control after a non-ASCII character
+	} {
+		if got := ValidXMLText(tc.s); got != tc.want {
+			t.Errorf("ValidXMLText(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}
+
+// FuzzValidXMLText checks the ASCII fast path against the rune-by-rune
+// check it short-cuts.
+func FuzzValidXMLText(f *testing.F) {
+	for _, s := range []string{"", "abc", "a\x00", "é\x01", "\xff", "\t\n\r"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := ValidXMLText(s), validXMLRunes(s); got != want {
+			t.Fatalf("ValidXMLText(%q) = %v, the rune check says %v", s, got, want)
+		}
+	})
+}

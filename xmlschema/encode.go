@@ -19,7 +19,15 @@ type Encoded struct {
 	// Signature goes as the root's last child.
 	End int
 
-	sorted []Attr
+	spans []attrSpan
+}
+
+// attrSpan is where an attribute of the start tag being written lies in
+// Doc: the canonical form copies those bytes in its own order rather than
+// escaping the value again.
+type attrSpan struct {
+	name     string
+	from, to int
 }
 
 // ErrNotPlain is returned by Encode for a Certificate that the direct
@@ -111,32 +119,36 @@ func (w *encoder) name(s string) {
 	}
 }
 
-// start writes the start tag up to its closing '>'.
+// start writes the start tag up to its closing '>'. Each attribute is
+// escaped once, into the document; the canonical form, whose escaping is
+// the same, copies the attributes' bytes from there sorted by name.
 func (w *encoder) start(tag string, attrs []Attr) {
 	e := w.e
 	w.name(tag)
 	e.Doc = append(append(e.Doc, '<'), tag...)
 	e.Canon = append(append(e.Canon, '<'), tag...)
+	spans := e.spans[:0]
 	for _, a := range attrs {
 		w.name(a.Name)
 		if !ValidXMLText(a.Value) {
 			w.fail(fmt.Errorf("%s/@%s: %w", tag, a.Name, ErrInvalidXMLText))
 		}
+		from := len(e.Doc)
 		e.Doc = appendAttr(e.Doc, a)
+		spans = append(spans, attrSpan{a.Name, from, len(e.Doc)})
 	}
-	sorted := append(e.sorted[:0], attrs...)
-	for i := 1; i < len(sorted); i++ { // insertion sort: a dozen attributes, mostly in order
-		for j := i; j > 0 && sorted[j].Name <= sorted[j-1].Name; j-- {
-			if sorted[j].Name == sorted[j-1].Name {
+	for i := 1; i < len(spans); i++ { // insertion sort: a dozen attributes, mostly in order
+		for j := i; j > 0 && spans[j].name <= spans[j-1].name; j-- {
+			if spans[j].name == spans[j-1].name {
 				w.fail(ErrNotPlain)
 			}
-			sorted[j], sorted[j-1] = sorted[j-1], sorted[j]
+			spans[j], spans[j-1] = spans[j-1], spans[j]
 		}
 	}
-	for _, a := range sorted {
-		e.Canon = appendAttr(e.Canon, a)
+	for _, sp := range spans {
+		e.Canon = append(e.Canon, e.Doc[sp.from:sp.to]...)
 	}
-	e.sorted = sorted[:0]
+	e.spans = spans[:0]
 }
 
 // body closes a start tag that has content.
@@ -190,31 +202,47 @@ func appendAttr(dst []byte, a Attr) []byte {
 // CanonicalAttrVal): &, < and > in text, with CR as a character
 // reference; &, <, " and tab, LF and CR in attribute values.
 func appendEscaped(dst []byte, s string, attr bool) []byte {
+	mask := uint8(escText)
+	if attr {
+		mask = escAttr
+	}
 	last := 0
 	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if escapes[c]&mask == 0 {
+			continue
+		}
 		var esc string
-		switch c := s[i]; {
-		case c > '>': // every byte that needs escaping is ASCII and at most '>'
-			continue
-		case c == '&':
+		switch c {
+		case '&':
 			esc = "&amp;"
-		case c == '<':
+		case '<':
 			esc = "&lt;"
-		case c == '>' && !attr:
+		case '>':
 			esc = "&gt;"
-		case c == '"' && attr:
+		case '"':
 			esc = "&quot;"
-		case c == '\t' && attr:
+		case '\t':
 			esc = "&#x9;"
-		case c == '\n' && attr:
+		case '\n':
 			esc = "&#xA;"
-		case c == '\r':
+		case '\r':
 			esc = "&#xD;"
-		default:
-			continue
 		}
 		dst = append(append(dst, s[last:i]...), esc...)
 		last = i + 1
 	}
 	return append(dst, s[last:]...)
+}
+
+// escapes says, for every byte, whether text (escText) or an attribute
+// value (escAttr) escapes it.
+const (
+	escText = 1 << iota
+	escAttr
+)
+
+var escapes = [256]uint8{
+	'&': escText | escAttr, '<': escText | escAttr, '\r': escText | escAttr,
+	'>': escText, '"': escAttr, '\t': escAttr, '\n': escAttr,
 }
