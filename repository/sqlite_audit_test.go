@@ -108,8 +108,8 @@ func TestAuditHashConsent(t *testing.T) {
 }
 
 // TestAuditLogConsentUsesIndex: SQLite plans `audit --consent` through
-// audit_consent, and the whole log, or a URI's entries (pulls are not in
-// audit_uri), by a scan; with every filter written as optional it scanned
+// audit_consent, and the whole log, or a URI's entries (SQLite has no URI
+// index), by a scan; with every filter written as optional it scanned
 // for a consent too.
 func TestAuditLogConsentUsesIndex(t *testing.T) {
 	c, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "c.db"))

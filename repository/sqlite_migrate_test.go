@@ -3,7 +3,9 @@ package repository
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -43,5 +45,70 @@ func TestMigrateOutboxTimes(t *testing.T) {
 	due, ok, err := c.NextDue(ctx)
 	if err != nil || !ok || time.Until(due) < 50*time.Second {
 		t.Fatalf("NextDue = %v %v %v", due, ok, err)
+	}
+}
+
+// TestMigrateDropsAuditURI: a catalog from before the last migration, with
+// audit_uri and an entry, loses the index and keeps the entry and its
+// chain; a new catalog never has it. The audit log's indexes on SQLite
+// are then audit_consent alone.
+func TestMigrateDropsAuditURI(t *testing.T) {
+	ctx := context.Background()
+	auditIndexes := func(db *sql.DB) []string {
+		t.Helper()
+		rs, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit' ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rs.Close()
+		var out []string
+		for rs.Next() {
+			var n string
+			if err := rs.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(migrations) - 1
+	for _, m := range migrations[:before] {
+		if _, err := db.Exec(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, before)); err != nil {
+		t.Fatal(err)
+	}
+	if got := auditIndexes(db); !slices.Contains(got, "audit_uri") {
+		t.Fatalf("before the migration: audit's indexes %v lack audit_uri", got)
+	}
+	db.Close()
+	c, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.AppendAudit(ctx, []AuditEntry{{Actor: "t", Action: AuditIssue, URI: "in.gov.t-SSCER-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := auditIndexes(c.db.db); !slices.Equal(got, []string{"audit_consent"}) {
+		t.Errorf("after the migration: audit's indexes %v, want [audit_consent]", got)
+	}
+	if n, _, err := c.VerifyAuditChain(ctx); err != nil || n != 1 {
+		t.Errorf("audit chain after the migration: %d entries, %v", n, err)
+	}
+	fresh, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "new.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if got := auditIndexes(fresh.db.db); !slices.Equal(got, []string{"audit_consent"}) {
+		t.Errorf("a new catalog: audit's indexes %v, want [audit_consent]", got)
 	}
 }
