@@ -76,19 +76,23 @@ func (o *object) size() int { return len(o.b64) + len(o.issued) + len(o.name) + 
 // bounded by maxBytes; when full, arbitrary entries make room.
 type objectCache struct {
 	mu       sync.Mutex
-	m        map[string]*object
+	m        map[objectID]*object
 	size     int
 	maxBytes int
 }
 
+// objectID is an object's key and SHA-256: a struct, so that a lookup
+// builds no string.
+type objectID struct{ key, sha string }
+
 func newObjectCache(maxBytes int) *objectCache {
-	return &objectCache{m: map[string]*object{}, maxBytes: maxBytes}
+	return &objectCache{m: map[objectID]*object{}, maxBytes: maxBytes}
 }
 
 func (c *objectCache) get(key, sha string) (*object, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	o, ok := c.m[key+"\x00"+sha]
+	o, ok := c.m[objectID{key, sha}]
 	return o, ok
 }
 
@@ -99,7 +103,7 @@ func (c *objectCache) put(key, sha string, o *object) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := key + "\x00" + sha
+	k := objectID{key, sha}
 	if _, ok := c.m[k]; ok {
 		return
 	}
