@@ -390,13 +390,17 @@ func sampleRSS(pid int, every time.Duration) func() string {
 	}
 }
 
-func rssMB(pid int) float64 {
+// rssMB is pid's resident set now, in MB.
+func rssMB(pid int) float64 { return statusMB(pid, "VmRSS:") }
+
+// statusMB reads a kB field of pid's /proc status in MB, or 0.
+func statusMB(pid int, field string) float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, ln := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(ln, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(ln, field); ok {
 			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
 			return float64(kb) / 1024
 		}
