@@ -79,8 +79,8 @@ func (c *core) AuditLog(ctx context.Context, q AuditQuery, fn func(AuditEntry) e
 // set. A consent's entries are found through audit_consent, whose WHERE the
 // query then repeats (a partial index serves only a query that implies its
 // WHERE). A URI's are found by a scan on SQLite, which has no URI index
-// (pulls, most of the log, were never in it, so it served no query), and
-// through audit_uri on PostgreSQL.
+// (once pulls, most of the log, left it, it served no query), and through
+// audit_uri on PostgreSQL.
 func auditLogQuery(q AuditQuery, from any) (string, []any) {
 	var b strings.Builder
 	b.WriteString(`SELECT id, at, actor, action, uri, version, batch_id, reason, prev_hash, hash, consent_id, purpose

@@ -135,12 +135,12 @@ var sharedSteps = []step{
 		columns: [][2]string{{"audit", "consent_id"}, {"audit", "purpose"}},
 		indexes: tableOf("audit").indexes,
 	},
-	// SQLite's audit_uri has served no query since its migration 6 left
+	// SQLite's audit_uri has served no query since its migration 6 took
 	// pulls out of it (`audit --uri` asks for a URI's pulls too, so it
 	// scans), yet every other entry paid it a page write at a random place:
 	// a certificate API use, one of three. PostgreSQL's indexes pulls and
 	// serves `audit --uri`, so it stays.
-	{sqlite: `DROP INDEX audit_uri;`},
+	{sqlite: `DROP INDEX IF EXISTS audit_uri;`},
 }
 
 // typeNames spells the column types of one dialect.

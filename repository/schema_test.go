@@ -112,3 +112,32 @@ func TestSharedStepRendering(t *testing.T) {
 		t.Error("a dialect's migrations lack the rendered shared step")
 	}
 }
+
+// TestMigrationsSkipEmptySteps: each dialect's migrations are its history
+// and then exactly the shared steps that have something for it, so that a
+// step of one dialect alone leaves the other's numbering as it was.
+func TestMigrationsSkipEmptySteps(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		got     []string
+		history []string
+		n       typeNames
+		own     func(step) string
+	}{
+		{"SQLite", migrations, sqliteHistory, sqliteTypes, func(s step) string { return s.sqlite }},
+		{"PostgreSQL", pgMigrations, pgHistory, pgTypes, func(s step) string { return s.pg }},
+	} {
+		want := len(tt.history)
+		for _, s := range sharedSteps {
+			if tt.n.render(s)+tt.own(s) != "" {
+				want++
+			}
+		}
+		if len(tt.got) != want || slices.Contains(tt.got, "") {
+			t.Errorf("%s: %d migrations, want %d, none empty", tt.name, len(tt.got), want)
+		}
+	}
+	if slices.Contains(pgMigrations, "DROP INDEX IF EXISTS audit_uri;") || !slices.Contains(migrations, "DROP INDEX IF EXISTS audit_uri;") {
+		t.Error("audit_uri must be dropped on SQLite alone")
+	}
+}

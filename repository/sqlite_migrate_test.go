@@ -48,10 +48,11 @@ func TestMigrateOutboxTimes(t *testing.T) {
 	}
 }
 
-// TestMigrateDropsAuditURI: a catalog from before the last migration, with
-// audit_uri and an entry, loses the index and keeps the entry and its
-// chain; a new catalog never has it. The audit log's indexes on SQLite
-// are then audit_consent alone.
+// TestMigrateDropsAuditURI: a catalog from before the migration that drops
+// audit_uri, with the index and an audit entry, loses the index and keeps
+// the entry, and its chain verifies with one more appended; a new catalog
+// never has it. The audit log's indexes on SQLite are then audit_consent
+// alone.
 func TestMigrateDropsAuditURI(t *testing.T) {
 	ctx := context.Background()
 	auditIndexes := func(db *sql.DB) []string {
@@ -76,13 +77,22 @@ func TestMigrateDropsAuditURI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := len(migrations) - 1
+	before := slices.Index(migrations, "DROP INDEX IF EXISTS audit_uri;")
+	if before < 0 {
+		t.Fatal("no migration drops audit_uri")
+	}
 	for _, m := range migrations[:before] {
 		if _, err := db.Exec(m); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if _, err := db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, before)); err != nil {
+		t.Fatal(err)
+	}
+	// An entry written before the migration, chained as the catalog chains.
+	old := AuditEntry{At: time.Unix(1e9, 0).UTC(), Actor: "t", Action: AuditIssue, URI: "in.gov.t-SSCER-0"}
+	if _, err := db.Exec(`INSERT INTO audit (at, actor, action, uri, prev_hash, hash) VALUES (?, ?, ?, ?, '', ?)`,
+		tsFixed(old.At), old.Actor, old.Action, old.URI, auditHash("", &old)); err != nil {
 		t.Fatal(err)
 	}
 	if got := auditIndexes(db); !slices.Contains(got, "audit_uri") {
@@ -100,7 +110,7 @@ func TestMigrateDropsAuditURI(t *testing.T) {
 	if got := auditIndexes(c.db.db); !slices.Equal(got, []string{"audit_consent"}) {
 		t.Errorf("after the migration: audit's indexes %v, want [audit_consent]", got)
 	}
-	if n, _, err := c.VerifyAuditChain(ctx); err != nil || n != 1 {
+	if n, _, err := c.VerifyAuditChain(ctx); err != nil || n != 2 {
 		t.Errorf("audit chain after the migration: %d entries, %v", n, err)
 	}
 	fresh, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "new.db"))

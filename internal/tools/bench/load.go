@@ -42,7 +42,9 @@ func runLoad(url string, clients int, d time.Duration, next func(r *rand.Rand) (
 }
 
 // servesDocument tells whether a Pull URI reply carries a document.
-func servesDocument(reply []byte) bool { return bytes.Contains(reply, []byte(`Status="1"`)) }
+func servesDocument(reply []byte) bool {
+	return bytes.Contains(reply, []byte(`<ResponseStatus Status="1"`))
+}
 
 // runLoadWith is runLoad with the request headers next gives; a reply is an
 // error unless it is HTTP 200 and, when served is not nil, served accepts
