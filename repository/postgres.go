@@ -24,7 +24,10 @@ var _ Catalog = (*Postgres)(nil)
 
 // pgMigrations is every PostgreSQL migration, the shared steps rendered in
 // PostgreSQL.
-var pgMigrations = migrationsOf(pgHistory, pgTypes, func(s step) string { return s.pg })
+var pgMigrations = migrationsOf(pgHistory, pgTypes, pgOwn)
+
+// pgOwn is a shared step's statements of PostgreSQL alone.
+func pgOwn(s step) string { return s.pg }
 
 // OpenPostgres connects to the catalog at dsn (a libpq URL or key=value
 // string; a password may come from PGPASSWORD or ~/.pgpass rather than the

@@ -124,8 +124,8 @@ func TestMigrationsSkipEmptySteps(t *testing.T) {
 		n       typeNames
 		own     func(step) string
 	}{
-		{"SQLite", migrations, sqliteHistory, sqliteTypes, func(s step) string { return s.sqlite }},
-		{"PostgreSQL", pgMigrations, pgHistory, pgTypes, func(s step) string { return s.pg }},
+		{"SQLite", migrations, sqliteHistory, sqliteTypes, sqliteOwn},
+		{"PostgreSQL", pgMigrations, pgHistory, pgTypes, pgOwn},
 	} {
 		want := len(tt.history)
 		for _, s := range sharedSteps {

@@ -23,7 +23,10 @@ type SQLite struct {
 var _ Catalog = (*SQLite)(nil)
 
 // migrations is every SQLite migration, the shared steps rendered in SQLite.
-var migrations = migrationsOf(sqliteHistory, sqliteTypes, func(s step) string { return s.sqlite })
+var migrations = migrationsOf(sqliteHistory, sqliteTypes, sqliteOwn)
+
+// sqliteOwn is a shared step's statements of SQLite alone.
+func sqliteOwn(s step) string { return s.sqlite }
 
 // OpenSQLite opens (creating and migrating if needed) the catalog at path.
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {

@@ -44,7 +44,7 @@ func (b *bench) apisetu(n, clients int, d time.Duration) error {
 		return err
 	}
 	keyFile := filepath.Join(b.dir, "bank.key")
-	if _, _, err := runBin(b.bin, "--home", home, "requester", "add", "--id", "bench.bank", "--api-key-file", keyFile); err != nil {
+	if _, err := runBin(b.bin, "--home", home, "requester", "add", "--id", "bench.bank", "--api-key-file", keyFile); err != nil {
 		return err
 	}
 	key, err := os.ReadFile(keyFile)
@@ -108,7 +108,7 @@ func (b *bench) trustConsentManager(home string) (*rsa.PrivateKey, error) {
 	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		return nil, err
 	}
-	_, _, err = runBin(b.bin, "--home", home, "consent", "trust", "--id", "bench.cm", "--cert", certFile)
+	_, err = runBin(b.bin, "--home", home, "consent", "trust", "--id", "bench.cm", "--cert", certFile)
 	return k, err
 }
 

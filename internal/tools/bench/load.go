@@ -273,7 +273,7 @@ func (b *bench) bareBaseline(reply []byte, clients int, d time.Duration, next fu
 
 // makeAPIHome creates a home with initArgs and ingests gen's rows into it.
 func (b *bench) makeAPIHome(home string, initArgs []string, gen samples.Options) error {
-	if _, _, err := runBin(b.bin, initArgs...); err != nil {
+	if _, err := runBin(b.bin, initArgs...); err != nil {
 		return err
 	}
 	csvPath := filepath.Join(b.dir, "api.csv")
@@ -365,30 +365,36 @@ func waitUp(addr string) error {
 
 // sampleRSS samples pid's RSS now and every interval until the returned
 // function is called, which returns the samples ("141 → 150 → 151").
-func sampleRSS(pid int, every time.Duration) func() string {
-	var mu sync.Mutex
-	samples := []string{f0(rssMB(pid))}
-	stop := make(chan struct{})
-	done := make(chan struct{})
+func sampleRSS(pid int, interval time.Duration) func() string {
+	var samples []string
+	stop := every(interval, func() { samples = append(samples, f0(rssMB(pid))) })
+	return func() string {
+		stop()
+		return strings.Join(samples, " → ")
+	}
+}
+
+// every calls fn now and then every interval, on a goroutine of its own,
+// until the returned stop is called; stop returns once fn has run its
+// last, so what fn wrote may be read then.
+func every(interval time.Duration, fn func()) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(every)
+		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
+			fn()
 			select {
-			case <-stop:
+			case <-quit:
 				return
 			case <-t.C:
-				mu.Lock()
-				samples = append(samples, f0(rssMB(pid)))
-				mu.Unlock()
 			}
 		}
 	}()
-	return func() string {
-		close(stop)
+	return func() {
+		close(quit)
 		<-done
-		return strings.Join(samples, " → ")
 	}
 }
 

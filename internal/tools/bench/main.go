@@ -403,7 +403,7 @@ func (b *bench) ingest(lim *limits) error {
 // ingestRuns measures end-to-end ingest, a dry run and a re-ingest.
 func (b *bench) ingestRuns(kt signer.KeyType, csvPath string, lim *limits) error {
 	home := filepath.Join(b.dir, "home-"+string(kt))
-	if _, _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", string(kt)); err != nil {
+	if _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", string(kt)); err != nil {
 		return err
 	}
 	raw := lim.raw[kt]
@@ -439,7 +439,7 @@ func (b *bench) ingestRuns(kt signer.KeyType, csvPath string, lim *limits) error
 func (b *bench) verifyFiles() error {
 	const n = 20_000
 	home := filepath.Join(b.dir, "home-verify")
-	if _, _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board"); err != nil {
+	if _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board"); err != nil {
 		return err
 	}
 	csvPath := filepath.Join(b.dir, "verify.csv")
@@ -470,7 +470,7 @@ func (b *bench) verifyFiles() error {
 		return err
 	}
 	start := time.Now()
-	out, _, err := runBin(b.bin, "verify", "--cert", filepath.Join(home, "keys", "signing.crt"), docs)
+	out, err := runBin(b.bin, "verify", "--cert", filepath.Join(home, "keys", "signing.crt"), docs)
 	if err != nil {
 		return fmt.Errorf("verify: %v\n%s", err, out)
 	}
@@ -504,7 +504,7 @@ func (b *bench) xlsx() error {
 	}
 	b.add(row{"XLSX read + validate + map, one goroutine", f0(rps), "rows/s", fmt.Sprintf("%d rows", b.xlsxRows)})
 	home := filepath.Join(b.dir, "home-xlsx")
-	if _, _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", "ecdsa-p256"); err != nil {
+	if _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", "ecdsa-p256"); err != nil {
 		return err
 	}
 	sum, rss, err := runIngest(b.bin, home, b.profile, path)
@@ -534,7 +534,7 @@ func (b *bench) bigCSV() error {
 		return err
 	}
 	home := filepath.Join(b.dir, "home-big")
-	if _, _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", "ecdsa-p256"); err != nil {
+	if _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", "ecdsa-p256"); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "  (ingesting %d rows for peak RSS…)\n", b.rssRows)
@@ -698,15 +698,9 @@ func readRate(profile, path string) (float64, error) {
 	return float64(n) / time.Since(start).Seconds(), nil
 }
 
-func runBin(bin string, args ...string) ([]byte, *os.ProcessState, error) {
-	cmd := exec.Command(bin, args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		return nil, cmd.ProcessState, fmt.Errorf("%s %s: %v\n%s", bin, strings.Join(args, " "), err, errb.String())
-	}
-	return out.Bytes(), cmd.ProcessState, nil
-}
+// runBin runs bin and returns its standard output; a failure carries its
+// standard error.
+func runBin(bin string, args ...string) ([]byte, error) { return runWatched(bin, args, nil) }
 
 // runIngest runs the real binary and reads its summary and peak RSS (MB).
 func runIngest(bin, home, profile, input string, extra ...string) (ingest.Summary, float64, error) {
@@ -729,33 +723,32 @@ func runIngest(bin, home, profile, input string, extra ...string) (ingest.Summar
 // 300 MB reports a maxrss of 302 MB), and late in `make bench` the bench
 // holds ~290 MB.
 func runBinPeak(bin string, args ...string) ([]byte, float64, error) {
+	peak := 0.0
+	out, err := runWatched(bin, args, func(pid int) { peak = max(peak, statusMB(pid, "VmHWM:")) })
+	return out, peak, err
+}
+
+// runWatched runs bin with args; while it runs, watch (when not nil) is
+// called with its pid at once and then every 10 ms, and not after runWatched
+// returns.
+func runWatched(bin string, args []string, watch func(pid int)) ([]byte, error) {
 	cmd := exec.Command(bin, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		return nil, 0, err
-	}
-	peak, stop, done := 0.0, make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			peak = max(peak, statusMB(cmd.Process.Pid, "VmHWM:"))
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-			}
+	err := cmd.Start()
+	if err == nil {
+		stop := func() {}
+		if watch != nil {
+			pid := cmd.Process.Pid
+			stop = every(10*time.Millisecond, func() { watch(pid) })
 		}
-	}()
-	err := cmd.Wait()
-	close(stop)
-	<-done
-	if err != nil {
-		return nil, peak, fmt.Errorf("%s %s: %v\n%s", bin, strings.Join(args, " "), err, errb.String())
+		err = cmd.Wait()
+		stop()
 	}
-	return out.Bytes(), peak, nil
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %v\n%s", bin, strings.Join(args, " "), err, errb.String())
+	}
+	return out.Bytes(), nil
 }
 
 func cpuModel() string {

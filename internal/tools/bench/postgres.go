@@ -31,7 +31,7 @@ func (b *bench) postgres(n int) error {
 			return err
 		}
 		home := filepath.Join(b.dir, fmt.Sprintf("home-pg-%d", shards))
-		if _, _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board",
+		if _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board",
 			"--key-type", "ecdsa-p256", "--catalog-dsn", dsn); err != nil {
 			return err
 		}

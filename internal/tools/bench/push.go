@@ -18,7 +18,7 @@ import (
 // the bulk CSV variant.
 func (b *bench) pushes(n int) error {
 	home := filepath.Join(b.dir, "push-home")
-	if _, _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", "ecdsa-p256"); err != nil {
+	if _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", "ecdsa-p256"); err != nil {
 		return err
 	}
 	input := filepath.Join(b.dir, "push.csv")
@@ -37,7 +37,7 @@ func (b *bench) pushes(n int) error {
 		{"Push URI, bulk CSV variant, 250 rows per request", []string{"--workers", "4", "--bulk", "250"}},
 	} {
 		data := filepath.Join(b.dir, "locker-"+run.args[len(run.args)-1])
-		if _, _, err := runBin(b.bin, "locker", "issuer", "add", "--data", data, "--id", "in.gov.bench",
+		if _, err := runBin(b.bin, "locker", "issuer", "add", "--data", data, "--id", "in.gov.bench",
 			"--api-key-file", filepath.Join(home, "keys/api-key"), "--pull-url", "http://127.0.0.1:1",
 			"--cert", filepath.Join(home, "keys/signing.crt")); err != nil {
 			return err
@@ -58,7 +58,7 @@ func (b *bench) pushes(n int) error {
 			lk.Process.Kill()
 			return err
 		}
-		out, _, err := runBin(b.bin, append([]string{"--home", home, "push", "--once", "--json", "--gateway", "http://" + addr}, run.args...)...)
+		out, err := runBin(b.bin, append([]string{"--home", home, "push", "--once", "--json", "--gateway", "http://" + addr}, run.args...)...)
 		rss := rssMB(lk.Process.Pid)
 		lk.Process.Kill()
 		lk.Wait()
