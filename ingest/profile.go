@@ -38,13 +38,14 @@ type Profile struct {
 	inGroup map[string]bool // columns that belong to a group member
 	// canonNames is the columns' names' length: Map sizes a record's
 	// canonical form with it.
-	canonNames int
-	groups     []*Group
-	derived    []derived
-	checks     []check
-	person     []attrTmpl
-	personX    []nodeTmpl // elements inside Person (Address, Photo)
-	data       []nodeTmpl
+	canonNames  int
+	groups      []*Group
+	derived     []derived
+	checks      []check
+	person      []attrTmpl
+	personSpare int        // room for the Person attributes the schema may add
+	personX     []nodeTmpl // elements inside Person (Address, Photo)
+	data        []nodeTmpl
 	// validFrom and expiry, when set, fill the Certificate's validFromDate
 	// (default: the issue date) and expiryDate (default: empty).
 	validFrom, expiry *template
@@ -75,6 +76,8 @@ type Column struct {
 	Enum     []string
 	Min, Max *float64
 	MaxLen   int
+	enumAny  []any      // Enum's values boxed once: a row's enum cell costs no allocation
+	grouped  bool       // it belongs to a group member
 	layouts  []string   // date layouts
 	formats  []string   // as the profile wrote them, for messages
 	dates    *dateRules // date columns: not_future, before, after, age
@@ -123,6 +126,7 @@ type nodeTmpl struct {
 	text     *template
 	children []nodeTmpl
 	deps     []string // with each: record-level names the subtree uses
+	spare    int      // room for the attributes the schema may add (sizeFills)
 }
 
 // --- YAML shapes -----------------------------------------------------------
@@ -309,6 +313,7 @@ func ParseProfile(b []byte) (*Profile, error) {
 		return nil, err
 	}
 	p.fill = p.compileFill()
+	p.sizeFills()
 	return p, nil
 }
 
@@ -356,6 +361,7 @@ func (p *Profile) compileInputs(raw *rawProfile, scope map[string]any) error {
 		for _, f := range g.fields {
 			for _, c := range f.columns {
 				p.inGroup[c.Name] = true
+				c.grouped = true
 			}
 		}
 	}
@@ -458,6 +464,9 @@ func (rc rawColumn) compile(name string) (*Column, error) {
 	}
 	if c.Type == "" {
 		c.Type = "string"
+	}
+	for _, e := range c.Enum {
+		c.enumAny = append(c.enumAny, e)
 	}
 	switch c.Type {
 	case "string", "name", "int", "decimal", "aadhaar":

@@ -132,7 +132,7 @@ func (m *Mapper) parseColumns(row Row, raw []string, env map[string]any, rec *Re
 	canon.Grow(n)
 	var dates map[string]time.Time // parsed values of columns with date rules
 	for _, c := range p.columns {
-		v, norm, prob := c.parse(raw[c.pos], !p.inGroup[c.Name], row.Dates)
+		v, norm, prob := c.parse(raw[c.pos], !c.grouped, row.Dates)
 		if prob != "" {
 			probs = append(probs, c.Name+": "+prob)
 			continue
@@ -361,9 +361,9 @@ func (c *Column) parse(cell string, required bool, ds DateSystem) (any, string, 
 	}
 	if len(c.Enum) > 0 {
 		found := false
-		for _, e := range c.Enum {
+		for i, e := range c.Enum {
 			if strings.EqualFold(e, s) {
-				s, v, found = e, nil, true
+				s, v, found = e, c.enumAny[i], true
 				break
 			}
 		}

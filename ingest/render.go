@@ -45,7 +45,7 @@ func (m *Mapper) Certificate(r *Record, iss Issuer, issueDate string, status xml
 		IssuedBy: xmlschema.Organization{Name: iss.Name, Code: iss.ID, TIN: iss.TIN, UID: iss.UID, Type: iss.Type, Address: iss.Address},
 	}
 	var err error
-	if c.Person, err = execAttrs(p.person, r.env); err != nil {
+	if c.Person, err = execAttrs(p.person, p.personSpare, r.env); err != nil {
 		return nil, fmt.Errorf("row %d: person: %w", r.Line, err)
 	}
 	if c.PersonChildren, err = m.execNodes(p.personX, r.env); err != nil {
@@ -75,8 +75,9 @@ func (m *Mapper) Certificate(r *Record, iss Issuer, issueDate string, status xml
 	return c, nil
 }
 
-func execAttrs(ts []attrTmpl, env map[string]any) ([]xmlschema.Attr, error) {
-	out := make([]xmlschema.Attr, 0, len(ts))
+// execAttrs renders the attributes ts with env, with room for spare more.
+func execAttrs(ts []attrTmpl, spare int, env map[string]any) ([]xmlschema.Attr, error) {
+	out := make([]xmlschema.Attr, 0, len(ts)+spare)
 	for _, t := range ts {
 		v, err := t.val.exec(env)
 		if err != nil {
@@ -88,7 +89,19 @@ func execAttrs(ts []attrTmpl, env map[string]any) ([]xmlschema.Attr, error) {
 }
 
 func (m *Mapper) execNodes(ts []nodeTmpl, env map[string]any) ([]xmlschema.Node, error) {
-	var out []xmlschema.Node
+	n := 0 // the elements to render: one a template, or one a member
+	for i := range ts {
+		if ts[i].each == "" {
+			n++
+		} else {
+			members, _ := env[ts[i].each].([]map[string]any)
+			n += len(members)
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	out := make([]xmlschema.Node, 0, n)
 	for i := range ts {
 		t := &ts[i]
 		if t.each == "" {
@@ -116,7 +129,7 @@ func (m *Mapper) execNodes(ts []nodeTmpl, env map[string]any) ([]xmlschema.Node,
 func (m *Mapper) execNode(t *nodeTmpl, scope map[string]any) (xmlschema.Node, error) {
 	n := xmlschema.Node{Tag: t.tag}
 	var err error
-	if n.Attrs, err = execAttrs(t.attrs, scope); err != nil {
+	if n.Attrs, err = execAttrs(t.attrs, t.spare, scope); err != nil {
 		return n, fmt.Errorf("%s: %w", t.tag, err)
 	}
 	if t.text != nil {

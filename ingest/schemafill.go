@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/issuerkit/issuerkit/schema"
@@ -168,6 +167,29 @@ func (p *Profile) compileFill() *certFill {
 
 // splitPath is an element path's parent path and last name: "" and path
 // for an element directly below Certificate.
+// sizeFills gives each element template the room its attributes need for
+// what the schema may add to them, so that filling them (fillAttrs) appends
+// in place instead of copying.
+func (p *Profile) sizeFills() {
+	if p.fill == nil {
+		return
+	}
+	p.personSpare = len(p.fill.person.attrs)
+	var walk func(f *fill, ns []nodeTmpl)
+	walk = func(f *fill, ns []nodeTmpl) {
+		for i := range ns {
+			cf := f.children[ns[i].tag]
+			if cf == nil {
+				continue
+			}
+			ns[i].spare = len(cf.attrs)
+			walk(cf, ns[i].children)
+		}
+	}
+	walk(p.fill.person, p.personX)
+	walk(p.fill.data, p.data)
+}
+
 func splitPath(path string) (parent, name string) {
 	i := strings.LastIndexByte(path, '/')
 	if i < 0 {
@@ -183,10 +205,10 @@ func (m *Mapper) fillSchema(c *xmlschema.Certificate, iss Issuer, env map[string
 		return nil
 	}
 	var err error
-	if c.Person, err = cf.person.fillAttrs(c.Person, c, env); err != nil {
+	if c.Person, err = cf.person.fillAttrs(c.Person, true, c, env); err != nil {
 		return err
 	}
-	if c.IssuedBy.Address, err = cf.address.fillAttrs(iss.Address, c, env); err != nil {
+	if c.IssuedBy.Address, err = cf.address.fillAttrs(iss.Address, false, c, env); err != nil {
 		return err
 	}
 	for _, name := range cf.person.required {
@@ -217,7 +239,7 @@ func (f *fill) fillNodes(ns []xmlschema.Node, c *xmlschema.Certificate, env map[
 			continue // not in the schema, nor anything below it
 		}
 		var err error
-		if ns[i].Attrs, err = cf.fillAttrs(ns[i].Attrs, c, env); err != nil {
+		if ns[i].Attrs, err = cf.fillAttrs(ns[i].Attrs, true, c, env); err != nil {
 			return err
 		}
 		if err := cf.fillNodes(ns[i].Children, c, env); err != nil {
@@ -229,15 +251,22 @@ func (f *fill) fillNodes(ns []xmlschema.Node, c *xmlschema.Certificate, env map[
 
 // fillAttrs adds the attributes the schema requires of f's element that
 // attrs lacks, and gives an empty one that must not be empty its default
-// when there is one. attrs is not changed (it may be shared, as the
-// issuer's address is): when something is to be added, the result is a
-// copy.
-func (f *fill) fillAttrs(attrs []xmlschema.Attr, c *xmlschema.Certificate, env map[string]any) ([]xmlschema.Attr, error) {
+// when there is one. An attrs the caller does not own (it may be shared,
+// as the issuer's address is) is not changed: when something is to be
+// added, the result is a copy. One it owns (made for this row, with room
+// for the additions: sizeFills) is completed in place.
+func (f *fill) fillAttrs(attrs []xmlschema.Attr, owned bool, c *xmlschema.Certificate, env map[string]any) ([]xmlschema.Attr, error) {
 	out := attrs
-	copied := false
+	copied := owned
 	for i := range f.attrs {
 		a := &f.attrs[i]
-		j := slices.IndexFunc(out, func(x xmlschema.Attr) bool { return x.Name == a.name })
+		j := -1
+		for k := range out {
+			if out[k].Name == a.name {
+				j = k
+				break
+			}
+		}
 		if j >= 0 && (out[j].Value != "" || !a.nonEmpty) {
 			continue
 		}
