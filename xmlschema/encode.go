@@ -137,10 +137,14 @@ func (w *encoder) start(tag string, attrs []Attr) {
 		e.Doc = appendAttr(e.Doc, a)
 		spans = append(spans, attrSpan{a.Name, from, len(e.Doc)})
 	}
-	for i := 1; i < len(spans); i++ { // insertion sort: a dozen attributes, mostly in order
-		for j := i; j > 0 && spans[j].name <= spans[j-1].name; j-- {
-			if spans[j].name == spans[j-1].name {
+	for i := 1; i < len(spans); i++ { // insertion sort: a dozen attributes
+		for j := i; j > 0; j-- {
+			c := compareNames(spans[j].name, spans[j-1].name)
+			if c == 0 {
 				w.fail(ErrNotPlain)
+			}
+			if c >= 0 {
+				break
 			}
 			spans[j], spans[j-1] = spans[j-1], spans[j]
 		}
@@ -149,6 +153,15 @@ func (w *encoder) start(tag string, attrs []Attr) {
 		e.Canon = append(e.Canon, e.Doc[sp.from:sp.to]...)
 	}
 	e.spans = spans[:0]
+}
+
+// compareNames orders attribute names as strings.Compare does, most of
+// them by their first byte alone.
+func compareNames(a, b string) int {
+	if a != "" && b != "" && a[0] != b[0] {
+		return int(a[0]) - int(b[0])
+	}
+	return strings.Compare(a, b)
 }
 
 // body closes a start tag that has content.
