@@ -34,6 +34,8 @@ type Checkpointer struct {
 	kick     chan struct{}
 	stop     context.CancelFunc
 	done     chan struct{}
+	// betweenPasses, when set (by tests), runs after the first pass.
+	betweenPasses func()
 }
 
 // StartCheckpointer starts checkpointing db, interval after a write, and
@@ -94,6 +96,9 @@ func (c *Checkpointer) run(ctx context.Context) {
 func (c *Checkpointer) Checkpoint(ctx context.Context) error {
 	if _, _, err := c.checkpoint(ctx, "PASSIVE"); err != nil {
 		return err
+	}
+	if c.betweenPasses != nil {
+		c.betweenPasses()
 	}
 	frames, left, err := c.checkpoint(ctx, "NOOP") // what was committed meanwhile
 	if err != nil || !left || frames < c.restart {
