@@ -29,22 +29,24 @@ var migrations = migrationsOf(sqliteHistory, sqliteTypes, sqliteOwn)
 // sqliteOwn is a shared step's statements of SQLite alone.
 func sqliteOwn(s step) string { return s.sqlite }
 
-// checkpointEvery is how long after a write the catalog's WAL is
-// checkpointed (sqlitedb.Checkpointer).
+// checkpointEvery is how long after the first write since the last
+// checkpoint began the catalog's WAL is checkpointed again
+// (sqlitedb.Checkpointer); under sustained writes, that often.
 const checkpointEvery = 200 * time.Millisecond
 
-// restartWAL is the WAL's size (in 4 KB pages) past which a checkpoint
-// pauses the writers to start it afresh: under a sustained load the
-// catalog's -wal file grows to ~130–160 MB (it is deleted when the last
-// connection closes).
+// restartWAL is the WAL's length in frames (of a 4 KB page each) past
+// which a checkpoint pauses the process's writers to start it afresh.
+// Under a sustained load the catalog's -wal file grows to ~130–160 MB; it
+// keeps its largest size while any process has the catalog open (SQLite
+// writes a restarted WAL over the old one) and is deleted when the last
+// one closes it.
 const restartWAL = 32768
 
 // OpenSQLite opens (creating and migrating if needed) the catalog at path.
-// Its WAL is checkpointed beside the commits, and a commit waits only
-// while a checkpoint restarts the WAL (sqlitedb.Checkpointer): the
-// certificate API's p99 falls from 29–33 ms to 18–19 ms at the same
-// throughput, and an ingest's Apply costs what it did with SQLite's own
-// checkpoints (BenchmarkApplySQLite: 34,300 against 34,500 docs/s).
+// Its WAL is checkpointed beside the commits (sqlitedb.Checkpointer): a
+// commit waits for a checkpoint only while its second pass has the
+// writers paused, and the certificate API's p99 falls by a third at the
+// same throughput (docs/benchmarks.md, 2026-12-07).
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	db, err := sqlitedb.Open(ctx, path, 8, migrations, sqlitedb.Beside)
 	if err != nil {

@@ -9,22 +9,25 @@ import (
 )
 
 // Checkpointer checkpoints the WAL of a database opened with Beside, so
-// that no commit waits for a whole checkpoint. With OnCommit the commit
-// that crosses 4,000 pages copies them all and fsyncs the database before
-// it returns, tens of milliseconds every few hundred milliseconds under
-// load, and every writer queued behind it waits as long (the certificate
-// API's p99).
+// that no commit waits for a whole checkpoint. With OnCommit SQLite
+// checkpoints in every commit that finds the WAL past 4,000 pages: it
+// copies them and fsyncs the database before it returns, tens of
+// milliseconds every few hundred milliseconds under load, and every
+// writer queued behind it waits as long (the certificate API's p99).
 //
 // Interval after a write (Wrote), a checkpoint copies what the WAL holds
-// into the database while the writers go on committing. That alone never
-// lets the WAL start afresh while writes continue (a WAL is reused only
-// once it has been copied whole), so once it holds restart pages a second
-// pass, with the process's writers paused, copies the few they committed
-// during the first, and the next commit starts the WAL from its
-// beginning. On the bench VM at the certificate API's full load that is a
-// pause of 12–16 ms (a few hundred pages and two fsyncs) every ~1.2 s for
-// the catalog's 32,768 pages, where OnCommit paused 17–24 ms every
-// ~0.14 s.
+// into the database while the writers go on committing (PASSIVE). That
+// alone never lets the WAL start afresh while writes continue: SQLite
+// reuses a WAL only once it has been copied whole and no reader still
+// reads from it. So once the WAL holds restart frames a second pass, with
+// the process's writers paused, copies what they committed during the
+// first and waits (briefly: restartWait) for the readers that began
+// before it, after which the next commit writes the WAL from its start
+// (RESTART). Where a reader outlasts the wait, the next checkpoint tries
+// again. On the bench VM at the certificate API's full load the pause is
+// 12–16 ms (a few hundred pages and two fsyncs) every ~1.2 s for the
+// catalog's 32,768 frames, where OnCommit paused 17–24 ms every ~0.14 s
+// (docs/benchmarks.md).
 type Checkpointer struct {
 	db       *sql.DB
 	pause    func(context.Context) (resume func(), err error)
@@ -34,21 +37,38 @@ type Checkpointer struct {
 	kick     chan struct{}
 	stop     context.CancelFunc
 	done     chan struct{}
+	// conn runs the second passes, with a busy timeout of wait; opened
+	// by the first.
+	conn *sql.Conn
+	wait time.Duration
 	// betweenPasses, when set (by tests), runs after the first pass.
 	betweenPasses func()
 }
 
+// restartWait bounds how long a second pass waits for the readers that
+// began before it, its writers paused.
+const restartWait = 50 * time.Millisecond
+
 // StartCheckpointer starts checkpointing db, interval after a write, and
-// restarting its WAL past restart pages. pause stops the process's writers
-// (it returns once none is writing, and resume lets them go on); writers
-// of other processes are not paused, and the next checkpoint copies what
-// they wrote.
+// restarting its WAL past restart frames. pause stops the process's
+// transactions (it returns once none is writing, and resume lets them go
+// on); its other writers, and those of other processes, wait for the
+// second pass in SQLite's busy handler instead.
 func StartCheckpointer(db *sql.DB, interval time.Duration, restart int, pause func(context.Context) (func(), error), log *slog.Logger) *Checkpointer {
+	c := newCheckpointer(db, interval, restart, pause, log)
 	ctx, stop := context.WithCancel(context.Background())
-	c := &Checkpointer{db: db, pause: pause, interval: interval, restart: restart, log: log,
-		kick: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
+	c.stop, c.done = stop, make(chan struct{})
 	go c.run(ctx)
 	return c
+}
+
+// newCheckpointer is a Checkpointer that does not run by itself (its
+// Checkpoint and Close work).
+func newCheckpointer(db *sql.DB, interval time.Duration, restart int, pause func(context.Context) (func(), error), log *slog.Logger) *Checkpointer {
+	done := make(chan struct{})
+	close(done)
+	return &Checkpointer{db: db, pause: pause, interval: interval, restart: restart, log: log,
+		kick: make(chan struct{}, 1), stop: func() {}, done: done, wait: restartWait}
 }
 
 // Wrote tells the checkpointer that a commit wrote to the WAL.
@@ -59,12 +79,21 @@ func (c *Checkpointer) Wrote() {
 	}
 }
 
-// Close stops the checkpointer; a checkpoint under way is interrupted
-// (which SQLite undoes safely). Closing the database's last connection
-// checkpoints what is left.
+// Close stops the checkpointer, abandoning a checkpoint under way (what it
+// copied stays copied; nothing is lost), then copies what the WAL still
+// holds, so that a short-lived process leaves no WAL behind for a
+// long-lived one to copy.
 func (c *Checkpointer) Close() {
 	c.stop()
 	<-c.done
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, _, err := c.checkpoint(ctx, "PASSIVE"); err != nil {
+		c.log.Warn("sqlite: the last checkpoint failed; the WAL keeps what it did not copy", "err", err.Error())
+	}
+	if c.conn != nil {
+		c.conn.Close()
+	}
 }
 
 func (c *Checkpointer) run(ctx context.Context) {
@@ -85,42 +114,53 @@ func (c *Checkpointer) run(ctx context.Context) {
 		case <-wait.C:
 		}
 		if err := c.Checkpoint(ctx); err != nil && ctx.Err() == nil {
-			c.log.Warn("sqlite: checkpoint failed; the next one retries", "err", err.Error())
+			c.log.Warn("sqlite: checkpoint failed; the one after the next write retries", "err", err.Error())
 		}
 	}
 }
 
 // Checkpoint runs one checkpoint now: the first pass, and the second if
-// the WAL holds restart pages and the writers added some during the
-// first.
+// the WAL holds restart frames.
 func (c *Checkpointer) Checkpoint(ctx context.Context) error {
-	if _, _, err := c.checkpoint(ctx, "PASSIVE"); err != nil {
-		return err
+	frames, busy, err := c.checkpoint(ctx, "PASSIVE")
+	if err != nil || busy {
+		return err // busy: another connection is checkpointing
 	}
 	if c.betweenPasses != nil {
 		c.betweenPasses()
 	}
-	frames, left, err := c.checkpoint(ctx, "NOOP") // what was committed meanwhile
-	if err != nil || !left || frames < c.restart {
-		return err
+	if frames < c.restart {
+		return nil
 	}
 	resume, err := c.pause(ctx)
 	if err != nil {
 		return err
 	}
 	defer resume()
-	_, _, err = c.checkpoint(ctx, "PASSIVE")
-	return err
+	if c.conn == nil {
+		if c.conn, err = c.db.Conn(ctx); err != nil {
+			return err
+		}
+		if _, err := c.conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", c.wait.Milliseconds())); err != nil {
+			c.conn.Close()
+			c.conn = nil
+			return err
+		}
+	}
+	if err := c.conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(new(int), new(int), new(int)); err != nil {
+		return fmt.Errorf("wal_checkpoint(RESTART): %w", err)
+	}
+	return nil // busy: a reader outlasted the wait, and the next checkpoint tries again
 }
 
-// checkpoint runs a checkpoint in mode: PASSIVE copies what the WAL holds
-// into the database without stopping any writer, NOOP copies nothing.
-// left reports frames not copied yet. When another connection is
-// checkpointing, that one does the work.
-func (c *Checkpointer) checkpoint(ctx context.Context, mode string) (frames int, left bool, err error) {
-	var busy, copied int
-	if err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &copied); err != nil {
+// checkpoint runs a checkpoint in mode on the pool: PASSIVE copies what
+// the WAL holds into the database without waiting for any writer or
+// reader, NOOP copies nothing. frames is the WAL's length; busy means
+// another connection held the checkpoint and this one did nothing.
+func (c *Checkpointer) checkpoint(ctx context.Context, mode string) (frames int, busy bool, err error) {
+	var b, copied int
+	if err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&b, &frames, &copied); err != nil {
 		return 0, false, fmt.Errorf("wal_checkpoint(%s): %w", mode, err)
 	}
-	return frames, busy == 0 && copied < frames, nil
+	return frames, b != 0, nil
 }

@@ -95,6 +95,16 @@ func commitsBesideFirstPass(t *testing.T, db *sql.DB, c *Checkpointer) {
 	}
 }
 
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// counting is a pause that counts its calls.
+func counting(n *int) func(context.Context) (func(), error) {
+	return func(context.Context) (func(), error) {
+		*n++
+		return func() {}, nil
+	}
+}
+
 // The checkpoint's second pass, with the writers paused, copies what they
 // committed during the first, so the WAL starts afresh though the writers
 // never stopped.
@@ -102,18 +112,14 @@ func TestCheckpointRestartsWALUnderWrites(t *testing.T) {
 	db := openBeside(t)
 	insert(t, db, 1000)
 	pauses := 0
-	pause := func(context.Context) (func(), error) {
-		pauses++
-		return func() {}, nil
-	}
-	c := StartCheckpointer(db, time.Hour, 500, pause, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c := newCheckpointer(db, time.Hour, 500, counting(&pauses), quiet())
 	defer c.Close()
 	commitsBesideFirstPass(t, db, c)
 	if err := c.Checkpoint(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if pauses != 1 {
-		t.Fatalf("%d pauses, want 1: the commits beside the first pass were left", pauses)
+		t.Fatalf("%d pauses, want 1", pauses)
 	}
 	insert(t, db, 1) // the commit that restarts the WAL
 	if frames, _ := walFrames(t, db, "NOOP"); frames >= 1000 {
@@ -125,30 +131,121 @@ func TestCheckpointRestartsWALUnderWrites(t *testing.T) {
 	}
 }
 
-// A WAL smaller than restart pages is copied as far as the first pass
+// A reader that outlasts the second pass's wait keeps the WAL from
+// restarting; the checkpoint after it ends restarts it.
+func TestCheckpointRetriesAfterAReader(t *testing.T) {
+	db := openBeside(t)
+	ctx := context.Background()
+	insert(t, db, 1000)
+	reader, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if _, err := reader.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM t").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, 5)
+	pauses := 0
+	c := newCheckpointer(db, time.Hour, 500, counting(&pauses), quiet())
+	defer c.Close()
+	if err := c.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, 1)
+	if frames, _ := walFrames(t, db, "NOOP"); frames < 1000 {
+		t.Fatalf("WAL of %d frames: it restarted under a reader of its frames", frames)
+	}
+	if _, err := reader.ExecContext(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, 1)
+	if frames, _ := walFrames(t, db, "NOOP"); frames >= 1000 || pauses != 2 {
+		t.Fatalf("WAL of %d frames after %d pauses: want it started afresh, 2 pauses", frames, pauses)
+	}
+}
+
+// The second pass waits for a reader of the WAL's frames to end, and the
+// WAL then starts afresh (a PASSIVE second pass would copy only as far as
+// the reader's snapshot, and the WAL would keep growing).
+func TestCheckpointWaitsForAReader(t *testing.T) {
+	db := openBeside(t)
+	ctx := context.Background()
+	insert(t, db, 1000)
+	reader, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if _, err := reader.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+		t.Fatal(err)
+	}
+	if err := reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM t").Scan(new(int)); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, 5)
+	ended := make(chan error, 1)
+	c := newCheckpointer(db, time.Hour, 500, func(context.Context) (func(), error) {
+		go func() { // the reader ends while the second pass waits
+			time.Sleep(20 * time.Millisecond)
+			_, err := reader.ExecContext(ctx, "COMMIT")
+			ended <- err
+		}()
+		return func() {}, nil
+	}, quiet())
+	c.wait = time.Minute
+	defer c.Close()
+	if err := c.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-ended; err != nil {
+		t.Fatal(err)
+	}
+	insert(t, db, 1)
+	if frames, _ := walFrames(t, db, "NOOP"); frames >= 1000 {
+		t.Fatalf("WAL of %d frames: the second pass did not wait for the reader", frames)
+	}
+}
+
+// A WAL smaller than restart frames is copied as far as the first pass
 // can, and the writers are never paused for it.
 func TestCheckpointSmallWALNoPause(t *testing.T) {
 	db := openBeside(t)
 	insert(t, db, 100)
-	c := StartCheckpointer(db, time.Hour, 500, func(context.Context) (func(), error) {
-		t.Error("writers paused for a WAL below restart")
-		return func() {}, nil
-	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	pauses := 0
+	c := newCheckpointer(db, time.Hour, 500, counting(&pauses), quiet())
 	defer c.Close()
 	commitsBesideFirstPass(t, db, c)
 	if err := c.Checkpoint(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if frames, copied := walFrames(t, db, "NOOP"); copied < 100 || copied >= frames {
-		t.Fatalf("%d of %d frames copied: want the first 100+, not the 5 committed beside", copied, frames)
+	if frames, copied := walFrames(t, db, "NOOP"); pauses != 0 || copied < 100 || copied >= frames {
+		t.Fatalf("%d pauses, %d of %d frames copied: want none, the first 100+ but not the 5 committed beside", pauses, copied, frames)
 	}
 }
 
-// Wrote starts a checkpoint interval later; none starts without it.
+// Close copies what the WAL holds: a short-lived process leaves nothing
+// for a long-lived one to copy.
+func TestCheckpointerCloseCopiesTheWAL(t *testing.T) {
+	db := openBeside(t)
+	insert(t, db, 100)
+	newCheckpointer(db, time.Hour, 500, counting(new(int)), quiet()).Close()
+	if frames, copied := walFrames(t, db, "NOOP"); frames < 100 || copied != frames {
+		t.Fatalf("after Close: %d of %d frames copied, want all", copied, frames)
+	}
+}
+
+// Wrote starts a checkpoint interval later.
 func TestCheckpointerRunsAfterWrites(t *testing.T) {
 	db := openBeside(t)
-	c := StartCheckpointer(db, 10*time.Millisecond, 1<<20, func(context.Context) (func(), error) { return func() {}, nil },
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c := StartCheckpointer(db, 10*time.Millisecond, 1<<20, counting(new(int)), quiet())
 	defer c.Close()
 	insert(t, db, 200)
 	c.Wrote()

@@ -1,9 +1,9 @@
 // Package sqlitedb opens issuerkit's embedded SQLite databases (the
 // catalog, the reference locker's store) the same way: WAL, FULL sync, a
 // busy timeout, IMMEDIATE write transactions, a pool that keeps its
-// connections, and numbered migrations recorded in PRAGMA user_version;
-// and it checkpoints their WAL, in their commits or beside them
-// (Checkpointer).
+// connections, and numbered migrations recorded in PRAGMA user_version.
+// Their WAL is checkpointed by SQLite in their commits, or beside them by
+// a Checkpointer.
 package sqlitedb
 
 import (
@@ -24,7 +24,7 @@ var pragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(
 type Checkpoints int
 
 const (
-	// OnCommit: the commit that takes the WAL past 4,000 pages (16 MB)
+	// OnCommit: every commit that finds the WAL past 4,000 pages (16 MB)
 	// checkpoints it before it returns, SQLite's own way. 4,000 rather
 	// than SQLite's 1,000: a checkpoint copies each page once however
 	// often the WAL holds it, and the catalog's commits rewrite the same
@@ -36,8 +36,13 @@ const (
 	Beside
 )
 
-// autocheckpoint is the wal_autocheckpoint pragma of each way.
-var autocheckpoint = map[Checkpoints]string{OnCommit: "wal_autocheckpoint(4000)", Beside: "wal_autocheckpoint(0)"}
+// autocheckpoint is the wal_autocheckpoint pragma of ck.
+func autocheckpoint(ck Checkpoints) string {
+	if ck == Beside {
+		return "wal_autocheckpoint(0)"
+	}
+	return "wal_autocheckpoint(4000)"
+}
 
 // Open opens (creating if needed) the database at path with up to conns
 // connections, checkpointed as ck says, and applies the migrations it has
@@ -45,7 +50,7 @@ var autocheckpoint = map[Checkpoints]string{OnCommit: "wal_autocheckpoint(4000)"
 // has shipped.
 func Open(ctx context.Context, path string, conns int, migrations []string, ck Checkpoints) (*sql.DB, error) {
 	q := url.Values{}
-	for _, p := range slices.Concat(pragmas, []string{autocheckpoint[ck]}) {
+	for _, p := range slices.Concat(pragmas, []string{autocheckpoint(ck)}) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
