@@ -24,10 +24,10 @@ import (
 // first and waits (briefly: restartWait) for the readers that began
 // before it, after which the next commit writes the WAL from its start
 // (RESTART). Where a reader outlasts the wait, the next checkpoint tries
-// again. On the bench VM at the certificate API's full load the pause is
-// 12–16 ms (a few hundred pages and two fsyncs) every ~1.2 s for the
-// catalog's 32,768 frames, where OnCommit paused 17–24 ms every ~0.14 s
-// (docs/benchmarks.md).
+// again. On the bench VM at the certificate API's full load the pause
+// measured 12–16 ms (a few hundred pages and two fsyncs; before it waited
+// for readers) every ~1.2 s for the catalog's 32,768 frames, where
+// OnCommit paused 17–24 ms every ~0.14 s (docs/benchmarks.md).
 type Checkpointer struct {
 	db       *sql.DB
 	pause    func(context.Context) (resume func(), err error)
