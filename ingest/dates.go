@@ -110,7 +110,7 @@ func (p *Profile) resolveDateRules(scope map[string]any) error {
 					return fmt.Errorf("column %s: %s: a date cannot be compared with itself", c.Name, list.key)
 				case t.Type != "date":
 					return fmt.Errorf("column %s: %s: column %q is not of type date", c.Name, list.key, n)
-				case p.inGroup[n]:
+				case t.grouped:
 					return fmt.Errorf("column %s: %s: %q is a group field; name a record column", c.Name, list.key, n)
 				}
 			}
@@ -118,7 +118,7 @@ func (p *Profile) resolveDateRules(scope map[string]any) error {
 		if d.age == nil {
 			continue
 		}
-		if p.inGroup[c.Name] {
+		if c.grouped {
 			return fmt.Errorf("column %s: age is for record columns, not group fields", c.Name)
 		}
 		if d.age.onSrc != "" {

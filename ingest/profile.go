@@ -35,7 +35,6 @@ type Profile struct {
 	holder  holderCols
 	columns []*Column
 	byName  map[string]*Column
-	inGroup map[string]bool // columns that belong to a group member
 	// canonNames is the columns' names' length: Map sizes a record's
 	// canonical form with it.
 	canonNames  int
@@ -356,11 +355,9 @@ func (p *Profile) compileInputs(raw *rawProfile, scope map[string]any) error {
 		}
 		scope[g.Name] = []map[string]any{sample}
 	}
-	p.inGroup = map[string]bool{}
 	for _, g := range p.groups {
 		for _, f := range g.fields {
 			for _, c := range f.columns {
-				p.inGroup[c.Name] = true
 				c.grouped = true
 			}
 		}

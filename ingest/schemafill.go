@@ -165,8 +165,6 @@ func (p *Profile) compileFill() *certFill {
 	return &certFill{person: node("IssuedTo/Person"), address: node("IssuedBy/Organization/Address"), data: node("CertificateData")}
 }
 
-// splitPath is an element path's parent path and last name: "" and path
-// for an element directly below Certificate.
 // sizeFills gives each element template the room its attributes need for
 // what the schema may add to them, so that filling them (fillAttrs) appends
 // in place instead of copying.
@@ -190,6 +188,8 @@ func (p *Profile) sizeFills() {
 	walk(p.fill.data, p.data)
 }
 
+// splitPath is an element path's parent path and last name: "" and path
+// for an element directly below Certificate.
 func splitPath(path string) (parent, name string) {
 	i := strings.LastIndexByte(path, '/')
 	if i < 0 {
