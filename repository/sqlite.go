@@ -60,11 +60,19 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 // pauseWriters takes the process's writer slot, for the checkpoint's last
 // pass.
 func (s *sqliteDB) pauseWriters(ctx context.Context) (func(), error) {
+	if err := s.takeWriter(ctx); err != nil {
+		return nil, err
+	}
+	return func() { <-s.writer }, nil
+}
+
+// takeWriter waits for the process's writer slot.
+func (s *sqliteDB) takeWriter(ctx context.Context) error {
 	select {
 	case s.writer <- struct{}{}:
-		return func() { <-s.writer }, nil
+		return nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 }
 
@@ -296,10 +304,8 @@ func (s *sqliteDB) queryRow(ctx context.Context, q string, args ...any) row {
 }
 
 func (s *sqliteDB) begin(ctx context.Context) (tx, error) {
-	select {
-	case s.writer <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := s.takeWriter(ctx); err != nil {
+		return nil, err
 	}
 	t, err := s.db.BeginTx(ctx, nil) // IMMEDIATE (sqlitedb.Open): one writer at a time
 	if err != nil {

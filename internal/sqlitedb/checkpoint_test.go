@@ -69,10 +69,10 @@ func TestBesideCommitsDoNotCheckpoint(t *testing.T) {
 	}
 }
 
-// commitsBesideFirstPass sets c up so that the WAL holds frames its first
-// pass cannot copy, as if committed while it ran: a reader keeps the
-// snapshot of before 5 more commits until the first pass has run.
-func commitsBesideFirstPass(t *testing.T, db *sql.DB, c *Checkpointer) {
+// holdSnapshot begins a read transaction on a connection of its own and
+// reads, so that it keeps the snapshot of now (and its WAL read mark)
+// until it is committed.
+func holdSnapshot(t *testing.T, db *sql.DB) *sql.Conn {
 	t.Helper()
 	ctx := context.Background()
 	reader, err := db.Conn(ctx)
@@ -80,16 +80,24 @@ func commitsBesideFirstPass(t *testing.T, db *sql.DB, c *Checkpointer) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { reader.Close() })
-	var n int
 	if _, err := reader.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
 		t.Fatal(err)
 	}
-	if err := reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM t").Scan(&n); err != nil {
+	if err := reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM t").Scan(new(int)); err != nil {
 		t.Fatal(err)
 	}
+	return reader
+}
+
+// commitsBesideFirstPass sets c up so that the WAL holds frames its first
+// pass cannot copy, as if committed while it ran: a reader keeps the
+// snapshot of before 5 more commits until the first pass has run.
+func commitsBesideFirstPass(t *testing.T, db *sql.DB, c *Checkpointer) {
+	t.Helper()
+	reader := holdSnapshot(t, db)
 	insert(t, db, 5)
 	c.betweenPasses = func() {
-		if _, err := reader.ExecContext(ctx, "COMMIT"); err != nil {
+		if _, err := reader.ExecContext(context.Background(), "COMMIT"); err != nil {
 			t.Error(err)
 		}
 	}
@@ -137,18 +145,7 @@ func TestCheckpointRetriesAfterAReader(t *testing.T) {
 	db := openBeside(t)
 	ctx := context.Background()
 	insert(t, db, 1000)
-	reader, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
-	if _, err := reader.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM t").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	reader := holdSnapshot(t, db)
 	insert(t, db, 5)
 	pauses := 0
 	c := newCheckpointer(db, time.Hour, 500, counting(&pauses), quiet())
@@ -179,17 +176,7 @@ func TestCheckpointWaitsForAReader(t *testing.T) {
 	db := openBeside(t)
 	ctx := context.Background()
 	insert(t, db, 1000)
-	reader, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
-	if _, err := reader.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
-		t.Fatal(err)
-	}
-	if err := reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM t").Scan(new(int)); err != nil {
-		t.Fatal(err)
-	}
+	reader := holdSnapshot(t, db)
 	insert(t, db, 5)
 	ended := make(chan error, 1)
 	c := newCheckpointer(db, time.Hour, 500, func(context.Context) (func(), error) {
