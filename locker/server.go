@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -135,7 +136,7 @@ func (s *Server) Handler() http.Handler {
 	guarded := http.NewCrossOriginProtection().Handler(s.mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := httpserve.Record(w)
+		rec := httpserve.Record(w, r)
 		guarded.ServeHTTP(rec, r)
 		route := r.Pattern
 		if route == "" {
@@ -304,8 +305,10 @@ func (s *Server) pushBulk(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeXML(w http.ResponseWriter, b []byte) {
-	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-	w.Write(b)
+	h := w.Header()
+	h.Set("Content-Type", "application/xml; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	httpserve.WriteWhole(w, http.StatusOK, b)
 }
 
 // wantsHTML reports whether a browser asked.
@@ -398,5 +401,6 @@ func (s *Server) fetch(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Signature-Verified", v)
-	w.Write(doc)
+	w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
+	httpserve.WriteWhole(w, http.StatusOK, doc)
 }

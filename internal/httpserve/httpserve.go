@@ -21,12 +21,19 @@ func New(addr string, h http.Handler) *http.Server {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    16 << 10,
+		ConnContext:       withConn,
 	}
 }
 
 // Serve runs srv on l until ctx is done, then shuts down gracefully,
 // letting requests in flight finish (up to 30 s).
 func Serve(ctx context.Context, srv *http.Server, l net.Listener) error {
+	return serve(ctx, srv, wholeListener{l})
+}
+
+// serve is Serve on a listener whose connections are wholeConns,
+// underneath TLS when it is served.
+func serve(ctx context.Context, srv *http.Server, l net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {
@@ -51,12 +58,23 @@ type Recorder struct {
 	http.ResponseWriter
 	Status int
 	Bytes  int
+	conn   *wholeConn // the request's connection, when WriteWhole may hold its writes
 }
 
-// Record returns a Recorder over w; the status is 200 until set.
-func Record(w http.ResponseWriter) *Recorder {
-	return &Recorder{ResponseWriter: w, Status: http.StatusOK}
+// Record returns a Recorder over w, the writer of r; the status is 200
+// until set.
+func Record(w http.ResponseWriter, r *http.Request) *Recorder {
+	rec := &Recorder{ResponseWriter: w, Status: http.StatusOK}
+	if r.ProtoMajor == 1 {
+		// HTTP/1 writes the reply on the handler's goroutine, which is
+		// what lets WriteWhole hold the connection's writes.
+		rec.conn, _ = r.Context().Value(connKey{}).(*wholeConn)
+	}
+	return rec
 }
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (r *Recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // WriteHeader implements http.ResponseWriter.
 func (r *Recorder) WriteHeader(code int) {

@@ -94,7 +94,7 @@ func ReloadOnSIGHUP(ctx context.Context, r *CertReloader, log *slog.Logger) {
 // ServeTLS is Serve with TLS terminated on l by r's certificate.
 func ServeTLS(ctx context.Context, srv *http.Server, l net.Listener, r *CertReloader) error {
 	srv.TLSConfig = ServerTLSConfig(r)
-	return Serve(ctx, srv, tls.NewListener(l, srv.TLSConfig))
+	return serve(ctx, srv, tls.NewListener(wholeListener{l}, srv.TLSConfig))
 }
 
 // LoadCAFile reads a PEM bundle of trust anchors for a client talking to a

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/beevik/etree"
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -441,8 +442,7 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 	h := w.Header()
 	h["Content-Type"], h["Cache-Control"] = xmlContentType, noStore
 	h.Set("Content-Length", strconv.Itoa(b.Len()))
-	w.WriteHeader(code)
-	w.Write(b.Bytes())
+	httpserve.WriteWhole(w, code, b.Bytes())
 }
 
 // The header values every reply has, shared rather than allocated for each

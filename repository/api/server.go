@@ -175,7 +175,7 @@ func (s *Server) Close() {
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := httpserve.Record(w)
+		rec := httpserve.Record(w, r)
 		client := clientAddr(r, s.cfg.TrustedProxies)
 		if !s.limits.allow(r, client) {
 			rec.Header().Set("Retry-After", "1")

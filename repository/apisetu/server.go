@@ -25,6 +25,7 @@ import (
 
 	"github.com/issuerkit/issuerkit/consent"
 	"github.com/issuerkit/issuerkit/internal/aadhaar"
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/repository/api"
 	"github.com/issuerkit/issuerkit/xmlschema"
@@ -141,8 +142,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-APISETU-TXNID", *req.TxnID)
-	w.WriteHeader(http.StatusOK)
-	w.Write(body)
+	httpserve.WriteWhole(w, http.StatusOK, body)
 }
 
 func (r *request) clientLabel() string {
