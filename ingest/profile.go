@@ -288,9 +288,12 @@ func ParseProfile(b []byte) (*Profile, error) {
 	if p.docID, err = parseTemplate(raw.DocID, scope, exprOptions); err != nil {
 		return nil, fmt.Errorf("doc_id: %w", err)
 	}
-	for _, k := range raw.SearchKeys {
+	for i, k := range raw.SearchKeys {
 		if p.byName[k] == nil {
 			return nil, fmt.Errorf("search_keys: %q is not a column", k)
+		}
+		if slices.Contains(raw.SearchKeys[:i], k) {
+			return nil, fmt.Errorf("search_keys: %q is named twice", k)
 		}
 	}
 	p.SearchKeys = raw.SearchKeys

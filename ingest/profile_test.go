@@ -67,6 +67,7 @@ func TestParseProfileErrors(t *testing.T) {
 		{"dob not a date", "DOB: {required: true, type: date}", "DOB: {required: true}", "must be of type date"},
 		{"type error in expression", `person: {name: "{Name}"}`, `person: {name: "{= Name + 1}"}`, "mismatched types"},
 		{"search key not a column", "columns:", "search_keys: [Roll]\ncolumns:", `search_keys: "Roll" is not a column`},
+		{"search key twice", "columns:", "search_keys: [Id, Id]\ncolumns:", `search_keys: "Id" is named twice`},
 		{"min on a string", "Id: {required: true}", "Id: {min: 1}", "min/max need type int or decimal"},
 	}
 	wantProfileErrors(t, minimal, tests)

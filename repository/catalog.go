@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -227,19 +227,33 @@ type Catalog interface {
 // search parameters (e.g. RollNo and Year): name=value pairs sorted by name,
 // joined by the ASCII unit separator.
 func SearchKey(params map[string]string) string {
-	names := make([]string, 0, len(params))
-	for n := range params {
-		names = append(names, n)
+	pairs := make([]SearchParam, 0, len(params))
+	for n, v := range params {
+		pairs = append(pairs, SearchParam{n, v})
 	}
-	sort.Strings(names)
+	return SearchKeyOf(pairs)
+}
+
+// SearchParam is one name=value pair of a search key.
+type SearchParam struct{ Name, Value string }
+
+// SearchKeyOf is SearchKey of pairs whose names are distinct, which it
+// sorts in place: the API builds a request's key this way without a map.
+func SearchKeyOf(pairs []SearchParam) string {
+	slices.SortFunc(pairs, func(x, y SearchParam) int { return strings.Compare(x.Name, y.Name) })
+	n := 0
+	for _, p := range pairs {
+		n += len(p.Name) + len(p.Value) + 2
+	}
 	var b strings.Builder
-	for i, n := range names {
+	b.Grow(n)
+	for i, p := range pairs {
 		if i > 0 {
 			b.WriteByte(0x1f)
 		}
-		b.WriteString(n)
+		b.WriteString(p.Name)
 		b.WriteByte('=')
-		b.WriteString(params[n])
+		b.WriteString(p.Value)
 	}
 	return b.String()
 }

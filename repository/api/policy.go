@@ -3,6 +3,7 @@ package api
 import (
 	"strings"
 
+	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
@@ -28,7 +29,7 @@ func newProfiles(list []xmlschema.PullProfile) profiles {
 
 // pullProfile is the profile of doctype, or, for a DocType no profile
 // names, the default policy and nil SearchKeys: unknown, guessed from the
-// request (see searchParams). A known profile's SearchKeys is never nil.
+// request (see searchKey). A known profile's SearchKeys is never nil.
 func (s *Server) pullProfile(doctype string) xmlschema.PullProfile {
 	if p, ok := s.profiles[doctype]; ok {
 		return p
@@ -54,30 +55,42 @@ func isExtra(name string) bool {
 	return digits != n && digits != "" && strings.Trim(digits, "0123456789") == ""
 }
 
-// searchParams returns the request's search parameters by the profile's
-// names (matched ignoring case: lockers send rollno as well as RollNo),
-// values trimmed. ok is false when the request carries some of them but
-// not all. For a DocType without a profile, every non-empty child that is
-// not a standard field or a known extra is a parameter, by its own name.
-func searchParams(req *xmlschema.Request, prof xmlschema.PullProfile) (params map[string]string, ok bool) {
-	params = map[string]string{}
+// searchKey returns the request's search key (repository.SearchKey of its
+// search parameters), "" when it carries none. The parameters are the
+// profile's names (matched ignoring case: lockers send rollno as well as
+// RollNo), values trimmed. ok is false when the request carries some of
+// them but not all. For a DocType without a profile, every non-empty child
+// that is not a standard field or a known extra is a parameter, by its own
+// name.
+func searchKey(req *xmlschema.Request, prof xmlschema.PullProfile) (key string, ok bool) {
 	if prof.SearchKeys == nil {
+		params := map[string]string{}
 		for _, f := range req.Details {
 			if v := strings.TrimSpace(f.Value); v != "" && !isExtra(f.Name) {
 				params[f.Name] = v
 			}
 		}
-		return params, true
+		if len(params) == 0 {
+			return "", true
+		}
+		return repository.SearchKey(params), true
 	}
+	// A profile's names are distinct (ingest refuses one naming a key
+	// twice), so the pairs need no map.
+	var buf [8]repository.SearchParam
+	pairs := buf[:0]
 	for _, k := range prof.SearchKeys {
 		if v := field(req, k); v != "" {
-			params[k] = v
+			pairs = append(pairs, repository.SearchParam{Name: k, Value: v})
 		}
 	}
-	if len(params) != 0 && len(params) != len(prof.SearchKeys) {
-		return nil, false
+	switch len(pairs) {
+	case 0:
+		return "", true
+	case len(prof.SearchKeys):
+		return repository.SearchKeyOf(pairs), true
 	}
-	return params, true
+	return "", false
 }
 
 // field is the trimmed value of the first non-empty DocDetails child named

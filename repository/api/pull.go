@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -27,7 +26,16 @@ import (
 // before anything in them is parsed: an unauthenticated request costs one
 // bounded read and nothing more, and its 401 echoes nothing of it.
 func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, kind string) *xmlschema.Request {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer putBodyBuffer(buf)
+	buf.Reset()
+	if n := r.ContentLength; n > 0 && n <= MaxBody {
+		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead free to read the end
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBody))
+	// Nothing keeps body past this call: the parsed request copies what
+	// it holds, so the buffer goes back to the pool.
+	body := buf.Bytes()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -189,7 +197,7 @@ func (s *Server) lookup(ctx context.Context, req *xmlschema.Request) (*found, er
 		return nil, repository.ErrNotFound
 	}
 	prof := s.pullProfile(doctype)
-	params, ok := searchParams(req, prof)
+	key, ok := searchKey(req, prof)
 	if !ok {
 		return nil, repository.ErrNotFound
 	}
@@ -197,8 +205,8 @@ func (s *Server) lookup(ctx context.Context, req *xmlschema.Request) (*found, er
 	var doc repository.Document
 	var err error
 	switch {
-	case len(params) > 0:
-		doc, err = s.cfg.Catalog.FindBySearchKey(ctx, doctype, repository.SearchKey(params))
+	case key != "":
+		doc, err = s.cfg.Catalog.FindBySearchKey(ctx, doctype, key)
 	case uidHash != "":
 		doc, err = s.cfg.Catalog.FindByUID(ctx, doctype, uidHash)
 	default:
@@ -451,6 +459,15 @@ var (
 	xmlContentType = []string{"application/xml; charset=utf-8"}
 	noStore        = []string{"no-store"}
 )
+
+// bodyBuffers recycles request body buffers.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putBodyBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 64<<10 { // a request with a photo is not the usual one
+		bodyBuffers.Put(b)
+	}
+}
 
 // replyBuffers recycles reply buffers: a reply carries the whole document,
 // and allocating (and zeroing) one per request is a good part of the

@@ -83,7 +83,7 @@ type Config struct {
 	// Profiles are the pull profiles of the DocTypes served: search
 	// parameter names and pull policy (xmlschema.PullProfile). A DocType
 	// without one gets the default policy and its search parameters
-	// guessed from the request (see searchParams).
+	// guessed from the request (see searchKey).
 	Profiles []xmlschema.PullProfile
 	// OrgID, when set, is the only orgId whose requests are answered
 	// (api.org_id in issuerkit.yaml); others get 401.
