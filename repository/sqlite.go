@@ -381,9 +381,9 @@ func auditInsertSQL(cols []string, n int) string {
 }
 
 // auditLeanColumns are the columns of entries of no batch and no consent
-// (a pull's): the other three default to ”. Binding a text parameter is
-// most of the cost of a row here (the driver copies each value into C
-// memory and unbinds it after), and a pull fills 8 of the 11.
+// (a pull's): the other three default to the empty string. Binding a text
+// parameter is most of the cost of a row here (the driver copies each
+// value into C memory and unbinds it after), and a pull fills 8 of the 11.
 var auditLeanColumns = []string{"at", "actor", "action", "uri", "version", "reason", "prev_hash", "hash"}
 
 // lean reports whether every entry leaves batch_id, consent_id and purpose
