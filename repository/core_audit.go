@@ -75,7 +75,7 @@ func (c *core) AuditLog(ctx context.Context, q AuditQuery, fn func(AuditEntry) e
 
 // auditLogQuery is AuditLog's SELECT with only the filters q sets, so
 // that the planner can use an index for them: with the filters written as
-// optional ($1 = ” OR uri = $1), SQLite scans the whole log whatever is
+// optional (an empty $1 or uri = $1), SQLite scans the whole log whatever is
 // set. A consent's entries are found through audit_consent, whose WHERE the
 // query then repeats (a partial index serves only a query that implies its
 // WHERE). A URI's are found by a scan on SQLite, which has no URI index

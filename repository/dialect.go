@@ -102,7 +102,7 @@ type dialect interface {
 func tsFixed(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
 // timeCol scans a time column of either dialect: RFC 3339 text (SQLite,
-// fixed-width or not) or a timestamp (PostgreSQL); NULL and ” are the
+// fixed-width or not) or a timestamp (PostgreSQL); NULL and the empty string are the
 // zero time.
 type timeCol struct{ t *time.Time }
 
