@@ -30,6 +30,7 @@ type element struct {
 // other by encoding/xml (walkTokens); both report the same elements.
 func walk(body []byte, root func(name string) error, maxText int, fn func(e element) error) error {
 	doc, ok := scanPlain(body, maxText)
+	defer doc.release()
 	if !ok {
 		return walkTokens(body, root, maxText, fn)
 	}

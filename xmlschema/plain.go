@@ -3,6 +3,7 @@ package xmlschema
 import (
 	"encoding/xml"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -35,6 +36,25 @@ type plainDoc struct {
 	attrs  []xml.Attr // backs the elements' attrs
 }
 
+// plainDocs recycles the slices of scanned messages: a server parses one
+// per request, and nothing of them outlives the walk (the callers copy the
+// strings out).
+var plainDocs = sync.Pool{New: func() any {
+	return &plainDoc{elems: make([]plainElem, 0, 16), closed: make([]int, 0, 16), attrs: make([]xml.Attr, 0, 16)}
+}}
+
+// release gives doc back to plainDocs, dropping what its slices point to;
+// doc is not used after. A nil doc is fine.
+func (doc *plainDoc) release() {
+	if doc == nil {
+		return
+	}
+	clear(doc.elems)
+	clear(doc.attrs)
+	doc.elems, doc.closed, doc.attrs = doc.elems[:0], doc.closed[:0], doc.attrs[:0]
+	plainDocs.Put(doc)
+}
+
 // plainDecls are the XML declarations the scanner accepts; any other goes
 // to encoding/xml, which checks its version and encoding.
 var plainDecls = []string{
@@ -49,7 +69,9 @@ var plainDecls = []string{
 // scanPlain scans body; ok is false when body is not of the plain shape or
 // reaches a limit (maxText bytes of one element's text, maxDepth,
 // maxElements). The names and values it returns share one copy of body.
-func scanPlain(b []byte, maxText int) (doc plainDoc, ok bool) {
+// The doc comes from plainDocs (or is nil), also when ok is false:
+// release it.
+func scanPlain(b []byte, maxText int) (doc *plainDoc, ok bool) {
 	body := string(b)
 	i := 0
 	if strings.HasPrefix(body, "<?") {
@@ -63,9 +85,7 @@ func scanPlain(b []byte, maxText int) (doc plainDoc, ok bool) {
 			return doc, false
 		}
 	}
-	doc.elems = make([]plainElem, 0, 16)
-	doc.closed = make([]int, 0, 16)
-	doc.attrs = make([]xml.Attr, 0, 16)
+	doc = plainDocs.Get().(*plainDoc)
 	var stackBuf [maxDepth]int
 	stack := stackBuf[:0]
 	n := len(body)

@@ -178,3 +178,28 @@ func TestRequestAppendXML(t *testing.T) {
 		}
 	}
 }
+
+// TestParseRequestReusesNothing: the scanner's recycled slices carry
+// nothing of one request into the next.
+func TestParseRequestReusesNothing(t *testing.T) {
+	big, err := ParseRequest([]byte(vecBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := `<PullDocRequest ver="1.0" ts="t2" txn="x2"><DocDetails><URI>in.gov.x-A-1</URI></DocDetails></PullDocRequest>`
+	for range 3 {
+		r, err := ParseRequest([]byte(small))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Kind != "PullDocRequest" || r.TS != "t2" || r.Txn != "x2" || r.OrgID != "" || len(r.Details) != 1 || r.Get("URI") != "in.gov.x-A-1" {
+			t.Fatalf("after a request of %d fields, %+v", len(big.Details), r)
+		}
+		if _, err := ParseRequest([]byte(vecBody)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if again, _ := ParseRequest([]byte(vecBody)); !reflect.DeepEqual(again, big) {
+		t.Fatalf("the same request parsed again: %+v, first %+v", again, big)
+	}
+}
