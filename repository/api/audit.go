@@ -75,7 +75,11 @@ func (w *auditWriter) run() {
 	// Pulls of one document version by one locker within a flush are one
 	// entry with a count (other entries are kept one by one): a locker retrying or re-reading does not
 	// multiply the log (or its cost).
-	index := map[string]int{}
+	type pullKey struct {
+		actor, uri string
+		version    int
+	}
+	index := map[pullKey]int{}
 	counts := []int{}
 	flush := func() bool {
 		if len(batch) == 0 {
@@ -114,7 +118,7 @@ func (w *auditWriter) run() {
 					counts = append(counts, 1)
 					continue
 				}
-				key := e.Actor + "\x00" + e.URI + "\x00" + strconv.Itoa(e.Version)
+				key := pullKey{e.Actor, e.URI, e.Version}
 				if i, ok := index[key]; ok {
 					counts[i]++
 					continue
