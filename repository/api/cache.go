@@ -2,7 +2,9 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"sync"
 
 	"github.com/beevik/etree"
@@ -70,10 +72,10 @@ func (o *object) raw() ([]byte, error) {
 
 func (o *object) size() int { return len(o.b64) + len(o.issued) + len(o.name) + len(o.phone) }
 
-// objectCache keeps objects by object key and SHA-256. Versions are
-// write-once and every entry was checked against the catalog's hash, so an
-// entry can never be stale: a new version has another key. Memory is
-// bounded by maxBytes; when full, arbitrary entries make room.
+// objectCache keeps objects by kind and SHA-256: content-addressed, as
+// every entry was checked against the catalog's hash, so an entry can
+// never be stale (a new version has another hash). Memory is bounded by
+// maxBytes; when full, arbitrary entries make room.
 type objectCache struct {
 	mu       sync.Mutex
 	m        map[objectID]*object
@@ -81,29 +83,57 @@ type objectCache struct {
 	maxBytes int
 }
 
-// objectID is an object's key and SHA-256: a struct, so that a lookup
-// builds no string.
-type objectID struct{ key, sha string }
+// objectKind tells a signed document from its rendered PDF, which share
+// the document's hash.
+type objectKind uint8
+
+const (
+	signedXML objectKind = iota
+	renderedPDF
+)
+
+// objectID is an object's kind and SHA-256, held in the map's own slots: a
+// lookup follows no pointer to compare keys (on a busy server the cache is
+// mostly out of the CPU's caches, and each pointer is a miss).
+type objectID struct {
+	kind objectKind
+	sha  [sha256.Size]byte
+}
+
+// idOf is the objectID of a hex SHA-256; ok is false for anything else,
+// which is never cached.
+func idOf(kind objectKind, sha string) (id objectID, ok bool) {
+	id.kind = kind
+	if len(sha) != 2*sha256.Size {
+		return id, false
+	}
+	_, err := hex.Decode(id.sha[:], []byte(sha))
+	return id, err == nil
+}
 
 func newObjectCache(maxBytes int) *objectCache {
 	return &objectCache{m: map[objectID]*object{}, maxBytes: maxBytes}
 }
 
-func (c *objectCache) get(key, sha string) (*object, bool) {
+func (c *objectCache) get(kind objectKind, sha string) (*object, bool) {
+	k, ok := idOf(kind, sha)
+	if !ok {
+		return nil, false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	o, ok := c.m[objectID{key, sha}]
+	o, ok := c.m[k]
 	return o, ok
 }
 
-func (c *objectCache) put(key, sha string, o *object) {
+func (c *objectCache) put(kind objectKind, sha string, o *object) {
 	n := o.size()
-	if n > c.maxBytes/16 {
+	k, ok := idOf(kind, sha)
+	if n > c.maxBytes/16 || !ok {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := objectID{key, sha}
 	if _, ok := c.m[k]; ok {
 		return
 	}

@@ -8,11 +8,12 @@ import (
 
 func TestObjectCache(t *testing.T) {
 	c := newObjectCache(4 << 10) // objects up to 256 bytes are kept
+	sha := func(i int) string { return fmt.Sprintf("%064x", i) }
 	raw := bytes.Repeat([]byte("<Certificate/>"), 5)
 	obj := newObject(raw)
 	obj.issued = []byte("<IssuedTo/>")
-	c.put("a/v1.xml", "h1", obj)
-	o, ok := c.get("a/v1.xml", "h1")
+	c.put(signedXML, sha(1), obj)
+	o, ok := c.get(signedXML, sha(1))
 	if !ok {
 		t.Fatal("a cached object is not found")
 	}
@@ -22,15 +23,22 @@ func TestObjectCache(t *testing.T) {
 	if string(o.issued) != "<IssuedTo/>" {
 		t.Fatalf("issued = %q", o.issued)
 	}
-	if _, ok := c.get("a/v1.xml", "h2"); ok {
+	if _, ok := c.get(signedXML, sha(2)); ok {
 		t.Fatal("an object is found under another hash")
 	}
-	c.put("big", "h", newObject(make([]byte, 300))) // over maxBytes/16: not cached
-	if _, ok := c.get("big", "h"); ok {
+	if _, ok := c.get(renderedPDF, sha(1)); ok {
+		t.Fatal("the document is found as its PDF")
+	}
+	c.put(signedXML, "not a hash", newObject(raw))
+	if _, ok := c.get(signedXML, "not a hash"); ok || len(c.m) != 1 {
+		t.Fatal("an object was cached under something that is not a SHA-256")
+	}
+	c.put(signedXML, sha(3), newObject(make([]byte, 300))) // over maxBytes/16: not cached
+	if _, ok := c.get(signedXML, sha(3)); ok {
 		t.Fatal("an oversized object was cached")
 	}
 	for i := range 200 {
-		c.put(fmt.Sprintf("k%d", i), "h", newObject(make([]byte, 60)))
+		c.put(signedXML, sha(100+i), newObject(make([]byte, 60)))
 		if c.size > c.maxBytes {
 			t.Fatalf("cache holds %d bytes, more than its %d", c.size, c.maxBytes)
 		}

@@ -3,16 +3,15 @@ package api
 import "fmt"
 
 // renderPDF returns the document's signed PDF, rendered and signed once per
-// version and kept in the object cache under the version's key and hash;
+// version and kept in the object cache under the version's hash;
 // concurrent requests for a version not yet cached wait for one signature.
 // A PDF that cannot be signed is an error: no unsigned PDF is served.
 func (s *Server) renderPDF(f *found) (*object, error) {
-	key := "pdf:" + f.doc.ObjectKey
-	if o, ok := s.objects.get(key, f.doc.ObjectSHA256); ok {
+	if o, ok := s.objects.get(renderedPDF, f.doc.ObjectSHA256); ok {
 		return o, nil
 	}
-	v, err, _ := s.pdfs.Do(key+"@"+f.doc.ObjectSHA256, func() (any, error) {
-		if o, ok := s.objects.get(key, f.doc.ObjectSHA256); ok {
+	v, err, _ := s.pdfs.Do(f.doc.ObjectSHA256, func() (any, error) {
+		if o, ok := s.objects.get(renderedPDF, f.doc.ObjectSHA256); ok {
 			return o, nil
 		}
 		raw, err := f.obj.raw()
@@ -24,7 +23,7 @@ func (s *Server) renderPDF(f *found) (*object, error) {
 			return nil, err
 		}
 		o := newObject(b)
-		s.objects.put(key, f.doc.ObjectSHA256, o)
+		s.objects.put(renderedPDF, f.doc.ObjectSHA256, o)
 		return o, nil
 	})
 	if err != nil {

@@ -291,7 +291,7 @@ func (s *Server) matchAndRead(ctx context.Context, req *xmlschema.Request, doc r
 // document returns doc's current version, from the object cache or read
 // from the store and checked against the catalog's hash.
 func (s *Server) document(ctx context.Context, doc repository.Document) (*object, error) {
-	if obj, ok := s.objects.get(doc.ObjectKey, doc.ObjectSHA256); ok {
+	if obj, ok := s.objects.get(signedXML, doc.ObjectSHA256); ok {
 		return obj, nil
 	}
 	data, err := repository.GetVerified(ctx, s.cfg.Store, doc)
@@ -299,7 +299,7 @@ func (s *Server) document(ctx context.Context, doc repository.Document) (*object
 		return nil, err
 	}
 	obj := newDocument(data)
-	s.objects.put(doc.ObjectKey, doc.ObjectSHA256, obj)
+	s.objects.put(signedXML, doc.ObjectSHA256, obj)
 	return obj, nil
 }
 
