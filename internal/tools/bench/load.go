@@ -17,7 +17,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/samples"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -48,11 +47,9 @@ func servesDocument(reply []byte) bool {
 
 // runLoadWith is runLoad with the request headers next gives; a reply is an
 // error unless it is HTTP 200 and, when served is not nil, served accepts
-// its body.
+// its body. Each client is a rawClient of its own.
 func runLoadWith(url string, clients int, d time.Duration, next func(r *rand.Rand) (body []byte, h http.Header, more bool), served func([]byte) bool) loadResult {
-	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
-	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second, CheckRedirect: httpserve.NoRedirects} // signed requests
-	defer tr.CloseIdleConnections()
+	addr, path := splitURL(url)
 	var mu sync.Mutex
 	var lat []time.Duration
 	errs := 0
@@ -62,6 +59,12 @@ func runLoadWith(url string, clients int, d time.Duration, next func(r *rand.Ran
 	for c := range clients {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(c), 7))
+			rc := newRawClient(addr)
+			defer func() {
+				if rc.c != nil {
+					rc.c.Close()
+				}
+			}()
 			var mine []time.Duration
 			var reply bytes.Buffer
 			bad := 0
@@ -70,21 +73,14 @@ func runLoadWith(url string, clients int, d time.Duration, next func(r *rand.Ran
 				if !more {
 					break
 				}
-				req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
-				req.Header = h
 				t0 := time.Now()
-				resp, err := hc.Do(req)
-				if err == nil {
-					reply.Reset()
-					_, err = reply.ReadFrom(resp.Body)
-					resp.Body.Close()
-					switch {
-					case err != nil:
-					case resp.StatusCode != 200:
-						err = fmt.Errorf("HTTP %d", resp.StatusCode)
-					case served != nil && !served(reply.Bytes()):
-						err = errors.New("no document in the reply")
-					}
+				status, err := rc.post(path, h, body, &reply)
+				switch {
+				case err != nil:
+				case status != 200:
+					err = fmt.Errorf("HTTP %d", status)
+				case served != nil && !served(reply.Bytes()):
+					err = errors.New("no document in the reply")
 				}
 				if err != nil {
 					bad++
@@ -107,6 +103,13 @@ func runLoadWith(url string, clients int, d time.Duration, next func(r *rand.Ran
 		res.p99 = float64(lat[len(lat)*99/100].Microseconds()) / 1000
 	}
 	return res
+}
+
+// splitURL splits an http://host:port/path URL into its address and path.
+func splitURL(url string) (addr, path string) {
+	rest := strings.TrimPrefix(url, "http://")
+	addr, path, _ = strings.Cut(rest, "/")
+	return addr, "/" + path
 }
 
 // api measures Pull URI against `issuerkit serve` on a home of n documents,
@@ -155,13 +158,14 @@ func (b *bench) api(n int, clients int, d time.Duration, catalogDSN string) erro
 	warmRSS := rssMB(srv.pid)
 	runLoad(url, clients, min(d/6, 10*time.Second), next)
 	rss := sampleRSS(srv.pid, d/4)
-	res := runLoad(url, clients, d, next)
+	res := measure(srv.pid, func() loadResult { return runLoad(url, clients, d, next) })
 	b.add(row{fmt.Sprintf("Pull URI, %d clients, %d-document home, %s catalog", clients, n, catalog), f0(res.rps), "req/s",
-		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms, %d errors in %d requests; server RSS %.0f MB after the first pass, then %s MB every %v%s", res.p50, res.p99, res.errs, res.reqs, warmRSS, rss(), d/4, pinNote)})
+		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms, %d errors in %d requests; server CPU %.1f µs a request; server RSS %.0f MB after the first pass, then %s MB every %v%s",
+			res.p50, res.p99, res.errs, res.reqs, us(res.cpu), warmRSS, rss(), d/4, pinNote)})
 	if catalogDSN != "" {
 		return nil
 	}
-	return b.bareBaseline(reply, clients, d, next, res.rps, pinNote)
+	return b.bareBaseline(reply, clients, d, next, res, pinNote)
 }
 
 // apiHomeFor is the home api measures: made (or, with -api-home for
@@ -247,7 +251,7 @@ func sampleReply(url string, p prepared) ([]byte, error) {
 
 // bareBaseline measures a bare net/http handler answering reply from
 // memory, on the server's core, against Pull URI's rps.
-func (b *bench) bareBaseline(reply []byte, clients int, d time.Duration, next func(*rand.Rand) ([]byte, string, bool), rps float64, pinNote string) error {
+func (b *bench) bareBaseline(reply []byte, clients int, d time.Duration, next func(*rand.Rand) ([]byte, string, bool), api measured, pinNote string) error {
 	bareAddr, err := freeAddr()
 	if err != nil {
 		return err
@@ -265,9 +269,9 @@ func (b *bench) bareBaseline(reply []byte, clients int, d time.Duration, next fu
 	if err := waitUp(bareAddr); err != nil {
 		return err
 	}
-	bres := runLoad("http://"+bareAddr+"/", clients, d/2, next)
+	bres := measure(bare.Process.Pid, func() loadResult { return runLoad("http://"+bareAddr+"/", clients, d/2, next) })
 	b.add(row{fmt.Sprintf("bare net/http handler, same reply from memory, %d clients", clients), f0(bres.rps), "req/s",
-		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms; Pull URI runs at %.2f × this%s", bres.p50, bres.p99, rps/bres.rps, pinNote)})
+		fmt.Sprintf("p50 %.1f ms, p99 %.1f ms; %s%s", bres.p50, bres.p99, vsBare(api, bres), pinNote)})
 	return nil
 }
 
@@ -397,6 +401,51 @@ func every(interval time.Duration, fn func()) (stop func()) {
 		<-done
 	}
 }
+
+// cpuTime is the CPU time pid has used so far (user and system), to the
+// kernel's clock tick.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command's closing parenthesis; utime and stime
+	// are the 14th and 15th of the line, the 12th and 13th of these.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.Atoi(f[11])
+	st, _ := strconv.Atoi(f[12])
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ is 100 on Linux
+}
+
+// measured is a load run with the server's CPU time a request.
+type measured struct {
+	loadResult
+	cpu time.Duration // the server's CPU time per served request
+}
+
+// measure runs load against the server pid and notes its CPU time a
+// served request.
+func measure(pid int, load func() loadResult) measured {
+	c0 := cpuTime(pid)
+	res := load()
+	m := measured{loadResult: res}
+	if res.reqs > 0 {
+		m.cpu = (cpuTime(pid) - c0) / time.Duration(res.reqs)
+	}
+	return m
+}
+
+// vsBare is the note of a bare handler's row: the API's throughput and
+// CPU time a request against the bare handler's.
+func vsBare(api, bare measured) string {
+	return fmt.Sprintf("server CPU %.1f µs a request; the API runs at %.2f × this, %.2f × by server CPU a request (%.1f µs)",
+		us(bare.cpu), api.rps/bare.rps, float64(bare.cpu)/float64(api.cpu), us(api.cpu))
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // rssMB is pid's resident set now, in MB.
 func rssMB(pid int) float64 { return statusMB(pid, "VmRSS:") }
