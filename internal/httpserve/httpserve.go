@@ -1,5 +1,6 @@
 // Package httpserve runs issuerkit's HTTP servers (the repository API and
-// the reference locker) with the same timeouts and graceful shutdown.
+// the reference locker) with the same timeouts and graceful shutdown, and
+// sends the replies whose body is in hand in one write (WriteWhole).
 package httpserve
 
 import (
