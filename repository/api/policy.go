@@ -70,10 +70,7 @@ func searchKey(req *xmlschema.Request, prof xmlschema.PullProfile) (key string, 
 				params[f.Name] = v
 			}
 		}
-		if len(params) == 0 {
-			return "", true
-		}
-		return repository.SearchKey(params), true
+		return repository.SearchKey(params), true // "" without any
 	}
 	// A profile's names are distinct (ingest refuses one naming a key
 	// twice), so the pairs need no map.

@@ -26,9 +26,8 @@ import (
 // before anything in them is parsed: an unauthenticated request costs one
 // bounded read and nothing more, and its 401 echoes nothing of it.
 func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, kind string) *xmlschema.Request {
-	buf := bodyBuffers.Get().(*bytes.Buffer)
-	defer putBodyBuffer(buf)
-	buf.Reset()
+	buf := bodyBuffers.get()
+	defer bodyBuffers.put(buf)
 	if n := r.ContentLength; n > 0 && n <= MaxBody {
 		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead free to read the end
 	}
@@ -398,9 +397,8 @@ func parseDate(s string) (time.Time, bool) {
 // adds the person, the URI and the document; the rest of the body has the
 // same shape whatever the outcome.
 func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlschema.Request, status string, f *found) {
-	b := replyBuffers.Get().(*bytes.Buffer)
-	defer putReplyBuffer(b)
-	b.Reset()
+	b := replyBuffers.get()
+	defer replyBuffers.put(b)
 	ts, txn := "", ""
 	if req != nil {
 		ts, txn = req.TS, req.Txn
@@ -460,25 +458,33 @@ var (
 	noStore        = []string{"no-store"}
 )
 
-// bodyBuffers recycles request body buffers.
-var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// bufferPool recycles buffers up to a capacity: allocating (and zeroing)
+// a request's body and a reply, which carries the whole document, for
+// every request is a good part of the garbage a busy server makes.
+type bufferPool struct {
+	p      sync.Pool
+	maxCap int // a larger buffer is not worth keeping
+}
 
-func putBodyBuffer(b *bytes.Buffer) {
-	if b.Cap() <= 64<<10 { // a request with a photo is not the usual one
-		bodyBuffers.Put(b)
+// get returns an empty buffer.
+func (bp *bufferPool) get() *bytes.Buffer {
+	if b, ok := bp.p.Get().(*bytes.Buffer); ok {
+		b.Reset()
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+func (bp *bufferPool) put(b *bytes.Buffer) {
+	if b.Cap() <= bp.maxCap {
+		bp.p.Put(b)
 	}
 }
 
-// replyBuffers recycles reply buffers: a reply carries the whole document,
-// and allocating (and zeroing) one per request is a good part of the
-// garbage a busy server makes.
-var replyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func putReplyBuffer(b *bytes.Buffer) {
-	if b.Cap() <= 1<<20 { // a PDF reply's buffer is not worth keeping
-		replyBuffers.Put(b)
-	}
-}
+var (
+	bodyBuffers  = bufferPool{maxCap: 64 << 10} // a request with a photo is not the usual one
+	replyBuffers = bufferPool{maxCap: 1 << 20}  // nor is a PDF reply
+)
 
 // dataContent is the base64 DataContent of obj in the requested format:
 // the signed XML, or its JSON view (xmlschema.ToJSON), which is what
