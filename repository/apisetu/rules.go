@@ -33,9 +33,9 @@ func refuse(r consent.Rule, detail string) *consent.RuleError {
 	return &consent.RuleError{Rule: r, Detail: detail}
 }
 
-// consentID reads the consentId of an artifact's consent before its
-// signature is checked, to answer a malformed one 400 invalid_consentid as
-// API Setu does. It is "" when the consent is not a JSON object.
+// consentID reads the consentId of a consent before its signature is
+// checked. It is "" and false when the consent is not a JSON object with
+// a string consentId.
 func consentID(raw json.RawMessage) (id string, ok bool) {
 	var c struct {
 		ConsentID *string `json:"consentId"`
@@ -62,7 +62,7 @@ func unverified(raw json.RawMessage) (id, data string) {
 // checkArtifact applies every rule that needs no document: a trusted
 // consent manager's signature over the canonical consent, the time rules,
 // the consumer, the provider, the data's DocType and the frequency.
-func (s *Server) checkArtifact(ctx context.Context, client string, prof xmlschema.PullProfile, a *consent.Artifact, now time.Time) (*grant, *consent.RuleError, error) {
+func (s *Server) checkArtifact(ctx context.Context, client string, prof xmlschema.PullProfile, key artifactKey, a *consent.Artifact, now time.Time) (*grant, *consent.RuleError, error) {
 	keys, sum, err := s.clients.trusted(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -70,7 +70,7 @@ func (s *Server) checkArtifact(ctx context.Context, client string, prof xmlschem
 	if len(keys) == 0 {
 		return nil, refuse(RuleManager, "no consent manager is trusted (issuerkit consent trust)"), nil
 	}
-	c, rerr := s.verified.verify(a, keys, sum)
+	c, rerr := s.artifacts.verify(key, a, keys, sum)
 	if rerr != nil {
 		re := asRule(rerr)
 		if re.Rule == consent.RuleSignature {

@@ -79,7 +79,7 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	clients  *clientCache
-	verified *verifiedCache
+	artifacts *artifactCache
 	uses     *consentUses
 	limits   *clientLimits
 	metrics  *metrics
@@ -102,7 +102,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = cfg.Docs.Registry()
 	}
-	return &Server{cfg: cfg, clients: newClientCache(cfg.Clients, cfg.CacheTTL, cfg.Now), uses: newConsentUses(cfg.Clients, cfg.Docs), verified: newVerifiedCache(),
+	return &Server{cfg: cfg, clients: newClientCache(cfg.Clients, cfg.CacheTTL, cfg.Now), uses: newConsentUses(cfg.Clients, cfg.Docs), artifacts: newArtifactCache(),
 		limits: newClientLimits(cfg.RatePerMin), metrics: newMetrics(cfg.Registry)}, nil
 }
 
@@ -111,12 +111,13 @@ func (s *Server) Mount() { s.cfg.Docs.Handle(Route, s) }
 
 // request is the JSON body of a certificate request.
 type request struct {
-	TxnID      *string                    `json:"txnId"`
-	Format     *string                    `json:"format"`
-	Params     map[string]json.RawMessage `json:"certificateParameters"`
-	Artifact   *consent.Artifact          `json:"consentArtifact"`
-	params     map[string]string          // search keys by the profile's names
-	holder     map[string]string          // FullName, DOB, UID
+	TxnID      *string           `json:"txnId"`
+	Format     *string           `json:"format"`
+	Params     map[string]param  `json:"certificateParameters"`
+	Artifact   *consent.Artifact `json:"consentArtifact"`
+	artifact   artifactKey       // of Artifact, when there is one (readArtifact)
+	params     map[string]string // search keys by the profile's names
+	holder     map[string]string // FullName, DOB, UID
 	clientID   string
 	requester  Requester
 	profile    xmlschema.PullProfile
@@ -190,6 +191,9 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*request, *apiEr
 	if e := req.parse(body); e != nil {
 		return req, e
 	}
+	if e := req.readArtifact(s.artifacts); e != nil {
+		return req, e
+	}
 	if *req.Format == "pdf" && !s.cfg.Docs.HasPDF() {
 		s.cfg.Logger.Warn("apisetu: format pdf asked of a server that renders no PDFs (fonts or signing key)", "client", rq.ID)
 		return req, &errInvalidFormat // a format this publisher does not offer
@@ -237,12 +241,11 @@ func (req *request) parse(body []byte) *apiError {
 		return &errInvalidFormat
 	}
 	given := map[string]string{}
-	for k, raw := range req.Params {
-		v, ok := paramString(raw)
-		if !ok {
+	for k, p := range req.Params {
+		if !p.ok {
 			return &errInvalidParameter
 		}
-		given[strings.ToLower(k)] = strings.TrimSpace(v)
+		given[strings.ToLower(k)] = strings.TrimSpace(p.s)
 	}
 	req.params, req.holder = map[string]string{}, map[string]string{}
 	for _, k := range req.profile.SearchKeys {
@@ -267,25 +270,59 @@ func (req *request) parse(body []byte) *apiError {
 			req.holder[k] = v
 		}
 	}
-	if req.Artifact != nil {
-		if id, ok := consentID(req.Artifact.Consent); ok && !consent.IsUUID(id) {
-			return &errInvalidConsentID
-		}
+	return nil
+}
+
+// readArtifact reads the consentId of the request's consent artifact, if
+// it has one, before its signature is checked: a malformed one is answered
+// 400 invalid_consentid, as API Setu does. What it reads of an artifact is
+// kept in arts for the artifact's next use.
+func (req *request) readArtifact(arts *artifactCache) *apiError {
+	if req.Artifact == nil {
+		return nil
+	}
+	req.artifact = keyOf(req.Artifact)
+	if id, ok := arts.consentID(req.artifact, req.Artifact); ok && !consent.IsUUID(id) {
+		return &errInvalidConsentID
 	}
 	return nil
 }
 
-// paramString reads a parameter given as a JSON string or number.
-func paramString(raw json.RawMessage) (string, bool) {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s, true
+// param is a certificate parameter as text: ok when it was a JSON string,
+// a number (its literal) or null (the empty string), the forms API Setu's
+// requesters send.
+type param struct {
+	s  string
+	ok bool
+}
+
+// UnmarshalJSON reads a string without escapes (the usual parameter, a
+// roll number or a name in ASCII) and a number straight from its bytes;
+// anything else as encoding/json reads a string or a json.Number.
+func (p *param) UnmarshalJSON(b []byte) error {
+	switch {
+	case len(b) >= 2 && b[0] == '"' && plainASCII(b[1:len(b)-1]):
+		p.s, p.ok = string(b[1:len(b)-1]), true
+	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
+		p.s, p.ok = string(b), true // Unmarshal checked that it is a number
+	default:
+		var s string
+		p.ok = json.Unmarshal(b, &s) == nil // null leaves s empty
+		p.s = s
 	}
-	var n json.Number
-	if json.Unmarshal(raw, &n) == nil {
-		return n.String(), true
+	return nil
+}
+
+// plainASCII reports whether a string's JSON text needs no decoding: no
+// escape and nothing beyond ASCII (which encoding/json would check as
+// UTF-8).
+func plainASCII(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' || c >= 0x80 {
+			return false
+		}
 	}
-	return "", false
+	return true
 }
 
 func containsFold(list []string, s string) bool {
