@@ -77,12 +77,12 @@ type Config struct {
 
 // Server serves the certificate API.
 type Server struct {
-	cfg      Config
-	clients  *clientCache
+	cfg       Config
+	clients   *clientCache
 	artifacts *artifactCache
-	uses     *consentUses
-	limits   *clientLimits
-	metrics  *metrics
+	uses      *consentUses
+	limits    *clientLimits
+	metrics   *metrics
 }
 
 // New returns a Server for cfg.
