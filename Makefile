@@ -42,6 +42,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzTimeCol$$' -fuzztime 20s ./repository
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDocType$$' -fuzztime 20s ./locker
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20s ./repository/apisetu
+	$(GO) test -run '^$$' -fuzz '^FuzzParam$$' -fuzztime 20s ./repository/apisetu
 	$(GO) test -run '^$$' -fuzz '^FuzzFastVerify$$' -fuzztime 20s -parallel 1 ./signer
 
 lint:

@@ -16,6 +16,7 @@ import (
 // XML and the Certificate's name.
 type object struct {
 	b64    []byte
+	plain  []byte // the bytes themselves, for the kinds kept decoded (see keptDecoded)
 	issued []byte
 	name   string // the Certificate's name attribute, for /verify
 	phone  string // the holder's Person/@phone, for the certificate API's MOBILE consents
@@ -70,7 +71,7 @@ func (o *object) raw() ([]byte, error) {
 	return base64.StdEncoding.AppendDecode(nil, o.b64)
 }
 
-func (o *object) size() int { return len(o.b64) + len(o.issued) + len(o.name) + len(o.phone) }
+func (o *object) size() int { return len(o.b64) + len(o.plain) + len(o.issued) + len(o.name) + len(o.phone) }
 
 // objectCache keeps objects by kind and SHA-256: content-addressed, as
 // every entry was checked against the catalog's hash, so an entry can
@@ -88,8 +89,13 @@ type objectCache struct {
 type objectKind uint8
 
 const (
-	signedXML objectKind = iota
-	renderedPDF
+	signedXML   objectKind = iota // base64, with what Pull URI replies take from it
+	renderedPDF                   // base64
+	// The forms the certificate API serves, kept decoded: the signed
+	// document, its PDF, and its JSON view.
+	plainXML
+	plainPDF
+	plainJSON
 )
 
 // objectID is an object's kind and SHA-256, held in the map's own slots: a

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -87,5 +88,38 @@ func TestIssuedTo(t *testing.T) {
 		if got := string(issuedTo(personTag([]byte(tc.doc)))); got != tc.want {
 			t.Errorf("issuedTo(%s)\n got %s\nwant %s", tc.doc, got, tc.want)
 		}
+	}
+}
+
+// TestKeptDecoded: the certificate API's forms are made once a version and
+// then served from the cache, apart from each other and from the base64
+// objects Pull URI serves under the same hash.
+func TestKeptDecoded(t *testing.T) {
+	s := &Server{objects: newObjectCache(1 << 20)}
+	sha := fmt.Sprintf("%064x", 7)
+	builds := 0
+	build := func(b string) func() ([]byte, error) {
+		return func() ([]byte, error) { builds++; return []byte(b), nil }
+	}
+	for range 3 {
+		if got, err := s.keptDecoded(plainXML, sha, build("<Certificate/>")); err != nil || string(got) != "<Certificate/>" {
+			t.Fatalf("XML = %q, %v", got, err)
+		}
+	}
+	if got, _ := s.keptDecoded(plainJSON, sha, build(`{"Certificate":{}}`)); string(got) != `{"Certificate":{}}` {
+		t.Fatalf("JSON = %q: the XML's kept form answered for it", got)
+	}
+	if builds != 2 {
+		t.Fatalf("%d builds for two forms asked five times, want 2", builds)
+	}
+	if _, ok := s.objects.get(signedXML, sha); ok {
+		t.Fatal("a decoded form is found as the base64 document")
+	}
+	fail := errors.New("store down")
+	if _, err := s.keptDecoded(plainPDF, sha, func() ([]byte, error) { return nil, fail }); !errors.Is(err, fail) {
+		t.Fatalf("err = %v, want the build's", err)
+	}
+	if _, ok := s.objects.get(plainPDF, sha); ok {
+		t.Fatal("a failed build was kept")
 	}
 }

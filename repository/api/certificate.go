@@ -22,9 +22,6 @@ type Certificate struct {
 	obj *object
 }
 
-// XML returns the current signed Certificate XML.
-func (c *Certificate) XML() ([]byte, error) { return c.obj.raw() }
-
 // Phone is the holder's mobile number as the signed document's
 // Person/@phone carries it ("" when it has none).
 func (c *Certificate) Phone() string { return c.obj.phone }
@@ -78,25 +75,53 @@ var ErrNoPDF = errors.New("PDF documents are not available from this repository"
 // HasPDF reports whether the server renders signed PDFs.
 func (s *Server) HasPDF() bool { return s.cfg.PDF != nil }
 
-// CertificatePDF returns c's signed PDF, rendered once per version.
+// CertificateXML returns c's signed Certificate XML. The bytes returned
+// are shared: the caller must not change them.
+func (s *Server) CertificateXML(c *Certificate) ([]byte, error) {
+	return s.keptDecoded(plainXML, c.Doc.ObjectSHA256, c.obj.raw)
+}
+
+// CertificatePDF returns c's signed PDF, rendered once per version. The
+// bytes returned are shared: the caller must not change them.
 func (s *Server) CertificatePDF(c *Certificate) ([]byte, error) {
 	if s.cfg.PDF == nil {
 		return nil, ErrNoPDF
 	}
-	o, err := s.renderPDF(&found{doc: c.Doc, obj: c.obj})
-	if err != nil {
-		return nil, err
-	}
-	return o.raw()
+	return s.keptDecoded(plainPDF, c.Doc.ObjectSHA256, func() ([]byte, error) {
+		o, err := s.renderPDF(&found{doc: c.Doc, obj: c.obj})
+		if err != nil {
+			return nil, err
+		}
+		return o.raw()
+	})
 }
 
 // CertificateJSON returns c as JSON: the mapping of `get --format json`.
+// The bytes returned are shared: the caller must not change them.
 func (s *Server) CertificateJSON(c *Certificate) ([]byte, error) {
-	raw, err := c.obj.raw()
+	return s.keptDecoded(plainJSON, c.Doc.ObjectSHA256, func() ([]byte, error) {
+		raw, err := c.obj.raw()
+		if err != nil {
+			return nil, err
+		}
+		return xmlschema.MarshalJSONDocument(raw)
+	})
+}
+
+// keptDecoded returns the form kind of the document whose hash is sha
+// from the object cache, or makes it and keeps it: a requester's
+// certificate is not decoded from base64 (or converted) for every request.
+// The cache is content-addressed, so a kept form is never stale.
+func (s *Server) keptDecoded(kind objectKind, sha string, build func() ([]byte, error)) ([]byte, error) {
+	if o, ok := s.objects.get(kind, sha); ok {
+		return o.plain, nil
+	}
+	b, err := build()
 	if err != nil {
 		return nil, err
 	}
-	return xmlschema.MarshalJSONDocument(raw)
+	s.objects.put(kind, sha, &object{plain: b})
+	return b, nil
 }
 
 // QueueAudit queues e for the batched audit log, as a pull's entry is. It

@@ -105,7 +105,7 @@ func (s *Server) render(cert *api.Certificate, format string) ([]byte, string, e
 		b, err := s.cfg.Docs.CertificateJSON(cert)
 		return b, "application/json", err
 	}
-	b, err := cert.XML()
+	b, err := s.cfg.Docs.CertificateXML(cert)
 	return b, "application/xml", err
 }
 
