@@ -71,7 +71,9 @@ func (o *object) raw() ([]byte, error) {
 	return base64.StdEncoding.AppendDecode(nil, o.b64)
 }
 
-func (o *object) size() int { return len(o.b64) + len(o.plain) + len(o.issued) + len(o.name) + len(o.phone) }
+func (o *object) size() int {
+	return len(o.b64) + len(o.plain) + len(o.issued) + len(o.name) + len(o.phone)
+}
 
 // objectCache keeps objects by kind and SHA-256: content-addressed, as
 // every entry was checked against the catalog's hash, so an entry can
