@@ -439,9 +439,10 @@ func measure(pid int, load func() loadResult) measured {
 }
 
 // vsBare is the note of a bare handler's row: the API's throughput and
-// CPU time a request against the bare handler's.
+// CPU time a request against the bare handler's (to three places, as
+// ratio gives them).
 func vsBare(api, bare measured) string {
-	return fmt.Sprintf("server CPU %.1f µs a request; the API runs at %.2f × this, %.2f × by server CPU a request (%.1f µs)",
+	return fmt.Sprintf("server CPU %.1f µs a request; the API runs at %.3f × this, %.3f × by server CPU a request (%.1f µs)",
 		us(bare.cpu), api.rps/bare.rps, float64(bare.cpu)/float64(api.cpu), us(api.cpu))
 }
 
