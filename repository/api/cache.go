@@ -10,10 +10,11 @@ import (
 	"github.com/beevik/etree"
 )
 
-// object is a verified document version in the form the API serves it,
-// computed once per version: the base64 text of DataContent (or DocContent
-// for a PDF) and, of a signed document, the holder as Pull URI's IssuedTo
-// XML and the Certificate's name.
+// object is a verified document version in a form the API serves it,
+// computed once per version: for Pull URI, the base64 text of DataContent
+// (or DocContent for a PDF) and, of a signed document, the holder as Pull
+// URI's IssuedTo XML and the Certificate's name; for the certificate API,
+// the bytes themselves (plain).
 type object struct {
 	b64    []byte
 	plain  []byte // the bytes themselves, for the kinds kept decoded (see keptDecoded)
@@ -65,8 +66,8 @@ func rootName(b []byte) (string, bool) {
 	return doc.Root().SelectAttrValue("name", ""), true
 }
 
-// raw decodes the document's bytes (for the JSON view and PDF rendering,
-// which are rare next to XML).
+// raw decodes the document's bytes from the base64 (once a version for
+// the certificate API's kept forms, and for PDF rendering).
 func (o *object) raw() ([]byte, error) {
 	return base64.StdEncoding.AppendDecode(nil, o.b64)
 }
@@ -86,8 +87,8 @@ type objectCache struct {
 	maxBytes int
 }
 
-// objectKind tells a signed document from its rendered PDF, which share
-// the document's hash.
+// objectKind tells apart the forms of one document version, which share
+// its hash.
 type objectKind uint8
 
 const (

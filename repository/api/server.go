@@ -73,7 +73,8 @@ type Config struct {
 	// none, every /verify answers as for an unknown document.
 	VerifyKey []byte
 	// CacheBytes bounds the memory of documents kept ready to serve
-	// (base64 and holder computed once per version); 0 keeps none.
+	// (base64 and holder computed once per version for Pull URI, and the
+	// decoded forms the certificate API serves); 0 keeps none.
 	CacheBytes int
 	Logger     *slog.Logger
 	// PDF renders documents for format="pdf", "both" and requests without

@@ -55,6 +55,15 @@ func TestErrorPairs(t *testing.T) {
 		{"txnId not a UUID", "SSCER", "bank", bankKey, with(func(b map[string]any) { b["txnId"] = "txn-1" }), 400, [2]string{"invalid_txnid", "The txnId parameter must be in UUID format"}},
 		{"bad format", "SSCER", "bank", bankKey, with(func(b map[string]any) { b["format"] = "docx" }), 400, [2]string{"invalid_format", "The format parameter is invalid"}},
 		{"consentId not a UUID", "SSCER", "bank", bankKey, body(meera, "xml", f.sign(t, notUUIDConsent)), 400, [2]string{"invalid_consentid", "The consentId parameter must be in UUID format"}},
+		// The consentId is checked after every other parameter.
+		{"consentId not a UUID, no search key", "SSCER", "bank", bankKey, with(func(b map[string]any) {
+			b["consentArtifact"] = f.sign(t, notUUIDConsent)
+			delete(params(b), "year")
+		}), 400, [2]string{"missing_parameter", "Please provide all mandatory parameters"}},
+		{"consentId not a UUID, txnId not a UUID", "SSCER", "bank", bankKey, with(func(b map[string]any) {
+			b["consentArtifact"] = f.sign(t, notUUIDConsent)
+			b["txnId"] = "txn-1"
+		}), 400, [2]string{"invalid_txnid", "The txnId parameter must be in UUID format"}},
 		{"no consent", "SSCER", "bank", bankKey, body(meera, "xml", nil), 401, [2]string{"invalid_authorization", "You are not authorized to use this API"}},
 		{"no record", "SSCER", "bank", bankKey, with(func(b map[string]any) { params(b)["rollno"] = "9999999" }), 404, [2]string{"record_not_found", "No record found"}},
 		{"body over 1 MiB", "SSCER", "bank", bankKey, `{"txnId":"` + strings.Repeat("a", apisetu.MaxBody) + `"}`, 413, [2]string{"invalid_parameter", "Bad request"}},
@@ -454,8 +463,9 @@ func TestRepeatsConcurrently(t *testing.T) {
 }
 
 // TestTrustChange: an artifact verified before is refused once its
-// consent manager's certificate is replaced (the verified-signature cache
-// is keyed by the trusted certificates too), and a new manager's
+// consent manager's certificate is replaced (the artifact cache keeps the
+// trusted certificates' digest an artifact verified with, and reuses it
+// only under the same one), and a new manager's
 // artifacts are accepted once trusted.
 func TestTrustChange(t *testing.T) {
 	f := sample(t)

@@ -3,99 +3,101 @@ package apisetu
 import (
 	"crypto"
 	"crypto/sha256"
+	"errors"
 	"sync"
 
 	"github.com/issuerkit/issuerkit/consent"
 )
 
-// artifactCache remembers what was learnt of the consent artifacts seen,
+// artifactCache remembers the consent artifacts whose signatures verified,
 // by the digest of an artifact's bytes as received (signature and
-// consent): its consentId as read before the signature is checked, and
-// its consent once the signature verified with the trusted consent
-// managers of the time. A requester sends one artifact for each of its
-// repeats; the JSON reading, canonical form and signature check are done
-// once. The rules that depend on the request or the time (validity,
-// consumer, document, holder, repeats) are applied to every request. At
-// most maxArtifacts are kept (when full it starts afresh).
+// consent), with the digest of the trusted consent managers' certificates
+// that verified it and the consentId read before verification. A
+// requester sends one artifact for each of its repeats; its JSON reading,
+// canonical form and signature check are done once. The rules that depend
+// on the request or the time (validity, consumer, document, holder,
+// repeats) are applied to every request. Only verified artifacts are kept,
+// so no request can fill the cache with artifacts nobody signed; at most
+// maxArtifacts of them (when full it starts afresh).
 type artifactCache struct {
 	mu sync.Mutex
-	m  map[artifactKey]artifactFacts
+	m  map[artifactKey]verifiedArtifact
 }
 
 // artifactKey is the SHA-256 of an artifact's signature, a zero byte and
 // its consent as received.
 type artifactKey [32]byte
 
-func keyOf(a *consent.Artifact) artifactKey {
+// artifactRef is a request's artifact with its key, made together (refOf)
+// so that a key can never stand for another artifact's bytes.
+type artifactRef struct {
+	a   *consent.Artifact
+	key artifactKey
+}
+
+func refOf(a *consent.Artifact) artifactRef {
 	h := sha256.New()
 	h.Write([]byte(a.Signature.Signature))
 	h.Write([]byte{0})
 	h.Write(a.Consent)
-	var k artifactKey
-	h.Sum(k[:0])
-	return k
+	r := artifactRef{a: a}
+	h.Sum(r.key[:0])
+	return r
 }
 
-// artifactFacts is what is known of one artifact.
-type artifactFacts struct {
-	id    string // the consentId, read before verification
-	hasID bool   // the consent is an object with a string consentId
-	// verifiedWith is the digest of the trusted consent managers'
-	// certificates that verified the signature (zero: not verified), and c
-	// the verified consent.
-	verifiedWith [32]byte
+// verifiedArtifact is what is kept of a verified artifact.
+type verifiedArtifact struct {
+	id           string   // the consentId, as consentID reads it before verification
+	hasID        bool     // the consent has a string consentId
+	verifiedWith [32]byte // the trusted consent managers' digest that verified it
 	c            consent.Consent
 }
 
 const maxArtifacts = 20000
 
 func newArtifactCache() *artifactCache {
-	return &artifactCache{m: map[artifactKey]artifactFacts{}}
+	return &artifactCache{m: map[artifactKey]verifiedArtifact{}}
 }
 
-func (ac *artifactCache) get(k artifactKey) (artifactFacts, bool) {
+func (ac *artifactCache) get(k artifactKey) (verifiedArtifact, bool) {
 	ac.mu.Lock()
-	f, ok := ac.m[k]
+	v, ok := ac.m[k]
 	ac.mu.Unlock()
-	return f, ok
+	return v, ok
 }
 
-func (ac *artifactCache) put(k artifactKey, f artifactFacts) {
-	ac.mu.Lock()
-	if _, ok := ac.m[k]; !ok && len(ac.m) >= maxArtifacts {
-		clear(ac.m)
+// consentID is the consentId of r's consent, as consentID reads it: from
+// the cache when the artifact verified before, else read (and not kept).
+func (ac *artifactCache) consentID(r artifactRef) (string, bool) {
+	if v, ok := ac.get(r.key); ok {
+		return v.id, v.hasID
 	}
-	ac.m[k] = f
-	ac.mu.Unlock()
+	return consentID(r.a.Consent)
 }
 
-// consentID is the consentId of a (whose key is k), as consentID reads it.
-func (ac *artifactCache) consentID(k artifactKey, a *consent.Artifact) (string, bool) {
-	if f, ok := ac.get(k); ok {
-		return f.id, f.hasID
-	}
-	f := artifactFacts{}
-	f.id, f.hasID = consentID(a.Consent)
-	ac.put(k, f)
-	return f.id, f.hasID
-}
+var errNoArtifact = errors.New("apisetu: no artifact to verify")
 
-// verify returns a's consent if one of keys (the trusted consent
+// verify returns r's consent if one of keys (the trusted consent
 // managers', whose certificates' digest is managers) verifies its
 // signature. Only successes are kept.
-func (ac *artifactCache) verify(k artifactKey, a *consent.Artifact, keys []crypto.PublicKey, managers [32]byte) (consent.Consent, error) {
-	f, known := ac.get(k)
-	if known && f.verifiedWith == managers && managers != ([32]byte{}) {
-		return f.c, nil
+func (ac *artifactCache) verify(r artifactRef, keys []crypto.PublicKey, managers [32]byte) (consent.Consent, error) {
+	if r.a == nil {
+		return consent.Consent{}, errNoArtifact
 	}
-	c, err := a.VerifyAny(keys)
+	if v, ok := ac.get(r.key); ok && v.verifiedWith == managers && managers != ([32]byte{}) {
+		return v.c, nil
+	}
+	c, err := r.a.VerifyAny(keys)
 	if err != nil {
 		return consent.Consent{}, err
 	}
-	if !known {
-		f.id, f.hasID = consentID(a.Consent)
+	v := verifiedArtifact{verifiedWith: managers, c: c}
+	v.id, v.hasID = consentID(r.a.Consent)
+	ac.mu.Lock()
+	if _, ok := ac.m[r.key]; !ok && len(ac.m) >= maxArtifacts {
+		clear(ac.m)
 	}
-	f.verifiedWith, f.c = managers, c
-	ac.put(k, f)
+	ac.m[r.key] = v
+	ac.mu.Unlock()
 	return c, nil
 }

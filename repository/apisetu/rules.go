@@ -62,7 +62,7 @@ func unverified(raw json.RawMessage) (id, data string) {
 // checkArtifact applies every rule that needs no document: a trusted
 // consent manager's signature over the canonical consent, the time rules,
 // the consumer, the provider, the data's DocType and the frequency.
-func (s *Server) checkArtifact(ctx context.Context, client string, prof xmlschema.PullProfile, key artifactKey, a *consent.Artifact, now time.Time) (*grant, *consent.RuleError, error) {
+func (s *Server) checkArtifact(ctx context.Context, client string, prof xmlschema.PullProfile, art artifactRef, now time.Time) (*grant, *consent.RuleError, error) {
 	keys, sum, err := s.clients.trusted(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -70,7 +70,7 @@ func (s *Server) checkArtifact(ctx context.Context, client string, prof xmlschem
 	if len(keys) == 0 {
 		return nil, refuse(RuleManager, "no consent manager is trusted (issuerkit consent trust)"), nil
 	}
-	c, rerr := s.artifacts.verify(key, a, keys, sum)
+	c, rerr := s.artifacts.verify(art, keys, sum)
 	if rerr != nil {
 		re := asRule(rerr)
 		if re.Rule == consent.RuleSignature {

@@ -49,7 +49,7 @@ func (s *Server) serve(ctx context.Context, req *request) (outcome string, body 
 		var err error
 		if req.Artifact == nil {
 			rule = refuse(RuleMissing, "the request has no consentArtifact")
-		} else if g, rule, err = s.checkArtifact(ctx, req.clientID, req.profile, req.artifact, req.Artifact, req.receivedAt); err != nil {
+		} else if g, rule, err = s.checkArtifact(ctx, req.clientID, req.profile, req.artifact, req.receivedAt); err != nil {
 			return s.fail(ctx, req, g, "", err)
 		}
 		if rule != nil {

@@ -115,7 +115,7 @@ type request struct {
 	Format     *string           `json:"format"`
 	Params     map[string]param  `json:"certificateParameters"`
 	Artifact   *consent.Artifact `json:"consentArtifact"`
-	artifact   artifactKey       // of Artifact, when there is one (readArtifact)
+	artifact   artifactRef       // Artifact with its cache key, when there is one (readArtifact)
 	params     map[string]string // search keys by the profile's names
 	holder     map[string]string // FullName, DOB, UID
 	clientID   string
@@ -275,14 +275,14 @@ func (req *request) parse(body []byte) *apiError {
 
 // readArtifact reads the consentId of the request's consent artifact, if
 // it has one, before its signature is checked: a malformed one is answered
-// 400 invalid_consentid, as API Setu does. What it reads of an artifact is
-// kept in arts for the artifact's next use.
+// 400 invalid_consentid, as API Setu does. An artifact that verified
+// before gives it from arts.
 func (req *request) readArtifact(arts *artifactCache) *apiError {
 	if req.Artifact == nil {
 		return nil
 	}
-	req.artifact = keyOf(req.Artifact)
-	if id, ok := arts.consentID(req.artifact, req.Artifact); ok && !consent.IsUUID(id) {
+	req.artifact = refOf(req.Artifact)
+	if id, ok := arts.consentID(req.artifact); ok && !consent.IsUUID(id) {
 		return &errInvalidConsentID
 	}
 	return nil
@@ -298,7 +298,9 @@ type param struct {
 
 // UnmarshalJSON reads a string without escapes (the usual parameter, a
 // roll number or a name in ASCII) and a number straight from its bytes;
-// anything else as encoding/json reads a string or a json.Number.
+// anything else as encoding/json reads a string or a json.Number. It is
+// only ever called by json.Unmarshal, which has checked that b is one
+// JSON value: neither fast path checks it again.
 func (p *param) UnmarshalJSON(b []byte) error {
 	switch {
 	case len(b) >= 2 && b[0] == '"' && plainASCII(b[1:len(b)-1]):
