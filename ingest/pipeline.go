@@ -582,6 +582,9 @@ func (w *worker) processChunk(ctx context.Context, chunk []job, c *chunkWork) ([
 		}
 		return nil, fmt.Errorf("rows %d-%d: %w", chunk[0].row.Line, chunk[len(chunk)-1].row.Line, err)
 	}
+	if w.o.DryRun {
+		return out, nil // what finish makes is for the store and the catalog, which a dry run does not write
+	}
 	for k := range c.waiting {
 		u := &c.waiting[k]
 		if err := w.finish(&out[u.at], u, c.items[k].Signed); err != nil {
