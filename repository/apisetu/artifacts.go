@@ -29,10 +29,14 @@ type artifactCache struct {
 type artifactKey [32]byte
 
 // artifactRef is a request's artifact with its key, made together (refOf)
-// so that a key can never stand for another artifact's bytes.
+// so that a key can never stand for another artifact's bytes, and the
+// consentId read from it before verification (readArtifact), kept with
+// the artifact once it verifies.
 type artifactRef struct {
-	a   *consent.Artifact
-	key artifactKey
+	a     *consent.Artifact
+	key   artifactKey
+	id    string
+	hasID bool
 }
 
 func refOf(a *consent.Artifact) artifactRef {
@@ -91,8 +95,7 @@ func (ac *artifactCache) verify(r artifactRef, keys []crypto.PublicKey, managers
 	if err != nil {
 		return consent.Consent{}, err
 	}
-	v := verifiedArtifact{verifiedWith: managers, c: c}
-	v.id, v.hasID = consentID(r.a.Consent)
+	v := verifiedArtifact{id: r.id, hasID: r.hasID, verifiedWith: managers, c: c}
 	ac.mu.Lock()
 	if _, ok := ac.m[r.key]; !ok && len(ac.m) >= maxArtifacts {
 		clear(ac.m)

@@ -281,8 +281,10 @@ func (req *request) readArtifact(arts *artifactCache) *apiError {
 	if req.Artifact == nil {
 		return nil
 	}
-	req.artifact = refOf(req.Artifact)
-	if id, ok := arts.consentID(req.artifact); ok && !consent.IsUUID(id) {
+	r := refOf(req.Artifact)
+	r.id, r.hasID = arts.consentID(r)
+	req.artifact = r
+	if r.hasID && !consent.IsUUID(r.id) {
 		return &errInvalidConsentID
 	}
 	return nil
