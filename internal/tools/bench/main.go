@@ -402,28 +402,29 @@ func (b *bench) ingest(lim *limits) error {
 	return nil
 }
 
-// ingestRuns measures end-to-end ingest, a dry run and a re-ingest.
+// ingestRuns measures end-to-end ingest, a dry run and a re-ingest. For
+// RSA-2048, `openssl speed` runs again just before the dry run and just
+// after the end-to-end run, and both are set beside the mean of those two
+// as well as the run's first measurement: the VM's speed drifts by up to
+// a third over a run, and a limit measured minutes earlier can flatter or
+// sink a ratio by that much.
 func (b *bench) ingestRuns(kt signer.KeyType, csvPath string, lim *limits) error {
 	home := filepath.Join(b.dir, "home-"+string(kt))
 	if _, err := runBin(b.bin, "--home", home, "init", "--issuer-id", "in.gov.bench", "--issuer-name", "Bench Board", "--key-type", string(kt)); err != nil {
 		return err
 	}
 	raw := lim.raw[kt]
-	vsOpenSSL := func(x float64) string {
-		if kt != signer.RSA2048 {
-			return ""
-		}
-		return ratio(x, lim.opensslRSA, "openssl speed")
-	}
+	beside := besideOpenSSL(kt == signer.RSA2048 && lim.opensslRSA > 0, b.dur)
 	dry, _, err := runIngest(b.bin, home, b.profile, csvPath, "--dry-run")
 	if err != nil {
 		return err
 	}
-	b.add(row{fmt.Sprintf("ingest dry run (no store), %s", kt), f0(dry.DocsPerSec), "docs/s", fmt.Sprintf("%.2f × raw sign rate (Go)", dry.DocsPerSec/raw) + vsOpenSSL(dry.DocsPerSec)})
 	sum, rss, err := runIngest(b.bin, home, b.profile, csvPath)
 	if err != nil {
 		return err
 	}
+	vsOpenSSL := beside.done(lim.opensslRSA)
+	b.add(row{fmt.Sprintf("ingest dry run (no store), %s", kt), f0(dry.DocsPerSec), "docs/s", fmt.Sprintf("%.2f × raw sign rate (Go)", dry.DocsPerSec/raw) + vsOpenSSL(dry.DocsPerSec)})
 	b.add(row{fmt.Sprintf("ingest end to end, %s, fs store + SQLite", kt), f0(sum.DocsPerSec), "docs/s",
 		fmt.Sprintf("%d rows, %d workers; %.2f × raw sign rate (Go)%s; peak RSS %.0f MB", b.rows, ingest.DefaultWorkers(), sum.DocsPerSec/raw, vsOpenSSL(sum.DocsPerSec), rss)})
 	if kt == signer.RSA2048 {
@@ -434,6 +435,40 @@ func (b *bench) ingestRuns(kt signer.KeyType, csvPath string, lim *limits) error
 		b.add(row{"re-ingest, all unchanged", f0(float64(again.Read) / again.Seconds), "rows/s", "content hash skips signing"})
 	}
 	return nil
+}
+
+// opensslBeside measures `openssl speed` on both sides of a run.
+type opensslBeside struct {
+	on            bool
+	d             time.Duration
+	before, after float64
+}
+
+// besideOpenSSL starts an opensslBeside (doing nothing unless on) by
+// measuring the rate before the run.
+func besideOpenSSL(on bool, d time.Duration) *opensslBeside {
+	o := &opensslBeside{on: on, d: d}
+	if on {
+		o.before, _, _ = opensslSpeed(runtime.NumCPU(), d)
+	}
+	return o
+}
+
+// done measures the rate after the run and returns what sets a rate
+// beside the two (their mean) and beside first, the run's first
+// measurement; the empty string when not on or a measurement failed.
+func (o *opensslBeside) done(first float64) func(float64) string {
+	if o.on {
+		o.after, _, _ = opensslSpeed(runtime.NumCPU(), o.d)
+	}
+	if !o.on || o.before == 0 || o.after == 0 {
+		return func(float64) string { return "" }
+	}
+	mean := (o.before + o.after) / 2
+	what := fmt.Sprintf("openssl speed beside it (%s/s before the dry run, %s/s after the end-to-end run)", f0(o.before), f0(o.after))
+	return func(x float64) string {
+		return ratio(x, mean, what) + ratio(x, first, "the run's first openssl speed")
+	}
 }
 
 // verifyFiles measures `issuerkit verify DIR` over signed RSA-2048
