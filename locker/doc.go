@@ -21,5 +21,7 @@
 //
 // It is another party: it talks to the issuer over HTTP only and imports
 // neither repository, ingest nor pusher — only the shared wire vocabulary
-// (xmlschema), signature checking (signer) and consent artifacts (consent).
+// (xmlschema), signature checking (signer), consent artifacts (consent)
+// and issuerkit's internal helpers (Aadhaar sealing and keyed hashes, HTTP
+// serving, the SQLite opener).
 package locker

@@ -1,12 +1,8 @@
-// Package locker is the reference locker: a small, real HTTP server that
-// plays DigiLocker's part towards an issuer. It receives Push URI requests
-// (digilocker-spec.md §5), keeps each citizen's issued URIs, and fetches a
-// citizen's document from the issuer's Pull Doc API, verifying its
-// signature. It talks to the issuer over HTTP only, so it imports neither
-// repository, ingest nor pusher.
-//
-// A citizen is known by a keyed hash of the Aadhaar number (HMAC-SHA256 with
-// the locker's own key): the locker never stores the number.
+// The sandbox's store: directory, SMS outbox, citizens, sessions, pulls,
+// activity, requesters and consent sessions in one SQLite file; a citizen
+// is known by a keyed hash of the Aadhaar number (HMAC-SHA256 with the
+// locker's own key), never the number.
+
 package locker
 
 import (

@@ -1,10 +1,14 @@
-// Package samples generates deterministic synthetic CBSE-style Class X
-// records for tests, benchmarks and demos: Indian names in Latin and
-// Devanagari script, valid (Verhoeff) Aadhaar numbers that belong to nobody,
-// realistic marks, and a controlled share of bad rows of known kinds.
+// Package samples generates deterministic synthetic records for tests,
+// benchmarks and demos, of three kinds (kinds.go): CBSE-style Class X
+// (SSCER, the default) and Class XII (HSCER) marksheets and driving
+// licences (DRVLC). Indian names in Latin and Devanagari script, valid
+// (Verhoeff) Aadhaar numbers that belong to nobody, realistic marks, and a
+// controlled share of bad rows of known kinds.
 //
-// The files beside this package (profiles/, cbse-sscer-2025.csv) are the
-// CONTRACT samples; the CSV is this generator's output for seed 2025.
+// The files beside this package are the CONTRACT samples: profiles/, and
+// for each kind a CSV (cbse-sscer-2025.csv, cbse-hscer-2025.csv,
+// transport-drvlc.csv, and each also as XLSX); each CSV is this
+// generator's output for seed 2025.
 package samples
 
 import (

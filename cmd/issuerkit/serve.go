@@ -30,10 +30,10 @@ func serveCommand(e *env) *cli.Command {
 		Name:  "serve",
 		Usage: "serve the repository API to lockers (Pull URI, Pull Doc), the API Setu certificate API, /verify, /healthz; /metrics apart",
 		Description: "Lockers authenticate with x-digilocker-hmac over the raw body, keyed with keys/api-key.\n" +
-			"Routes: POST /digilocker/pulluri, POST /digilocker/pulldoc, GET /verify/{URI}?k={token}\n" +
+			"Routes: POST /digilocker/pulluri, POST /digilocker/pulldoc,\n" +
+			"GET /verify/{URI}?k={token} (the link on a document's PDF: `issuerkit get URI --format link`),\n" +
 			"POST /apisetu/{doctype}/certificate (requesters of `issuerkit requester add`, with consent artifacts\n" +
-			"signed by a consent manager of `issuerkit consent trust`),\n" +
-			"(the link on a document's PDF: `issuerkit get URI --format link`), GET /healthz; GET /metrics\n" +
+			"signed by a consent manager of `issuerkit consent trust`), GET /healthz; GET /metrics\n" +
 			"(Prometheus) only on --metrics-addr. SIGINT or SIGTERM stops it after in-flight requests finish.\n\n" +
 			"Example:\n" +
 			"   issuerkit serve --addr 127.0.0.1:8080\n" +
