@@ -111,10 +111,25 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name s
 	}
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
+// safeNext keeps a post-sign-in redirect on this site: a path of this
+// site (with its query), or /issued. A browser drops tabs and newlines
+// from a Location and reads a backslash as a slash, so "/\t/evil.example"
+// or "/\\evil.example" would leave the site; any control character,
+// space or backslash is refused, and what is left must parse as a bare
+// path that does not start with "//".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
-		return "/issued"
+	const fallback = "/issued"
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return fallback
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c == 0x7f || c == '\\' {
+			return fallback
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return fallback
 	}
 	return next
 }

@@ -53,3 +53,29 @@ func FuzzSignedOnly(f *testing.F) {
 		}
 	})
 }
+
+// TestSafeNext: only a path of this site passes; whatever a browser could
+// read as another host falls back to /issued.
+func TestSafeNext(t *testing.T) {
+	for next, want := range map[string]string{
+		"/issued":                    "/issued",
+		"/issued?doc=in.gov.x-A-1":   "/issued?doc=in.gov.x-A-1",
+		"/activity#top":              "/activity#top",
+		"":                           "/issued",
+		"issued":                     "/issued",
+		"//evil.example":             "/issued",
+		"/\\evil.example":            "/issued",
+		"/\t/evil.example":           "/issued",
+		"/\n/evil.example":           "/issued",
+		"/ /evil.example":            "/issued",
+		"/\x7f/evil.example":         "/issued",
+		"https://evil.example/":      "/issued",
+		"/%2F%2Fevil.example":        "/issued",
+		"javascript:alert(1)":        "/issued",
+		"/x?next=https://evil.other": "/x?next=https://evil.other",
+	} {
+		if got := safeNext(next); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
+		}
+	}
+}
