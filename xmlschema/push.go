@@ -139,9 +139,12 @@ func ReadPushCSV(r io.Reader) ([]PushDetails, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: bulk CSV header: %v", ErrBadRequest, err)
 	}
+	// The cell is not quoted back: a file sent without its header row has
+	// a citizen's Aadhaar number there.
 	for i, c := range PushBulkColumns {
 		if !strings.EqualFold(strings.TrimSpace(head[i]), c) {
-			return nil, fmt.Errorf("%w: bulk CSV column %d is %q, want %s", ErrBadRequest, i+1, clip(head[i]), c)
+			return nil, fmt.Errorf("%w: bulk CSV column %d of the first line is not the header %s (the header line is %s)",
+				ErrBadRequest, i+1, c, strings.Join(PushBulkColumns, ","))
 		}
 	}
 	var out []PushDetails

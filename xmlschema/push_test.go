@@ -95,6 +95,13 @@ func TestPushCSV(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+	// A bulk CSV sent without its header line: the error must not quote
+	// the first row, whose first cell is an Aadhaar number.
+	row := "234123412346,in.gov.x-SSCER-1,SSCER,Marksheet,1,01-01-2025,,,2025-01-01T00:00:00+05:30,A\n"
+	_, err = ReadPushCSV(strings.NewReader(row))
+	if !errors.Is(err, ErrBadRequest) || strings.Contains(err.Error(), "2346") {
+		t.Errorf("headerless bulk CSV: %v, want ErrBadRequest without the row's Aadhaar", err)
+	}
 	rs := []PushResult{{URI: "u", Action: "A", Status: "1", Message: "ok, done"}}
 	b.Reset()
 	if err := WritePushResults(&b, rs); err != nil {
