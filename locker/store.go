@@ -84,7 +84,12 @@ var schema = []string{
 
 // Open opens (creating if needed) the locker data directory dir.
 func Open(ctx context.Context, dir string) (*Store, error) {
+	// 0700 also when it existed (mkdir leaves 0755): its key and database
+	// hold issuer keys, OTPs and citizens' KYC.
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("locker data %s: %w", dir, err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("locker data %s: %w", dir, err)
 	}
 	key, err := loadOrCreateKey(filepath.Join(dir, KeyFile))

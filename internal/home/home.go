@@ -220,7 +220,7 @@ func Init(ctx context.Context, dir string, o InitOptions) (*Home, error) {
 		{SigningKey, keyPEM, 0o600},
 		{SigningCert, signer.MarshalCertsPEM(cert), 0o644},
 		{APIKeyFile, []byte(hex.EncodeToString(apiKey) + "\n"), 0o600},
-		{ConfigFile, append([]byte("# issuerkit home configuration (see README.md)\n"), cfg...), 0o644},
+		{ConfigFile, append([]byte("# issuerkit home configuration (see README.md)\n"), cfg...), configMode},
 	}
 	// Keys that issued data depends on are made once, never replaced: the
 	// Aadhaar key (every encrypted number), the verify key (every printed
@@ -340,11 +340,8 @@ func (h *Home) Path(p string) string {
 func (h *Home) OpenCatalog(ctx context.Context) (repository.Catalog, error) {
 	switch h.Config.Catalog.Type {
 	case "sqlite", "":
-		p := h.Path(h.Config.Catalog.Path)
-		if err := privateFile(p); err != nil {
-			return nil, fmt.Errorf("catalog: %w", err)
-		}
-		return repository.OpenSQLite(ctx, p)
+		// sqlitedb.Open makes it (names, dates of birth) 0600.
+		return repository.OpenSQLite(ctx, h.Path(h.Config.Catalog.Path))
 	case "postgres":
 		dsn := h.Config.Catalog.DSN
 		if v := os.Getenv("ISSUERKIT_CATALOG_DSN"); v != "" {
@@ -409,14 +406,18 @@ func (h *Home) ImportSigningKey(key crypto.Signer, chain []*x509.Certificate) er
 	return writeFileAtomic(h.Path(h.Config.Signing.Cert), signer.MarshalCertsPEM(chain...), 0o644)
 }
 
-// Save rewrites issuerkit.yaml atomically from h.Config.
+// Save rewrites issuerkit.yaml atomically from h.Config (configMode).
 func (h *Home) Save() error {
 	cfg, err := yaml.Marshal(&h.Config)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(h.Path(ConfigFile), append([]byte("# issuerkit home configuration (see README.md)\n"), cfg...), 0o644)
+	return writeFileAtomic(h.Path(ConfigFile), append([]byte("# issuerkit home configuration (see README.md)\n"), cfg...), configMode)
 }
+
+// configMode is issuerkit.yaml's: its catalog.dsn may carry a PostgreSQL
+// password.
+const configMode = 0o600
 
 // Signer loads the signing key and certificate chain. signing.key is a
 // PEM file, or a PKCS#11 URI for a key held in an HSM or token. A
@@ -518,35 +519,6 @@ func (h *Home) Keyring() (*aadhaar.Keyring, error) {
 		return nil, err
 	}
 	return aadhaar.NewKeyring(k)
-}
-
-// privateFile makes the SQLite catalog at p (names, dates of birth)
-// readable by its owner only: created 0600 before SQLite opens it (its
-// -wal and -shm files take the database's mode), or narrowed to 0600 when
-// an older issuerkit made it 0644.
-func privateFile(p string) error {
-	f, err := os.OpenFile(p, os.O_RDONLY|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		if err := f.Chmod(0o600); err != nil {
-			return err
-		}
-	}
-	for _, side := range []string{p + "-wal", p + "-shm"} {
-		if fi, err := os.Stat(side); err == nil && fi.Mode().Perm()&0o077 != 0 {
-			if err := os.Chmod(side, 0o600); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // checkPrivate refuses a secret file that others may read.

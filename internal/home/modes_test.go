@@ -10,8 +10,9 @@ import (
 )
 
 // TestHomePrivate: init makes a home that existed before (0755, as mkdir
-// leaves it) 0700, creates catalog.db 0600 and narrows a catalog an older
-// issuerkit left 0644 the next time it is opened.
+// leaves it) 0700, creates catalog.db and issuerkit.yaml 0600 (Save keeps
+// it so) and narrows a catalog an older issuerkit left 0644 the next time
+// it is opened.
 func TestHomePrivate(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "home")
@@ -32,6 +33,17 @@ func TestHomePrivate(t *testing.T) {
 	if fi, err := os.Stat(h.Path(VerifyKeyFile)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("verify key: %v, want 0600", err)
 	}
+	// issuerkit.yaml may carry a catalog DSN with a password.
+	h.Config.Catalog.DSN = "postgres://issuer:secret@db/catalog"
+	for _, step := range []string{"init", "save"} {
+		if fi, err := os.Stat(h.Path(ConfigFile)); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("issuerkit.yaml after %s: %v %v, want 0600", step, fi.Mode().Perm(), err)
+		}
+		if err := h.Save(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.Config.Catalog.DSN = ""
 	os.Chmod(cat, 0o644)
 	c, err := h.OpenCatalog(ctx)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
@@ -44,11 +45,14 @@ func autocheckpoint(ck Checkpoints) string {
 	return "wal_autocheckpoint(4000)"
 }
 
-// Open opens (creating if needed) the database at path with up to conns
-// connections, checkpointed as ck says, and applies the migrations it has
+// Open opens (creating if needed) the database at path, readable by its
+// owner only (see private), with up to conns connections, checkpointed as ck says, and applies the migrations it has
 // not applied yet. migrations are applied in order; never edit one that
 // has shipped.
 func Open(ctx context.Context, path string, conns int, migrations []string, ck Checkpoints) (*sql.DB, error) {
+	if err := private(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	for _, p := range slices.Concat(pragmas, []string{autocheckpoint(ck)}) {
 		q.Add("_pragma", p)
@@ -92,4 +96,35 @@ func migrate(ctx context.Context, db *sql.DB, migrations []string) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// private makes the database at path readable by its owner only: every
+// database issuerkit keeps holds personal data or secrets (the catalog's
+// names and dates of birth; the locker's issuer keys, OTPs and KYC). It
+// is created 0600 before SQLite opens it (SQLite gives its -wal and -shm
+// files the database's mode), or narrowed to 0600, with those two, when
+// it was made with a wider mode (an older issuerkit's 0644).
+func private(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			return err
+		}
+	}
+	for _, side := range []string{path + "-wal", path + "-shm"} {
+		if fi, err := os.Stat(side); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(side, 0o600); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
