@@ -82,7 +82,7 @@ func OpenS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	tr.ResponseHeaderTimeout = 30 * time.Second
 	tr.MaxIdleConnsPerHost = 64
 	c, err := minio.New(u.Host, &minio.Options{
-		Creds: creds, Secure: u.Scheme == "https", Region: region, Transport: tr,
+		Creds: creds, Secure: u.Scheme == "https", Region: region, Transport: deadlineTransport{tr, s3RequestTimeout},
 		BucketLookup: minio.BucketLookupAuto, MaxRetries: retries,
 	})
 	if err != nil {
@@ -246,4 +246,43 @@ func redactURL(raw string) string {
 	}
 	u.User = nil
 	return strings.TrimSuffix(u.String(), "/")
+}
+
+// s3RequestTimeout bounds one S3 request from its start to its body's
+// last byte: the transport's timeouts end at the response's headers, and
+// minio-go's client has no deadline of its own, so an endpoint that stalls
+// in a body would hold an ingest or a locker's request for ever. Documents
+// are kilobytes; two minutes is far beyond a healthy request. A variable
+// for the test.
+var s3RequestTimeout = 2 * time.Minute
+
+// deadlineTransport gives every request a deadline of d, which holds
+// until its response's body is closed. Each retry minio-go makes is a new
+// request with a deadline of its own.
+type deadlineTransport struct {
+	rt http.RoundTripper
+	d  time.Duration
+}
+
+func (t deadlineTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(req.Context(), t.d)
+	resp, err := t.rt.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = cancelOnClose{resp.Body, cancel}
+	return resp, nil
+}
+
+// cancelOnClose ends a request's deadline when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
