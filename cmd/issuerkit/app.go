@@ -26,17 +26,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return runApp(ctx, e, newApp(e), args)
 }
 
-// runApp runs app on args and prints its error (as JSON with --json).
+// runApp runs app on args and prints its error (as JSON with --json),
+// with any Aadhaar number in it masked: an error may quote what came from
+// elsewhere (a cell, a locker's reply), and stderr ends up in logs.
 func runApp(ctx context.Context, e *env, app *cli.App, args []string) int {
 	stderr := e.stderr
 	err := app.RunContext(ctx, clikit.FlagsFirst(app, args))
 	code := exitCode(err)
 	if err != nil && err.Error() != "" {
+		msg := aadhaar.Redact(err.Error())
 		if jsonRequested(args) {
-			b, _ := json.Marshal(map[string]any{"error": err.Error(), "exit_code": code})
+			b, _ := json.Marshal(map[string]any{"error": msg, "exit_code": code})
 			fmt.Fprintln(stderr, string(b))
 		} else {
-			fmt.Fprintln(stderr, "issuerkit: "+err.Error())
+			fmt.Fprintln(stderr, "issuerkit: "+msg)
 		}
 	}
 	return code

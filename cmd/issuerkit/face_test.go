@@ -63,6 +63,22 @@ func TestExitCoderHonoured(t *testing.T) {
 	}
 }
 
+// TestErrorsMasked: an error that quotes an Aadhaar number (a cell, a
+// locker's reply) is printed with it masked, plain and as JSON.
+func TestErrorsMasked(t *testing.T) {
+	for _, args := range [][]string{{"issuerkit", "leak"}, {"issuerkit", "leak", "--json"}} {
+		var out, errb bytes.Buffer
+		e := &env{stdout: &out, stderr: &errb, log: slog.New(slog.DiscardHandler)}
+		app := newApp(e)
+		app.Commands = append(app.Commands, &cli.Command{Name: "leak", Flags: []cli.Flag{&cli.BoolFlag{Name: "json"}},
+			Action: func(*cli.Context) error { return fmt.Errorf("row 3: column Name is %q", "2341 2341 2346") }})
+		clikit.Prepare(app)
+		if code := runApp(context.Background(), e, app, args); code != exitError || strings.Contains(errb.String(), "2341 2341") || !strings.Contains(errb.String(), "XXXX XXXX 2346") {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and the number masked", args[1:], code, errb.String())
+		}
+	}
+}
+
 // legacyEnv are the aliases from before the ISSUERKIT_<COMMAND>_<FLAG>
 // rule; they keep working beside it.
 var legacyEnv = []string{"ISSUERKIT_HOME", "ISSUERKIT_LOG_LEVEL", "ISSUERKIT_LOG_FORMAT", "ISSUERKIT_LOCKER_DATA", "ISSUERKIT_CATALOG_DSN"}
