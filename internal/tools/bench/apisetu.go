@@ -165,7 +165,7 @@ func apisetuBody(row []string, key *rsa.PrivateKey, now time.Time) ([]byte, erro
 func postOnce(url string, body []byte, hdr http.Header) ([]byte, error) {
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
 	req.Header = hdr.Clone()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := oneShot.Do(req)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/issuerkit/issuerkit/internal/httpserve"
 	"github.com/issuerkit/issuerkit/samples"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
@@ -228,16 +229,20 @@ func pullRequests(home string, gen samples.Options, n int) ([]prepared, error) {
 	return reqs, nil
 }
 
+// oneShot sends the bench's single requests (a sample reply, a warm-up):
+// bounded, and following no redirect with a signed body.
+var oneShot = &http.Client{Timeout: 30 * time.Second, CheckRedirect: httpserve.NoRedirects}
+
 // sampleReply is the server's answer to p, for the bare handler to serve
 // from memory (after one unsigned request, as a first touch).
 func sampleReply(url string, p prepared) ([]byte, error) {
-	resp, err := http.Post(url, "application/xml", bytes.NewReader(nil))
+	resp, err := oneShot.Post(url, "application/xml", bytes.NewReader(nil))
 	if err == nil {
 		resp.Body.Close()
 	}
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(p.body))
 	req.Header.Set(xmlschema.HMACHeader, p.sig)
-	resp, err = http.DefaultClient.Do(req)
+	resp, err = oneShot.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -304,12 +309,14 @@ func bareServer(addr, replyPath string) error {
 	if err != nil {
 		return err
 	}
-	return http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The API's server settings (its timeouts, so its deadlines too), only
+	// the handler bare.
+	return httpserve.New(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 		w.Header().Set("Content-Length", strconv.Itoa(len(reply)))
 		w.Write(reply)
-	}))
+	})).ListenAndServe()
 }
 
 // pinnedServe is an `issuerkit serve` the bench runs load against.
