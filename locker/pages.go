@@ -71,7 +71,9 @@ func (s *Server) form(h http.HandlerFunc) http.HandlerFunc {
 			http.Error(w, "the form is larger than 64 KiB", http.StatusRequestEntityTooLarge)
 			return
 		}
-		if perr != nil || err != nil ||
+		// A token is never short (csrfToken makes them), so an empty
+		// cookie (one planted by a sibling site) with an empty field fails.
+		if perr != nil || err != nil || len(ck.Value) < 20 ||
 			subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(ck.Value)) != 1 {
 			http.Error(w, "the form's security token is missing or wrong: reload the page and try again", http.StatusForbidden)
 			return

@@ -177,6 +177,18 @@ func TestCSRF(t *testing.T) {
 	if _, err := f.store.LatestOTP(t.Context(), mobile, f.now()); err != nil {
 		t.Errorf("the accepted form sent no OTP: %v", err)
 	}
+	// An empty cookie (as a sibling site could plant) with an empty field.
+	req, _ := http.NewRequest("POST", f.srv.URL+"/signin", strings.NewReader(url.Values{"mobile": {mobile}, "csrf": {""}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", "lk_csrf=")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("an empty CSRF cookie and field: HTTP %d, want 403", resp.StatusCode)
+	}
 }
 
 // TestPullBySearch: the Pull URI goes as DigiLocker sends it; Status 1, 0
