@@ -143,7 +143,7 @@ func (q *sequencer) handle(r result) error {
 	}
 	if r.kind == outReplay {
 		// Committed by an earlier run: only remember its DocID, as that
-		// run did (a row it rejected has none).
+		// run did (a row that did not map has none).
 		if _, dup := q.seen.get(r.docID); r.docID != "" && !dup {
 			q.remember(r)
 		}
@@ -152,15 +152,18 @@ func (q *sequencer) handle(r result) error {
 	}
 	q.planned.Read++
 	q.dirty++
-	if r.kind != outReject {
-		if prev, dup := q.seen.get(r.docID); dup {
+	// Every row that mapped has its DocID (one rejected later too, say for
+	// its template): the first such row is remembered, as a replay of it
+	// remembers it, and any later one is a duplicate.
+	if r.docID != "" {
+		if prev, dup := q.seen.get(r.docID); !dup {
+			q.remember(r)
+		} else if r.kind != outReject {
 			where := "row " + strconv.Itoa(int(prev.line))
 			if int(prev.input) != q.mark.InputIndex {
 				where += " of " + filepath.Base(q.o.Inputs[prev.input])
 			}
 			r.kind, r.err = outReject, "duplicate DocID: the same document as "+where
-		} else {
-			q.remember(r)
 		}
 	}
 	switch r.kind {

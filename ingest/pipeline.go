@@ -193,7 +193,13 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 	seen := newDocIDSet()
 	defer seen.release()
 	var runErr error
-	for i := mark.InputIndex; i < len(o.Inputs); i++ {
+	// A batch resumed at a later input remembers the DocIDs of the inputs
+	// before it, as the run that read them did: a duplicate across files
+	// stays a duplicate however often the batch was interrupted.
+	for i := 0; i < mark.InputIndex && runErr == nil; i++ {
+		runErr = rememberInput(ctx, o, i, seen)
+	}
+	for i := mark.InputIndex; i < len(o.Inputs) && runErr == nil; i++ {
 		in := o.Inputs[i]
 		rejPath := rejectsPath(o.RejectsPath, in, s.BatchID, i)
 		resume := repository.Watermark{InputIndex: i, Seq: -1, Counts: s.Counts}
@@ -232,6 +238,44 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 	o.Logger.Debug("ingest finished", "batch", s.BatchID, "state", batch.State, "read", s.Read, "issued", s.Issued,
 		"updated", s.Updated, "unchanged", s.Unchanged, "rejected", s.Rejected, "seconds", s.Seconds)
 	return s, runErr
+}
+
+// rememberInput puts the DocID of every row of input i that maps, and is
+// this shard's, into seen (the first row of a DocID wins), as runInput's
+// sequencer did when it read the input: a resumed batch's inputs before
+// the one it resumes in are read again for this alone.
+func rememberInput(ctx context.Context, o Options, i int, seen *docIDSet) error {
+	input := o.Inputs[i]
+	rr, closeInput, err := openInput(input, o)
+	if err != nil {
+		return err
+	}
+	defer closeInput()
+	m, err := o.Profile.Bind(rr.Header())
+	if err != nil {
+		return fmt.Errorf("%s: %w", input, err)
+	}
+	m.SetNow(o.Now())
+	o.Logger.Debug("ingest resume: reading an earlier input's DocIDs", "input", input)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		row, err := rr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", input, err)
+		}
+		rec, err := m.Map(row)
+		if err != nil || !o.Shard.mine(rec.DocID, row.Line) {
+			continue
+		}
+		if _, dup := seen.get(rec.DocID); !dup {
+			seen.put(rec.DocID, seenAt{input: int32(i), line: int32(row.Line)})
+		}
+	}
 }
 
 // startBatch records batch as started in the catalog, or, when an earlier
