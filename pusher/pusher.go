@@ -56,9 +56,10 @@ type Config struct {
 	// Bulk, when > 1, sends up to Bulk rows per request with the bulk CSV
 	// variant; 0 or 1 sends one PushUriRequest per row.
 	Bulk int
-	// Lease is how long a claimed row stays ours (default 2m). It must
-	// exceed the time a round takes; a dead pusher's rows are due again
-	// when it ends.
+	// Lease is how long a claimed row stays ours (default 2m). A round
+	// claims no more rows than its workers can push at Timeout each
+	// within half of it (pushesPerWorker); a dead pusher's rows are due
+	// again when it ends.
 	Lease time.Duration
 	// Timeout bounds one request (default 15s).
 	Timeout time.Duration
@@ -182,7 +183,7 @@ func (p *Pusher) Owner() string { return p.owner }
 func (p *Pusher) Run(ctx context.Context, once bool, retryFor time.Duration) (sum Summary, err error) {
 	start := time.Now()
 	defer func() { sum.Elapsed = time.Since(start) }()
-	claimSize := p.cfg.Workers * 32
+	claimSize := p.cfg.Workers * p.pushesPerWorker()
 	if p.cfg.Bulk > 1 {
 		claimSize = p.cfg.Workers * p.cfg.Bulk
 	}
@@ -239,6 +240,16 @@ func (p *Pusher) Run(ctx context.Context, once bool, retryFor time.Duration) (su
 			p.cfg.Progress(Progress{Pushed: sum.Pushed, Dead: sum.Dead, Failures: sum.Failures})
 		}
 	}
+}
+
+// pushesPerWorker is how many rows a round gives each worker: as many as
+// fit, one after another at Timeout each, in half the lease (at most 32,
+// at least one). A round settles its rows when its last push ends, and a
+// row whose lease ran out meanwhile is claimed and sent again by another
+// pusher: 32 rows a worker at a gateway slower than 3.75 s a push
+// outlasted the default 2-minute lease.
+func (p *Pusher) pushesPerWorker() int {
+	return min(32, max(1, int(p.cfg.Lease/(2*p.cfg.Timeout))))
 }
 
 // result is the outcome of pushing one row.

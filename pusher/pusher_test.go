@@ -445,6 +445,34 @@ func TestTwoPushersNeverShareARow(t *testing.T) {
 	}
 }
 
+// TestSlowGatewayRoundsFitTheLease: against a gateway slow enough that a
+// worker's 32 pushes in a row outlast the lease (100 ms each, a 2 s
+// lease), two pushers still send each row once: a round claims only what
+// fits in half the lease. Before, the rows' leases ran out mid-round and
+// the pushers claimed and sent each other's rows again (288 requests for
+// 64 rows in the review's run, with a shorter lease).
+func TestSlowGatewayRoundsFitTheLease(t *testing.T) {
+	f := newFixture(t, locker.Faults{Latency: 100 * time.Millisecond})
+	f.issue(0, 40, 1)
+	var wg sync.WaitGroup
+	sums := make([]pusher.Summary, 2)
+	for i := range sums {
+		p := f.pusher(func(c *pusher.Config) { c.Workers, c.Lease, c.Timeout = 1, 2*time.Second, time.Second })
+		wg.Go(func() {
+			s, err := p.Run(context.Background(), true, 10*time.Second)
+			if err != nil {
+				t.Error(err)
+			}
+			sums[i] = s
+		})
+	}
+	wg.Wait()
+	if n := sums[0].Requests + sums[1].Requests; n != 40 || sums[0].Pushed+sums[1].Pushed != 40 || sums[0].Already+sums[1].Already != 0 {
+		t.Fatalf("summaries %+v %+v: want 40 requests and 40 rows pushed once", sums[0], sums[1])
+	}
+	f.wantExactlyOnce(40, "A")
+}
+
 // TestPushDaemonStopsOnCancel: without once, Run polls until cancelled and
 // pushes rows that arrive meanwhile.
 func TestPushDaemonStopsOnCancel(t *testing.T) {
