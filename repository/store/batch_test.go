@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"os"
 	"sync/atomic"
 	"testing"
 )
@@ -33,7 +34,7 @@ func TestPutAllThroughDecorator(t *testing.T) {
 	}
 	var syncs atomic.Int64
 	orig := syncFS
-	syncFS = func(dir string) error { syncs.Add(1); return orig(dir) }
+	syncFS = func(d *os.File) error { syncs.Add(1); return orig(d) }
 	t.Cleanup(func() { syncFS = orig })
 	for _, tt := range []struct {
 		name          string

@@ -70,6 +70,15 @@ func (s *FS) Put(ctx context.Context, key string, data []byte) error {
 // with one against 3,984 with eight (docs/benchmarks.md).
 func (s *FS) PutBatch(ctx context.Context, objs []Object) ([]error, error) {
 	errs := make([]error, len(objs))
+	root, err := os.Open(s.root) // before the writes: see syncFS
+	if err != nil {
+		err = fmt.Errorf("fs store: sync: %w", err)
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs, err
+	}
+	defer root.Close()
 	for i := range objs {
 		if err := ctx.Err(); err != nil {
 			for j := i; j < len(objs); j++ {
@@ -79,7 +88,7 @@ func (s *FS) PutBatch(ctx context.Context, objs []Object) ([]error, error) {
 		}
 		errs[i] = s.putUnsynced(objs[i].Key, objs[i].Data)
 	}
-	if err := syncFS(s.root); err != nil {
+	if err := syncFS(root); err != nil {
 		return errs, fmt.Errorf("fs store: sync: %w", err)
 	}
 	return errs, nil

@@ -38,15 +38,12 @@ func writeExcl(path string, data []byte) error {
 	return nil
 }
 
-// syncFS flushes the whole file system that holds dir (syncfs(2)); a
-// variable so that a test can see PutBatch take this path.
+// syncFS flushes the whole file system that holds the open directory d
+// (syncfs(2)); a variable so that a test can see PutBatch take this path.
+// d must have been opened before the writes it is to make durable: syncfs
+// reports a write-back error that happened since its descriptor was
+// opened, so one opened after them would miss an error another process's
+// syncfs (a second shard on the same store) had collected first.
 var syncFS = syncFSLinux
 
-func syncFSLinux(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return unix.Syncfs(int(f.Fd()))
-}
+func syncFSLinux(d *os.File) error { return unix.Syncfs(int(d.Fd())) }
