@@ -49,6 +49,7 @@ type sequencer struct {
 	rejFile *os.File
 	rejCSV  *csv.Writer
 	rejDirt bool // rejects written since the last flush
+	rejNew  bool // the report was created and its directory entry is not yet synced
 }
 
 // commitEvery is the group-commit cadence: ingest is a batch job, so fewer,
@@ -229,7 +230,7 @@ func (q *sequencer) openRejects(resume repository.Watermark) error {
 	}
 	f, err := os.OpenFile(resume.RejectsPath, os.O_WRONLY, 0o600)
 	if err != nil {
-		return fmt.Errorf("rejects report of the resumed batch: %w", err)
+		return fmt.Errorf("rejects report of the resumed batch (it lists the rows rejected before the interruption; put it back, or touch the input to start a new batch): %w", err)
 	}
 	err = f.Truncate(resume.RejectsSize)
 	if err == nil {
@@ -265,13 +266,13 @@ func (q *sequencer) reject(r result) error {
 			f.Close()
 			return fmt.Errorf("rejects report: %w", err)
 		}
-		q.rejFile, q.rejCSV = f, csv.NewWriter(f)
+		q.rejFile, q.rejCSV, q.rejNew = f, csv.NewWriter(f), true
 		hdr := append([]string{"row", "error"}, q.header...)
 		for i := range hdr {
 			hdr[i] = escapeFormula(hdr[i])
 		}
 		if err := q.rejCSV.Write(hdr); err != nil {
-			return err
+			return fmt.Errorf("rejects report: %w", err)
 		}
 	}
 	rec := make([]string, 0, len(q.header)+2)
@@ -301,8 +302,27 @@ func (q *sequencer) flushRejects() error {
 	if err := q.rejFile.Sync(); err != nil {
 		return fmt.Errorf("rejects report: %w", err)
 	}
+	if q.rejNew {
+		// The mark that follows says the report exists: its name must be
+		// as durable as its rows, or a power cut could leave a batch
+		// whose every rerun fails to reopen it.
+		if err := syncDir(filepath.Dir(q.rejPath)); err != nil {
+			return fmt.Errorf("rejects report: %w", err)
+		}
+		q.rejNew = false
+	}
 	q.rejDirt = false
 	return nil
+}
+
+// syncDir makes the entries of directory dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 func (q *sequencer) closeRejects() error {

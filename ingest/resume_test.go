@@ -103,3 +103,26 @@ func TestResumeInLaterInputKeepsEarlierDocIDs(t *testing.T) {
 		t.Fatalf("the first input's document: %+v, %v; want version 1 held by %q", doc, err, first[1][3])
 	}
 }
+
+// TestResumeWithoutRejectsReport: a batch whose rejects report was removed
+// after its interruption is not resumed blindly; the error says what the
+// report was and how to go on.
+func TestResumeWithoutRejectsReport(t *testing.T) {
+	f := newFixture(t)
+	rows := genRows(3000, samples.Options{Seed: 24})
+	for i := 2; i < len(rows); i += 2 {
+		rows[i][0] = rows[i-1][0] // every second row a duplicate: rejected
+	}
+	in := f.writeCSV(t, "in.csv", rows)
+	s := f.interruptAt(t, []string{in}, 50)
+	if len(s.Rejects) != 1 || s.Rejected == 0 {
+		t.Fatalf("interrupted run: %+v, want rows rejected into one report", s)
+	}
+	if err := os.Remove(s.Rejects[0]); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.run(t, context.Background(), []string{in}, nil)
+	if err == nil || !strings.Contains(err.Error(), "rejects report of the resumed batch") || !strings.Contains(err.Error(), "touch the input") {
+		t.Fatalf("rerun without the report: %v", err)
+	}
+}

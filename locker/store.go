@@ -308,7 +308,11 @@ func (s *Store) All(ctx context.Context, fn func(Document) error) error {
 			}
 			d.History = append(d.History, e)
 		}
+		err = hr.Err() // a history cut short is an error, not a shorter one
 		hr.Close()
+		if err != nil {
+			return err
+		}
 		if err := fn(d); err != nil {
 			return err
 		}
