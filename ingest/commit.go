@@ -356,8 +356,9 @@ type writer struct {
 
 // stored is a commit whose objects are durable, on its way to the catalog.
 type stored struct {
-	req     commitReq
-	storeMS int64
+	req      commitReq
+	storeMS  int64
+	replaced []replaced // objects of others this commit's replaced as orphans
 }
 
 func (w *writer) run(ctx context.Context, commits <-chan commitReq) error {
@@ -381,11 +382,12 @@ func (w *writer) run(ctx context.Context, commits <-chan commitReq) error {
 				return gctx.Err()
 			}
 			start := time.Now()
-			if err := w.store(gctx, req); err != nil {
+			rep, err := w.store(gctx, req)
+			if err != nil {
 				return err
 			}
 			select {
-			case ready <- stored{req: req, storeMS: time.Since(start).Milliseconds()}:
+			case ready <- stored{req: req, storeMS: time.Since(start).Milliseconds(), replaced: rep}:
 			case <-gctx.Done():
 				return gctx.Err()
 			}
@@ -415,10 +417,11 @@ func (w *writer) run(ctx context.Context, commits <-chan commitReq) error {
 	return err
 }
 
-// store writes req's objects durably, replacing orphans of earlier runs.
-func (w *writer) store(ctx context.Context, req commitReq) error {
+// store writes req's objects durably, replacing orphans of earlier runs,
+// and returns what it replaced.
+func (w *writer) store(ctx context.Context, req commitReq) ([]replaced, error) {
 	if w.o.DryRun || len(req.docs) == 0 {
-		return nil
+		return nil, nil
 	}
 	objs := make([]store.Object, len(req.docs))
 	for i, r := range req.docs {
@@ -426,18 +429,21 @@ func (w *writer) store(ctx context.Context, req commitReq) error {
 	}
 	errs, err := store.PutAll(ctx, w.d.Store, objs, 16)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
+	var rep []replaced
 	for i, perr := range errs {
 		if perr == nil {
 			continue
 		}
 		r := &req.docs[i]
-		if err := replaceOrphan(ctx, w.d, r.change.Doc, r.data, perr); err != nil {
-			return fmt.Errorf("row %d: %w", r.row.Line, err)
+		old, err := replaceOrphan(ctx, w.d, r.change.Doc, r.data, perr)
+		if err != nil {
+			return rep, fmt.Errorf("row %d: %w", r.row.Line, err)
 		}
+		rep = append(rep, old)
 	}
-	return nil
+	return rep, nil
 }
 
 // catalog records s's documents and its journal mark in one transaction.
@@ -452,6 +458,9 @@ func (w *writer) catalog(ctx context.Context, s stored) error {
 		changes[i] = req.docs[i].change
 	}
 	if err := w.d.Catalog.Apply(ctx, w.batchID, changes, &req.mark); err != nil {
+		if errors.Is(err, repository.ErrConflict) {
+			err = errors.Join(err, restoreReplaced(context.WithoutCancel(ctx), w.d, s.replaced))
+		}
 		if len(req.docs) > 0 {
 			return fmt.Errorf("commit rows %d-%d: %w", req.docs[0].row.Line, req.docs[len(req.docs)-1].row.Line, err)
 		}
@@ -462,25 +471,68 @@ func (w *writer) catalog(ctx context.Context, s stored) error {
 	return nil
 }
 
+// replaced is an object replaceOrphan found at a key and replaced: its
+// key, the version it was taken to be an orphan of, and its bytes.
+type replaced struct {
+	uri     string
+	version int
+	key     string
+	data    []byte
+}
+
 // replaceOrphan handles a Put of doc's object refused because the key
 // exists: write-once protects committed versions only, so an object the
 // catalog does not know is an orphan of an interrupted run and is replaced.
-func replaceOrphan(ctx context.Context, d Deps, doc repository.Document, data []byte, putErr error) error {
+// It may instead be the object of another writer of the same version that
+// has not committed yet (a revoke beside an ingest's correction of one
+// document): the bytes replaced are returned, for restoreReplaced to put
+// back if that other writer's commit is the one the catalog took. (A crash
+// between the lost commit and that leaves the other writer's version with
+// this writer's bytes; GetVerified refuses it, by its SHA-256, rather than
+// serve them.)
+func replaceOrphan(ctx context.Context, d Deps, doc repository.Document, data []byte, putErr error) (replaced, error) {
 	if !errors.Is(putErr, repository.ErrExists) {
-		return fmt.Errorf("store: %w", putErr)
+		return replaced{}, fmt.Errorf("store: %w", putErr)
 	}
 	has, err := d.Catalog.HasVersion(ctx, doc.URI, doc.Version)
 	if err != nil {
-		return err
+		return replaced{}, err
 	}
 	if has {
-		return fmt.Errorf("%s: %w", doc.ObjectKey, putErr)
+		return replaced{}, fmt.Errorf("%s: %w", doc.ObjectKey, putErr)
+	}
+	old, err := d.Store.Get(ctx, doc.ObjectKey)
+	if err != nil && !errors.Is(err, repository.ErrNotFound) {
+		return replaced{}, err
 	}
 	if err := d.Store.Delete(ctx, doc.ObjectKey); err != nil {
-		return err
+		return replaced{}, err
 	}
 	if err := d.Store.Put(ctx, doc.ObjectKey, data); err != nil {
-		return fmt.Errorf("store: %w", err)
+		return replaced{}, fmt.Errorf("store: %w", err)
 	}
-	return nil
+	return replaced{uri: doc.URI, version: doc.Version, key: doc.ObjectKey, data: old}, nil
+}
+
+// restoreReplaced runs after a commit lost to another writer
+// (ErrConflict): each object it had replaced whose version the catalog now
+// has was that writer's, and is put back; one whose version the catalog
+// still lacks was an orphan after all and stays replaced.
+func restoreReplaced(ctx context.Context, d Deps, rep []replaced) error {
+	var errs []error
+	for _, r := range rep {
+		has, err := d.Catalog.HasVersion(ctx, r.uri, r.version)
+		if err != nil || !has || r.data == nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := d.Store.Delete(ctx, r.key); err != nil {
+			errs = append(errs, fmt.Errorf("restore %s: %w", r.key, err))
+			continue
+		}
+		if err := d.Store.Put(ctx, r.key, r.data); err != nil {
+			errs = append(errs, fmt.Errorf("restore %s: %w", r.key, err))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -93,10 +93,13 @@ func ChangeStatus(ctx context.Context, d Deps, ch StatusChange) (repository.Docu
 	next.ObjectKey = store.ObjectKey(u, next.Version)
 	sum := sha256.Sum256(data)
 	next.ObjectSHA256 = hex.EncodeToString(sum[:])
+	var rep []replaced
 	if err := d.Store.Put(ctx, next.ObjectKey, data); err != nil {
-		if err := replaceOrphan(ctx, d, next, data, err); err != nil {
+		old, err := replaceOrphan(ctx, d, next, data, err)
+		if err != nil {
 			return repository.Document{}, err
 		}
+		rep = append(rep, old)
 	}
 	change := repository.Change{Doc: next, PrevVersion: cur.Version, Size: int64(len(data)),
 		AuditAction: ch.Action, Actor: ch.Actor, Reason: ch.Reason}
@@ -109,6 +112,9 @@ func ChangeStatus(ctx context.Context, d Deps, ch StatusChange) (repository.Docu
 	}
 	batch := ch.Action + "-" + time.Now().UTC().Format("20060102T150405Z")
 	if err := d.Catalog.Apply(ctx, batch, []repository.Change{change}, nil); err != nil {
+		if errors.Is(err, repository.ErrConflict) {
+			err = errors.Join(err, restoreReplaced(context.WithoutCancel(ctx), d, rep))
+		}
 		return repository.Document{}, err
 	}
 	next.BatchID = batch
