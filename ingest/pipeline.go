@@ -198,6 +198,9 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 	// stays a duplicate however often the batch was interrupted.
 	for i := 0; i < mark.InputIndex && runErr == nil; i++ {
 		runErr = rememberInput(ctx, o, i, seen)
+		if p := rejectsPath(o.RejectsPath, o.Inputs[i], s.BatchID, i); fileExists(p) {
+			s.Rejects = append(s.Rejects, p)
+		}
 	}
 	for i := mark.InputIndex; i < len(o.Inputs) && runErr == nil; i++ {
 		in := o.Inputs[i]
@@ -205,6 +208,9 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 		resume := repository.Watermark{InputIndex: i, Seq: -1, Counts: s.Counts}
 		if i == mark.InputIndex {
 			resume = mark
+			if mark.RejectsSize > 0 {
+				rejPath = mark.RejectsPath // where the run it resumes wrote them
+			}
 		}
 		wrote, err := runInput(ctx, d, o, s.BatchID, in, rejPath, resume, seen, &s)
 		if wrote {
@@ -238,6 +244,11 @@ func Run(ctx context.Context, d Deps, o Options) (Summary, error) {
 	o.Logger.Debug("ingest finished", "batch", s.BatchID, "state", batch.State, "read", s.Read, "issued", s.Issued,
 		"updated", s.Updated, "unchanged", s.Unchanged, "rejected", s.Rejected, "seconds", s.Seconds)
 	return s, runErr
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // rememberInput puts the DocID of every row of input i that maps, and is

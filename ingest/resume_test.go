@@ -89,14 +89,19 @@ func TestResumeInLaterInputKeepsEarlierDocIDs(t *testing.T) {
 	last := len(second) - 1
 	second[last][0], second[last][1] = first[1][0], first[1][1]
 	second[last][3] = "Someone Else"
+	first[2][7] = "X" // a gender the profile refuses: a.csv has a rejects report
 	a, b := f.writeCSV(t, "a.csv", first), f.writeCSV(t, "b.csv", second)
 	f.interruptAt(t, []string{a, b}, 10+50)
 	s, err := f.run(t, context.Background(), []string{a, b}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.Resumed || s.Updated != 0 || s.Rejected != 1 || s.Issued != 10+3000-1 {
+	if !s.Resumed || s.Updated != 0 || s.Rejected != 2 || s.Issued != 10+3000-2 {
 		t.Fatalf("resumed run: %+v, want the repeat rejected as a duplicate and nothing updated", s)
+	}
+	want := []string{"rejects-" + s.BatchID + ".csv", "rejects-" + s.BatchID + "-2.csv"}
+	if len(s.Rejects) != 2 || filepath.Base(s.Rejects[0]) != want[0] || filepath.Base(s.Rejects[1]) != want[1] {
+		t.Errorf("resumed run's rejects reports %q, want a.csv's and b.csv's, %q", s.Rejects, want)
 	}
 	doc, err := f.deps.Catalog.Current(context.Background(), "in.gov.test-SSCER-"+first[1][0]+first[1][1])
 	if err != nil || doc.Version != 1 || doc.HolderName != first[1][3] {
