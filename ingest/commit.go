@@ -363,11 +363,13 @@ type stored struct {
 
 func (w *writer) run(ctx context.Context, commits <-chan commitReq) error {
 	ready := make(chan stored, 1)
-	// A failing catalog stops the store stage (gctx); a failing store
-	// lets the catalog stage finish the commits already stored (ctx): their
-	// objects are durable, and a transaction canceled mid-commit could be
-	// committed without the summary knowing.
+	// A failing catalog stops the store stage (gctx); a failing store, or
+	// a failure anywhere else in the pipeline (ctx), lets the catalog stage
+	// finish the commits already stored, uncanceled: their objects are
+	// durable, and a transaction canceled mid-commit could be committed
+	// without the summary knowing. There are at most two such commits.
 	g, gctx := errgroup.WithContext(ctx)
+	commitCtx := context.WithoutCancel(ctx)
 	g.Go(func() error {
 		defer close(ready)
 		for {
@@ -395,7 +397,7 @@ func (w *writer) run(ctx context.Context, commits <-chan commitReq) error {
 	})
 	g.Go(func() error {
 		for s := range ready {
-			if err := w.catalog(ctx, s); err != nil {
+			if err := w.catalog(commitCtx, s); err != nil {
 				return err
 			}
 			w.committed = s.req.mark.Counts
