@@ -295,11 +295,26 @@ func (c Consent) CheckTime(now time.Time) error {
 	return nil
 }
 
+// maxWindowYears bounds a frequency window: a longer one counts every use
+// there has been (its start is the Unix epoch, before any consent).
+// Without it a large Value overflowed the arithmetic (3,000,000 HOURs
+// wrapped to a start in the future, where no earlier use is ever found, so
+// the repeats allowed no limit at all).
+const maxWindowYears = 200
+
 // Since returns the start of the frequency window that ends at now: Value
-// units before it.
+// units before it, or the Unix epoch for a window longer than
+// maxWindowYears.
 func (f Frequency) Since(now time.Time) (time.Time, error) {
 	if f.Value < 1 || f.Repeats < 1 {
 		return time.Time{}, ruleErr(RuleFrequency, "frequency value %d, repeats %d: both must be at least 1", f.Value, f.Repeats)
+	}
+	perYear := map[string]int{"HOUR": 366 * 24, "DAY": 366, "MONTH": 12, "YEAR": 1}[strings.ToUpper(f.Unit)]
+	switch {
+	case perYear == 0:
+		return time.Time{}, ruleErr(RuleFrequency, "frequency unit %q is not HOUR, DAY, MONTH or YEAR", f.Unit)
+	case f.Value/perYear >= maxWindowYears:
+		return time.Unix(0, 0).UTC(), nil
 	}
 	switch strings.ToUpper(f.Unit) {
 	case "HOUR":
@@ -308,10 +323,8 @@ func (f Frequency) Since(now time.Time) (time.Time, error) {
 		return now.AddDate(0, 0, -f.Value), nil
 	case "MONTH":
 		return now.AddDate(0, -f.Value, 0), nil
-	case "YEAR":
-		return now.AddDate(-f.Value, 0, 0), nil
 	}
-	return time.Time{}, ruleErr(RuleFrequency, "frequency unit %q is not HOUR, DAY, MONTH or YEAR", f.Unit)
+	return now.AddDate(-f.Value, 0, 0), nil
 }
 
 // NewID returns a random (version 4) UUID, for consent ids and txnIds.

@@ -200,9 +200,21 @@ func TestFrequencySince(t *testing.T) {
 		{Frequency{"day", 1, 5}, now.AddDate(0, 0, -1)},
 		{Frequency{"MONTH", 3, 1}, now.AddDate(0, -3, 0)},
 		{Frequency{"YEAR", 1, 1}, now.AddDate(-1, 0, 0)},
+		{Frequency{"HOUR", 24 * 365 * 100, 1}, now.Add(-24 * 365 * 100 * time.Hour)},
+		// Windows past maxWindowYears start at the epoch: 3,000,000 HOURs
+		// once wrapped the Duration to a start in the future (no limit).
+		{Frequency{"HOUR", 3_000_000, 1}, time.Unix(0, 0)},
+		{Frequency{"HOUR", 1 << 62, 1}, time.Unix(0, 0)},
+		{Frequency{"DAY", 1_000_000_000_000, 1}, time.Unix(0, 0)},
+		{Frequency{"MONTH", 1 << 40, 1}, time.Unix(0, 0)},
+		{Frequency{"YEAR", 200, 1}, time.Unix(0, 0)},
+		{Frequency{"YEAR", 199, 1}, now.AddDate(-199, 0, 0)},
 	}
 	for _, tc := range cases {
 		got, err := tc.f.Since(now)
+		if err == nil && !got.Before(now) {
+			t.Errorf("%+v: Since = %v, not before now: every earlier use would be missed", tc.f, got)
+		}
 		if err != nil || !got.Equal(tc.want) {
 			t.Errorf("%+v: Since = %v, %v; want %v", tc.f, got, err, tc.want)
 		}

@@ -227,11 +227,21 @@ func consentIDOf(a *consent.Artifact) (string, error) {
 }
 
 // TestRepeats: a consent allowing 2 uses per day serves twice, then is
-// refused with the rule repeats.
+// refused with the rule repeats; so is one allowing 1 use per 3,000,000
+// hours after its one use (that window once overflowed to a start in the
+// future, and such a consent was served every time).
 func TestRepeats(t *testing.T) {
 	f := sample(t)
 	e := f.start(t, nil)
 	meera := f.rows[meeraIdx]
+	long := consentFor(meera)
+	long.Permission.Frequency = consent.Frequency{Unit: "HOUR", Value: 3_000_000, Repeats: 1}
+	la := f.sign(t, long)
+	for i, want := range []int{200, 401, 401} {
+		if r := e.post(t, "SSCER", "bank", bankKey, body(meera, "json", la)); r.code != want {
+			t.Fatalf("3,000,000-hour consent, use %d: HTTP %d %s, want %d", i+1, r.code, r.body, want)
+		}
+	}
 	c := consentFor(meera)
 	c.Permission.Frequency = consent.Frequency{Unit: "DAY", Value: 1, Repeats: 2}
 	a := f.sign(t, c)
