@@ -82,6 +82,9 @@ func TestIssuedTo(t *testing.T) {
 			`<IssuedTo><Persons><Person name="A" dob="01-02-2008" gender="Transgender" phone="1"/></Persons></IssuedTo>`},
 		{`<Certificate><IssuedTo><Person name="Ravi" dob="03-04-2007"><Photo/></Person></IssuedTo></Certificate>`,
 			`<IssuedTo><Persons><Person name="Ravi" dob="03-04-2007" gender="" phone=""/></Persons></IssuedTo>`},
+		// A '>' inside a value, as canonical attribute values keep it.
+		{`<Certificate><IssuedTo><Person name="A" dob="01-02-2008" gender="F" phone="9" motherName="A>B" fatherName='C>D'/></IssuedTo></Certificate>`,
+			`<IssuedTo><Persons><Person name="A" dob="01-02-2008" gender="Female" phone="9"/></Persons></IssuedTo>`},
 		{`<Certificate/>`, ``},
 		{`<Certificate><IssuedTo><Person name="broken</IssuedTo></Certificate>`, ``},
 	} {

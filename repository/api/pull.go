@@ -553,15 +553,17 @@ func issuedTo(p *etree.Element) []byte {
 
 // personTag parses the signed document's IssuedTo/Person start tag alone,
 // not the whole document: the documents are the ones this repository
-// signed, so the tag is found by its position. A document without one
-// gives nil.
+// signed, so the tag is found by its position. Its end is the first '>'
+// outside a quoted attribute value (canonical attribute values keep a
+// '>' unescaped: a motherName "A>B" once cut the tag short, and the reply
+// lost IssuedTo). A document without one gives nil.
 func personTag(data []byte) *etree.Element {
 	i := bytes.Index(data, []byte("<IssuedTo><Person "))
 	if i < 0 {
 		return nil
 	}
 	tag := data[i+len("<IssuedTo>"):]
-	j := bytes.IndexByte(tag, '>')
+	j := tagEnd(tag)
 	if j < 0 {
 		return nil
 	}
@@ -574,4 +576,23 @@ func personTag(data []byte) *etree.Element {
 		return nil
 	}
 	return doc.Root()
+}
+
+// tagEnd is the index of the '>' that ends the start tag tag begins with,
+// skipping quoted attribute values, or -1.
+func tagEnd(tag []byte) int {
+	var quote byte
+	for j, c := range tag {
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '>':
+			return j
+		}
+	}
+	return -1
 }
