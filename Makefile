@@ -30,6 +30,7 @@ race: deps
 # A short run of every fuzz target (go test -fuzz takes one at a time).
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseURI$$' -fuzztime 20s ./xmlschema
+	$(GO) test -run '^$$' -fuzz '^FuzzExactNames$$' -fuzztime 20s ./consent
 	$(GO) test -run '^$$' -fuzz '^FuzzCSVRow$$' -fuzztime 20s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzCollapseSpace$$' -fuzztime 20s ./ingest
 	$(GO) test -run '^$$' -fuzz '^FuzzParseLayout$$' -fuzztime 20s ./ingest

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"reflect"
 	"strings"
 	"time"
 
@@ -211,6 +212,9 @@ func (a Artifact) VerifyAny(pubs []crypto.PublicKey) (Consent, error) {
 	}
 	if err != nil {
 		return Consent{}, err
+	}
+	if err := exactNames(canon, reflect.TypeFor[Consent]()); err != nil {
+		return Consent{}, ruleErr(RuleMalformed, "consent: %v", err)
 	}
 	var c Consent
 	if err := json.Unmarshal(canon, &c); err != nil {

@@ -321,3 +321,70 @@ func TestVerifyAny(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyNamesAsWritten: a signed consent whose members match the known
+// names only ignoring case is refused as malformed: encoding/json would
+// take the last of "dataConsumer" and "dataconsumer" (JCS sorts the
+// lower-case one after), so issuerkit and a reader that takes names as
+// written would see different consumers. Unknown members stay allowed.
+func TestVerifyNamesAsWritten(t *testing.T) {
+	good, _ := json.Marshal(sample())
+	for name, tc := range map[string]struct {
+		edit string // a member spliced in after the opening brace
+		ok   bool
+	}{
+		"as written":              {"", true},
+		"an unknown member":       {`"note":{"DataConsumer":1},`, true},
+		"a case variant":          {`"dataconsumer":{"id":"other"},`, false},
+		"a nested case variant":   {`"user":{"idtype":"MOBILE","mobile":"9"},`, false},
+		"an upper-case consentId": {`"CONSENTID":"00000000-0000-4000-8000-000000000000",`, false},
+	} {
+		raw := append([]byte("{"+tc.edit), good[1:]...)
+		if tc.edit != "" && strings.HasPrefix(tc.edit, `"user"`) {
+			// replace the user member instead of adding a second one
+			var m map[string]json.RawMessage
+			json.Unmarshal(good, &m)
+			m["user"] = json.RawMessage(`{"idtype":"MOBILE","mobile":"9"}`)
+			raw, _ = json.Marshal(m)
+		}
+		a, err := SignRaw(rsaKey, raw)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		_, err = a.Verify(rsaKey.Public())
+		var re *RuleError
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%s: %v, want verified", name, err)
+		case !tc.ok && (!errors.As(err, &re) || re.Rule != RuleMalformed):
+			t.Errorf("%s: %v, want rule %s", name, err, RuleMalformed)
+		}
+	}
+}
+
+// FuzzExactNames: the name check never panics, and no top-level member of
+// a consent it passes is a case variant of one of Consent's names.
+func FuzzExactNames(f *testing.F) {
+	good, _ := json.Marshal(sample())
+	f.Add(good)
+	f.Add([]byte(`{"dataConsumer":{"id":"a"},"dataconsumer":{"id":"b"}}`))
+	f.Add([]byte(`[{"user":{"IDTYPE":1}}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if exactNames(data, reflect.TypeFor[Consent]()) != nil {
+			return
+		}
+		var c Consent
+		if json.Unmarshal(data, &c) != nil {
+			return
+		}
+		var m map[string]json.RawMessage
+		if json.Unmarshal(data, &m) != nil {
+			return
+		}
+		for k := range m {
+			if _, folded := fieldNamed(reflect.TypeFor[Consent](), k); folded != "" {
+				t.Fatalf("member %q passed, a case variant of %q", k, folded)
+			}
+		}
+	})
+}
