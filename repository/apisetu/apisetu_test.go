@@ -19,6 +19,7 @@ import (
 
 	"github.com/issuerkit/issuerkit/consent"
 	"github.com/issuerkit/issuerkit/internal/testenv"
+	"github.com/issuerkit/issuerkit/repository"
 	"github.com/issuerkit/issuerkit/repository/api"
 	"github.com/issuerkit/issuerkit/repository/apisetu"
 	"github.com/issuerkit/issuerkit/signer"
@@ -500,5 +501,49 @@ func TestTrustChange(t *testing.T) {
 	}
 	if r := e.post(t, "SSCER", "bank", bankKey, body(meera, "xml", &fresh)); r.code != 200 {
 		t.Fatalf("the new manager's artifact: HTTP %d %s", r.code, r.body)
+	}
+}
+
+// TestRefusalsAudited: every use refused, not only those refused by a
+// rule before the signature held, is an audit entry with the consent id,
+// and, once the signature held, its purpose and the document it names: an
+// expired consent, a DocType the client may not read (refused before the
+// body used to be read), a format in the wrong case.
+func TestRefusalsAudited(t *testing.T) {
+	f := sample(t)
+	e := f.start(t, nil)
+	meera := f.rows[meeraIdx]
+	expired := consentFor(meera)
+	expired.Permission.DateRange.To = consent.FormatTime(time.Now().Add(-time.Minute))
+	forHSC := consentFor(meera)
+	forHSC.DataConsumer.ID = "hsconly"
+	badFormat := consentFor(meera)
+	cases := []struct {
+		c              consent.Consent
+		client, key    string
+		format, reason string
+		purpose, uri   string
+	}{
+		{expired, "bank", bankKey, "xml", "refused: consent rule expired", "education loan", uriOf(meera)},
+		{forHSC, "hsconly", onlyHSC, "xml", "refused: invalid_authorization", "", uriOf(meera)},
+		{badFormat, "bank", bankKey, "XML", "refused: invalid_format", "", uriOf(meera)},
+	}
+	for _, tc := range cases {
+		if r := e.post(t, "SSCER", tc.client, tc.key, body(meera, tc.format, f.sign(t, tc.c))); r.code == 200 {
+			t.Fatalf("%s: HTTP 200", tc.reason)
+		}
+	}
+	e.ts.Close()
+	e.docs.Close()
+	for _, tc := range cases {
+		var got []repository.AuditEntry
+		e.f.docs.Catalog.AuditLog(context.Background(), repository.AuditQuery{ConsentID: tc.c.ConsentID}, func(a repository.AuditEntry) error {
+			got = append(got, a)
+			return nil
+		})
+		if len(got) != 1 || !strings.HasPrefix(got[0].Reason, tc.reason) || got[0].Purpose != tc.purpose || got[0].URI != tc.uri ||
+			got[0].Actor != "apisetu:"+tc.client {
+			t.Errorf("%s: audit %+v, want one entry by %s with purpose %q and URI %s", tc.reason, got, tc.client, tc.purpose, tc.uri)
+		}
 	}
 }

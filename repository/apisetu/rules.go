@@ -61,7 +61,9 @@ func unverified(raw json.RawMessage) (id, data string) {
 
 // checkArtifact applies every rule that needs no document: a trusted
 // consent manager's signature over the canonical consent, the time rules,
-// the consumer, the provider, the data's DocType and the frequency.
+// the consumer, the provider, the data's DocType and the frequency. A
+// consent refused after its signature held comes back too, beside the
+// rule, so that its audit entry has its purpose; only a nil rule grants.
 func (s *Server) checkArtifact(ctx context.Context, client string, prof xmlschema.PullProfile, art artifactRef, now time.Time) (*grant, *consent.RuleError, error) {
 	keys, sum, err := s.clients.trusted(ctx)
 	if err != nil {
@@ -78,20 +80,23 @@ func (s *Server) checkArtifact(ctx context.Context, client string, prof xmlschem
 		}
 		return nil, re, nil
 	}
+	// From here a refusal comes with the verified consent (no since), for
+	// its audit entry's purpose.
+	verified := &grant{c: c}
 	if err := c.CheckTime(now); err != nil {
-		return nil, asRule(err), nil
+		return verified, asRule(err), nil
 	}
 	switch {
 	case c.DataConsumer.ID != client:
-		return nil, refuse(RuleConsumer, "dataConsumer.id is not the client "+client), nil
+		return verified, refuse(RuleConsumer, "dataConsumer.id is not the client "+client), nil
 	case c.DataProvider.ID != s.cfg.IssuerID:
-		return nil, refuse(RuleProvider, "dataProvider.id is not the issuer "+s.cfg.IssuerID), nil
+		return verified, refuse(RuleProvider, "dataProvider.id is not the issuer "+s.cfg.IssuerID), nil
 	case !dataMatchesDocType(c.Data.ID, prof.DocType, s.cfg.IssuerID):
-		return nil, refuse(RuleData, "data.id is neither a URI of "+prof.DocType+" nor the DocType"), nil
+		return verified, refuse(RuleData, "data.id is neither a URI of "+prof.DocType+" nor the DocType"), nil
 	}
 	since, err := c.Permission.Frequency.Since(now)
 	if err != nil {
-		return nil, asRule(err), nil
+		return verified, asRule(err), nil
 	}
 	return &grant{c: c, since: since}, nil, nil
 }

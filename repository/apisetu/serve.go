@@ -121,6 +121,14 @@ func (s *Server) fail(ctx context.Context, req *request, g *grant, uri string, e
 	return OutcomeError, nil, "", &errInternal
 }
 
+// txnOf is the request's txnId, or "-" when it sent none.
+func txnOf(req *request) string {
+	if req.TxnID == nil {
+		return "-"
+	}
+	return *req.TxnID
+}
+
 // record queues the request's audit entry (see entry).
 func (s *Server) record(ctx context.Context, req *request, g *grant, uri string, version int, what string) bool {
 	return s.cfg.Docs.QueueAudit(ctx, s.entry(req, g, uri, version, what))
@@ -134,6 +142,9 @@ func (s *Server) entry(req *request, g *grant, uri string, version int, what str
 	switch {
 	case g != nil:
 		id, purpose = g.c.ConsentID, g.c.Purpose.Description
+		if u, err := xmlschema.ParseURI(g.c.Data.ID); uri == "" && err == nil && u.IssuerID == s.cfg.IssuerID {
+			uri = u.String() // a refused consent for one document: in its audit
+		}
 	case req.Artifact != nil && !req.requester.NoConsent:
 		// Refused before its signature held: its id and document, unverified,
 		// so the holder's audit shows the attempt.
@@ -144,6 +155,6 @@ func (s *Server) entry(req *request, g *grant, uri string, version int, what str
 		}
 	}
 	return repository.AuditEntry{Actor: "apisetu:" + req.clientID,
-		Action: AuditAPISetu, URI: uri, Version: version, Reason: what + "; txn " + clip(*req.TxnID, 64),
+		Action: AuditAPISetu, URI: uri, Version: version, Reason: what + "; txn " + clip(txnOf(req), 64),
 		ConsentID: clip(id, 64), Purpose: clip(purpose, 200)}
 }

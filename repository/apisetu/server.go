@@ -128,6 +128,10 @@ type request struct {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req, e := s.admit(w, r)
 	if e != nil {
+		if req != nil && req.Artifact != nil {
+			// A refused use all the same: the holder's audit shows it.
+			s.record(r.Context(), req, nil, "", 0, "refused: "+e.code)
+		}
 		s.metrics.count(req.clientLabel(), outcomeOf(*e))
 		writeError(w, *e)
 		return
@@ -176,20 +180,27 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*request, *apiEr
 		return req, &errURLNotFound
 	}
 	req.profile = prof
+	// The body is read and decoded before the DocType check, so that the
+	// audit entry of a refusal has its consent's id; the answers keep
+	// their order (a DocType not allowed is refused whatever the body).
+	body, rerr := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	var perr *apiError
+	if rerr == nil {
+		perr = req.parse(body)
+	}
 	if len(rq.DocTypes) > 0 && !containsFold(rq.DocTypes, prof.DocType) {
 		s.cfg.Logger.Warn("apisetu: DocType not allowed to the client", "client", rq.ID, "doctype", prof.DocType)
 		return req, &errAuthorization
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
+	if rerr != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		if errors.As(rerr, &mbe) {
 			return req, &errTooLarge
 		}
 		return req, &errInvalidParameter
 	}
-	if e := req.parse(body); e != nil {
-		return req, e
+	if perr != nil {
+		return req, perr
 	}
 	if e := req.readArtifact(s.artifacts); e != nil {
 		return req, e
