@@ -108,6 +108,14 @@ type Server struct {
 	pdfs     singleflight.Group // one rendering and signature per PDF at a time (pdf.go)
 	stop     context.CancelFunc // ends the replay log's pruning
 	pruned   chan struct{}
+	// limited answers a request over the per-address rate under a path
+	// prefix in its API's own form (SetLimitedReply); others get text.
+	limited []limitedReply
+}
+
+type limitedReply struct {
+	prefix string
+	h      http.Handler
 }
 
 // New returns a Server for cfg.
@@ -172,6 +180,25 @@ func (s *Server) Close() {
 	s.audit.close()
 }
 
+// SetLimitedReply makes h the answer to a request over the per-address
+// rate whose path starts with prefix (the certificate API answers in API
+// Setu's JSON). Call it before serving.
+func (s *Server) SetLimitedReply(prefix string, h http.Handler) {
+	s.limited = append(s.limited, limitedReply{prefix, h})
+}
+
+// tooMany answers a request over the per-address rate.
+func (s *Server) tooMany(w http.ResponseWriter, r *http.Request) {
+	for _, l := range s.limited {
+		if strings.HasPrefix(r.URL.Path, l.prefix) {
+			l.h.ServeHTTP(w, r)
+			return
+		}
+	}
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, "too many requests", http.StatusTooManyRequests)
+}
+
 // Handler returns the API with access logging, metrics and rate limiting.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -179,8 +206,7 @@ func (s *Server) Handler() http.Handler {
 		rec := httpserve.Record(w, r)
 		client := clientAddr(r, s.cfg.TrustedProxies)
 		if !s.limits.allow(r, client) {
-			rec.Header().Set("Retry-After", "1")
-			http.Error(rec, "too many requests", http.StatusTooManyRequests)
+			s.tooMany(rec, r)
 		} else {
 			s.mux.ServeHTTP(rec, r)
 		}

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -399,7 +401,8 @@ func TestRevokedClient(t *testing.T) {
 	}
 }
 
-// TestRateLimit: a client over its rate per minute gets 429.
+// TestRateLimit: a client over its rate per minute gets API Setu's 503
+// pair with Retry-After.
 func TestRateLimit(t *testing.T) {
 	f := sample(t)
 	clients := f.newClients(t)
@@ -409,7 +412,8 @@ func TestRateLimit(t *testing.T) {
 	if r := e.post(t, "SSCER", "slow", "slow-key-0123456789", body(meera, "xml", nil)); r.code != 200 {
 		t.Fatalf("first: HTTP %d %s", r.code, r.body)
 	}
-	if r := e.post(t, "SSCER", "slow", "slow-key-0123456789", body(meera, "xml", nil)); r.code != 429 {
+	if r := e.post(t, "SSCER", "slow", "slow-key-0123456789", body(meera, "xml", nil)); r.code != 503 ||
+		!strings.Contains(string(r.body), `"error":"service_unavailable","errorDescription":"Publisher service is temporarily unavailable"`) {
 		t.Fatalf("second: HTTP %d %s", r.code, r.body)
 	}
 	// Another client is not limited by it.
@@ -545,5 +549,49 @@ func TestRefusalsAudited(t *testing.T) {
 			got[0].Actor != "apisetu:"+tc.client {
 			t.Errorf("%s: audit %+v, want one entry by %s with purpose %q and URI %s", tc.reason, got, tc.client, tc.purpose, tc.uri)
 		}
+	}
+}
+
+// TestOtherPathsURLNotFound: any other path or method under /apisetu/
+// answers API Setu's url_not_found pair as JSON, not net/http's text 404
+// or 405.
+func TestOtherPathsURLNotFound(t *testing.T) {
+	f := sample(t)
+	e := f.start(t, nil)
+	for _, tc := range []struct{ method, path string }{
+		{"POST", "/apisetu/sscer/certificates"},
+		{"POST", "/apisetu/sscer/certificate/"},
+		{"POST", "/apisetu/SSCER"},
+		{"GET", "/apisetu/SSCER/certificate"},
+	} {
+		req, _ := http.NewRequest(tc.method, e.ts.URL+tc.path, strings.NewReader(`{}`))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 404 || resp.Header.Get("Content-Type") != "application/json" ||
+			string(b) != `{"error":"url_not_found","errorDescription":"Your API url or path is incorrect"}` {
+			t.Errorf("%s %s: HTTP %d %s %q", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		}
+	}
+}
+
+// TestAddressRateLimitInAPISetuForm: a caller over serve's per-address
+// rate (--rate-limit) gets API Setu's 503 pair on /apisetu/, as JSON with
+// Retry-After, not the text 429 the locker routes answer.
+func TestAddressRateLimitInAPISetuForm(t *testing.T) {
+	f := sample(t)
+	e := f.start(t, nil, func(c *api.Config, _ *apisetu.Config) { c.RateLimit = 0.5 })
+	meera := f.rows[meeraIdx]
+	var last reply
+	for range 5 {
+		if last = e.post(t, "SSCER", "registry", regKey, body(meera, "xml", nil)); last.code != 200 {
+			break
+		}
+	}
+	if last.code != 503 || string(last.body) != `{"error":"service_unavailable","errorDescription":"Publisher service is temporarily unavailable"}` {
+		t.Fatalf("over the address rate: HTTP %d %s", last.code, last.body)
 	}
 }

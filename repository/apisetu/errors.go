@@ -26,10 +26,13 @@ var (
 	errRecordNotFound   = apiError{http.StatusNotFound, "record_not_found", "No record found"}
 	errURLNotFound      = apiError{http.StatusNotFound, "url_not_found", "Your API url or path is incorrect"}
 	errInternal         = apiError{http.StatusInternalServerError, "internal_server_error", "Internal server error"}
+	// A client over its rate: API Setu's publisher 503 pair (its
+	// descriptions list 400, 401, 404, 500, 502, 503 and 504, no 429),
+	// with Retry-After.
+	errRateLimited = apiError{http.StatusServiceUnavailable, "service_unavailable", "Publisher service is temporarily unavailable"}
 	// Beyond API Setu's pairs: a body over MaxBody is a bad request
-	// answered 413, and a client over its rate 429.
-	errTooLarge    = apiError{http.StatusRequestEntityTooLarge, "invalid_parameter", "Bad request"}
-	errRateLimited = apiError{http.StatusTooManyRequests, "too_many_requests", "Too many requests; retry after a second"}
+	// answered 413.
+	errTooLarge = apiError{http.StatusRequestEntityTooLarge, "invalid_parameter", "Bad request"}
 )
 
 // errorBody is the JSON of an error reply.
@@ -44,7 +47,7 @@ func writeError(w http.ResponseWriter, e apiError) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("Cache-Control", "no-store")
-	if e.status == http.StatusTooManyRequests {
+	if e == errRateLimited {
 		h.Set("Retry-After", "1")
 	}
 	w.WriteHeader(e.status)

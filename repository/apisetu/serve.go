@@ -25,7 +25,7 @@ const (
 
 func outcomeOf(e apiError) string {
 	switch {
-	case e.status == 429:
+	case e == errRateLimited:
 		return OutcomeLimited
 	case e.status == 401:
 		return OutcomeDenied

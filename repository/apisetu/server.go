@@ -106,8 +106,21 @@ func New(cfg Config) (*Server, error) {
 		limits: newClientLimits(cfg.RatePerMin), metrics: newMetrics(cfg.Registry)}, nil
 }
 
-// Mount adds the certificate API to the repository API's routes.
-func (s *Server) Mount() { s.cfg.Docs.Handle(Route, s) }
+// Mount adds the certificate API to the repository API's routes, and
+// under /apisetu/ answers in API Setu's form for every other path or
+// method (url_not_found, not net/http's text 404 or 405) and for a caller
+// over serve's per-address rate (service_unavailable, not text 429).
+func (s *Server) Mount() {
+	s.cfg.Docs.Handle(Route, s)
+	s.cfg.Docs.Handle("/apisetu/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.metrics.count("unknown", OutcomeNotFound)
+		writeError(w, errURLNotFound)
+	}))
+	s.cfg.Docs.SetLimitedReply("/apisetu/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.metrics.count("unknown", OutcomeLimited)
+		writeError(w, errRateLimited)
+	}))
+}
 
 // request is the JSON body of a certificate request.
 type request struct {
