@@ -39,6 +39,13 @@ func TestErrorPairs(t *testing.T) {
 	params := func(b map[string]any) map[string]any { return b["certificateParameters"].(map[string]any) }
 	notUUIDConsent := consentFor(meera)
 	notUUIDConsent.ConsentID = "consent-1"
+	// A consentId that is a number, signed as it is.
+	numericID, _ := json.Marshal(consentFor(meera))
+	numericID = []byte(strings.Replace(string(numericID), `"consentId":"`, `"consentId":12345,"x":"`, 1))
+	numericArt, err := consent.SignRaw(f.rsaKey, numericID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name, doctype, client, key string
 		body                       any
@@ -58,6 +65,14 @@ func TestErrorPairs(t *testing.T) {
 		{"txnId not a UUID", "SSCER", "bank", bankKey, with(func(b map[string]any) { b["txnId"] = "txn-1" }), 400, [2]string{"invalid_txnid", "The txnId parameter must be in UUID format"}},
 		{"bad format", "SSCER", "bank", bankKey, with(func(b map[string]any) { b["format"] = "docx" }), 400, [2]string{"invalid_format", "The format parameter is invalid"}},
 		{"consentId not a UUID", "SSCER", "bank", bankKey, body(meera, "xml", f.sign(t, notUUIDConsent)), 400, [2]string{"invalid_consentid", "The consentId parameter must be in UUID format"}},
+		// A member of the wrong type gets that member's pair, not Bad request.
+		{"txnId a number", "SSCER", "bank", bankKey, with(func(b map[string]any) { b["txnId"] = 12345 }), 400, [2]string{"invalid_txnid", "The txnId parameter must be in UUID format"}},
+		{"format a number", "SSCER", "bank", bankKey, with(func(b map[string]any) { b["format"] = 1 }), 400, [2]string{"invalid_format", "The format parameter is invalid"}},
+		{"consentId a number", "SSCER", "bank", bankKey, body(meera, "xml", &numericArt), 400, [2]string{"invalid_consentid", "The consentId parameter must be in UUID format"}},
+		{"consentArtifact a string", "SSCER", "bank", bankKey, with(func(b map[string]any) { b["consentArtifact"] = "abc" }), 401, [2]string{"invalid_authorization", "You are not authorized to use this API"}},
+		{"signature a string", "SSCER", "bank", bankKey, with(func(b map[string]any) {
+			b["consentArtifact"] = map[string]any{"consent": map[string]any{"consentId": consent.NewID()}, "signature": "abc"}
+		}), 401, [2]string{"invalid_authorization", "You are not authorized to use this API"}},
 		// The consentId is checked after every other parameter.
 		{"consentId not a UUID, no search key", "SSCER", "bank", bankKey, with(func(b map[string]any) {
 			b["consentArtifact"] = f.sign(t, notUUIDConsent)

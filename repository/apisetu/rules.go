@@ -38,12 +38,16 @@ func refuse(r consent.Rule, detail string) *consent.RuleError {
 // a string consentId.
 func consentID(raw json.RawMessage) (id string, ok bool) {
 	var c struct {
-		ConsentID *string `json:"consentId"`
+		ConsentID json.RawMessage `json:"consentId"`
 	}
 	if json.Unmarshal(raw, &c) != nil || c.ConsentID == nil {
 		return "", false
 	}
-	return *c.ConsentID, true
+	if json.Unmarshal(c.ConsentID, &id) != nil {
+		// Not a string (a number, say): not in UUID format either.
+		return string(c.ConsentID), true
+	}
+	return id, true
 }
 
 // unverified reads the consentId and data.id of a consent whose signature

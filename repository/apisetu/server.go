@@ -251,7 +251,7 @@ func (s *Server) authenticate(ctx context.Context, id, key string) (Requester, e
 // parse decodes the body and checks the parameters' presence and form.
 func (req *request) parse(body []byte) *apiError {
 	if err := json.Unmarshal(body, req); err != nil {
-		return &errInvalidParameter
+		return typeErrorPair(err)
 	}
 	if req.TxnID == nil || req.Format == nil || req.Params == nil {
 		return &errMissingParameter
@@ -295,6 +295,26 @@ func (req *request) parse(body []byte) *apiError {
 		}
 	}
 	return nil
+}
+
+// typeErrorPair is the answer to a body json.Unmarshal refused: the
+// pair of the member whose type was wrong when it has one (a txnId or
+// format that is not a string is not in their form; a consentArtifact
+// that is not the object is a consent that is invalid), otherwise Bad
+// request.
+func typeErrorPair(err error) *apiError {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		switch {
+		case te.Field == "txnId":
+			return &errInvalidTxnID
+		case te.Field == "format":
+			return &errInvalidFormat
+		case te.Field == "consentArtifact" || strings.HasPrefix(te.Field, "consentArtifact."):
+			return &errAuthorization
+		}
+	}
+	return &errInvalidParameter
 }
 
 // readArtifact reads the consentId of the request's consent artifact, if
