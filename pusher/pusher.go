@@ -89,12 +89,15 @@ type Progress struct {
 
 // Summary is what a Run did.
 type Summary struct {
-	Pushed   int           `json:"pushed"`   // accepted by the locker
-	Already  int           `json:"already"`  // of those, already in the citizen's locker
-	Failures int           `json:"failures"` // transient failures, retried
-	Dead     int           `json:"dead"`     // dead-lettered in this run
-	Requests int           `json:"requests"` // HTTP requests sent
-	Elapsed  time.Duration `json:"elapsed_ns"`
+	Pushed   int `json:"pushed"`   // accepted by the locker
+	Already  int `json:"already"`  // of those, already in the citizen's locker
+	Failures int `json:"failures"` // transient failures, retried
+	Dead     int `json:"dead"`     // dead-lettered in this run
+	Requests int `json:"requests"` // HTTP requests sent
+	// LeaseLost counts results not recorded because their row's lease had
+	// run out meanwhile (another pusher may send it again).
+	LeaseLost int           `json:"lease_lost"`
+	Elapsed   time.Duration `json:"elapsed_ns"`
 }
 
 // ErrUnauthorized: the gateway refused our credentials (HTTP 401/403).
@@ -338,8 +341,14 @@ func (p *Pusher) round(ctx context.Context, items []repository.PushItem, sum *Su
 	// Settle even when ctx is cancelled: what was pushed must be recorded.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := p.cfg.Outbox.Settle(sctx, p.owner, settle); err != nil {
+	lost, err := p.cfg.Outbox.Settle(sctx, p.owner, settle)
+	if err != nil {
 		return fmt.Errorf("record push results: %w", err)
+	}
+	if lost > 0 {
+		sum.LeaseLost += lost
+		p.log.Warn("push results not recorded: their leases ran out during the round, and another pusher may push those rows again (raise --lease)",
+			"rows", lost, "lease", p.cfg.Lease.String())
 	}
 	return fatal
 }

@@ -66,17 +66,22 @@ var settleSQL = map[Outcome]string{
 }
 
 // Settle implements Outbox.
-func (c *core) Settle(ctx context.Context, owner string, outcomes []Settlement) error {
+func (c *core) Settle(ctx context.Context, owner string, outcomes []Settlement) (int, error) {
 	if len(outcomes) == 0 {
-		return nil
+		return 0, nil
 	}
 	now := time.Now()
+	lost := 0
 	err := c.inTx(ctx, func(tx tx) error {
+		lost = 0
 		var audit []AuditEntry
 		for _, o := range outcomes {
-			e, err := c.settleOne(ctx, tx, owner, o, now)
+			held, e, err := c.settleOne(ctx, tx, owner, o, now)
 			if err != nil {
 				return fmt.Errorf("settle #%d: %w", o.ID, err)
+			}
+			if !held {
+				lost++
 			}
 			if e != nil {
 				audit = append(audit, *e)
@@ -85,17 +90,17 @@ func (c *core) Settle(ctx context.Context, owner string, outcomes []Settlement) 
 		return c.appendAudit(ctx, tx, audit)
 	})
 	if err != nil {
-		return fmt.Errorf("outbox: %w", err)
+		return 0, fmt.Errorf("outbox: %w", err)
 	}
-	return nil
+	return lost, nil
 }
 
-// settleOne settles one row if owner still holds it, and returns the audit
-// entry of a push or a dead letter.
-func (c *core) settleOne(ctx context.Context, tx tx, owner string, o Settlement, now time.Time) (*AuditEntry, error) {
+// settleOne settles one row if owner still holds it (held), and returns
+// the audit entry of a push or a dead letter.
+func (c *core) settleOne(ctx context.Context, tx tx, owner string, o Settlement, now time.Time) (held bool, _ *AuditEntry, _ error) {
 	q, ok := settleSQL[o.Outcome]
 	if !ok {
-		return nil, fmt.Errorf("unknown outcome %d", o.Outcome)
+		return false, nil, fmt.Errorf("unknown outcome %d", o.Outcome)
 	}
 	args := []any{o.ID, owner}
 	switch o.Outcome {
@@ -108,21 +113,21 @@ func (c *core) settleOne(ctx context.Context, tx tx, owner string, o Settlement,
 	}
 	n, err := tx.exec(ctx, q+` WHERE id = $1 AND lease_owner = $2 AND state = 'pending'`, args...)
 	if err != nil || n != 1 {
-		return nil, err
+		return false, nil, err
 	}
 	switch o.Outcome {
 	case Pushed:
-		return &AuditEntry{Actor: "push", Action: AuditPush, URI: o.URI, Version: o.Version, Reason: o.Action}, nil
+		return true, &AuditEntry{Actor: "push", Action: AuditPush, URI: o.URI, Version: o.Version, Reason: o.Action}, nil
 	case Dead:
 		// Later pushes of the URI wait with it in the dead letters.
 		if _, err := tx.exec(ctx, `UPDATE outbox SET state = 'dead', last_error = $1
 			WHERE uri = (SELECT uri FROM outbox WHERE id = $2) AND id > $2 AND state = 'pending'`,
 			fmt.Sprintf("waits for dead-lettered push #%d of this URI", o.ID), o.ID); err != nil {
-			return nil, err
+			return false, nil, err
 		}
-		return &AuditEntry{Actor: "push", Action: AuditPushDead, URI: o.URI, Version: o.Version, Reason: o.Action + ": " + o.Error}, nil
+		return true, &AuditEntry{Actor: "push", Action: AuditPushDead, URI: o.URI, Version: o.Version, Reason: o.Action + ": " + o.Error}, nil
 	}
-	return nil, nil
+	return true, nil, nil
 }
 
 // NextDue implements Outbox.

@@ -60,8 +60,9 @@ type Outbox interface {
 	// pass that retries only within its own time window).
 	Claim(ctx context.Context, owner string, max int, lease time.Duration, dueBy time.Time) ([]PushItem, error)
 	// Settle records outcomes of rows claimed by owner. An outcome for a row
-	// whose lease owner has changed meanwhile is ignored.
-	Settle(ctx context.Context, owner string, outcomes []Settlement) error
+	// whose lease owner has changed meanwhile (its lease ran out and
+	// another pusher claimed it) is not recorded: lost counts those.
+	Settle(ctx context.Context, owner string, outcomes []Settlement) (lost int, err error)
 	// NextDue returns when the earliest pending row becomes claimable; a
 	// row waiting behind an earlier one of its URI does not count (the
 	// earlier one does). ok is false when no row is pending.

@@ -135,6 +135,10 @@ func PushSummary(w io.Writer, gateway string, s pusher.Summary, ob repository.Ou
 		fmt.Fprintf(w, "%d pending %s for documents held until their release (`issuerkit status` says when)\n",
 			ob.Held, Plural(ob.Held, "push waits", "pushes wait"))
 	}
+	if s.LeaseLost > 0 {
+		fmt.Fprintf(w, "%d %s not recorded: the rows' leases ran out while they were pushed, and another pusher may push them again (raise --lease)\n",
+			s.LeaseLost, Plural(s.LeaseLost, "result", "results"))
+	}
 }
 
 // PushUI shows a push's progress on stderr.

@@ -28,7 +28,7 @@ func testAuditAndHistory(t *testing.T, c repository.Catalog) {
 	for _, it := range items {
 		s = append(s, repository.Settlement{ID: it.ID, URI: it.URI, Action: it.Action, Outcome: repository.Pushed})
 	}
-	if err := c.Settle(ctx, "p", s); err != nil {
+	if _, err := c.Settle(ctx, "p", s); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.AppendAudit(ctx, []repository.AuditEntry{{Actor: "api:in.gov.locker", Action: repository.AuditPull, URI: u, Version: 2}}); err != nil {

@@ -42,15 +42,18 @@ func claim(t *testing.T, c repository.Catalog, owner string, max int, lease time
 	return items
 }
 
-func settle(t *testing.T, c repository.Catalog, owner string, outcome repository.Outcome, items ...repository.PushItem) {
+// settle settles items as owner and returns how many it no longer held.
+func settle(t *testing.T, c repository.Catalog, owner string, outcome repository.Outcome, items ...repository.PushItem) int {
 	t.Helper()
 	var s []repository.Settlement
 	for _, it := range items {
 		s = append(s, repository.Settlement{ID: it.ID, Outcome: outcome, Next: time.Now().Add(time.Hour), Error: "boom"})
 	}
-	if err := c.Settle(context.Background(), owner, s); err != nil {
+	lost, err := c.Settle(context.Background(), owner, s)
+	if err != nil {
 		t.Fatal(err)
 	}
+	return lost
 }
 
 func actions(items []repository.PushItem) string {
@@ -150,8 +153,12 @@ func testOutboxLeases(t *testing.T, c repository.Catalog) {
 	if len(again) != 1 || again[0].ID != short[0].ID {
 		t.Fatalf("after the lease expired: %s", actions(again))
 	}
-	settle(t, c, "dead-owner", repository.Dead, short...)
-	settle(t, c, "other", repository.Pushed, again...)
+	if lost := settle(t, c, "dead-owner", repository.Dead, short...); lost != 1 {
+		t.Fatalf("the stale owner's settlement: %d lost, want 1", lost)
+	}
+	if lost := settle(t, c, "other", repository.Pushed, again...); lost != 0 {
+		t.Fatalf("the owner's settlement: %d lost, want 0", lost)
+	}
 	st, _ := c.Stats(context.Background(), 1)
 	if st.Outbox.Dead != 0 || st.Outbox.Pushed != 1 {
 		t.Fatalf("a stale owner's settlement counted: %+v", st.Outbox)
