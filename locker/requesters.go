@@ -124,7 +124,7 @@ func (s *Store) OpenSession(ctx context.Context, r *Requester, docTypes []string
 	if redirect == "" {
 		redirect = r.RedirectURL
 	}
-	if !strings.HasPrefix(redirect, r.RedirectURL) {
+	if !underRedirect(redirect, r.RedirectURL) {
 		return nil, errors.New("redirect_url: must start with the requester's registered redirect URL")
 	}
 	purpose = strings.TrimSpace(purpose)
@@ -243,4 +243,21 @@ func (s *Store) newConsentManager(kp, cp string) (crypto.Signer, []byte, error) 
 		return nil, nil, fmt.Errorf("consent-manager certificate: %w", err)
 	}
 	return k, cpem, nil
+}
+
+// underRedirect reports whether redirect is the registered URL or a URL
+// under it: the same scheme and host (no user info), and a path that is
+// the registered one or continues it after a "/". A plain prefix test let
+// "https://bank.example@evil.example/x" pass for "https://bank.example".
+func underRedirect(redirect, registered string) bool {
+	u, err := url.Parse(redirect)
+	if err != nil {
+		return false
+	}
+	reg, err := url.Parse(registered)
+	if err != nil || u.User != nil || u.Opaque != "" || !strings.EqualFold(u.Scheme, reg.Scheme) || !strings.EqualFold(u.Host, reg.Host) {
+		return false
+	}
+	base := strings.TrimSuffix(reg.Path, "/")
+	return u.Path == reg.Path || u.Path == base || strings.HasPrefix(u.Path, base+"/")
 }

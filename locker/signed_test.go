@@ -79,3 +79,31 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// TestUnderRedirect: a consent session's redirect stays on the requester's
+// registered site and path; user info, another host or a path that only
+// shares a prefix is refused.
+func TestUnderRedirect(t *testing.T) {
+	const reg = "https://bank.example/kyc"
+	for redirect, want := range map[string]bool{
+		"https://bank.example/kyc":                 true,
+		"https://bank.example/kyc/done?s=1":        true,
+		"https://BANK.example/kyc/done":            true,
+		"https://bank.example/kycx":                false,
+		"https://bank.example@evil.example/kyc":    false,
+		"https://bank.example.evil.example/kyc":    false,
+		"http://bank.example/kyc":                  false,
+		"https://evil.example/kyc":                 false,
+		"https://bank.example:8443/kyc":            false,
+		"https://user:pw@bank.example/kyc":         false,
+		"javascript:alert(1)//bank.example/kyc":    false,
+		"https://bank.example/kyc/../../elsewhere": true, // the browser's path, still on the site
+	} {
+		if got := underRedirect(redirect, reg); got != want {
+			t.Errorf("underRedirect(%q) = %v, want %v", redirect, got, want)
+		}
+	}
+	if !underRedirect("https://bank.example/x", "https://bank.example") || underRedirect("https://bank.example@evil.example/x", "https://bank.example") {
+		t.Error("a registered URL without a path")
+	}
+}
