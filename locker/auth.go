@@ -117,11 +117,13 @@ func (s *Store) SignIn(ctx context.Context, mobile, otp, pin string, now time.Ti
 	if !ValidMobile(mobile) {
 		return "", "", ErrBadOTP
 	}
-	if err := s.useOTP(ctx, mobile, otp, now); err != nil {
-		return "", "", err
-	}
+	// The PIN's form first: a mistyped PIN must not use up the OTP (its
+	// check says nothing about the OTP).
 	if !sixRE.MatchString(pin) {
 		return "", "", ErrNeedPIN
+	}
+	if err := s.useOTP(ctx, mobile, otp, now); err != nil {
+		return "", "", err
 	}
 	var pinHash string
 	err = s.db.QueryRowContext(ctx, `SELECT id, pin_hash FROM citizens WHERE mobile = ?`, mobile).Scan(&id, &pinHash)

@@ -44,11 +44,15 @@ func TestOTPRules(t *testing.T) {
 	if st, _ := c.verify(mobile, code, "135790"); st != http.StatusUnauthorized {
 		t.Errorf("the right OTP after 3 wrong tries: HTTP %d, want 401", st)
 	}
-	// Single use.
+	// Single use; a PIN that is not 6 digits is refused before the OTP is
+	// used, so the same OTP still signs in with the PIN retyped.
 	c.otp(mobile)
 	code = f.latestOTP(mobile)
+	if st, _ := c.verify(mobile, code, "12"); st == 200 {
+		t.Fatalf("a 2-digit PIN: HTTP %d", st)
+	}
 	if st, _ := c.verify(mobile, code, "135790"); st != 200 {
-		t.Fatalf("the right OTP: HTTP %d", st)
+		t.Fatalf("the right OTP after a mistyped PIN: HTTP %d", st)
 	}
 	if st, _ := c.verify(mobile, code, "135790"); st != http.StatusUnauthorized {
 		t.Errorf("the OTP used again: HTTP %d, want 401", st)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -89,7 +90,9 @@ func (o *pushOptions) run(c *cli.Context, e *env) error {
 	}
 	sum, runErr := p.Run(c.Context, o.Once, o.RetryFor)
 	ui.Finish()
-	after, err := r.Catalog.Stats(c.Context, 0)
+	// Not c.Context: after SIGINT the outbox is still what the summary
+	// must show.
+	after, err := r.Catalog.Stats(context.WithoutCancel(c.Context), 0)
 	if err != nil && runErr == nil {
 		runErr = err
 	}
