@@ -93,11 +93,17 @@ func ExitCode(err error, rules []ExitRule, def int) int {
 func Prepare(app *cli.App) {
 	app.OnUsageError = onUsageError
 	app.ExitErrHandler = func(*cli.Context, error) {}
+	if app.Action == nil {
+		app.Action = unknownCommand(app.Name)
+	}
 	for _, f := range app.Flags {
 		addEnv(f, EnvAlias(nil, f.Names()[0]))
 	}
 	WalkCommands(app.Commands, func(path []string, c *cli.Command) {
 		c.OnUsageError = onUsageError
+		if len(c.Subcommands) > 0 && c.Action == nil {
+			c.Action = unknownCommand(app.Name + " " + strings.Join(path, " "))
+		}
 		var required []string
 		for _, f := range c.Flags {
 			addEnv(f, EnvAlias(path, f.Names()[0]))
@@ -113,6 +119,22 @@ func Prepare(app *cli.App) {
 
 func onUsageError(_ *cli.Context, err error, _ bool) error {
 	return &UsageError{Err: err}
+}
+
+// unknownCommand is the action of the app, or of a command of
+// subcommands, that no subcommand matched: its help without arguments,
+// else a usage error naming the word (urfave/cli's own answer exits 3,
+// which is the CONTRACT's code for rejected rows).
+func unknownCommand(path string) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if !c.Args().Present() {
+			if c.Command != nil && c.Command.Name != "" && len(c.Command.Subcommands) > 0 {
+				return cli.ShowSubcommandHelp(c)
+			}
+			return cli.ShowAppHelp(c)
+		}
+		return &UsageError{Err: fmt.Errorf("unknown command %q: `%s --help` lists the commands", c.Args().First(), path)}
+	}
 }
 
 // requiredFlags is urfave/cli's Required flag check done here instead, so
@@ -134,7 +156,10 @@ func requiredFlags(names []string) cli.BeforeFunc {
 		if templ == "" {
 			templ = cli.CommandHelpTemplate
 		}
-		cli.HelpPrinter(c.App.Writer, templ, c.Command)
+		// On stderr, and not under --json: stdout is the command's output.
+		if !c.Bool("json") {
+			cli.HelpPrinter(c.App.ErrWriter, templ, c.Command)
+		}
 		return &MissingFlagsError{Names: missing}
 	}
 }

@@ -112,6 +112,36 @@ func TestPrepare(t *testing.T) {
 	if !errors.As(err, &ue) {
 		t.Fatalf("unknown flag: %v (%T), want a *UsageError", err, err)
 	}
+	// An unknown command is a usage error too (urfave/cli's own exits 3),
+	// at the top and under a command of subcommands; none shows help.
+	for _, args := range [][]string{{"t", "rn"}, {"t", "locker", "serv"}} {
+		if err := app.Run(args); !errors.As(err, &ue) || !strings.Contains(err.Error(), "unknown command") {
+			t.Errorf("%v: %v (%T), want a *UsageError naming the command", args[1:], err, err)
+		}
+	}
+	out.Reset()
+	if err := app.Run([]string{"t", "locker"}); err != nil || !strings.Contains(out.String(), "serve") {
+		t.Errorf("a command of subcommands alone: %v, help %q", err, out.String())
+	}
+}
+
+// TestMissingFlagsHelpOnStderr: the help shown for a missing required
+// flag goes to stderr, and not at all under --json: stdout is the
+// command's output.
+func TestMissingFlagsHelpOnStderr(t *testing.T) {
+	var out, errw bytes.Buffer
+	app := &cli.App{Name: "t", Writer: &out, ErrWriter: &errw, Commands: []*cli.Command{{Name: "run",
+		Flags:  []cli.Flag{&cli.StringFlag{Name: "profile", Required: true}, &cli.BoolFlag{Name: "json"}},
+		Action: func(*cli.Context) error { return nil }}}}
+	Prepare(app)
+	var mf *MissingFlagsError
+	if err := app.Run([]string{"t", "run"}); !errors.As(err, &mf) || out.Len() != 0 || !strings.Contains(errw.String(), "--profile") {
+		t.Errorf("plain: %v, stdout %q, stderr %q", err, out.String(), errw.String())
+	}
+	errw.Reset()
+	if err := app.Run([]string{"t", "run", "--json"}); !errors.As(err, &mf) || out.Len() != 0 || errw.Len() != 0 {
+		t.Errorf("--json: %v, stdout %q, stderr %q", err, out.String(), errw.String())
+	}
 }
 
 func TestEnvVarsMasks(t *testing.T) {
