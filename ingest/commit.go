@@ -164,7 +164,10 @@ func (q *sequencer) handle(r result) error {
 			if int(prev.input) != q.mark.InputIndex {
 				where += " of " + filepath.Base(q.o.Inputs[prev.input])
 			}
-			r.kind, r.err = outReject, "duplicate DocID: the same document as "+where
+			// Said so that the report is not fed back as it is: alone, the
+			// row would be a correction of that document, to another holder.
+			r.kind, r.err = outReject, "duplicate DocID: the same document as "+where+
+				"; correct the columns its DocID is made of, or drop this row (ingested again as it is, it would replace that document)"
 		}
 	}
 	switch r.kind {

@@ -215,6 +215,9 @@ func IngestSummary(w io.Writer, s ingest.Summary) {
 	}
 	if more := s.Rejected - len(s.FirstRejects); more > 0 {
 		fmt.Fprintf(w, "  … and %d more %s\n", more, Plural(more, "row", "rows"))
+		if len(s.Rejects) == 0 {
+			fmt.Fprintln(w, "  (a dry run writes no rejects report unless given --rejects FILE: give one to see every rejected row)")
+		}
 	}
 	if len(s.Rejects) > 0 {
 		fmt.Fprintf(w, "rejected rows are in %s: correct them there and ingest that file again\n", strings.Join(s.Rejects, ", "))

@@ -78,3 +78,22 @@ func TestLines(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestSummaryRejects: a run with more rejects than it lists says
+// where the rest are, and a dry run without a report how to get one.
+func TestIngestSummaryRejects(t *testing.T) {
+	first := []ingest.Reject{{Input: "r.csv", Row: 2, Error: "Gender: bad"}}
+	for _, tc := range []struct {
+		s    ingest.Summary
+		want string
+	}{
+		{ingest.Summary{Counts: repository.Counts{Read: 9, Rejected: 4}, FirstRejects: first, DryRun: true}, "give one to see every rejected row"},
+		{ingest.Summary{Counts: repository.Counts{Read: 9, Rejected: 4}, FirstRejects: first, Rejects: []string{"rejects-b.csv"}}, "rejected rows are in rejects-b.csv"},
+	} {
+		var buf bytes.Buffer
+		IngestSummary(&buf, tc.s)
+		if !strings.Contains(buf.String(), "… and 3 more rows") || !strings.Contains(buf.String(), tc.want) {
+			t.Errorf("summary lacks %q:\n%s", tc.want, buf.String())
+		}
+	}
+}
