@@ -303,6 +303,7 @@ func (p *Pusher) round(ctx context.Context, items []repository.PushItem, sum *Su
 	g.Wait()
 	settle := make([]repository.Settlement, len(items))
 	now := time.Now()
+	retried, firstReason := 0, ""
 	for i := range items {
 		it, r := &items[i], results[i]
 		s := repository.Settlement{ID: it.ID, URI: it.URI, Version: it.Version, Action: it.Action, Outcome: r.kind}
@@ -331,12 +332,20 @@ func (p *Pusher) round(ctx context.Context, items []repository.PushItem, sum *Su
 				d = p.backoff(it.Attempts)
 			}
 			s.Next = now.Add(d)
-			p.log.Info("push failed, will retry", "uri", it.URI, "outbox_id", it.ID, "attempt", it.Attempts+1,
+			// Each row at Debug; the round says it once (below): against a
+			// gateway that is down, a line a row a try buried the progress.
+			p.log.Debug("push failed, will retry", "uri", it.URI, "outbox_id", it.ID, "attempt", it.Attempts+1,
 				"retry_in", d.Round(time.Millisecond).String(), "reason", s.Error)
+			if retried++; retried == 1 {
+				firstReason = s.Error
+			}
 		default: // not attempted: cancelled or a fatal error
 			s.Outcome = repository.Released
 		}
 		settle[i] = s
+	}
+	if retried > 0 {
+		p.log.Warn("pushes failed, will retry", "rows", retried, "of", len(items), "first_reason", firstReason)
 	}
 	// Settle even when ctx is cancelled: what was pushed must be recorded.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

@@ -120,6 +120,15 @@ func auditCommand(e *env) *cli.Command {
 				if err != nil {
 					return err
 				}
+				if o.JSON {
+					b, _ := json.Marshal(struct {
+						OK      bool   `json:"ok"`
+						Entries int    `json:"entries"`
+						Head    string `json:"head"`
+					}{true, n, head})
+					fmt.Fprintln(e.stdout, string(b))
+					return nil
+				}
 				fmt.Fprintf(e.stdout, "audit chain OK: %d %s, head %s\n", n, report.Plural(n, "entry", "entries"), head)
 				return nil
 			}

@@ -381,4 +381,12 @@ func TestRevokeAndSuspendReachTheLocker(t *testing.T) {
 	if r := mustCLI(t, "--home", w.home, "audit", "--verify-chain"); !strings.Contains(r.stdout, "audit chain OK") {
 		t.Fatalf("verify-chain: %s", r.stdout)
 	}
+	var chain struct {
+		OK      bool   `json:"ok"`
+		Entries int    `json:"entries"`
+		Head    string `json:"head"`
+	}
+	if r := mustCLI(t, "--home", w.home, "audit", "--verify-chain", "--json"); json.Unmarshal([]byte(r.stdout), &chain) != nil || !chain.OK || chain.Entries == 0 || chain.Head == "" {
+		t.Fatalf("verify-chain --json: %s", r.stdout)
+	}
 }
