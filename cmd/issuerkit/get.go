@@ -92,6 +92,10 @@ func getCommand(e *env) *cli.Command {
 					return err
 				}
 			}
+			if (format == "link" || format == "pdf") && r.Home.Config.API.PublicURL == "" {
+				fmt.Fprintf(e.stderr, "get: api.public_url is not set in issuerkit.yaml: the /verify link%s names %s, which only this machine may reach; set it to the address holders reach\n",
+					map[bool]string{true: " in the PDF's QR code"}[format == "pdf"], r.Home.PublicURL(""))
+			}
 			if format == "link" {
 				return printLink(e, r.Home, doc)
 			}

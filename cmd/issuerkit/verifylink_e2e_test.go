@@ -32,7 +32,12 @@ func TestVerifyLinkInPDF(t *testing.T) {
 	mustCLI(t, h, "init", "--issuer-id", "in.gov.cbse", "--issuer-name", "CBSE", "--key-type", "ecdsa-p256")
 	mustCLI(t, h, "ingest", "--quiet", "--profile", profile, sample)
 	const uri = "in.gov.cbse-SSCER-75000032025"
-	link := strings.TrimSpace(mustCLI(t, h, "get", uri, "--format", "link").stdout)
+	got := mustCLI(t, h, "get", uri, "--format", "link")
+	link := strings.TrimSpace(got.stdout)
+	// With no api.public_url the link names this machine: get says so.
+	if !strings.Contains(got.stderr, "api.public_url is not set") {
+		t.Errorf("get --format link without api.public_url: stderr %q, want the warning", got.stderr)
+	}
 	hm, err := home.Open(hdir)
 	if err != nil {
 		t.Fatal(err)
