@@ -130,8 +130,8 @@ func (s *Server) sendOTP(ctx context.Context, mobile string) *apiError {
 	switch {
 	case errors.Is(err, ErrTooManyOTPs):
 		return newErr(http.StatusTooManyRequests, "too_many_otps", "at most 5 OTPs an hour for one mobile: try later")
-	case err != nil && !ValidMobile(mobile):
-		return newErr(http.StatusBadRequest, "invalid_mobile", "mobile: want 10 digits starting with 6-9")
+	case err != nil && !ValidMobile(NormalizeMobile(mobile)):
+		return newErr(http.StatusBadRequest, "invalid_mobile", "mobile: enter the 10-digit mobile number (starting with 6, 7, 8 or 9)")
 	case err != nil:
 		return s.internal("otp", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/issuerkit/issuerkit/consent"
@@ -46,9 +47,35 @@ var (
 // ValidMobile reports whether m is a 10-digit Indian mobile number.
 func ValidMobile(m string) bool { return mobileRE.MatchString(m) }
 
+// NormalizeMobile is m as people write it made the 10 digits the sandbox
+// keys on: spaces, hyphens, dots and brackets dropped, and a +91, 91 or 0
+// in front of the 10 digits too ("+91 98765-43210", "098765 43210"). What
+// is not such a number comes back with only the separators dropped.
+func NormalizeMobile(m string) string {
+	var b strings.Builder
+	for i, r := range strings.TrimSpace(m) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && i == 0, r == ' ', r == '-', r == '.', r == '(', r == ')':
+		default:
+			return strings.TrimSpace(m) // not a phone number: refused as it is
+		}
+	}
+	d := b.String()
+	switch {
+	case len(d) == 12 && strings.HasPrefix(d, "91"):
+		d = d[2:]
+	case len(d) == 11 && d[0] == '0':
+		d = d[1:]
+	}
+	return d
+}
+
 // SendOTP makes a new 6-digit OTP for mobile and puts it in the sandbox SMS
 // outbox (read with LatestOTP). At most OTPsPerHour per mobile.
 func (s *Store) SendOTP(ctx context.Context, mobile string, now time.Time) error {
+	mobile = NormalizeMobile(mobile)
 	if !ValidMobile(mobile) {
 		return fmt.Errorf("mobile: want 10 digits starting with 6-9")
 	}
@@ -72,6 +99,7 @@ func (s *Store) SendOTP(ctx context.Context, mobile string, now time.Time) error
 // LatestOTP returns the newest OTP of mobile still usable at now: the
 // sandbox's SMS outbox.
 func (s *Store) LatestOTP(ctx context.Context, mobile string, now time.Time) (string, error) {
+	mobile = NormalizeMobile(mobile)
 	var code string
 	err := s.db.QueryRowContext(ctx, `SELECT code FROM otps WHERE mobile = ? AND used = 0 AND tries < ? AND expires_at > ?
 		ORDER BY id DESC LIMIT 1`, mobile, OTPTries, unix(now)).Scan(&code)
@@ -114,6 +142,7 @@ func (s *Store) useOTP(ctx context.Context, mobile, code string, now time.Time) 
 // PIN and creates the citizen) and opens a session. It returns the
 // citizen's DigiLocker id and the session token for the cookie.
 func (s *Store) SignIn(ctx context.Context, mobile, otp, pin string, now time.Time) (id, token string, err error) {
+	mobile = NormalizeMobile(mobile)
 	if !ValidMobile(mobile) {
 		return "", "", ErrBadOTP
 	}

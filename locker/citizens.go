@@ -68,6 +68,8 @@ func uidMD5(num string) string {
 // (DD-MM-YYYY) to a citizen: the number is sealed and filed under its
 // citizen hash, so pushes already received for it show in Issued Documents.
 func (s *Store) LinkAadhaar(ctx context.Context, id, num, name, dob string, now time.Time) error {
+	// As printed on the card: "4100 2505 3336".
+	num = strings.Join(strings.FieldsFunc(num, func(r rune) bool { return r == ' ' || r == '-' }), "")
 	if err := aadhaar.Validate(num); err != nil {
 		return fmt.Errorf("aadhaar: %w", err)
 	}

@@ -36,7 +36,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;pad
 
 {{define "signin"}}{{template "top" .}}
 <form method="post" action="/signin" class="card"><input type="hidden" name="csrf" value="{{.CSRF}}"><input type="hidden" name="next" value="{{.Data.Next}}">
-<label for="mobile">Mobile number</label><input id="mobile" name="mobile" inputmode="numeric" autocomplete="tel" maxlength="10" value="{{.Data.Mobile}}" required>
+<label for="mobile">Mobile number</label><input id="mobile" name="mobile" type="tel" inputmode="tel" autocomplete="tel" maxlength="20" value="{{.Data.Mobile}}" required>
 <button class="btn" id="send-otp">Send OTP</button></form>
 <p class="meta">New here? Signing in with your mobile creates your locker; you choose a 6-digit security PIN.</p>
 {{template "bottom" .}}{{end}}
@@ -51,7 +51,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;pad
 
 {{define "aadhaar"}}{{template "top" .}}
 <form method="post" action="/aadhaar" class="card"><input type="hidden" name="csrf" value="{{.CSRF}}">
-<label for="aadhaar">Aadhaar number</label><input id="aadhaar" name="aadhaar" inputmode="numeric" maxlength="12" autocomplete="off" required>
+<label for="aadhaar">Aadhaar number</label><input id="aadhaar" name="aadhaar" inputmode="numeric" maxlength="16" autocomplete="off" required>
 <label for="name">Name as on Aadhaar</label><input id="name" name="name" required>
 <label for="dob">Date of birth as on Aadhaar (DD-MM-YYYY)</label><input id="dob" name="dob" placeholder="DD-MM-YYYY" required>
 <button class="btn" id="link">Link Aadhaar</button></form>

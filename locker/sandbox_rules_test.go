@@ -489,3 +489,23 @@ func TestSignInNextStaysOnSite(t *testing.T) {
 		}
 	}
 }
+
+// TestNumbersAsTyped: a mobile with +91 and spaces signs in as the 10
+// digits, and an Aadhaar number typed as on the card, in groups of four,
+// links.
+func TestNumbersAsTyped(t *testing.T) {
+	f := newSandbox(t)
+	c := f.client()
+	typed := "+91 " + mobile[:5] + " " + mobile[5:]
+	if code := c.otp(typed); code != http.StatusAccepted {
+		t.Fatalf("OTP for %q: HTTP %d", typed, code)
+	}
+	if code, id := c.verify(typed, f.latestOTP(mobile), "135790"); code != 200 || len(id) != 36 {
+		t.Fatalf("sign-in as %q: HTTP %d %q", typed, code, id)
+	}
+	var me map[string]any
+	grouped := alice[:4] + " " + alice[4:8] + " " + alice[8:]
+	if st, _ := c.do("POST", "/api/me/aadhaar", map[string]string{"aadhaar": grouped, "name": meeraName, "dob": meeraDOB}, nil, &me); st != 200 || me["aadhaar_last4"] != alice[8:] {
+		t.Fatalf("linking %q: HTTP %d %v", grouped, st, me)
+	}
+}

@@ -107,3 +107,24 @@ func TestUnderRedirect(t *testing.T) {
 		t.Error("a registered URL without a path")
 	}
 }
+
+// TestNormalizeMobile: a mobile number as people write it is the 10 digits.
+func TestNormalizeMobile(t *testing.T) {
+	for in, want := range map[string]string{
+		"9876543210":      "9876543210",
+		"+91 98765 43210": "9876543210",
+		"+919876543210":   "9876543210",
+		"919876543210":    "9876543210",
+		"09876543210":     "9876543210",
+		"98765-43210":     "9876543210",
+		"(987) 654.3210":  "9876543210",
+		" 98765 43210 ":   "9876543210",
+		"12345":           "12345",
+		"98765x43210":     "98765x43210",
+		"9+876543210":     "9+876543210",
+	} {
+		if got := NormalizeMobile(in); got != want {
+			t.Errorf("NormalizeMobile(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
