@@ -56,6 +56,11 @@ func TestAPISetuTwoServers(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, "other.key")); err == nil {
 				t.Error("a refused add left its new key file behind")
 			}
+			// A DocType the home does not issue is refused (a typo could not
+			// be fixed: ids are not reused).
+			if r := runCLI(t, "--home", home, "requester", "add", "--id", "typo.example", "--api-key-file", filepath.Join(dir, "typo.key"), "--doctypes", "SSCER,SSCR"); r.code != exitUsage || !strings.Contains(r.stderr, "issues no SSCR (it issues SSCER)") {
+				t.Fatalf("an unknown DocType: exit %d %s", r.code, r.stderr)
+			}
 			list := mustCLI(t, "--home", home, "requester", "list", "--json").stdout
 			if strings.Contains(list, strings.TrimSpace(string(key))) || !strings.Contains(list, `"doctypes":["SSCER"]`) {
 				t.Fatalf("requester list --json: %s", list)

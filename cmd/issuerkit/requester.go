@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/issuerkit/issuerkit/internal/issuer"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,6 +63,9 @@ func (o *requesterAddOptions) run(c *cli.Context, e *env) error {
 	var doctypes []string
 	if o.DocTypes != "" {
 		doctypes = strings.Split(o.DocTypes, ",")
+		if err := knownDocTypes(c, doctypes); err != nil {
+			return err
+		}
 	}
 	return withClients(c, func(cl apisetu.Clients) error {
 		rq, wrote, err := apisetu.AddRequester(c.Context, cl, apisetu.AddOptions{ID: o.ID, KeyFile: o.KeyFile,
@@ -75,6 +80,25 @@ func (o *requesterAddOptions) run(c *cli.Context, e *env) error {
 		fmt.Fprintf(e.stdout, "requester %s added %s\n", rq.ID, how)
 		return nil
 	})
+}
+
+// knownDocTypes refuses a DocType the home does not issue, once it issues
+// any (a typo cannot be fixed later: a requester's id is never reused).
+func knownDocTypes(c *cli.Context, doctypes []string) error {
+	h, err := openHome(c)
+	if err != nil {
+		return err
+	}
+	known, err := issuer.RecordedDocTypes(h)
+	if err != nil || len(known) == 0 {
+		return err
+	}
+	for _, d := range doctypes {
+		if d = strings.ToUpper(strings.TrimSpace(d)); d != "" && !slices.Contains(known, d) {
+			return usageErr("--doctypes: the home issues no %s (it issues %s)", d, strings.Join(known, ", "))
+		}
+	}
+	return nil
 }
 
 // withClients runs fn on the home's requesters and consent managers.

@@ -4,7 +4,9 @@
 package issuer
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,6 +49,26 @@ func RecordProfile(h *home.Home, prof *ingest.Profile, path string) error {
 		return fmt.Errorf("record profile: %w", err)
 	}
 	return os.Rename(tmp.Name(), filepath.Join(dir, prof.DocType+".yaml"))
+}
+
+// RecordedDocTypes are the DocTypes whose profile the home has recorded
+// (those it has ingested), sorted; none for a home that ingested nothing.
+func RecordedDocTypes(h *home.Home) ([]string, error) {
+	ents, err := os.ReadDir(filepath.Join(h.Dir, profilesDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if d, ok := strings.CutSuffix(e.Name(), ".yaml"); ok && !e.IsDir() && !strings.HasPrefix(d, ".") {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // addressOrder is the order of an Address's attributes in the official
