@@ -71,6 +71,28 @@ func TestCitizenPagesNeedSignedLink(t *testing.T) {
 	if c := code("/citizens/" + a + "/" + href); c != 200 {
 		t.Fatalf("the page's View link %s: HTTP %d", href, c)
 	}
+	// A browser on an expired link, or on a document not in the locker,
+	// gets a page in words; a script keeps the JSON.
+	for _, tc := range []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/citizens/" + a + "/issued?" + f.store.CitizenLink(a, time.Now().Add(-time.Second)), 403, "Ask for a new link"},
+		{"/citizens/" + a + "/issued/" + issuer + "-SSCER-99?" + good, 404, "not in your locker"},
+	} {
+		req, _ := http.NewRequest("GET", f.srv.URL+tc.path, nil)
+		req.Header.Set("Accept", "text/html")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.code || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%s in a browser: HTTP %d %s %q", tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		}
+	}
 }
 
 // TestFetchReturnsOnlySignedBytes: an issuer (or anyone between it and the

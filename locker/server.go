@@ -326,8 +326,24 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, citizen string
 		return true
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusForbidden, map[string]string{"error": "this page opens with a signed link: `issuerkit locker citizen --link` prints one"})
+	s.linkError(w, r, http.StatusForbidden, "this page opens with a signed link: `issuerkit locker citizen --link` prints one",
+		"This link has expired or is not valid", "Ask for a new link to your locker.")
 	return false
+}
+
+// linkError answers a signed-link request that failed: JSON with the
+// detail for a script, a page in words for a browser (the detail may name
+// a command or an issuer's reply, which a citizen can do nothing with).
+func (s *Server) linkError(w http.ResponseWriter, r *http.Request, code int, detail, title, message string) {
+	if !wantsHTML(r) {
+		writeJSON(w, code, map[string]string{"error": detail})
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	if err := linkMessagePage.Execute(w, struct{ Title, Message string }{title, message}); err != nil {
+		s.log.Error("message page", "err", err)
+	}
 }
 
 func (s *Server) issued(w http.ResponseWriter, r *http.Request) {
@@ -373,7 +389,8 @@ func (s *Server) fetch(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := s.cfg.Store.Document(r.Context(), citizen, uri)
 	if errors.Is(err, ErrNotFound) || (err == nil && d.State != "active") {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such document in this locker"})
+		s.linkError(w, r, http.StatusNotFound, "no such document in this locker",
+			"Document not in your locker", "This document is not in your locker any more: its issuer may have withdrawn it.")
 		return
 	}
 	if err != nil {
@@ -383,19 +400,22 @@ func (s *Server) fetch(w http.ResponseWriter, r *http.Request) {
 	}
 	is, err := s.cfg.Store.Issuer(r.Context(), d.Issuer)
 	if err != nil {
-		writeJSON(w, http.StatusBadGateway, map[string]string{"error": fmt.Sprintf("issuer %s is not registered", d.Issuer)})
+		s.linkError(w, r, http.StatusBadGateway, fmt.Sprintf("issuer %s is not registered", d.Issuer),
+			"Document not available", "The locker cannot reach this document's issuer. Try again later.")
 		return
 	}
 	doc, v, err := Pull(r.Context(), s.client, is, uri)
 	if errors.Is(err, ErrPending) {
 		// The issuer holds it until its release: not a failure, later.
 		w.Header().Set("Retry-After", "300")
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
+		s.linkError(w, r, http.StatusServiceUnavailable, err.Error(),
+			"Not released yet", "The issuer has not released this document yet. Try again later.")
 		return
 	}
 	if err != nil {
 		s.log.Warn("fetch from issuer failed", "issuer", is.ID, "err", err)
-		writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
+		s.linkError(w, r, http.StatusBadGateway, err.Error(),
+			"Document not available", "The issuer did not return this document just now. Try again later.")
 		return
 	}
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
