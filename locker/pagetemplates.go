@@ -10,7 +10,7 @@ var pages = template.Must(template.New("layout").Parse(`{{define "top"}}<!doctyp
 <style>
 body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#f6f7fb}
 header{background:#3f51b5;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.8rem;align-items:center}
-header a,header button{color:#fff;text-decoration:none;background:none;border:0;font:inherit;cursor:pointer;padding:0}
+header a,header button{color:#fff;text-decoration:none;background:none;border:0;font:inherit;cursor:pointer;padding:.7rem .3rem;min-height:44px;display:inline-block;box-sizing:border-box}
 header .brand{font-weight:700;margin-right:auto}
 main{max-width:46rem;margin:1rem auto;padding:0 1rem}
 h1{font-size:1.35rem}
@@ -18,7 +18,7 @@ h1{font-size:1.35rem}
 .meta{color:#666;font-size:.9rem}
 label{display:block;margin:.6rem 0 .2rem}
 input{font-size:1rem;padding:.45rem;width:100%;max-width:20rem;box-sizing:border-box}
-button.btn,a.btn{background:#3f51b5;color:#fff;padding:.5rem 1rem;border:0;border-radius:4px;font-size:1rem;text-decoration:none;display:inline-block;margin-top:.6rem;cursor:pointer}
+button.btn,a.btn{background:#3f51b5;color:#fff;padding:.75rem 1.1rem;border:0;border-radius:4px;font-size:1rem;text-decoration:none;display:inline-block;margin-top:.6rem;cursor:pointer}
 button.deny{background:#b71c1c}
 .error{background:#fdecea;border:1px solid #f5c2c0;padding:.6rem;border-radius:4px}
 .notice{background:#e8f5e9;border:1px solid #b9e0bc;padding:.6rem;border-radius:4px}

@@ -52,7 +52,7 @@ func pushCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "max-attempts", Destination: &o.MaxAttempts, Usage: "dead-letter a row after N transient failures (0: retry for ever)"},
 			&cli.DurationFlag{Name: "backoff", Value: time.Second, Destination: &o.Backoff, Usage: "first retry delay; doubles per attempt up to 10m"},
 			&cli.BoolFlag{Name: "json", Destination: &o.JSON, Usage: "print the summary as one JSON object"},
-			&cli.BoolFlag{Name: "quiet", Destination: &o.Quiet, Usage: "no progress output"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &o.Quiet, Usage: "no progress output"},
 		},
 		Action: func(c *cli.Context) error { return o.run(c, e) },
 	}
