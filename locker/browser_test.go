@@ -86,8 +86,9 @@ func TestBrowserMainPath(t *testing.T) {
 	do("link Aadhaar", chromedp.Navigate(base+"/aadhaar"), chromedp.WaitVisible(id("aadhaar")),
 		chromedp.SendKeys(id("aadhaar"), alice), chromedp.SendKeys(id("name"), meeraName),
 		chromedp.SendKeys(id("dob"), meeraDOB), chromedp.Click(id("link")), chromedp.WaitVisible(`//h1[text()="Issuers"]`))
-	do("pull by roll number", chromedp.SendKeys(id("p-RollNo"), meeraRoll), chromedp.SendKeys(id("p-Year"), meeraYear),
-		chromedp.Submit(id("p-Year")), chromedp.WaitVisible(id("verified")))
+	// Each form's fields have ids of their own (issuer 0, DocType 0).
+	do("pull by roll number", chromedp.SendKeys(id("p0-0-RollNo"), meeraRoll), chromedp.SendKeys(id("p0-0-Year"), meeraYear),
+		chromedp.Submit(id("p0-0-Year")), chromedp.WaitVisible(id("verified")))
 	if h := text("#holder"); h != meeraName {
 		t.Errorf("the document page names %q, want %q", h, meeraName)
 	}

@@ -60,11 +60,11 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;pad
 
 {{define "issuers"}}{{template "top" .}}
 {{if not .Citizen.Linked}}<p class="notice">Link your Aadhaar first: issuers match your name and date of birth. <a href="/aadhaar">Link Aadhaar</a></p>{{end}}
-{{range $is := .Data}}<section class="card"><h2>{{$is.Name}}</h2><p class="meta">{{$is.ID}}</p>
-{{range $is.DocTypes}}<form method="post" action="/pull" class="card" id="pull-{{$is.ID}}-{{.DocType}}"><input type="hidden" name="csrf" value="{{$.CSRF}}">
-<input type="hidden" name="issuer" value="{{$is.ID}}"><input type="hidden" name="doctype" value="{{.DocType}}">
-<strong>{{.Name}}</strong> <span class="meta">{{.DocType}}</span>
-{{range .Parameters}}<label for="p-{{.}}">{{.}}</label><input id="p-{{.}}" name="p.{{.}}" required>{{end}}
+{{range $j, $is := .Data}}<section class="card"><h2>{{$is.Name}}</h2><p class="meta">{{$is.ID}}</p>
+{{range $i, $dt := $is.DocTypes}}<form method="post" action="/pull" class="card" id="pull-{{$is.ID}}-{{$dt.DocType}}"><input type="hidden" name="csrf" value="{{$.CSRF}}">
+<input type="hidden" name="issuer" value="{{$is.ID}}"><input type="hidden" name="doctype" value="{{$dt.DocType}}">
+<strong>{{$dt.Name}}</strong> <span class="meta">{{$dt.DocType}}</span>
+{{range $dt.Parameters}}<label for="p{{$j}}-{{$i}}-{{.}}">{{.}}</label><input id="p{{$j}}-{{$i}}-{{.}}" name="p.{{.}}" required>{{end}}
 <button class="btn">Get document</button></form>{{else}}<p class="meta">No documents to pull from this issuer.</p>{{end}}</section>
 {{else}}<p>No issuers are registered (issuerkit locker issuer add).</p>{{end}}
 {{template "bottom" .}}{{end}}
