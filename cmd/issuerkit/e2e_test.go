@@ -117,6 +117,24 @@ func TestEndToEnd(t *testing.T) {
 	if v.code != exitError || !strings.Contains(v.stdout, "OK "+good) || !strings.Contains(v.stdout, "FAIL "+bad+": ") {
 		t.Errorf("verify good+bad: exit %d\n%s", v.code, v.stdout)
 	}
+	// --json: one object a file, in order, the same exit code.
+	v = runCLI(t, h, "verify", "--json", good, bad)
+	type result struct {
+		File   string `json:"file"`
+		OK     bool   `json:"ok"`
+		Reason string `json:"reason"`
+	}
+	var res []result
+	for _, ln := range strings.Split(strings.TrimSpace(v.stdout), "\n") {
+		var r result
+		if err := json.Unmarshal([]byte(ln), &r); err != nil {
+			t.Fatalf("verify --json line %q: %v", ln, err)
+		}
+		res = append(res, r)
+	}
+	if v.code != exitError || len(res) != 2 || res[0].File != good || !res[0].OK || res[1].File != bad || res[1].OK || res[1].Reason == "" {
+		t.Errorf("verify --json good+bad: exit %d %+v", v.code, res)
+	}
 	if v := runCLI(t, "verify", "--cert", cert, good); v.code != 0 {
 		t.Errorf("verify --cert without a home: exit %d %s", v.code, v.stderr)
 	}

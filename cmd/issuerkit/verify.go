@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"runtime"
 
@@ -11,6 +12,7 @@ import (
 // verifyOptions are verify's flags.
 type verifyOptions struct {
 	Cert, CA string
+	JSON     bool
 }
 
 func verifyCommand(e *env) *cli.Command {
@@ -19,7 +21,8 @@ func verifyCommand(e *env) *cli.Command {
 		Name:      "verify",
 		Usage:     "check the signature of signed XML documents and signed PDFs",
 		ArgsUsage: "FILE|DIR...",
-		Description: "Prints `OK <file>` or `FAIL <file>: <reason>` for each FILE; exits 0 only if all verify.\n" +
+		Description: "Prints `OK <file>` or `FAIL <file>: <reason>` for each FILE (with --json one object a line:\n" +
+			"{\"file\", \"ok\", \"reason\"}); exits 0 only if all verify.\n" +
 			"A DIR stands for every .xml and .pdf file under it; files are checked on every core, the\n" +
 			"results printed in order.\n" +
 			"A FILE is a signed XML document or a PDF issuerkit made (its PAdES signature must cover the\n" +
@@ -34,10 +37,12 @@ func verifyCommand(e *env) *cli.Command {
 			"   issuerkit verify --cert board-signing.crt marksheet.xml\n" +
 			"   issuerkit verify --ca cca-india-roots.pem *.xml\n" +
 			"   issuerkit verify marksheet.pdf\n" +
-			"   issuerkit verify ./downloaded-marksheets/",
+			"   issuerkit verify ./downloaded-marksheets/\n" +
+			"   issuerkit verify --json ./downloaded-marksheets/ | jq -r 'select(.ok|not).file'",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "cert", Destination: &o.Cert, Usage: "pin this signing certificate `PEM` (default: the home's keys/signing.crt)"},
 			&cli.StringFlag{Name: "ca", Destination: &o.CA, Usage: "trust anchors `PEM` (one or more CA certificates): build and check the chain instead of pinning"},
+			&cli.BoolFlag{Name: "json", Destination: &o.JSON, Usage: "one JSON object a file, for scripts"},
 		},
 		Action: func(c *cli.Context) error { return o.run(c, e) },
 	}
@@ -65,9 +70,21 @@ func (o *verifyOptions) run(c *cli.Context, e *env) error {
 		return err
 	}
 	return ch.Files(c.Context, files, runtime.GOMAXPROCS(0), func(f string, err error) {
-		if err != nil {
+		switch {
+		case o.JSON:
+			r := struct {
+				File   string `json:"file"`
+				OK     bool   `json:"ok"`
+				Reason string `json:"reason,omitempty"`
+			}{File: f, OK: err == nil}
+			if err != nil {
+				r.Reason = err.Error()
+			}
+			b, _ := json.Marshal(r)
+			fmt.Fprintln(e.stdout, string(b))
+		case err != nil:
 			fmt.Fprintf(e.stdout, "FAIL %s: %v\n", f, err)
-		} else {
+		default:
 			fmt.Fprintf(e.stdout, "OK %s\n", f)
 		}
 	})
