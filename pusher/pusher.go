@@ -499,7 +499,7 @@ func (p *Pusher) post(ctx context.Context, endpoint, ctype string, body []byte, 
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
+		if ctx.Err() == context.DeadlineExceeded || replyTimeout(err) {
 			return nil, nil, fmt.Errorf("no reply from the gateway within %s", p.cfg.Timeout)
 		}
 		if errors.Is(err, httpserve.ErrRedirect) {
@@ -513,6 +513,15 @@ func (p *Pusher) post(ctx context.Context, endpoint, ctype string, body []byte, 
 		return nil, nil, fmt.Errorf("reading the gateway's reply: %s", describe(err))
 	}
 	return resp, reply, nil
+}
+
+// replyTimeout reports whether err is the transport's own timeout for the
+// reply (ResponseHeaderTimeout, set to Timeout, which races the request's
+// deadline), not a dial's.
+func replyTimeout(err error) bool {
+	var ne net.Error
+	var op *net.OpError
+	return errors.As(err, &ne) && ne.Timeout() && !(errors.As(err, &op) && op.Op == "dial")
 }
 
 // describe shortens a transport error to its cause, without the URL.
