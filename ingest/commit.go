@@ -309,23 +309,13 @@ func (q *sequencer) flushRejects() error {
 		// The mark that follows says the report exists: its name must be
 		// as durable as its rows, or a power cut could leave a batch
 		// whose every rerun fails to reopen it.
-		if err := syncDir(filepath.Dir(q.rejPath)); err != nil {
+		if err := store.SyncDir(filepath.Dir(q.rejPath)); err != nil {
 			return fmt.Errorf("rejects report: %w", err)
 		}
 		q.rejNew = false
 	}
 	q.rejDirt = false
 	return nil
-}
-
-// syncDir makes the entries of directory dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 func (q *sequencer) closeRejects() error {
@@ -527,8 +517,10 @@ func restoreReplaced(ctx context.Context, d Deps, rep []replaced) error {
 	var errs []error
 	for _, r := range rep {
 		has, err := d.Catalog.HasVersion(ctx, r.uri, r.version)
-		if err != nil || !has || r.data == nil {
+		if err != nil {
 			errs = append(errs, err)
+		}
+		if err != nil || !has || r.data == nil {
 			continue
 		}
 		if err := d.Store.Delete(ctx, r.key); err != nil {

@@ -48,16 +48,7 @@ func (p *pauseAfterPut) Put(ctx context.Context, key string, data []byte) error 
 func TestConcurrentWritersOfOneVersion(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.run(t, ctx, []string{"../samples/cbse-sscer-2025.csv"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	var uri string
-	f.deps.Catalog.ForEachURI(ctx, "SSCER", func(u string) error {
-		if uri == "" {
-			uri = u
-		}
-		return nil
-	})
+	uri := f.sampleURI(t)
 	x, y := f.deps, f.deps
 	xs, ys := newPauseAfterPut(f.deps.Store), newPauseAfterPut(f.deps.Store)
 	x.Store, y.Store = xs, ys

@@ -74,16 +74,7 @@ func TestCorrectionUnderANewDocID(t *testing.T) {
 func TestChangeStatus(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.run(t, ctx, []string{"../samples/cbse-sscer-2025.csv"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	var uri string
-	f.deps.Catalog.ForEachURI(ctx, "SSCER", func(u string) error {
-		if uri == "" {
-			uri = u
-		}
-		return nil
-	})
+	uri := f.sampleURI(t)
 	change := func(action string) (repository.Document, error) {
 		return ingest.ChangeStatus(ctx, f.deps, ingest.StatusChange{URI: uri, Action: action, Reason: "test " + action, Actor: "t"})
 	}

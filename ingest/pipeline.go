@@ -257,16 +257,11 @@ func fileExists(p string) bool {
 // the one it resumes in are read again for this alone.
 func rememberInput(ctx context.Context, o Options, i int, seen *docIDSet) error {
 	input := o.Inputs[i]
-	rr, closeInput, err := openInput(input, o)
+	rr, m, closeInput, err := openMapped(input, o)
 	if err != nil {
 		return err
 	}
 	defer closeInput()
-	m, err := o.Profile.Bind(rr.Header())
-	if err != nil {
-		return fmt.Errorf("%s: %w", input, err)
-	}
-	m.SetNow(o.Now())
 	o.Logger.Debug("ingest resume: reading an earlier input's DocIDs", "input", input)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -439,6 +434,21 @@ func openInput(input string, o Options) (rr RowReader, close func(), err error) 
 	return nil, nil, fmt.Errorf("%s: %w", input, errUnsupported(input))
 }
 
+// openMapped opens input and binds the profile to its header, with the
+// run's clock for date rules; close closes the input.
+func openMapped(input string, o Options) (rr RowReader, m *Mapper, close func(), err error) {
+	rr, close, err = openInput(input, o)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if m, err = o.Profile.Bind(rr.Header()); err != nil {
+		close()
+		return nil, nil, nil, fmt.Errorf("%s: %w", input, err)
+	}
+	m.SetNow(o.Now())
+	return rr, m, close, nil
+}
+
 // supportedInput says whether openInput has a reader for input's extension.
 func supportedInput(input string) bool {
 	switch strings.ToLower(filepath.Ext(input)) {
@@ -457,16 +467,11 @@ func errUnsupported(input string) error {
 // exists for the input. Everything that can fail before the first row is
 // done before any goroutine starts, so an early error leaves none behind.
 func runInput(ctx context.Context, d Deps, o Options, batchID, input, rejPath string, resume repository.Watermark, seen *docIDSet, sum *Summary) (bool, error) {
-	rr, closeInput, err := openInput(input, o)
+	rr, m, closeInput, err := openMapped(input, o)
 	if err != nil {
 		return false, err
 	}
 	defer closeInput()
-	m, err := o.Profile.Bind(rr.Header())
-	if err != nil {
-		return false, fmt.Errorf("%s: %w", input, err)
-	}
-	m.SetNow(o.Now())
 	// The work group is canceled only by a fatal error; ctx (SIGINT) stops
 	// the reader alone, so rows in flight are still committed.
 	known, err := loadKnown(context.WithoutCancel(ctx), d.Catalog, o.Profile.DocType)

@@ -102,6 +102,24 @@ func genRows(n int, o samples.Options) [][]string {
 	return rows
 }
 
+// sampleURI ingests the sample CSV and returns the URI of one of its
+// documents.
+func (f *fixture) sampleURI(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := f.run(t, ctx, []string{"../samples/cbse-sscer-2025.csv"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var uri string
+	f.deps.Catalog.ForEachURI(ctx, "SSCER", func(u string) error {
+		if uri == "" {
+			uri = u
+		}
+		return nil
+	})
+	return uri
+}
+
 func (f *fixture) stats(t *testing.T) repository.Stats {
 	t.Helper()
 	st, err := f.deps.Catalog.Stats(context.Background(), 10)

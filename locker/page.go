@@ -2,14 +2,17 @@ package locker
 
 import "html/template"
 
+// linkPageCSS is the look the signed-link pages share.
+const linkPageCSS = `body{font-family:system-ui,sans-serif;margin:2rem auto;padding:0 1rem;max-width:46rem;color:#222}
+h1{font-size:1.4rem;border-bottom:3px solid #3f51b5;padding-bottom:.4rem}`
+
 // issuedPage is a citizen's "Issued Documents" section, shaped like the
 // locker's own: one card per document with its issuer, name, id and date.
 var issuedPage = template.Must(template.New("issued").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Issued Documents</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2rem auto;padding:0 1rem;max-width:46rem;color:#222}
-h1{font-size:1.4rem;border-bottom:3px solid #3f51b5;padding-bottom:.4rem}
+` + linkPageCSS + `
 .card{border:1px solid #ddd;border-radius:6px;padding:.8rem 1rem;margin:.7rem 0;display:flex;justify-content:space-between;align-items:center}
 .name{font-weight:600}.meta{color:#666;font-size:.9rem}a.btn{background:#3f51b5;color:#fff;padding:.75rem 1.1rem;border-radius:4px;text-decoration:none;display:inline-block}
 </style></head><body>
@@ -28,8 +31,7 @@ h1{font-size:1.4rem;border-bottom:3px solid #3f51b5;padding-bottom:.4rem}
 var linkMessagePage = template.Must(template.New("message").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem auto;padding:0 1rem;max-width:46rem;color:#222}
-h1{font-size:1.4rem;border-bottom:3px solid #3f51b5;padding-bottom:.4rem}</style></head><body>
+<style>` + linkPageCSS + `</style></head><body>
 <h1>{{.Title}}</h1><p>{{.Message}}</p>
 </body></html>
 `))

@@ -175,10 +175,12 @@ func (s *FS) put(key string, data []byte) error {
 		}
 		return sameOrExists(key, p, data)
 	}
-	return syncDir(dir)
+	return SyncDir(dir)
 }
 
-func syncDir(dir string) error {
+// SyncDir makes the entries of directory dir durable (fsync of the
+// directory): a file created or renamed there survives a power cut.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -290,7 +292,7 @@ func (s *FS) Delete(ctx context.Context, key string) error {
 		}
 		return fmt.Errorf("delete %s: %w", key, err)
 	}
-	return syncDir(filepath.Dir(p))
+	return SyncDir(filepath.Dir(p))
 }
 
 // Close implements Store.
