@@ -397,6 +397,32 @@ func lean(entries []AuditEntry) bool {
 	return true
 }
 
+// shared reports whether the entries have one time, actor and action.
+func shared(entries []AuditEntry) bool {
+	for i := range entries {
+		if e := &entries[i]; !e.At.Equal(entries[0].At) || e.Actor != entries[0].Actor || e.Action != entries[0].Action {
+			return false
+		}
+	}
+	return true
+}
+
+// auditSharedSQL is the INSERT of n lean audit rows sharing their time,
+// actor and action (the first three parameters).
+func auditSharedSQL(n int) string {
+	var q strings.Builder
+	q.WriteString(`INSERT OR FAIL INTO audit (at, actor, action, uri, version, reason, prev_hash, hash) ` +
+		`SELECT ?, ?, ?, column1, column2, column3, column4, column5 FROM (VALUES `)
+	for i := range n {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString("(?,?,?,?,?)")
+	}
+	q.WriteByte(')')
+	return q.String()
+}
+
 // writeAudit inserts the entries auditPerStmt at a time.
 func (s *sqliteDB) writeAudit(ctx context.Context, tx tx, entries []AuditEntry, _ string) error {
 	c := core{d: s}
@@ -405,6 +431,20 @@ func (s *sqliteDB) writeAudit(ctx context.Context, tx tx, entries []AuditEntry, 
 		hi := min(lo+auditPerStmt, len(entries))
 		chunk, cols := entries[lo:hi], auditColumns
 		args = args[:0]
+		if lean(chunk) && shared(chunk) {
+			// One time, actor and action for the whole chunk (a flush's
+			// pulls by one locker): bound once, not once a row.
+			e := &chunk[0]
+			args = append(args, s.t(e.At), e.Actor, e.Action)
+			for i := range chunk {
+				e := &chunk[i]
+				args = append(args, e.URI, e.Version, e.Reason, e.PrevHash, e.Hash)
+			}
+			if _, err := tx.exec(ctx, auditSharedSQL(len(chunk)), args...); err != nil {
+				return err
+			}
+			continue
+		}
 		if lean(chunk) {
 			cols = auditLeanColumns
 			for i := range chunk {

@@ -148,9 +148,10 @@ func TestAuditLogConsentUsesIndex(t *testing.T) {
 }
 
 // TestAuditLeanChunks: chunks of pulls (no batch, no consent) are written
-// without those columns; a flush that mixes them with other entries, in
-// chunks of either kind and across chunk boundaries, reads back entry for
-// entry and verifies.
+// without those columns, and with their time, actor and action bound once
+// when the chunk shares them; a flush that mixes them with other entries,
+// in chunks of every kind (shared, lean of two lockers, full) and across
+// chunk boundaries, reads back entry for entry, in order, and verifies.
 func TestAuditLeanChunks(t *testing.T) {
 	ctx := context.Background()
 	c, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "c.db"))
@@ -159,13 +160,15 @@ func TestAuditLeanChunks(t *testing.T) {
 	}
 	defer c.Close()
 	var es []AuditEntry
-	for i := range 2*auditPerStmt + 37 {
+	for i := range 3*auditPerStmt + 37 {
 		e := AuditEntry{Actor: "api:in.gov.locker", Action: AuditPull, URI: fmt.Sprintf("in.gov.t-X-%d", i), Version: 1 + i%3,
 			Reason: "PullURI txn t" + strconv.Itoa(i)}
 		switch {
 		case i == auditPerStmt+5:
 			e.BatchID = "b-1"
-		case i >= 2*auditPerStmt+30:
+		case i >= 2*auditPerStmt && i < 3*auditPerStmt && i%7 == 0:
+			e.Actor = "api:in.gov.other"
+		case i >= 3*auditPerStmt+30:
 			e.Action, e.ConsentID, e.Purpose = AuditAPISetu, "ca-"+strconv.Itoa(i), "loan"
 		}
 		es = append(es, e)
