@@ -116,12 +116,12 @@ func TestBrowserMainPath(t *testing.T) {
 	}
 	do("activity", chromedp.Navigate(base+"/activity"), chromedp.WaitVisible(chromedp.CSS(".entry")))
 	text2 := text("main")
-	for _, want := range []string{"document_shared", "consent_granted", "view", "pull", "signin"} {
+	for _, want := range []string{"Document shared", "Consent given", "Opened a document", "Searched an issuer", "Signed in", " IST"} {
 		if !strings.Contains(text2, want) {
-			t.Errorf("the activity page has no %q", want)
+			t.Errorf("the activity page has no %q:\n%s", want, text2)
 		}
 	}
-	if i, j := strings.Index(text2, "document_shared"), strings.Index(text2, "signin"); i > j {
+	if i, j := strings.Index(text2, "Document shared"), strings.Index(text2, "Signed in"); i > j {
 		t.Error("the activity page is not newest first")
 	}
 }

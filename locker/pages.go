@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/beevik/etree"
+	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 // The citizen's pages: the same flows as the JSON API, server-rendered
@@ -274,7 +276,40 @@ func (s *Server) pageActivity(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusInternalServerError, "message", view{Title: "Activity", Error: s.internal("activity", err).Message})
 		return
 	}
-	s.render(w, r, http.StatusOK, "activity", view{Title: "Activity", Data: a})
+	s.render(w, r, http.StatusOK, "activity", view{Title: "Activity", Data: activityRows(a)})
+}
+
+// activityRow is an activity entry as the page shows it: the time in IST
+// and the action in words (the JSON API keeps the names and RFC 3339).
+type activityRow struct {
+	At, When, What, Detail string
+}
+
+// activityWords are the page's words for the actions Record is given.
+var activityWords = map[string]string{
+	"signup":          "Locker created",
+	"signin":          "Signed in",
+	"signin_failed":   "Sign-in refused",
+	"aadhaar_linked":  "Aadhaar linked",
+	"pull":            "Searched an issuer",
+	"view":            "Opened a document",
+	"document_shared": "Document shared",
+	"consent_granted": "Consent given",
+	"consent_denied":  "Consent refused",
+}
+
+func activityRows(a []Activity) []activityRow {
+	rows := make([]activityRow, len(a))
+	for i, e := range a {
+		rows[i] = activityRow{At: e.At, When: e.At, What: e.Action, Detail: e.Detail}
+		if t, err := time.Parse(time.RFC3339, e.At); err == nil {
+			rows[i].When = t.In(xmlschema.IST).Format("2 Jan 2006, 15:04 IST")
+		}
+		if w, ok := activityWords[e.Action]; ok {
+			rows[i].What = w
+		}
+	}
+	return rows
 }
 
 // consentView is the consent screen's content.

@@ -92,7 +92,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;pad
 {{end}}{{template "bottom" .}}{{end}}
 
 {{define "activity"}}{{template "top" .}}
-<table class="card">{{range .Data}}<tr class="entry"><td class="meta">{{.At}}</td><td>{{.Action}}</td><td>{{.Detail}}</td></tr>{{else}}<tr><td>Nothing yet.</td></tr>{{end}}</table>
+<table class="card">{{range .Data}}<tr class="entry"><td class="meta"><time datetime="{{.At}}">{{.When}}</time></td><td>{{.What}}</td><td>{{.Detail}}</td></tr>{{else}}<tr><td>Nothing yet.</td></tr>{{end}}</table>
 {{template "bottom" .}}{{end}}
 
 {{define "consent"}}{{template "top" .}}{{with .Data}}

@@ -128,3 +128,22 @@ func TestNormalizeMobile(t *testing.T) {
 		}
 	}
 }
+
+// TestActivityRows: the activity page shows times in IST and actions in
+// words; an action without words, or a time that does not parse, is shown
+// as it is.
+func TestActivityRows(t *testing.T) {
+	for _, tt := range []struct {
+		in         Activity
+		when, what string
+	}{
+		{Activity{At: "2026-12-07T16:25:00Z", Action: "signin"}, "7 Dec 2026, 21:55 IST", "Signed in"},
+		{Activity{At: "2026-12-31T20:00:00Z", Action: "consent_denied"}, "1 Jan 2027, 01:30 IST", "Consent refused"},
+		{Activity{At: "yesterday", Action: "something_new"}, "yesterday", "something_new"},
+	} {
+		got := activityRows([]Activity{tt.in})[0]
+		if got.When != tt.when || got.What != tt.what || got.At != tt.in.At {
+			t.Errorf("%+v shown as %+v, want %q, %q", tt.in, got, tt.when, tt.what)
+		}
+	}
+}

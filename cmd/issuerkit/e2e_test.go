@@ -76,6 +76,9 @@ func TestEndToEnd(t *testing.T) {
 	if !strings.Contains(r.stdout, "unchanged 24") {
 		t.Errorf("re-ingest: %q, want unchanged 24", r.stdout)
 	}
+	if rep := storeCheckJSON(t, h, 0); !rep.OK || len(rep.Steps) != 6 || rep.Steps[0].Name != "connect" {
+		t.Errorf("store check --json on the fs store: %+v", rep)
+	}
 
 	// Every document the sample produced verifies with xmlsec1.
 	var docs []string

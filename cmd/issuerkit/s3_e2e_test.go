@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,9 +71,16 @@ func TestS3Home(t *testing.T) {
 			t.Errorf("store check output lacks %q:\n%s", step, r.stdout)
 		}
 	}
+	if rep := storeCheckJSON(t, h, 0); !rep.OK || len(rep.Steps) != 6 || !strings.Contains(rep.Store, srv.Bucket) {
+		t.Errorf("store check --json: %+v", rep)
+	}
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "wrong")
 	if r := runCLI(t, h, "store", "check"); r.code != exitError || !strings.Contains(r.stdout, "access denied") {
 		t.Errorf("store check with wrong credentials: exit %d\n%s", r.code, r.stdout)
+	}
+	if rep := storeCheckJSON(t, h, exitError); rep.OK || len(rep.Steps) == 0 || rep.Steps[len(rep.Steps)-1].OK ||
+		!strings.Contains(rep.Steps[len(rep.Steps)-1].Error, "access denied") {
+		t.Errorf("store check --json with wrong credentials: %+v", rep)
 	}
 }
 
@@ -164,4 +172,16 @@ func TestCorruptObjectNotServed(t *testing.T) {
 	if r.code != exitError || r.stdout != "" || !strings.Contains(r.stderr, "corrupt") {
 		t.Fatalf("get of a corrupt object: exit %d, %d bytes out, %q", r.code, len(r.stdout), r.stderr)
 	}
+}
+
+// storeCheckJSON runs `store check --json` on home h, wants exit code
+// want, and returns its one object.
+func storeCheckJSON(t *testing.T, h string, want int) checkReport {
+	t.Helper()
+	r := runCLI(t, h, "store", "check", "--json")
+	var rep checkReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != want {
+		t.Fatalf("store check --json: exit %d (want %d), %v\n%s", r.code, want, err, r.stdout)
+	}
+	return rep
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"time"
@@ -67,10 +68,13 @@ func storeCommand(e *env) *cli.Command {
 				Name:  "check",
 				Usage: "verify the configured store is reachable and writable",
 				Description: "Writes, reads, lists and deletes a probe object under .issuerkit-check/ and reports each\n" +
-					"step; exits 1 if any fails.\n\n" +
+					"step; exits 1 if any fails. With --json it prints one object: the store, ok, and each\n" +
+					"step's name, ok, milliseconds and error.\n\n" +
 					"Example:\n" +
-					"   issuerkit store check",
-				Action: func(c *cli.Context) error { return storeCheck(c, e) },
+					"   issuerkit store check\n" +
+					"   issuerkit store check --json | jq -e .ok",
+				Flags:  []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "one JSON object, for scripts and monitoring"}},
+				Action: func(c *cli.Context) error { return storeCheck(c, e, c.Bool("json")) },
 			},
 			{
 				Name:  "migrate",
@@ -91,27 +95,58 @@ func storeCommand(e *env) *cli.Command {
 	}
 }
 
-func storeCheck(c *cli.Context, e *env) error {
+// checkReport is store check's --json output.
+type checkReport struct {
+	Store string      `json:"store"`
+	OK    bool        `json:"ok"`
+	Steps []checkStep `json:"steps"`
+}
+
+type checkStep struct {
+	Name  string  `json:"name"`
+	OK    bool    `json:"ok"`
+	MS    float64 `json:"ms"`
+	Error string  `json:"error,omitempty"`
+}
+
+func storeCheck(c *cli.Context, e *env, asJSON bool) error {
 	h, err := openHome(c)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "store: %s\n", h.Where())
+	rep := checkReport{Store: h.Where(), Steps: []checkStep{}}
+	step := func(name string, took time.Duration, err error) {
+		st := checkStep{Name: name, OK: err == nil, MS: float64(took.Microseconds()) / 1000}
+		if err != nil {
+			st.Error = err.Error()
+		}
+		rep.Steps = append(rep.Steps, st)
+		switch {
+		case asJSON:
+		case err != nil:
+			fmt.Fprintf(e.stdout, "  %-8s FAIL %v\n", name, err)
+		default:
+			fmt.Fprintf(e.stdout, "  %-8s OK   %v\n", name, took.Round(time.Millisecond))
+		}
+	}
+	if !asJSON {
+		fmt.Fprintf(e.stdout, "store: %s\n", rep.Store)
+	}
 	t0 := time.Now()
 	s, err := h.OpenStore(c.Context)
-	if err != nil {
-		fmt.Fprintf(e.stdout, "  connect  FAIL %v\n", err)
-		return &store.StoreCheckError{}
+	step("connect", time.Since(t0), err)
+	if err == nil {
+		defer s.Close()
+		err = store.CheckStore(c.Context, s, func(st store.CheckStep) { step(st.Name, st.Took, st.Err) })
+	} else {
+		err = &store.StoreCheckError{}
 	}
-	defer s.Close()
-	fmt.Fprintf(e.stdout, "  connect  OK   %v\n", time.Since(t0).Round(time.Millisecond))
-	return store.CheckStore(c.Context, s, func(st store.CheckStep) {
-		if st.Err != nil {
-			fmt.Fprintf(e.stdout, "  %-8s FAIL %v\n", st.Name, st.Err)
-		} else {
-			fmt.Fprintf(e.stdout, "  %-8s OK   %v\n", st.Name, st.Took.Round(time.Millisecond))
-		}
-	})
+	if asJSON {
+		rep.OK = err == nil
+		b, _ := json.Marshal(rep)
+		fmt.Fprintln(e.stdout, string(b))
+	}
+	return err
 }
 
 func (o *storeMigrateOptions) run(c *cli.Context, e *env) error {
