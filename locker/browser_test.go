@@ -79,14 +79,51 @@ func TestBrowserMainPath(t *testing.T) {
 		return s
 	}
 	id := func(s string) chromedp.ID { return chromedp.ID(s) }
+	clear := func(field string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[string](`document.getElementById("`+field+`").value = ""`)(ctx, tg)
+			return err
+		})
+	}
+	// A mistyped field's error is shown at the field, which is marked.
+	fieldError := func(field, want string) {
+		t.Helper()
+		do(field+" error", chromedp.WaitVisible(id(field+"-error")))
+		if m := text(chromedp.CSS("#" + field + "-error")); !strings.Contains(m, want) {
+			t.Errorf("the error at %s says %q, want %q", field, m, want)
+		}
+		inv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("`+field+`").getAttribute("aria-invalid")`))
+		if err != nil || inv != "true" {
+			t.Errorf("%s is not marked invalid (%q, %v)", field, inv, err)
+		}
+		if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#error").length`)); n != 0 {
+			t.Errorf("the %s error is shown at the top too", field)
+		}
+	}
 	do("sign-in page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(id("mobile")),
-		chromedp.SendKeys(id("mobile"), mobile), chromedp.Click(id("send-otp")), chromedp.WaitVisible(id("otp")))
+		chromedp.SendKeys(id("mobile"), "12345"), chromedp.Click(id("send-otp")))
+	fieldError("mobile", "Enter the 10-digit mobile number")
+	do("sign-in again", clear("mobile"), chromedp.SendKeys(id("mobile"), mobile), chromedp.Click(id("send-otp")),
+		chromedp.WaitVisible(id("otp")))
 	do("OTP and PIN", chromedp.SendKeys(id("otp"), f.latestOTP(mobile)), chromedp.SendKeys(id("pin"), "135790"),
 		chromedp.Click(id("verify")), chromedp.WaitVisible(`//h1[text()="Issued Documents"]`))
 	do("link Aadhaar", chromedp.Navigate(base+"/aadhaar"), chromedp.WaitVisible(id("aadhaar")),
 		chromedp.SendKeys(id("aadhaar"), alice), chromedp.SendKeys(id("name"), meeraName),
-		chromedp.SendKeys(id("dob"), meeraDOB), chromedp.Click(id("link")), chromedp.WaitVisible(`//h1[text()="Issuers"]`))
-	// Each form's fields have ids of their own (issuer 0, DocType 0).
+		chromedp.SendKeys(id("dob"), "2008/05/14"), chromedp.Click(id("link")))
+	fieldError("dob", "Want DD-MM-YYYY")
+	// The name stays as typed; the Aadhaar number is not sent back.
+	if v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("name").value`)); v != meeraName {
+		t.Errorf("the name field reads %q after the error, want %q", v, meeraName)
+	}
+	do("link Aadhaar again", chromedp.SendKeys(id("aadhaar"), alice), clear("dob"), chromedp.SendKeys(id("dob"), meeraDOB),
+		chromedp.Click(id("link")), chromedp.WaitVisible(`//h1[text()="Issuers"]`))
+	// Each form's fields have ids of their own (issuer 0, DocType 0). A
+	// pull that finds nothing says so inside the form that was sent.
+	do("pull a roll number that is not there", chromedp.SendKeys(id("p0-0-RollNo"), "7500004"), chromedp.SendKeys(id("p0-0-Year"), meeraYear),
+		chromedp.Submit(id("p0-0-Year")), chromedp.WaitVisible(chromedp.CSS("form #pull-error")))
+	if m := text("#pull-error"); !strings.Contains(m, "found no document") {
+		t.Errorf("the pull's error says %q", m)
+	}
 	do("pull by roll number", chromedp.SendKeys(id("p0-0-RollNo"), meeraRoll), chromedp.SendKeys(id("p0-0-Year"), meeraYear),
 		chromedp.Submit(id("p0-0-Year")), chromedp.WaitVisible(id("verified")))
 	if h := text("#holder"); h != meeraName {

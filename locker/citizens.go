@@ -71,6 +71,10 @@ func (s *Store) LinkAadhaar(ctx context.Context, id, num, name, dob string, now 
 	// As printed on the card: "4100 2505 3336".
 	num = strings.Join(strings.FieldsFunc(num, func(r rune) bool { return r == ' ' || r == '-' }), "")
 	if err := aadhaar.Validate(num); err != nil {
+		if errors.Is(err, aadhaar.ErrVerhoeff) {
+			// Its check digit: a typo, in words a citizen knows.
+			return fmt.Errorf("aadhaar: this is not a valid Aadhaar number; check its 12 digits (%w)", err)
+		}
 		return fmt.Errorf("aadhaar: %w", err)
 	}
 	name = strings.Join(strings.Fields(name), " ")

@@ -45,8 +45,34 @@ type view struct {
 	CSRF    string
 	Citizen *Citizen
 	Error   string
-	Notice  string
-	Data    any
+	// Field, when set, is the id of the input (or form) Error is about:
+	// the page shows it there, not at the top.
+	Field  string
+	Notice string
+	Data   any
+}
+
+// ErrorAt is the error to show at the input or form with this id.
+func (v view) ErrorAt(id string) string {
+	if v.Field == id {
+		return v.Error
+	}
+	return ""
+}
+
+// at places msg at the input or form id, without its "field: "
+// prefix, which the input's label says already.
+func (v view) at(id string, msg string) view {
+	if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, id+":") && rest != "" {
+		msg = strings.ToUpper(rest[:1]) + rest[1:]
+	}
+	v.Field, v.Error = id, msg
+	return v
+}
+
+// fieldOf is the sign-in input an error code is about, or "".
+func fieldOf(code string) string {
+	return map[string]string{"invalid_mobile": "mobile", "invalid_otp": "otp", "invalid_pin": "pin"}[code]
 }
 
 // csrfToken returns r's CSRF cookie, setting a new one when it has none.
@@ -155,7 +181,7 @@ func (s *Server) pageSignIn(w http.ResponseWriter, r *http.Request) {
 func (s *Server) postSignIn(w http.ResponseWriter, r *http.Request) {
 	d := signInData{Mobile: strings.TrimSpace(r.PostFormValue("mobile")), Next: safeNext(r.PostFormValue("next"))}
 	if e := s.sendOTP(r.Context(), d.Mobile); e != nil {
-		s.render(w, r, e.Code, "signin", view{Title: "Sign in", Error: e.Message, Data: d})
+		s.render(w, r, e.Code, "signin", view{Title: "Sign in", Data: d}.at(fieldOf(e.Err), e.Message))
 		return
 	}
 	s.render(w, r, http.StatusOK, "otp", view{Title: "Enter the OTP", Notice: "An OTP was sent to " + d.Mobile + ". It is valid for 10 minutes.", Data: d})
@@ -164,7 +190,7 @@ func (s *Server) postSignIn(w http.ResponseWriter, r *http.Request) {
 func (s *Server) postVerify(w http.ResponseWriter, r *http.Request) {
 	d := signInData{Mobile: strings.TrimSpace(r.PostFormValue("mobile")), Next: safeNext(r.PostFormValue("next"))}
 	if _, e := s.signIn(w, r, d.Mobile, r.PostFormValue("otp"), r.PostFormValue("pin")); e != nil {
-		s.render(w, r, e.Code, "otp", view{Title: "Enter the OTP", Error: e.Message, Data: d})
+		s.render(w, r, e.Code, "otp", view{Title: "Enter the OTP", Data: d}.at(fieldOf(e.Err), e.Message))
 		return
 	}
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
@@ -175,16 +201,26 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
+// aadhaarData is what the Link Aadhaar form shows again after an error:
+// the name and date of birth as typed (not the number).
+type aadhaarData struct{ Name, DOB string }
+
 func (s *Server) pageAadhaar(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "aadhaar", view{Title: "Link Aadhaar"})
+	s.render(w, r, http.StatusOK, "aadhaar", view{Title: "Link Aadhaar", Data: aadhaarData{}})
 }
 
 func (s *Server) postAadhaar(w http.ResponseWriter, r *http.Request) {
 	c := citizenOf(r.Context())
-	err := s.cfg.Store.LinkAadhaar(r.Context(), c.ID, strings.TrimSpace(r.PostFormValue("aadhaar")), r.PostFormValue("name"),
-		strings.TrimSpace(r.PostFormValue("dob")), s.cfg.Now())
+	d := aadhaarData{Name: r.PostFormValue("name"), DOB: strings.TrimSpace(r.PostFormValue("dob"))}
+	err := s.cfg.Store.LinkAadhaar(r.Context(), c.ID, strings.TrimSpace(r.PostFormValue("aadhaar")), d.Name, d.DOB, s.cfg.Now())
 	if err != nil {
-		s.render(w, r, http.StatusBadRequest, "aadhaar", view{Title: "Link Aadhaar", Error: err.Error()})
+		v := view{Title: "Link Aadhaar", Data: d, Error: err.Error()}
+		for _, id := range []string{"aadhaar", "name", "dob"} {
+			if strings.HasPrefix(v.Error, id+":") {
+				v = v.at(id, v.Error)
+			}
+		}
+		s.render(w, r, http.StatusBadRequest, "aadhaar", v)
 		return
 	}
 	http.Redirect(w, r, "/issuers", http.StatusSeeOther)
@@ -209,7 +245,17 @@ func (s *Server) postPull(w http.ResponseWriter, r *http.Request) {
 	res, e := s.pull(r.Context(), citizenOf(r.Context()), r.PostFormValue("issuer"), r.PostFormValue("doctype"), params)
 	if e != nil {
 		d, _ := s.cfg.Store.Directory(r.Context())
-		s.render(w, r, e.Code, "issuers", view{Title: "Issuers", Error: e.Message, Data: d})
+		v := view{Title: "Issuers", Error: e.Message, Data: d}
+		// Beside the form that was sent, when the page has it.
+		issuer, doctype := r.PostFormValue("issuer"), r.PostFormValue("doctype")
+		for _, is := range d {
+			for _, dt := range is.DocTypes {
+				if is.ID == issuer && dt.DocType == doctype {
+					v.Field = pullFormID(issuer, doctype)
+				}
+			}
+		}
+		s.render(w, r, e.Code, "issuers", v)
 		return
 	}
 	if res.Status == "pending" {
@@ -278,6 +324,9 @@ func (s *Server) pageActivity(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "activity", view{Title: "Activity", Data: activityRows(a)})
 }
+
+// pullFormID is the id of the Issuers page's form for one DocType.
+func pullFormID(issuer, doctype string) string { return "pull-" + issuer + "-" + doctype }
 
 // activityRow is an activity entry as the page shows it: the time in IST
 // and the action in words (the JSON API keeps the names and RFC 3339).

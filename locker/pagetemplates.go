@@ -29,14 +29,14 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;pad
 <a href="/activity">Activity</a>{{if not .Citizen.Linked}}<a href="/aadhaar">Link Aadhaar</a>{{end}}
 <form method="post" action="/logout" style="display:inline"><input type="hidden" name="csrf" value="{{.CSRF}}"><button id="logout">Sign out</button></form>{{end}}</header>
 <main><h1>{{.Title}}</h1>
-{{if .Error}}<p class="error" id="error">{{.Error}}</p>{{end}}{{if .Notice}}<p class="notice" id="notice">{{.Notice}}</p>{{end}}
+{{if and .Error (not .Field)}}<p class="error" id="error" role="alert">{{.Error}}</p>{{end}}{{if .Notice}}<p class="notice" id="notice">{{.Notice}}</p>{{end}}
 {{end}}
 
 {{define "bottom"}}</main></body></html>{{end}}
 
 {{define "signin"}}{{template "top" .}}
 <form method="post" action="/signin" class="card"><input type="hidden" name="csrf" value="{{.CSRF}}"><input type="hidden" name="next" value="{{.Data.Next}}">
-<label for="mobile">Mobile number</label><input id="mobile" name="mobile" type="tel" inputmode="tel" autocomplete="tel" maxlength="20" value="{{.Data.Mobile}}" required>
+<label for="mobile">Mobile number</label><input id="mobile" name="mobile" type="tel" inputmode="tel" autocomplete="tel" maxlength="20" value="{{.Data.Mobile}}" required{{if .ErrorAt "mobile"}} aria-invalid="true" aria-describedby="mobile-error" autofocus{{end}}>{{with .ErrorAt "mobile"}}<p class="error" id="mobile-error" role="alert">{{.}}</p>{{end}}
 <button class="btn" id="send-otp">Send OTP</button></form>
 <p class="meta">New here? Signing in with your mobile creates your locker; you choose a 6-digit security PIN.</p>
 {{template "bottom" .}}{{end}}
@@ -44,16 +44,16 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;pad
 {{define "otp"}}{{template "top" .}}
 <form method="post" action="/signin/verify" class="card"><input type="hidden" name="csrf" value="{{.CSRF}}"><input type="hidden" name="next" value="{{.Data.Next}}">
 <input type="hidden" name="mobile" value="{{.Data.Mobile}}">
-<label for="otp">OTP (6 digits)</label><input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required>
-<label for="pin">Security PIN (6 digits; the first sign-in sets it)</label><input id="pin" name="pin" type="password" inputmode="numeric" maxlength="6" required>
+<label for="otp">OTP (6 digits)</label><input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required{{if .ErrorAt "otp"}} aria-invalid="true" aria-describedby="otp-error" autofocus{{end}}>{{with .ErrorAt "otp"}}<p class="error" id="otp-error" role="alert">{{.}}</p>{{end}}
+<label for="pin">Security PIN (6 digits; the first sign-in sets it)</label><input id="pin" name="pin" type="password" inputmode="numeric" maxlength="6" required{{if .ErrorAt "pin"}} aria-invalid="true" aria-describedby="pin-error" autofocus{{end}}>{{with .ErrorAt "pin"}}<p class="error" id="pin-error" role="alert">{{.}}</p>{{end}}
 <button class="btn" id="verify">Sign in</button></form>
 {{template "bottom" .}}{{end}}
 
 {{define "aadhaar"}}{{template "top" .}}
 <form method="post" action="/aadhaar" class="card"><input type="hidden" name="csrf" value="{{.CSRF}}">
-<label for="aadhaar">Aadhaar number</label><input id="aadhaar" name="aadhaar" inputmode="numeric" maxlength="16" autocomplete="off" required>
-<label for="name">Name as on Aadhaar</label><input id="name" name="name" required>
-<label for="dob">Date of birth as on Aadhaar (DD-MM-YYYY)</label><input id="dob" name="dob" placeholder="DD-MM-YYYY" required>
+<label for="aadhaar">Aadhaar number</label><input id="aadhaar" name="aadhaar" inputmode="numeric" maxlength="16" autocomplete="off" required{{if .ErrorAt "aadhaar"}} aria-invalid="true" aria-describedby="aadhaar-error" autofocus{{end}}>{{with .ErrorAt "aadhaar"}}<p class="error" id="aadhaar-error" role="alert">{{.}}</p>{{end}}
+<label for="name">Name as on Aadhaar</label><input id="name" name="name" value="{{.Data.Name}}" required{{if .ErrorAt "name"}} aria-invalid="true" aria-describedby="name-error" autofocus{{end}}>{{with .ErrorAt "name"}}<p class="error" id="name-error" role="alert">{{.}}</p>{{end}}
+<label for="dob">Date of birth as on Aadhaar (DD-MM-YYYY)</label><input id="dob" name="dob" placeholder="DD-MM-YYYY" value="{{.Data.DOB}}" required{{if .ErrorAt "dob"}} aria-invalid="true" aria-describedby="dob-error" autofocus{{end}}>{{with .ErrorAt "dob"}}<p class="error" id="dob-error" role="alert">{{.}}</p>{{end}}
 <button class="btn" id="link">Link Aadhaar</button></form>
 <p class="meta">The sandbox takes the KYC details as given. The number is kept only encrypted and as a keyed hash.</p>
 {{template "bottom" .}}{{end}}
@@ -61,7 +61,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;pad
 {{define "issuers"}}{{template "top" .}}
 {{if not .Citizen.Linked}}<p class="notice">Link your Aadhaar first: issuers match your name and date of birth. <a href="/aadhaar">Link Aadhaar</a></p>{{end}}
 {{range $j, $is := .Data}}<section class="card"><h2>{{$is.Name}}</h2><p class="meta">{{$is.ID}}</p>
-{{range $i, $dt := $is.DocTypes}}<form method="post" action="/pull" class="card" id="pull-{{$is.ID}}-{{$dt.DocType}}"><input type="hidden" name="csrf" value="{{$.CSRF}}">
+{{range $i, $dt := $is.DocTypes}}<form method="post" action="/pull" class="card" id="pull-{{$is.ID}}-{{$dt.DocType}}">{{with $.ErrorAt (printf "pull-%s-%s" $is.ID $dt.DocType)}}<p class="error" id="pull-error" role="alert">{{.}}</p>{{end}}<input type="hidden" name="csrf" value="{{$.CSRF}}">
 <input type="hidden" name="issuer" value="{{$is.ID}}"><input type="hidden" name="doctype" value="{{$dt.DocType}}">
 <strong>{{$dt.Name}}</strong> <span class="meta">{{$dt.DocType}}</span>
 {{range $dt.Parameters}}<label for="p{{$j}}-{{$i}}-{{.}}">{{.}}</label><input id="p{{$j}}-{{$i}}-{{.}}" name="p.{{.}}" required>{{end}}

@@ -147,3 +147,25 @@ func TestActivityRows(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorAtField: an error placed at an input loses its "field: "
+// prefix (the label says it) and is shown there only; one with no field
+// stays at the top.
+func TestErrorAtField(t *testing.T) {
+	for _, tt := range []struct {
+		id, msg, want string
+	}{
+		{"mobile", "mobile: enter the 10-digit mobile number", "Enter the 10-digit mobile number"},
+		{"otp", "the OTP is wrong, used or expired", "the OTP is wrong, used or expired"},
+		{"dob", "name: required", "name: required"}, // another field's prefix is kept
+		{"", "at most 5 OTPs an hour", "at most 5 OTPs an hour"},
+	} {
+		v := view{}.at(tt.id, tt.msg)
+		if v.Field != tt.id || v.Error != tt.want || v.ErrorAt(tt.id) != tt.want {
+			t.Errorf("at(%q, %q) = %+v, want %q", tt.id, tt.msg, v, tt.want)
+		}
+		if tt.id != "" && v.ErrorAt("elsewhere") != "" {
+			t.Errorf("at(%q) shows its error at another field", tt.id)
+		}
+	}
+}
