@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -77,6 +78,11 @@ func (c *cachedCatalog) Release(ctx context.Context, doctype string, at time.Tim
 type readCache struct {
 	generation func(context.Context) (int64, error)
 
+	// due is when the next generation check is due (UnixNano): read
+	// without the lock, so that the requests between checks (nearly all)
+	// take the lock once, for the map, not twice.
+	due atomic.Int64
+
 	mu sync.Mutex
 	m  map[readKey]lookup
 	// epoch counts the times m was emptied. A lookup that started before
@@ -148,6 +154,9 @@ func (c *readCache) get(ctx context.Context, key readKey, load func() (Document,
 // caller runs the query at a time; the others go on with the cache as it is
 // meanwhile, instead of waiting behind the query.
 func (c *readCache) refresh(ctx context.Context) {
+	if time.Now().UnixNano() < c.due.Load() {
+		return
+	}
 	c.mu.Lock()
 	if c.checking || time.Since(c.checked) < cacheCheck {
 		c.mu.Unlock()
@@ -169,8 +178,10 @@ func (c *readCache) refresh(ctx context.Context) {
 		// ask again next time.
 		c.emptyLocked()
 		c.checked = time.Time{}
+		c.due.Store(0)
 		return
 	}
+	c.due.Store(c.checked.Add(cacheCheck).UnixNano())
 	if v != c.version {
 		c.emptyLocked()
 		c.version = v

@@ -129,6 +129,7 @@ func TestReadCacheSurvivesHangUps(t *testing.T) {
 	cancel()
 	c.mu.Lock()
 	c.checked = time.Time{} // the next get checks the generation
+	c.due.Store(0)
 	c.mu.Unlock()
 	if _, err := c.get(gone, readKey{b: "k"}, load); err != nil {
 		t.Fatal(err)

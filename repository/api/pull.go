@@ -447,7 +447,7 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 	b.WriteString("Response>")
 	h := w.Header()
 	h["Content-Type"], h["Cache-Control"] = xmlContentType, noStore
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	h["Content-Length"] = []string{strconv.Itoa(b.Len())} // the canonical key as it is: no Set's canonicalizing
 	httpserve.WriteWhole(w, code, b.Bytes())
 }
 
@@ -506,15 +506,29 @@ func dataContent(obj *object, format string) []byte {
 
 // elemText writes text that needs no escaping (base64).
 func elemText(b *bytes.Buffer, name string, text []byte) {
-	b.WriteString("<" + name + ">")
+	openTag(b, name)
 	b.Write(text)
-	b.WriteString("</" + name + ">")
+	closeTag(b, name)
 }
 
 func elem(b *bytes.Buffer, name, value string) {
-	b.WriteString("<" + name + ">")
+	openTag(b, name)
 	escape(b, value)
-	b.WriteString("</" + name + ">")
+	closeTag(b, name)
+}
+
+// openTag and closeTag write <name> and </name> piece by piece: joining the
+// strings first allocated on every element of every reply.
+func openTag(b *bytes.Buffer, name string) {
+	b.WriteByte('<')
+	b.WriteString(name)
+	b.WriteByte('>')
+}
+
+func closeTag(b *bytes.Buffer, name string) {
+	b.WriteString("</")
+	b.WriteString(name)
+	b.WriteByte('>')
 }
 
 // escape writes s as XML text, as xml.EscapeText does, without its
