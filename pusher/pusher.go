@@ -181,7 +181,9 @@ func (p *Pusher) Owner() string { return p.owner }
 // Run drains the outbox. With once, it makes one pass: it pushes every row
 // due now and retries transient failures while their next attempt falls
 // within retryFor of the start, then returns. Without once it runs until
-// ctx is cancelled, polling for new rows. Rows in flight when ctx is
+// ctx is cancelled, polling for new rows. A round that reached no gateway
+// at all (nothing listening, no such name) is followed by a pause that
+// backs off, up to maxPause; a pass ends when its pause would outlast it. Rows in flight when ctx is
 // cancelled are released, due again at once.
 func (p *Pusher) Run(ctx context.Context, once bool, retryFor time.Duration) (sum Summary, err error) {
 	start := time.Now()
@@ -197,6 +199,9 @@ func (p *Pusher) Run(ctx context.Context, once bool, retryFor time.Duration) (su
 	if once {
 		dueBy = start.Add(retryFor)
 	}
+	// downs counts the rounds in a row that reached no gateway, since
+	// downSince.
+	downs, downSince := 0, time.Time{}
 	for {
 		if ctx.Err() != nil {
 			return sum, nil
@@ -236,14 +241,44 @@ func (p *Pusher) Run(ctx context.Context, once bool, retryFor time.Duration) (su
 			}
 			continue
 		}
-		if err := p.round(ctx, items, &sum); err != nil {
+		down, err := p.round(ctx, items, &sum)
+		if err != nil {
 			return sum, err
+		}
+		if down == "" {
+			if downs > 0 {
+				p.log.Info("the gateway is reachable again", "after", time.Since(downSince).Round(time.Second).String())
+			}
+			downs = 0
+		} else {
+			if downs == 0 {
+				downSince = time.Now()
+			}
+			pause := min(p.backoff(downs), maxPause)
+			downs++
+			if once && !time.Now().Add(pause).Before(dueBy) {
+				// The rest would only fail the same way: the pass ends,
+				// its rows pending for the next.
+				p.log.Warn("the gateway is unreachable: ending the pass with rows pending",
+					"down_for", time.Since(downSince).Round(time.Second).String(), "reason", down)
+				return sum, nil
+			}
+			p.log.Warn("the gateway is unreachable: pausing pushes", "for", pause.Round(time.Millisecond).String(),
+				"down_for", time.Since(downSince).Round(time.Second).String(), "reason", down)
+			select {
+			case <-ctx.Done():
+				return sum, nil
+			case <-time.After(pause):
+			}
 		}
 		if p.cfg.Progress != nil {
 			p.cfg.Progress(Progress{Pushed: sum.Pushed, Dead: sum.Dead, Failures: sum.Failures})
 		}
 	}
 }
+
+// maxPause bounds the wait before trying an unreachable gateway again.
+const maxPause = time.Minute
 
 // pushesPerWorker is how many rows a round gives each worker: as many as
 // fit, one after another at Timeout each, in half the lease (at most 32,
@@ -261,10 +296,16 @@ type result struct {
 	already    bool
 	retryAfter time.Duration // from the gateway, if it said
 	reason     string
+	// unreachable: no gateway answered (see errUnreachable).
+	unreachable bool
 }
 
 // round pushes claimed rows with the workers and settles them together.
-func (p *Pusher) round(ctx context.Context, items []repository.PushItem, sum *Summary) error {
+//
+// down, when not empty, says why no push of the round reached the
+// gateway: Run then pauses before its next round, instead of failing every
+// pending row in turn against a gateway that is not there.
+func (p *Pusher) round(ctx context.Context, items []repository.PushItem, sum *Summary) (down string, err error) {
 	results := make([]result, len(items))
 	var fatal error
 	var mu sync.Mutex
@@ -304,6 +345,7 @@ func (p *Pusher) round(ctx context.Context, items []repository.PushItem, sum *Su
 	settle := make([]repository.Settlement, len(items))
 	now := time.Now()
 	retried, firstReason := 0, ""
+	unreachable := 0
 	for i := range items {
 		it, r := &items[i], results[i]
 		s := repository.Settlement{ID: it.ID, URI: it.URI, Version: it.Version, Action: it.Action, Outcome: r.kind}
@@ -339,12 +381,18 @@ func (p *Pusher) round(ctx context.Context, items []repository.PushItem, sum *Su
 			if retried++; retried == 1 {
 				firstReason = s.Error
 			}
+			if r.unreachable {
+				unreachable++
+			}
 		default: // not attempted: cancelled or a fatal error
 			s.Outcome = repository.Released
 		}
 		settle[i] = s
 	}
-	if retried > 0 {
+	if unreachable > 0 && unreachable == len(items) {
+		down = firstReason
+	}
+	if retried > 0 && down == "" {
 		p.log.Warn("pushes failed, will retry", "rows", retried, "of", len(items), "first_reason", firstReason)
 	}
 	// Settle even when ctx is cancelled: what was pushed must be recorded.
@@ -352,14 +400,14 @@ func (p *Pusher) round(ctx context.Context, items []repository.PushItem, sum *Su
 	defer cancel()
 	lost, err := p.cfg.Outbox.Settle(sctx, p.owner, settle)
 	if err != nil {
-		return fmt.Errorf("record push results: %w", err)
+		return down, fmt.Errorf("record push results: %w", err)
 	}
 	if lost > 0 {
 		sum.LeaseLost += lost
 		p.log.Warn("push results not recorded: their leases ran out during the round, and another pusher may push those rows again (raise --lease)",
 			"rows", lost, "lease", p.cfg.Lease.String())
 	}
-	return fatal
+	return down, fatal
 }
 
 // backoff returns the wait before attempt n+1: random in [d/2, d].
@@ -402,7 +450,7 @@ func (p *Pusher) pushOne(ctx context.Context, it *repository.PushItem) (result, 
 		if ctx.Err() != nil {
 			return result{}, nil // cancelled: released, not failed
 		}
-		return result{kind: repository.Retry, reason: err.Error()}, nil
+		return result{kind: repository.Retry, reason: err.Error(), unreachable: errors.Is(err, errUnreachable)}, nil
 	}
 	if r, done, err := classifyHTTP(it.Action, resp, reply); done || err != nil {
 		return r, err
@@ -448,7 +496,7 @@ func (p *Pusher) pushBulk(ctx context.Context, items []repository.PushItem, out 
 	}
 	if err != nil {
 		if ctx.Err() == nil {
-			fill(result{kind: repository.Retry, reason: err.Error()})
+			fill(result{kind: repository.Retry, reason: err.Error(), unreachable: errors.Is(err, errUnreachable)})
 		}
 		return nil
 	}
@@ -505,7 +553,7 @@ func (p *Pusher) post(ctx context.Context, endpoint, ctype string, body []byte, 
 		if errors.Is(err, httpserve.ErrRedirect) {
 			return nil, nil, fmt.Errorf("gateway: %s", describe(err))
 		}
-		return nil, nil, fmt.Errorf("gateway unreachable: %s", describe(err))
+		return nil, nil, fmt.Errorf("%w: %s", errUnreachable, describe(err))
 	}
 	defer resp.Body.Close()
 	reply, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
@@ -514,6 +562,10 @@ func (p *Pusher) post(ctx context.Context, endpoint, ctype string, body []byte, 
 	}
 	return resp, reply, nil
 }
+
+// errUnreachable is a push that reached no gateway (no connection, no
+// name, no TLS): the gateway's trouble, not the row's.
+var errUnreachable = errors.New("gateway unreachable")
 
 // replyTimeout reports whether err is the transport's own timeout for the
 // reply (ResponseHeaderTimeout, set to Timeout, which races the request's

@@ -291,6 +291,39 @@ func TestPushLockerDownThenUp(t *testing.T) {
 	f.wantExactlyOnce(50, "A")
 }
 
+// TestPushUnreachableGatewayPauses: against a gateway nothing listens on,
+// a pass pauses between rounds (backing off) rather than failing all
+// 2,000 pending rows in turn, says so once a round, ends when a pause
+// would outlast its window, and leaves the rows pending.
+func TestPushUnreachableGatewayPauses(t *testing.T) {
+	f := newFixture(t, locker.Faults{})
+	f.issue(0, 2000, 1)
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close() // its port now refuses connections
+	p := f.pusher(func(c *pusher.Config) {
+		c.Gateway, c.BackoffBase, c.BackoffMax = gone.URL, 200*time.Millisecond, 10*time.Second
+	})
+	sum := f.run(p, time.Second)
+	// Rounds at 0 and after pauses of at least 0.1, 0.2 and 0.4 s: four at
+	// most within the second, 120 rows each (4 workers × 30).
+	if sum.Pushed != 0 || sum.Requests == 0 || sum.Requests > 4*120 {
+		t.Errorf("against an unreachable gateway: %+v, want at most 4 rounds of 120 requests", sum)
+	}
+	if ob := f.outbox(); ob.Pending != 2000 {
+		t.Errorf("outbox %+v, want all 2000 pending", ob)
+	}
+	logs := f.logs.String()
+	if n := strings.Count(logs, "the gateway is unreachable: pausing pushes"); n == 0 || n > 4 || !strings.Contains(logs, "connection refused") {
+		t.Errorf("%d pause lines:\n%s", n, logs)
+	}
+	if !strings.Contains(logs, "ending the pass with rows pending") {
+		t.Errorf("the pass did not say why it ended:\n%s", logs)
+	}
+	if strings.Contains(logs, "pushes failed, will retry") {
+		t.Errorf("a down round is also logged as failed rows:\n%s", logs)
+	}
+}
+
 // TestPushSlowLockerTimesOut: every push times out, so a pass leaves them
 // pending (though the locker applied some after we gave up); once the
 // locker is fast again a rerun completes, and the locker has each once.
