@@ -52,6 +52,14 @@ func (c *Postgres) RecordTxn(ctx context.Context, key []byte, now, expires time.
 	return tag.RowsAffected() == 1, nil
 }
 
+// ForgetTxn deletes key.
+func (c *Postgres) ForgetTxn(ctx context.Context, key []byte) error {
+	if _, err := c.pool.Exec(ctx, `DELETE FROM replay_txns WHERE key = $1`, key); err != nil {
+		return fmt.Errorf("replay log: %w", err)
+	}
+	return nil
+}
+
 // PruneTxns deletes the keys that expired before t.
 func (c *Postgres) PruneTxns(ctx context.Context, t time.Time) (int64, error) {
 	tag, err := c.pool.Exec(ctx, `DELETE FROM replay_txns WHERE expires < $1`, t)

@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// ReplayLog is a record of the (orgId, txn) keys the repository API has
-// accepted, shared by every `serve` on one catalog, so a request replayed
+// ReplayLog is a record of the keys (of orgId and body) of the requests
+// the repository API has accepted, shared by every `serve` on one catalog, so a request replayed
 // to another instance behind the same balancer is caught too. The
 // PostgreSQL catalog has one; a SQLite catalog serves one host, whose
 // process-local cache is enough.
@@ -19,4 +19,7 @@ type ReplayLog interface {
 	RecordTxn(ctx context.Context, key []byte, now, expires time.Time) (fresh bool, err error)
 	// PruneTxns forgets the keys that expired before t.
 	PruneTxns(ctx context.Context, t time.Time) (int64, error)
+	// ForgetTxn forgets key: the request it names was not served, and
+	// its retry must be.
+	ForgetTxn(ctx context.Context, key []byte) error
 }

@@ -42,7 +42,7 @@ func serveCommand(e *env) *cli.Command {
 		Flags: append(o.flags(),
 			&cli.StringFlag{Name: "addr", Value: home.DefaultServeAddr, Destination: &o.Addr, Usage: "listen `ADDRESS`"},
 			&cli.StringFlag{Name: "metrics-addr", Value: "127.0.0.1:9464", Destination: &o.MetricsAddr, Usage: "listen `ADDRESS` of GET /metrics, apart from the API (\"\": no metrics)"},
-			&cli.DurationFlag{Name: "replay-window", Value: 5 * time.Minute, Destination: &o.ReplayWindow, Usage: "refuse requests whose ts is further than this from now, and an orgId's txn used twice within it (0: off)"},
+			&cli.DurationFlag{Name: "replay-window", Value: 5 * time.Minute, Destination: &o.ReplayWindow, Usage: "refuse requests whose ts is further than this from now, and a request served once within it sent again byte for byte (0: off)"},
 			&cli.Float64Flag{Name: "rate-limit", Destination: &o.RateLimit, Usage: "requests per second one client address may make to the locker and certificate API routes before authentication, and to /healthz (0: unlimited)"},
 			&cli.Float64Flag{Name: "org-rate-limit", Destination: &o.OrgRateLimit, Usage: "requests per second one authenticated locker (orgId) may make (0: unlimited)"},
 			&cli.Float64Flag{Name: "verify-rate-limit", Value: api.DefaultVerifyRate, Destination: &o.VerifyRate, Usage: "requests per second one client address may make to /verify, in its own bucket (negative: unlimited)"},

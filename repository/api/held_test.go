@@ -42,11 +42,12 @@ func TestHeldDocument(t *testing.T) {
 	if code != http.StatusOK || body != miss {
 		t.Fatalf("Pull Doc of a held URI alone: HTTP %d %s; want the answer for an unknown URI: %s", code, body, miss)
 	}
-	// With the holder's name and date of birth, Pull Doc learns it is held.
+	// With the holder's name and date of birth, Pull Doc learns it is held:
+	// Status 0 (Pull Doc's Status is 1 or 0) with the release time.
 	withHolder := strings.Replace(pullDoc, "<DigiLockerId>", "<FullName>"+f.held["Name"]+"</FullName><DOB>"+f.held["DOB"]+"</DOB><DigiLockerId>", 1)
 	code, body = f.signed(t, ts.URL+"/digilocker/pulldoc", withHolder)
-	if code != http.StatusOK || !strings.Contains(body, `Status="9"`) || strings.Contains(body, "<DataContent>") {
-		t.Fatalf("Pull Doc of a held URI with the holder: HTTP %d %s; want Status 9 without the document", code, body)
+	if code != http.StatusOK || !strings.Contains(body, `Status="0"`) || !strings.Contains(body, "it is released on") || strings.Contains(body, "<DataContent>") {
+		t.Fatalf("Pull Doc of a held URI with the holder: HTTP %d %s; want Status 0, the release time, no document", code, body)
 	}
 
 	resp, err := http.Get(f.verifyURL(ts, uri)) // even with its token

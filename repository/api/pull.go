@@ -22,10 +22,13 @@ import (
 )
 
 // readRequest reads, authenticates and parses a request. On failure it has
-// written the reply and returns nil. The HMAC is checked over the raw bytes
-// before anything in them is parsed: an unauthenticated request costs one
-// bounded read and nothing more, and its 401 echoes nothing of it.
-func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, kind string) *xmlschema.Request {
+// written the reply and returns nil. The HMAC is checked over the raw
+// bytes before anything in them is parsed: an unauthenticated request
+// costs one bounded read and nothing more, and its 401 echoes nothing of
+// it. forget, when not nil, undoes the request's replay record, for an
+// answer that did not serve it (a 5xx): the locker's retry, byte for byte
+// the same, is then served.
+func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, kind string) (req *xmlschema.Request, forget func()) {
 	buf := bodyBuffers.get()
 	defer bodyBuffers.put(buf)
 	if n := r.ContentLength; n > 0 && n <= MaxBody {
@@ -39,39 +42,40 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, kind string
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			s.reply(w, http.StatusRequestEntityTooLarge, kind, nil, "0", nil)
-			return nil
+			return nil, nil
 		}
 		s.reply(w, http.StatusBadRequest, kind, nil, "0", nil)
-		return nil
+		return nil, nil
 	}
 	if !s.bodies.Verify(body, r.Header.Get(xmlschema.HMACHeader)) {
 		s.reply(w, http.StatusUnauthorized, kind, nil, "0", nil)
-		return nil
+		return nil, nil
 	}
-	req, err := xmlschema.ParseRequest(body)
+	req, err = xmlschema.ParseRequest(body)
 	if err != nil {
 		s.reply(w, http.StatusBadRequest, kind, nil, "0", nil)
-		return nil
+		return nil, nil
 	}
 	// keyhash (keyHash): present and empty, as in the v1.13 template, or
 	// absent is fine; a non-empty wrong one is refused.
 	if req.KeyHash != "" && !xmlschema.VerifyKeyHash(string(s.cfg.APIKey), req.TS, req.KeyHash) {
 		s.reply(w, http.StatusUnauthorized, kind, echoOnly(req), "0", nil)
-		return nil
+		return nil, nil
 	}
 	if s.cfg.OrgID != "" && req.OrgID != s.cfg.OrgID {
 		s.cfg.Logger.Warn("request refused", "reason", "orgId is not the configured one")
 		s.reply(w, http.StatusUnauthorized, kind, echoOnly(req), "0", nil)
-		return nil
+		return nil, nil
 	}
 	// The rate limit comes before the replay check: a request refused
-	// with 429 has not used up its txn, so the locker's retry is served.
+	// with 429 is not recorded, so the locker's retry is served.
 	if !s.limits.allowOrg(req.OrgID) {
 		w.Header().Set("Retry-After", "1")
 		s.reply(w, http.StatusTooManyRequests, kind, echoOnly(req), "0", nil)
-		return nil
+		return nil, nil
 	}
-	if err := s.checkReplay(r.Context(), req); err != nil {
+	forget, err = s.checkReplay(r.Context(), req, body)
+	if err != nil {
 		s.cfg.Logger.Warn("request refused", "reason", err.Error())
 		code := http.StatusUnauthorized
 		if errors.Is(err, errReplayUnchecked) {
@@ -81,9 +85,9 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, kind string
 			w.Header().Set("Retry-After", "1")
 		}
 		s.reply(w, code, kind, echoOnly(req), "0", nil)
-		return nil
+		return nil, nil
 	}
-	return req
+	return req, forget
 }
 
 // echoOnly keeps only ts and txn of a request that failed authentication.
@@ -122,7 +126,7 @@ func pendingMessage(at time.Time) string {
 // the document.
 func (s *Server) pull(kind string, lookup func(context.Context, *xmlschema.Request) (*found, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		req := s.readRequest(w, r, kind)
+		req, forget := s.readRequest(w, r, kind)
 		if req == nil {
 			return
 		}
@@ -140,7 +144,9 @@ func (s *Server) pull(kind string, lookup func(context.Context, *xmlschema.Reque
 		if err == nil && wantPDF {
 			f.pdf, err = s.renderPDF(f)
 		}
-		s.answer(r.Context(), w, kind, req, f, err)
+		if code := s.answer(r.Context(), w, kind, req, f, err); code >= 500 && forget != nil {
+			forget()
+		}
 	}
 }
 
@@ -151,10 +157,11 @@ func clipTxn(t string) string {
 	return t
 }
 
-func (s *Server) answer(ctx context.Context, w http.ResponseWriter, kind string, req *xmlschema.Request, f *found, err error) {
+// answer replies to a request with its document or its failure, and
+// returns the HTTP status it sent.
+func (s *Server) answer(ctx context.Context, w http.ResponseWriter, kind string, req *xmlschema.Request, f *found, err error) int {
 	if err != nil {
-		s.answerFailure(w, kind, req, err)
-		return
+		return s.answerFailure(w, kind, req, err)
 	}
 	// No document leaves without its audit entry queued.
 	org := req.OrgID
@@ -164,26 +171,37 @@ func (s *Server) answer(ctx context.Context, w http.ResponseWriter, kind string,
 	if !s.audit.add(ctx, repository.AuditEntry{Actor: "api:" + org, Action: repository.AuditPull, URI: f.doc.URI,
 		Version: f.doc.Version, Reason: kind + " txn " + clipTxn(req.Txn)}) {
 		s.reply(w, http.StatusServiceUnavailable, kind, req, "0", nil)
-		return
+		return http.StatusServiceUnavailable
 	}
 	s.metrics.served.WithLabelValues(f.doc.DocType).Inc()
 	s.reply(w, http.StatusOK, kind, req, "1", f)
+	return http.StatusOK
 }
 
-// answerFailure replies to a request whose document was not served.
-func (s *Server) answerFailure(w http.ResponseWriter, kind string, req *xmlschema.Request, err error) {
+// answerFailure replies to a request whose document was not served, and
+// returns the HTTP status it sent.
+func (s *Server) answerFailure(w http.ResponseWriter, kind string, req *xmlschema.Request, err error) int {
 	var pending errPending
 	switch {
 	case errors.As(err, &pending):
 		s.metrics.pending.WithLabelValues(pending.doctype).Inc()
-		s.reply(w, http.StatusOK, kind, req, "9", &found{message: pendingMessage(pending.at)})
+		// Status 9 is Pull URI's: Pull Doc's Status is 1 or 0 (API Setu's
+		// issuer description), so its pending answer is 0 with the same
+		// message.
+		status := "9"
+		if kind == "PullDoc" {
+			status = "0"
+		}
+		s.reply(w, http.StatusOK, kind, req, status, &found{message: pendingMessage(pending.at)})
 	case errors.Is(err, repository.ErrNotFound):
 		// HTTP 200: DigiLocker reads the Status, as real issuers answer.
 		s.reply(w, http.StatusOK, kind, req, "0", nil)
 	default:
 		s.cfg.Logger.Error("pull failed", "kind", kind, "err", err.Error())
 		s.reply(w, http.StatusInternalServerError, kind, req, "0", nil)
+		return http.StatusInternalServerError
 	}
+	return http.StatusOK
 }
 
 // lookup finds the document of a Pull URI request: by the profile's search

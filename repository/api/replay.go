@@ -7,27 +7,30 @@ import (
 	"time"
 )
 
-// DefaultReplayMax bounds the txns a replay cache remembers: at 16 bytes a
-// key, about 100 MiB at most; 11,000 requests a second fill a 5-minute
-// window with about 3.7 million.
+// DefaultReplayMax bounds the requests a replay cache remembers: at 16
+// bytes a key, about 100 MiB at most; 11,000 requests a second fill a
+// 5-minute window with about 3.7 million.
 const DefaultReplayMax = 4 << 20
 
-// replayKey is the fixed-size key of a request: a hash of orgId and txn, so
-// an entry pins neither the request's body nor a long txn.
+// replayKey is the fixed-size key of a request: a hash of its orgId and its
+// exact body. A replay is byte for byte the request (the HMAC covers the
+// body), so that is what is refused; two requests that share a txn are
+// not replays. DigiLocker's txn need not be unique: the specification's
+// own example is the ts in Unix seconds, which every pull of that second
+// would share.
 type replayKey [16]byte
 
-func newReplayKey(orgID, txn string) replayKey {
+func newReplayKey(orgID string, body []byte) replayKey {
 	h := sha256.New()
 	h.Write([]byte(orgID))
 	h.Write([]byte{0})
-	h.Write([]byte(txn))
+	h.Write(body)
 	var k replayKey
 	copy(k[:], h.Sum(nil))
 	return k
 }
 
-// replayCache remembers the (orgId, txn) of requests accepted within the
-// window, in buckets by the request's ts: a request is accepted only while
+// replayCache remembers the keys of requests accepted within the window, in buckets by the request's ts: a request is accepted only while
 // its ts is within the window of now, so once a bucket's ts are all older
 // than that, nothing in it can come back and the bucket is dropped whole.
 // Every call costs a lookup in each live bucket (a constant, about 11) and
@@ -63,10 +66,9 @@ func (c *replayCache) bucket(t time.Time) int64 {
 	return u / c.width
 }
 
-// fresh records (orgID, txn) under ts, which the caller has checked is
-// within the window of now, unless it was seen before.
-func (c *replayCache) fresh(orgID, txn string, ts, now time.Time) replayVerdict {
-	k := newReplayKey(orgID, txn)
+// fresh records k under ts, which the caller has checked is within the
+// window of now, unless it was seen before.
+func (c *replayCache) fresh(k replayKey, ts, now time.Time) replayVerdict {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.expire(now)
@@ -88,6 +90,19 @@ func (c *replayCache) fresh(orgID, txn string, ts, now time.Time) replayVerdict 
 	m[k] = struct{}{}
 	c.n++
 	return replayFresh
+}
+
+// forget drops k, recorded under ts: the request it names was not served
+// (a 5xx), so its retry, byte for byte the same, must be.
+func (c *replayCache) forget(k replayKey, ts time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if m := c.buckets[c.bucket(ts)]; m != nil {
+		if _, ok := m[k]; ok {
+			delete(m, k)
+			c.n--
+		}
+	}
 }
 
 // expire drops the buckets whose every ts is now outside the window; it

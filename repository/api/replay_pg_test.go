@@ -43,6 +43,20 @@ func TestReplaySharedThroughPostgres(t *testing.T) {
 	if code, _ := f.signed(t, b.URL+"/digilocker/pulluri", body); code != 401 {
 		t.Fatalf("replayed at B: HTTP %d, want 401", code)
 	}
+	// A forgotten key is fresh again (a request answered 5xx), at every server.
+	key := []byte("0123456789abcdef")
+	if fresh, err := pg.RecordTxn(ctx, key, now, now.Add(5*time.Minute)); err != nil || !fresh {
+		t.Fatalf("record: %v %v", fresh, err)
+	}
+	if err := pg.ForgetTxn(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if fresh, err := pg.RecordTxn(ctx, key, now, now.Add(5*time.Minute)); err != nil || !fresh {
+		t.Fatalf("record after forget: %v %v, want fresh", fresh, err)
+	}
+	if err := pg.ForgetTxn(ctx, key); err != nil {
+		t.Fatal(err)
+	}
 	// Pruning forgets expired keys only.
 	if n, err := pg.PruneTxns(ctx, now.Add(time.Minute)); err != nil || n != 0 {
 		t.Fatalf("prune before expiry: %d %v", n, err)

@@ -2,13 +2,16 @@ package api_test
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -269,6 +272,71 @@ func (l *flakyReplayLog) RecordTxn(_ context.Context, key []byte, _, _ time.Time
 }
 
 func (l *flakyReplayLog) PruneTxns(context.Context, time.Time) (int64, error) { return 0, nil }
+
+func (l *flakyReplayLog) ForgetTxn(_ context.Context, key []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.seen, string(key))
+	return nil
+}
+
+// TestSharedTxnIsNotAReplay: DigiLocker's txn need not be unique (the
+// specification's own example is the ts in Unix seconds, shared by every
+// pull of that second), so two different requests with one ts and txn are
+// both served under the replay window; the same bytes again are refused.
+func TestSharedTxnIsNotAReplay(t *testing.T) {
+	f := sample(t)
+	ts := f.server(t, func(c *api.Config) { c.ReplayWindow = 5 * time.Minute })
+	now := time.Now()
+	txn := strconv.FormatInt(now.Unix(), 10)
+	xml := withNow(pullURI(f, "", f.goodFields()), now.Format(time.RFC3339), txn)
+	both := strings.Replace(xml, `format="xml"`, `format="both"`, 1)
+	for _, body := range []string{xml, both} {
+		if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", body); code != 200 || !strings.Contains(reply, `Status="1"`) {
+			t.Fatalf("a request sharing its txn: HTTP %d %.300s", code, reply)
+		}
+	}
+	if code, _ := f.signed(t, ts.URL+"/digilocker/pulluri", xml); code != http.StatusUnauthorized {
+		t.Fatalf("the same bytes again: HTTP %d, want 401", code)
+	}
+}
+
+// failFirst fails its first signature, as a token briefly removed does.
+type failFirst struct {
+	crypto.Signer
+	failed *atomic.Bool
+}
+
+func (k failFirst) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, error) {
+	if k.failed.CompareAndSwap(false, true) {
+		return nil, errors.New("CKR_DEVICE_REMOVED")
+	}
+	return k.Signer.Sign(r, d, o)
+}
+
+// TestRetryAfter5xxIsServed: a request answered 500 (the PDF key failed)
+// was not served, so the locker's retry, byte for byte the same, is
+// answered under the replay window, through the shared log too; once
+// served, the same bytes are a replay.
+func TestRetryAfter5xxIsServed(t *testing.T) {
+	f := sample(t)
+	log := &flakyReplayLog{seen: map[string]bool{}}
+	var failed atomic.Bool
+	ts := f.server(t, func(c *api.Config) {
+		c.ReplayWindow, c.ReplayLog = 5*time.Minute, log
+		c.PDF = f.pdfRendererWith(t, func(k crypto.Signer) crypto.Signer { return failFirst{Signer: k, failed: &failed} })
+	})
+	body := strings.Replace(withNow(pullURI(f, "", f.goodFields()), time.Now().Format(time.RFC3339), "r-1"), `format="xml"`, `format="pdf"`, 1)
+	if code, _ := f.signed(t, ts.URL+"/digilocker/pulluri", body); code != http.StatusInternalServerError {
+		t.Fatalf("with the key failing: HTTP %d, want 500", code)
+	}
+	if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", body); code != 200 || !strings.Contains(reply, "<DocContent>") {
+		t.Fatalf("the retry: HTTP %d %.300s", code, reply)
+	}
+	if code, _ := f.signed(t, ts.URL+"/digilocker/pulluri", body); code != http.StatusUnauthorized {
+		t.Fatalf("a replay of the served request: HTTP %d, want 401", code)
+	}
+}
 
 // TestReplayLogDownIs503: when the shared replay log cannot record a txn
 // the answer is 503 with Retry-After (a server fault, not a failed HMAC),

@@ -226,44 +226,54 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
-func (s *Server) checkReplay(ctx context.Context, req *xmlschema.Request) error {
+// checkReplay refuses a request whose ts is outside the replay window or
+// that was accepted before, byte for byte (see replayKey). On success it
+// returns a function that forgets the request again (nil without a
+// window), for an answer that did not serve it.
+func (s *Server) checkReplay(ctx context.Context, req *xmlschema.Request, body []byte) (forget func(), err error) {
 	if s.replay == nil {
-		return nil
+		return nil, nil
 	}
 	ts, ok := parseTS(req.TS)
 	if !ok {
-		return errors.New("ts is not a timestamp")
+		return nil, errors.New("ts is not a timestamp")
 	}
 	now := s.cfg.Now()
 	if d := now.Sub(ts); d > s.cfg.ReplayWindow || d < -s.cfg.ReplayWindow {
-		return errors.New("ts is outside the replay window")
+		return nil, errors.New("ts is outside the replay window")
 	}
-	if req.Txn == "" {
-		return errors.New("no txn")
-	}
-	// The shared log first: a txn it could not record is left unseen
+	k := newReplayKey(req.OrgID, body)
+	// The shared log first: a request it could not record is left unseen
 	// here too, so the locker's retry is judged afresh.
 	if s.cfg.ReplayLog != nil {
-		k := newReplayKey(req.OrgID, req.Txn)
 		fresh, err := s.cfg.ReplayLog.RecordTxn(ctx, k[:], now, ts.Add(s.cfg.ReplayWindow))
 		if err != nil {
-			return fmt.Errorf("%w: %w", errReplayUnchecked, err) // refused: unchecked is not fresh
+			return nil, fmt.Errorf("%w: %w", errReplayUnchecked, err) // refused: unchecked is not fresh
 		}
 		if !fresh {
-			return errors.New("txn was already used (at this or another server)")
+			return nil, errors.New("the request was already served (at this or another server)")
 		}
 	}
-	switch s.replay.fresh(req.OrgID, req.Txn, ts, now) {
+	switch s.replay.fresh(k, ts, now) {
 	case replaySeen:
-		return errors.New("txn was already used")
+		return nil, errors.New("the request was already served")
 	case replayFull:
-		return errors.New("the replay cache is full: too many requests within the window")
+		return nil, errors.New("the replay cache is full: too many requests within the window")
 	}
-	return nil
+	return func() {
+		s.replay.forget(k, ts)
+		if s.cfg.ReplayLog != nil {
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := s.cfg.ReplayLog.ForgetTxn(fctx, k[:]); err != nil {
+				s.cfg.Logger.Warn("replay log: a request not served stays recorded; its retry is refused until the window passes", "err", err.Error())
+			}
+		}
+	}, nil
 }
 
-// errReplayUnchecked is a request whose txn the shared replay log could
-// not record (the catalog is unreachable): answered 503, not 401.
+// errReplayUnchecked is a request the shared replay log could not
+// record (the catalog is unreachable): answered 503, not 401.
 var errReplayUnchecked = errors.New("txn not checked: the shared replay log is unavailable")
 
 // parseTS reads a request's ts. A ts without a zone is India Standard Time,
