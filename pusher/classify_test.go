@@ -37,6 +37,7 @@ func TestClassifyAndRetryAfter(t *testing.T) {
 		{"A", "1", "", repository.Pushed, false},
 		{"A", "0", xmlschema.MsgExistsHere, repository.Pushed, true},
 		{"D", "0", xmlschema.MsgExistsHere, repository.Dead, false},
+		{"U", "0", xmlschema.MsgExistsHere, repository.Dead, false}, // success for an A only (digilocker-spec.md §5)
 		{"A", "0", xmlschema.MsgExistsElsewhere, repository.Dead, false},
 		{"U", "9", "busy", repository.Retry, false},
 	}
@@ -65,7 +66,7 @@ func TestClassifyJSON(t *testing.T) {
 		reason       string
 	}{
 		{"A", `{"error":"invalid_request","error_description":"URI already exists in this account"}`, repository.Pushed, true, ""},
-		{"U", `{"error":"invalid_request","error_description":"URI already exists in this account"}`, repository.Pushed, true, ""},
+		{"U", `{"error":"invalid_request","error_description":"URI already exists in this account"}`, repository.Dead, false, "URI already exists in this account"},
 		{"A", `{"error":"invalid_request","error_description":"URI already exists in another account"}`, repository.Dead, false, "URI already exists in another account"},
 		{"A", `{"error":"invalid_aadhaar"}`, repository.Dead, false, "invalid_aadhaar"},
 		{"A", `not json`, repository.Dead, false, "HTTP 400 not json"},

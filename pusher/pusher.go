@@ -655,7 +655,10 @@ func classify(action, status, message string) result {
 		return result{kind: repository.Retry, reason: "locker error: " + message}
 	}
 	switch {
-	case strings.EqualFold(strings.TrimSpace(message), xmlschema.MsgExistsHere) && action != repository.ActionDelete:
+	case strings.EqualFold(strings.TrimSpace(message), xmlschema.MsgExistsHere) && action == repository.ActionAdd:
+		// An A sent again (its reply was lost): digilocker-spec.md §5 has
+		// this text as success for an A only. For a U or D it says the
+		// change was not applied, a dead letter to look at.
 		return result{kind: repository.Pushed, already: true}
 	case message == "":
 		message = "refused without a message"

@@ -255,11 +255,13 @@ func ParseResponse(body []byte) (*Response, error) {
 	}, maxResponseText, func(e element) error {
 		switch {
 		case e.depth == 2 && e.path[1] == "ResponseStatus":
-			r.Status = attr(e.attrs, "Status")
+			// By name ignoring case: API Setu's own XML appendix spells
+			// status="1" where the specification's templates have Status.
+			r.Status = attrFold(e.attrs, "Status")
 			if r.Status == "" {
 				r.Status = e.text
 			}
-			r.TS, r.Txn = attr(e.attrs, "ts"), attr(e.attrs, "txn")
+			r.TS, r.Txn = attrFold(e.attrs, "ts"), attrFold(e.attrs, "txn")
 		case e.depth == 2 && e.path[1] == "ResponseMessage":
 			r.Message = e.text
 		case e.depth == 3 && e.path[1] == "DocDetails":

@@ -67,6 +67,17 @@ func TestPushResponse(t *testing.T) {
 	if r.Status != "1" || r.Get("DataContent") != "PGE+" {
 		t.Fatalf("%+v", r)
 	}
+	// API Setu's XML appendix spells the attribute status, with an empty
+	// element: read alike (it was Status "" before, a push dead-lettered
+	// as refused though it succeeded).
+	for _, reply := range []string{
+		`<PushUriResponse><ResponseStatus status="1" ts="a" txn="b"></ResponseStatus></PushUriResponse>`,
+		`<PushUriResponse><ResponseStatus STATUS="1" TS="a" TXN="b"/></PushUriResponse>`,
+	} {
+		if r, err := ParseResponse([]byte(reply)); err != nil || r.Status != "1" || r.TS != "a" || r.Txn != "b" {
+			t.Errorf("%s: %+v %v", reply, r, err)
+		}
+	}
 	if _, err := ParseResponse([]byte(`<Other/>`)); !errors.Is(err, ErrBadRequest) {
 		t.Errorf("other root: %v", err)
 	}

@@ -698,3 +698,19 @@ func TestPullPDF(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldNamesIgnoreCase: DocType and URI are read by name ignoring
+// case, as every other DocDetails field is.
+func TestFieldNamesIgnoreCase(t *testing.T) {
+	f := sample(t)
+	ts := f.server(t, nil)
+	body := strings.Replace(pullURI(f, "", f.goodFields()), "<DocType>SSCER</DocType>", "<doctype>SSCER</doctype>", 1)
+	if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", body); code != 200 || !strings.Contains(reply, `Status="1"`) {
+		t.Errorf("Pull URI with <doctype>: HTTP %d %.300s", code, reply)
+	}
+	uri := "in.gov.cbse-SSCER-" + f.row["RollNo"] + "2025"
+	doc := strings.ReplaceAll(pullDocBody(uri, "xml"), "URI>", "uri>")
+	if code, reply := f.signed(t, ts.URL+"/digilocker/pulldoc", doc); code != 200 || !strings.Contains(reply, `Status="1"`) {
+		t.Errorf("Pull Doc with <uri>: HTTP %d %.300s", code, reply)
+	}
+}

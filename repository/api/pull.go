@@ -209,7 +209,7 @@ func (s *Server) answerFailure(w http.ResponseWriter, kind string, req *xmlschem
 // the DocType's pull policy. A miss and a mismatch are the same
 // ErrNotFound.
 func (s *Server) lookup(ctx context.Context, req *xmlschema.Request) (*found, error) {
-	doctype := req.Get("DocType")
+	doctype := field(req, "DocType")
 	if xmlschema.ValidateDocType(doctype) != nil {
 		return nil, repository.ErrNotFound
 	}
@@ -238,7 +238,7 @@ func (s *Server) lookup(ctx context.Context, req *xmlschema.Request) (*found, er
 // lookupURI finds the document of a Pull Doc request by its URI; name, DOB
 // and UID are matched when the request carries them.
 func (s *Server) lookupURI(ctx context.Context, req *xmlschema.Request) (*found, error) {
-	u, err := xmlschema.ParseURI(req.Get("URI"))
+	u, err := xmlschema.ParseURI(field(req, "URI"))
 	if err != nil || u.IssuerID != s.cfg.IssuerID {
 		return nil, repository.ErrNotFound
 	}
@@ -436,7 +436,7 @@ func (s *Server) reply(w http.ResponseWriter, code int, kind string, req *xmlsch
 	if req != nil && req.Kind != "" {
 		b.WriteString("<DocDetails>")
 		if kind == "PullURI" {
-			prof := s.pullProfile(req.Get("DocType"))
+			prof := s.pullProfile(field(req, "DocType"))
 			for _, fd := range req.Details {
 				if echoed(fd.Name, prof) {
 					elem(b, fd.Name, strings.TrimSpace(fd.Value))
