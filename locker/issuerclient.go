@@ -150,8 +150,8 @@ func verifyData(is *Issuer, uri, data string) ([]byte, string, error) {
 
 // PullPDF fetches uri's signed XML and PDF in one Pull Doc (format both),
 // verifying the XML; the PDF is the issuer's printable copy of it.
-func PullPDF(ctx context.Context, client *http.Client, is *Issuer, uri string) (signed, pdf []byte, cert string, err error) {
-	msg, err := call(ctx, client, is, "/digilocker/pulldoc", pullDocRequest(is, uri, "both"))
+func PullPDF(ctx context.Context, client *http.Client, is *Issuer, uri, dlID string) (signed, pdf []byte, cert string, err error) {
+	msg, err := call(ctx, client, is, "/digilocker/pulldoc", pullDocRequest(is, uri, dlID, "both"))
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -165,12 +165,14 @@ func PullPDF(ctx context.Context, client *http.Client, is *Issuer, uri string) (
 	return signed, pdf, cert, nil
 }
 
-func pullDocRequest(is *Issuer, uri, format string) []byte {
+// pullDocRequest is a Pull Doc request as DigiLocker sends it: ts in IST
+// (+05:30), the URI and the citizen's DigiLockerId.
+func pullDocRequest(is *Issuer, uri, dlID, format string) []byte {
 	now := time.Now()
-	ts := now.Format(time.RFC3339)
+	ts := now.In(xmlschema.IST).Format(time.RFC3339)
 	req := xmlschema.Request{Kind: "PullDocRequest", Ver: "1.0", TS: ts, Txn: strconv.FormatInt(now.UnixNano(), 10),
 		OrgID: LockerOrgID, Format: format, KeyHash: xmlschema.KeyHash(is.APIKey, ts),
-		Details: []xmlschema.Field{{Name: "URI", Value: uri}}}
+		Details: []xmlschema.Field{{Name: "URI", Value: uri}, {Name: "DigiLockerId", Value: dlID}}}
 	return req.AppendXML(nil)
 }
 

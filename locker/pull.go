@@ -14,12 +14,14 @@ const maxPullReply = 32 << 20
 // but has not issued it yet (Status 9): ask again later.
 var ErrPending = errors.New("document not issued yet")
 
-// Pull fetches uri from the issuer's Pull Doc API, signed with the issuer's
-// API key, and verifies the document's signature against the issuer's
+// Pull fetches uri from the issuer's Pull Doc API for the citizen whose
+// DigiLockerId is dlID (sent as DigiLocker sends it, a default parameter
+// since the specification's v1.9), signed with the issuer's API key, and
+// verifies the document's signature against the issuer's
 // registered certificate. It returns the signed XML and the subject of the
 // certificate that verified it.
-func Pull(ctx context.Context, client *http.Client, is *Issuer, uri string) ([]byte, string, error) {
-	msg, err := call(ctx, client, is, "/digilocker/pulldoc", pullDocRequest(is, uri, "xml"))
+func Pull(ctx context.Context, client *http.Client, is *Issuer, uri, dlID string) ([]byte, string, error) {
+	msg, err := call(ctx, client, is, "/digilocker/pulldoc", pullDocRequest(is, uri, dlID, "xml"))
 	if errors.Is(err, ErrNoRecord) {
 		return nil, "", fmt.Errorf("issuer %s has no document %s: %w", is.ID, uri, err)
 	}

@@ -30,7 +30,7 @@ func TestPullNeverFollowsRedirects(t *testing.T) {
 			http.Redirect(w, r, thief.URL+r.URL.Path, code)
 		}))
 		is := &locker.Issuer{ID: issuer, APIKey: key, PullURL: redirector.URL}
-		_, _, err := locker.Pull(context.Background(), &http.Client{}, is, issuer+"-SSCER-7")
+		_, _, err := locker.Pull(context.Background(), &http.Client{}, is, issuer+"-SSCER-7", "dl-1")
 		redirector.Close()
 		if !errors.Is(err, httpserve.ErrRedirect) {
 			t.Errorf("HTTP %d: Pull error = %v, want a refused redirect", code, err)

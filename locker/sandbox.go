@@ -145,9 +145,9 @@ func (s *Server) fetchHeld(ctx context.Context, c *Citizen, uri, format string) 
 	}
 	f := Fetched{Held: h}
 	if format == "pdf" {
-		f.Signed, f.PDF, f.Verified, err = PullPDF(ctx, s.client, is, uri)
+		f.Signed, f.PDF, f.Verified, err = PullPDF(ctx, s.client, is, uri, c.ID)
 	} else {
-		f.Signed, f.Verified, err = Pull(ctx, s.client, is, uri)
+		f.Signed, f.Verified, err = Pull(ctx, s.client, is, uri, c.ID)
 	}
 	if err != nil {
 		s.log.Warn("fetch from issuer failed", "issuer", is.ID, "err", err)
@@ -214,7 +214,7 @@ func (s *Server) readShared(ctx context.Context, c *Citizen, cs *ConsentSession,
 		return nil, "", s.internal("share", err)
 	}
 	if setu.URL == "" || h.Source != "pull" {
-		signed, _, err := Pull(ctx, s.client, is, h.URI)
+		signed, _, err := Pull(ctx, s.client, is, h.URI, c.ID)
 		if err != nil {
 			return nil, "", issuerFailure(err)
 		}

@@ -404,7 +404,7 @@ func (s *Server) fetch(w http.ResponseWriter, r *http.Request) {
 			"Document not available", "The locker cannot reach this document's issuer. Try again later.")
 		return
 	}
-	doc, v, err := Pull(r.Context(), s.client, is, uri)
+	doc, v, err := Pull(r.Context(), s.client, is, uri, citizen) // the citizen hash: this route has no locker account
 	if errors.Is(err, ErrPending) {
 		// The issuer holds it until its release: not a failure, later.
 		w.Header().Set("Retry-After", "300")

@@ -5,7 +5,10 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"strings"
 	"testing"
+
+	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
 // FuzzSignedOnly: whatever it keeps is one XML element after the fixed
@@ -167,5 +170,19 @@ func TestErrorAtField(t *testing.T) {
 		if tt.id != "" && v.ErrorAt("elsewhere") != "" {
 			t.Errorf("at(%q) shows its error at another field", tt.id)
 		}
+	}
+}
+
+// TestPullDocRequestAsDigiLocker: the sandbox's Pull Doc carries the
+// citizen's DigiLockerId (a default parameter since the specification's
+// v1.9) and its ts in IST, as DigiLocker's does.
+func TestPullDocRequestAsDigiLocker(t *testing.T) {
+	req, err := xmlschema.ParseRequest(pullDocRequest(&Issuer{APIKey: "k"}, "in.gov.x-SSCER-1", "dl-1", "xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.Kind != "PullDocRequest" || req.Get("URI") != "in.gov.x-SSCER-1" || req.Get("DigiLockerId") != "dl-1" ||
+		!strings.HasSuffix(req.TS, "+05:30") || !xmlschema.VerifyKeyHash("k", req.TS, req.KeyHash) {
+		t.Errorf("Pull Doc request: %+v", req)
 	}
 }
