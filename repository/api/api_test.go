@@ -714,3 +714,31 @@ func TestFieldNamesIgnoreCase(t *testing.T) {
 		t.Errorf("Pull Doc with <uri>: HTTP %d %.300s", code, reply)
 	}
 }
+
+// TestMissingHolderFieldTold: a Pull URI that finds the record but lacks a
+// field the pull policy requires (DigiLocker sends DOB only when the
+// issuer opts for it) is answered as not found, counted by DocType and
+// field, and said in the log once, not once a request.
+func TestMissingHolderFieldTold(t *testing.T) {
+	f := sample(t)
+	ts, mts := f.servers(t, nil)
+	fields := f.goodFields()
+	delete(fields, "DOB")
+	for range 3 {
+		if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", pullURI(f, "", fields)); code != 200 || !strings.Contains(reply, `Status="0"`) {
+			t.Fatalf("without DOB: HTTP %d %.300s", code, reply)
+		}
+	}
+	resp, err := http.Get(mts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `issuerkit_pull_missing_holder_field_total{doctype="SSCER",field="DOB"} 3`; !strings.Contains(string(b), want) {
+		t.Errorf("metrics lack %s", want)
+	}
+	if n := strings.Count(f.logs.String(), "lack a holder field"); n != 1 {
+		t.Errorf("%d log lines about the missing field, want 1:\n%s", n, f.logs.String())
+	}
+}

@@ -12,6 +12,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	served   *prometheus.CounterVec
 	pending  *prometheus.CounterVec
+	missing  *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -29,8 +30,12 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		pending: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "issuerkit_documents_pending_total", Help: "Requests that matched a document held until its release (Status 9), by DocType.",
 		}, []string{"doctype"}),
+		missing: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "issuerkit_pull_missing_holder_field_total",
+			Help: "Pull URI requests that found a record but lacked a holder field its pull policy requires (answered as not found), by DocType and field.",
+		}, []string{"doctype", "field"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.served, m.pending)
+	reg.MustRegister(m.requests, m.latency, m.served, m.pending, m.missing)
 	return m
 }
 

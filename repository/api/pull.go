@@ -264,6 +264,7 @@ func (s *Server) matchAndRead(ctx context.Context, req *xmlschema.Request, doc r
 		v := field(req, name)
 		if v == "" {
 			if required && pol.Requires(name) {
+				s.missingHolderField(doc.DocType, name)
 				return nil, repository.ErrNotFound
 			}
 			continue
@@ -303,6 +304,20 @@ func (s *Server) matchAndRead(ctx context.Context, req *xmlschema.Request, doc r
 		return nil, err
 	}
 	return &found{doc: doc, obj: obj}, nil
+}
+
+// missingHolderField counts a Pull URI that found a record but lacked a
+// field its pull policy requires, and says so in the log once per DocType
+// and field: DigiLocker sends FullName and DOB only when the issuer opts
+// for them in its API configuration, and without them every pull of that
+// DocType answers not found, which nothing else would explain.
+func (s *Server) missingHolderField(doctype, name string) {
+	s.metrics.missing.WithLabelValues(doctype, name).Inc()
+	if _, told := s.toldMissing.LoadOrStore(doctype+"\x00"+name, true); !told {
+		s.cfg.Logger.Warn("Pull URI requests lack a holder field the DocType's pull policy requires; they are answered as not found. "+
+			"Have DigiLocker send it (the issuer's API configuration), or change the profile's pull policy",
+			"doctype", doctype, "field", name)
+	}
 }
 
 // document returns doc's current version, from the object cache or read

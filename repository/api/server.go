@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -111,6 +112,9 @@ type Server struct {
 	// limited answers a request over the per-address rate under a path
 	// prefix in its API's own form (SetLimitedReply); others get text.
 	limited []limitedReply
+	// toldMissing holds the DocType and field pairs missingHolderField
+	// has logged.
+	toldMissing sync.Map
 }
 
 type limitedReply struct {
