@@ -28,13 +28,14 @@ func serveCommand(e *env) *cli.Command {
 	o := &serveOptions{}
 	return &cli.Command{
 		Name:  "serve",
-		Usage: "serve the repository API to lockers (Pull URI, Pull Doc), the API Setu certificate API, /verify, /healthz; /metrics apart",
+		Usage: "serve the repository API to lockers (Pull URI, Pull Doc), the API Setu certificate API, /verify, /healthz, /metrics",
 		Description: "Lockers authenticate with x-digilocker-hmac over the raw body, keyed with keys/api-key.\n" +
 			"Routes: POST /digilocker/pulluri, POST /digilocker/pulldoc,\n" +
 			"GET /verify/{URI}?k={token} (the link on a document's PDF: `issuerkit get URI --format link`),\n" +
 			"POST /apisetu/{doctype}/certificate (requesters of `issuerkit requester add`, with consent artifacts\n" +
-			"signed by a consent manager of `issuerkit consent trust`), GET /healthz; GET /metrics\n" +
-			"(Prometheus) only on --metrics-addr. SIGINT or SIGTERM stops it after in-flight requests finish.\n\n" +
+			"signed by a consent manager of `issuerkit consent trust`), GET /healthz; GET /metrics (Prometheus)\n" +
+			"on --metrics-addr, and on --addr to this host only (not through a proxy). SIGINT or SIGTERM\n" +
+			"stops it after in-flight requests finish.\n\n" +
 			"Example:\n" +
 			"   issuerkit serve --addr 127.0.0.1:8080\n" +
 			"   issuerkit serve --addr :8443 --rate-limit 50 --org-rate-limit 200 --trusted-proxy 10.0.0.0/8\n" +

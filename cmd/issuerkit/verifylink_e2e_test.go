@@ -84,9 +84,14 @@ func TestVerifyLinkInPDF(t *testing.T) {
 		metrics = freeAddr(t)
 		return exec.Command(buildBinary(t), "--home", hdir, "serve", "--addr", addr, "--metrics-addr", metrics)
 	})
-	// /metrics is on its own address, not the API's.
-	for u, want := range map[string]int{"http://" + addr + "/metrics": 404, "http://" + metrics + "/metrics": 200} {
-		resp, err := http.Get(u)
+	// /metrics is on its own address, and on the API's for this host only
+	// (not through a proxy).
+	for u, want := range map[string]int{"http://" + addr + "/metrics": 200, "http://" + addr + "/metrics?via=proxy": 404, "http://" + metrics + "/metrics": 200} {
+		req, _ := http.NewRequest("GET", u, nil)
+		if strings.HasSuffix(u, "?via=proxy") {
+			req.Header.Set("X-Forwarded-For", "203.0.113.5")
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"strings"
@@ -115,12 +116,31 @@ func TestVerifyRateLimitOwnBucket(t *testing.T) {
 	}
 }
 
-// TestMetricsNotOnAPI: /metrics is not a route of the API handler.
-func TestMetricsNotOnAPI(t *testing.T) {
+// TestMetricsOnAPIForThisHost: the API's GET /metrics (the CONTRACT
+// route) answers a request from this host itself, and not one from another
+// address or through a proxy (as an unknown route); the metrics handler of
+// --metrics-addr answers anyone who reaches it.
+func TestMetricsOnAPIForThisHost(t *testing.T) {
 	f := sample(t)
 	ts, mts := f.servers(t, nil)
-	if code, _ := getPage(t, ts.URL+"/metrics"); code != http.StatusNotFound {
-		t.Fatalf("API /metrics: HTTP %d, want 404", code)
+	getPage(t, ts.URL+"/healthz") // a request for the counters to count
+	if code, body := getPage(t, ts.URL+"/metrics"); code != 200 || !strings.Contains(body, "issuerkit_http_requests_total") {
+		t.Fatalf("API /metrics from this host: HTTP %d %.300s", code, body)
+	}
+	if code := getFrom(t, ts.URL+"/metrics", "203.0.113.5"); code != http.StatusNotFound {
+		t.Fatalf("API /metrics through a proxy: HTTP %d, want 404", code)
+	}
+	s, err := api.New(f.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := httptest.NewRequest("GET", "/metrics", nil)
+	r.RemoteAddr = "203.0.113.5:40000"
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	if w.Code != http.StatusNotFound {
+		t.Fatalf("API /metrics from another address: HTTP %d, want 404", w.Code)
 	}
 	if code, body := getPage(t, mts.URL+"/metrics"); code != 200 || !strings.Contains(body, "issuerkit_http_requests_total") {
 		t.Fatalf("metrics handler: HTTP %d", code)

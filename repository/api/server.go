@@ -162,12 +162,32 @@ func New(cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
+	metrics := promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})
+	s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		if !directLoopback(r) {
+			http.NotFound(w, r)
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	})
 	return s, nil
 }
 
-// MetricsHandler serves the Prometheus metrics. It is not on the API's
-// routes: served and pending counts per DocType are the issuer's business,
-// so serve puts it on its own, loopback by default, --metrics-addr.
+// directLoopback reports whether r came from this host itself, not through
+// a proxy: the API's own GET /metrics (the CONTRACT route) answers only
+// such a request. Served and pending counts per DocType are the issuer's
+// business, and a proxy on this host would make every request loopback,
+// so one that says it forwarded (X-Forwarded-For, Forwarded) is refused.
+func directLoopback(r *http.Request) bool {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && peer.Addr().Unmap().IsLoopback() &&
+		r.Header.Get("X-Forwarded-For") == "" && r.Header.Get("Forwarded") == "" && r.Header.Get("X-Real-Ip") == ""
+}
+
+// MetricsHandler serves the Prometheus metrics to anyone who reaches it:
+// serve puts it on its own, loopback by default, --metrics-addr, for a
+// Prometheus on another host. The API's own GET /metrics answers this host
+// only (directLoopback).
 func (s *Server) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
