@@ -448,6 +448,17 @@ func TestRateLimit(t *testing.T) {
 	if codes[429] == 0 || codes[200] == 0 {
 		t.Fatalf("codes %v: want some 200 then 429", codes)
 	}
+	// The repository routes say it in their own XML, with Retry-After.
+	var last string
+	for range 6 {
+		code, reply := f.signed(t, ts.URL+"/digilocker/pulldoc", pullDocBody("in.gov.cbse-SSCER-1", "xml"))
+		if code == http.StatusTooManyRequests {
+			last = reply
+		}
+	}
+	if !strings.Contains(last, "<PullDocResponse") || !strings.Contains(last, `Status="0"`) {
+		t.Errorf("a Pull Doc over the address's rate: %q, want a PullDocResponse", last)
+	}
 }
 
 func TestVerifyPage(t *testing.T) {

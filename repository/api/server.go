@@ -162,6 +162,16 @@ func New(cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
+	// Over the per-address rate, the repository routes answer in their
+	// own XML, as their other refusals before authentication do.
+	s.SetLimitedReply("/digilocker/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		kind := "PullURI"
+		if strings.HasSuffix(r.URL.Path, "/pulldoc") {
+			kind = "PullDoc"
+		}
+		w.Header().Set("Retry-After", "1")
+		s.reply(w, http.StatusTooManyRequests, kind, nil, "0", nil)
+	}))
 	metrics := promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})
 	s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		if !directLoopback(r) {
