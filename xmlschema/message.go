@@ -139,15 +139,6 @@ func walkTokens(body []byte, root func(name string) error, maxText int, fn func(
 // maxElements bounds the work one message can ask of the parser.
 const maxElements = 512
 
-func attr(attrs []xml.Attr, local string) string {
-	for _, a := range attrs {
-		if a.Name.Local == local {
-			return a.Value
-		}
-	}
-	return ""
-}
-
 // attrFold is attr with the local name matched ignoring case; the first
 // non-empty value wins, so an empty template attribute beside a filled
 // one does not hide it.
