@@ -78,10 +78,13 @@ func (c *cachedCatalog) Release(ctx context.Context, doctype string, at time.Tim
 type readCache struct {
 	generation func(context.Context) (int64, error)
 
-	// due is when the next generation check is due (UnixNano): read
-	// without the lock, so that the requests between checks (nearly all)
-	// take the lock once, for the map, not twice.
-	due atomic.Int64
+	// due is when the next generation check is due, in nanoseconds of
+	// the monotonic clock since born: read without the lock, so that the
+	// requests between checks (nearly all) take the lock once, for the
+	// map, not twice. Not wall time: a clock stepped back would have
+	// skipped the checks for as long.
+	due  atomic.Int64
+	born time.Time
 
 	mu sync.Mutex
 	m  map[readKey]lookup
@@ -121,7 +124,7 @@ const (
 )
 
 func newReadCache(generation func(context.Context) (int64, error)) *readCache {
-	return &readCache{generation: generation, m: map[readKey]lookup{}}
+	return &readCache{generation: generation, m: map[readKey]lookup{}, born: time.Now()}
 }
 
 // get returns the kept answer for key, or loads and keeps it. Errors other
@@ -154,7 +157,7 @@ func (c *readCache) get(ctx context.Context, key readKey, load func() (Document,
 // caller runs the query at a time; the others go on with the cache as it is
 // meanwhile, instead of waiting behind the query.
 func (c *readCache) refresh(ctx context.Context) {
-	if time.Now().UnixNano() < c.due.Load() {
+	if int64(time.Since(c.born)) < c.due.Load() {
 		return
 	}
 	c.mu.Lock()
@@ -181,7 +184,7 @@ func (c *readCache) refresh(ctx context.Context) {
 		c.due.Store(0)
 		return
 	}
-	c.due.Store(c.checked.Add(cacheCheck).UnixNano())
+	c.due.Store(int64(c.checked.Add(cacheCheck).Sub(c.born)))
 	if v != c.version {
 		c.emptyLocked()
 		c.version = v

@@ -78,9 +78,10 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, kind string
 	if err != nil {
 		s.cfg.Logger.Warn("request refused", "reason", err.Error())
 		code := http.StatusUnauthorized
-		if errors.Is(err, errReplayUnchecked) {
-			// The shared replay log is unreachable: a server fault, to
-			// be retried, not an authentication failure.
+		if errors.Is(err, errReplayUnchecked) || errors.Is(err, errReplayFull) {
+			// The shared replay log is unreachable, or the cache is at
+			// its bound: a server fault, to be retried, not an
+			// authentication failure.
 			code = http.StatusServiceUnavailable
 			w.Header().Set("Retry-After", "1")
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"runtime"
 	"strconv"
 	"strings"
@@ -130,17 +131,27 @@ func TestMetricsOnAPIForThisHost(t *testing.T) {
 	if code := getFrom(t, ts.URL+"/metrics", "203.0.113.5"); code != http.StatusNotFound {
 		t.Fatalf("API /metrics through a proxy: HTTP %d, want 404", code)
 	}
-	s, err := api.New(f.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	r := httptest.NewRequest("GET", "/metrics", nil)
-	r.RemoteAddr = "203.0.113.5:40000"
-	w := httptest.NewRecorder()
-	s.Handler().ServeHTTP(w, r)
-	if w.Code != http.StatusNotFound {
-		t.Fatalf("API /metrics from another address: HTTP %d, want 404", w.Code)
+	for _, tc := range []struct {
+		peer    string
+		proxies []netip.Prefix
+	}{
+		{"203.0.113.5:40000", nil}, // another address
+		{"127.0.0.1:40000", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}, // a named proxy on this host
+	} {
+		cfg := f.cfg
+		cfg.TrustedProxies = tc.proxies
+		s, err := api.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("GET", "/metrics", nil)
+		r.RemoteAddr = tc.peer
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, r)
+		s.Close()
+		if w.Code != http.StatusNotFound {
+			t.Errorf("API /metrics from %s (trusted proxies %v): HTTP %d, want 404", tc.peer, tc.proxies, w.Code)
+		}
 	}
 	if code, body := getPage(t, mts.URL+"/metrics"); code != 200 || !strings.Contains(body, "issuerkit_http_requests_total") {
 		t.Fatalf("metrics handler: HTTP %d", code)
@@ -388,5 +399,29 @@ func TestZonelessTSIsIST(t *testing.T) {
 		if code, reply := f.signed(t, ts.URL+"/digilocker/pulluri", body); code != 200 {
 			t.Errorf("ts %q: HTTP %d %.200s", v, code, reply)
 		}
+	}
+}
+
+// TestReplayCacheFullIs503: a request refused because the replay cache is
+// at its bound is the server's limit (503, Retry-After), not a failed
+// authentication, and the shared log forgets it, so its retry is judged
+// afresh rather than refused as already served.
+func TestReplayCacheFullIs503(t *testing.T) {
+	f := sample(t)
+	log := &flakyReplayLog{seen: map[string]bool{}}
+	ts := f.server(t, func(c *api.Config) { c.ReplayWindow, c.ReplayMax, c.ReplayLog = 5*time.Minute, 1, log })
+	now := time.Now().Format(time.RFC3339)
+	if code, _ := f.signed(t, ts.URL+"/digilocker/pulluri", withNow(pullURI(f, "", f.goodFields()), now, "full-1")); code != 200 {
+		t.Fatalf("first: HTTP %d", code)
+	}
+	code, _ := f.signed(t, ts.URL+"/digilocker/pulluri", withNow(pullURI(f, "", f.goodFields()), now, "full-2"))
+	if code != http.StatusServiceUnavailable {
+		t.Fatalf("over the cache's bound: HTTP %d, want 503", code)
+	}
+	log.mu.Lock()
+	n := len(log.seen)
+	log.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("the shared log holds %d keys, want the served request's only", n)
 	}
 }

@@ -46,11 +46,12 @@ type Config struct {
 	Store      store.Store
 	Keyring    *aadhaar.Keyring
 	// ReplayWindow, when positive, rejects requests whose ts is further
-	// than this from now, and an (orgId, txn) seen before within the window.
+	// than this from now, and a request served before within the window,
+	// byte for byte from the same orgId (see replayKey).
 	ReplayWindow time.Duration
-	// ReplayMax bounds the txns remembered (default DefaultReplayMax).
+	// ReplayMax bounds the requests remembered (default DefaultReplayMax).
 	ReplayMax int
-	// ReplayLog, when set with a ReplayWindow, shares the accepted txns
+	// ReplayLog, when set with a ReplayWindow, shares the accepted requests
 	// with every server on the same catalog (PostgreSQL); the caller has
 	// prepared it (PrepareReplayLog). Each server still keeps its own
 	// cache in front of it.
@@ -174,7 +175,7 @@ func New(cfg Config) (*Server, error) {
 	}))
 	metrics := promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})
 	s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		if !directLoopback(r) {
+		if !s.directLoopback(r) {
 			http.NotFound(w, r)
 			return
 		}
@@ -186,11 +187,18 @@ func New(cfg Config) (*Server, error) {
 // directLoopback reports whether r came from this host itself, not through
 // a proxy: the API's own GET /metrics (the CONTRACT route) answers only
 // such a request. Served and pending counts per DocType are the issuer's
-// business, and a proxy on this host would make every request loopback,
-// so one that says it forwarded (X-Forwarded-For, Forwarded) is refused.
-func directLoopback(r *http.Request) bool {
+// business, and a proxy on this host makes every request loopback, so a
+// request from a --trusted-proxy peer, or one that says it was forwarded
+// (X-Forwarded-For, Forwarded, X-Real-IP), is refused. A proxy on this
+// host that is not named and adds none of these headers passes requests
+// on as its own: deployment.md says to name it.
+func (s *Server) directLoopback(r *http.Request) bool {
 	peer, err := netip.ParseAddrPort(r.RemoteAddr)
-	return err == nil && peer.Addr().Unmap().IsLoopback() &&
+	if err != nil {
+		return false
+	}
+	a := peer.Addr().Unmap()
+	return a.IsLoopback() && !inPrefixes(a, s.cfg.TrustedProxies) &&
 		r.Header.Get("X-Forwarded-For") == "" && r.Header.Get("Forwarded") == "" && r.Header.Get("X-Real-Ip") == ""
 }
 
@@ -288,27 +296,38 @@ func (s *Server) checkReplay(ctx context.Context, req *xmlschema.Request, body [
 			return nil, errors.New("the request was already served (at this or another server)")
 		}
 	}
+	forgetShared := func() {
+		if s.cfg.ReplayLog == nil {
+			return
+		}
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := s.cfg.ReplayLog.ForgetTxn(fctx, k[:]); err != nil {
+			s.cfg.Logger.Warn("replay log: a request not served stays recorded; its retry is refused until the window passes", "err", err.Error())
+		}
+	}
 	switch s.replay.fresh(k, ts, now) {
 	case replaySeen:
 		return nil, errors.New("the request was already served")
 	case replayFull:
-		return nil, errors.New("the replay cache is full: too many requests within the window")
+		// Not served: the shared log's record goes too, so the retry is
+		// judged afresh.
+		forgetShared()
+		return nil, errReplayFull
 	}
 	return func() {
 		s.replay.forget(k, ts)
-		if s.cfg.ReplayLog != nil {
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			if err := s.cfg.ReplayLog.ForgetTxn(fctx, k[:]); err != nil {
-				s.cfg.Logger.Warn("replay log: a request not served stays recorded; its retry is refused until the window passes", "err", err.Error())
-			}
-		}
+		forgetShared()
 	}, nil
 }
 
+// errReplayFull is a request refused because the replay cache holds its
+// bound: the server's limit, answered 503 to be retried, not 401.
+var errReplayFull = errors.New("the replay cache is full: too many requests within the window")
+
 // errReplayUnchecked is a request the shared replay log could not
 // record (the catalog is unreachable): answered 503, not 401.
-var errReplayUnchecked = errors.New("txn not checked: the shared replay log is unavailable")
+var errReplayUnchecked = errors.New("request not checked for replay: the shared replay log is unavailable")
 
 // parseTS reads a request's ts. A ts without a zone is India Standard Time,
 // as DigiLocker's clocks are.
