@@ -71,9 +71,9 @@ func (v view) at(id string, msg string) view {
 }
 
 // fieldOf is the sign-in input an error code is about, or "".
-func fieldOf(code string) string {
-	return map[string]string{"invalid_mobile": "mobile", "invalid_otp": "otp", "invalid_pin": "pin"}[code]
-}
+func fieldOf(code string) string { return signInFields[code] }
+
+var signInFields = map[string]string{"invalid_mobile": "mobile", "invalid_otp": "otp", "invalid_pin": "pin"}
 
 // csrfToken returns r's CSRF cookie, setting a new one when it has none.
 func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
@@ -218,6 +218,7 @@ func (s *Server) postAadhaar(w http.ResponseWriter, r *http.Request) {
 		for _, id := range []string{"aadhaar", "name", "dob"} {
 			if strings.HasPrefix(v.Error, id+":") {
 				v = v.at(id, v.Error)
+				break
 			}
 		}
 		s.render(w, r, http.StatusBadRequest, "aadhaar", v)

@@ -364,7 +364,13 @@ const auditPerStmt = 100
 func auditInsertSQL(cols []string, n int) string {
 	var q strings.Builder
 	q.WriteString(`INSERT OR FAIL INTO audit (` + strings.Join(cols, ", ") + `) VALUES `)
-	for i := range n {
+	writeValues(&q, n, len(cols))
+	return q.String()
+}
+
+// writeValues writes rows groups of cols anonymous parameters: (?,?),(?,?).
+func writeValues(q *strings.Builder, rows, cols int) {
+	for i := range rows {
 		if i > 0 {
 			q.WriteByte(',')
 		}
@@ -377,7 +383,6 @@ func auditInsertSQL(cols []string, n int) string {
 		}
 		q.WriteByte(')')
 	}
-	return q.String()
 }
 
 // auditLeanColumns are the columns of entries of no batch and no consent
@@ -408,17 +413,13 @@ func shared(entries []AuditEntry) bool {
 }
 
 // auditSharedSQL is the INSERT of n lean audit rows sharing their time,
-// actor and action (the first three parameters).
+// actor and action (auditLeanColumns' first three, the first three
+// parameters); each row's other five follow.
 func auditSharedSQL(n int) string {
 	var q strings.Builder
-	q.WriteString(`INSERT OR FAIL INTO audit (at, actor, action, uri, version, reason, prev_hash, hash) ` +
+	q.WriteString(`INSERT OR FAIL INTO audit (` + strings.Join(auditLeanColumns, ", ") + `) ` +
 		`SELECT ?, ?, ?, column1, column2, column3, column4, column5 FROM (VALUES `)
-	for i := range n {
-		if i > 0 {
-			q.WriteByte(',')
-		}
-		q.WriteString("(?,?,?,?,?)")
-	}
+	writeValues(&q, n, len(auditLeanColumns)-3)
 	q.WriteByte(')')
 	return q.String()
 }
@@ -429,9 +430,11 @@ func (s *sqliteDB) writeAudit(ctx context.Context, tx tx, entries []AuditEntry, 
 	args := make([]any, 0, len(auditColumns)*auditPerStmt)
 	for lo := 0; lo < len(entries); lo += auditPerStmt {
 		hi := min(lo+auditPerStmt, len(entries))
-		chunk, cols := entries[lo:hi], auditColumns
+		chunk := entries[lo:hi]
 		args = args[:0]
-		if lean(chunk) && shared(chunk) {
+		var query string
+		switch isLean := lean(chunk); {
+		case isLean && shared(chunk):
 			// One time, actor and action for the whole chunk (a flush's
 			// pulls by one locker): bound once, not once a row.
 			e := &chunk[0]
@@ -440,23 +443,20 @@ func (s *sqliteDB) writeAudit(ctx context.Context, tx tx, entries []AuditEntry, 
 				e := &chunk[i]
 				args = append(args, e.URI, e.Version, e.Reason, e.PrevHash, e.Hash)
 			}
-			if _, err := tx.exec(ctx, auditSharedSQL(len(chunk)), args...); err != nil {
-				return err
-			}
-			continue
-		}
-		if lean(chunk) {
-			cols = auditLeanColumns
+			query = auditSharedSQL(len(chunk))
+		case isLean:
 			for i := range chunk {
 				e := &chunk[i]
 				args = append(args, s.t(e.At), e.Actor, e.Action, e.URI, e.Version, e.Reason, e.PrevHash, e.Hash)
 			}
-		} else {
+			query = auditInsertSQL(auditLeanColumns, len(chunk))
+		default:
 			for i := range chunk {
 				args = c.appendAuditRow(args, &chunk[i])
 			}
+			query = auditInsertSQL(auditColumns, len(chunk))
 		}
-		if _, err := tx.exec(ctx, auditInsertSQL(cols, len(chunk)), args...); err != nil {
+		if _, err := tx.exec(ctx, query, args...); err != nil {
 			return err
 		}
 	}
