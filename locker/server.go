@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/internal/httpserve"
 
 	"github.com/issuerkit/issuerkit/xmlschema"
@@ -336,7 +337,8 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, citizen string
 // a command or an issuer's reply, which a citizen can do nothing with).
 func (s *Server) linkError(w http.ResponseWriter, r *http.Request, code int, detail, title, message string) {
 	if !wantsHTML(r) {
-		writeJSON(w, code, map[string]string{"error": detail})
+		// detail may carry an issuer's message: no Aadhaar number in it.
+		writeJSON(w, code, map[string]string{"error": aadhaar.Redact(detail)})
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -5,9 +5,11 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/issuerkit/issuerkit/internal/aadhaar"
 	"github.com/issuerkit/issuerkit/xmlschema"
 )
 
@@ -184,5 +186,17 @@ func TestPullDocRequestAsDigiLocker(t *testing.T) {
 	if req.Kind != "PullDocRequest" || req.Get("URI") != "in.gov.x-SSCER-1" || req.Get("DigiLockerId") != "dl-1" ||
 		!strings.HasSuffix(req.TS, "+05:30") || !xmlschema.VerifyKeyHash("k", req.TS, req.KeyHash) {
 		t.Errorf("Pull Doc request: %+v", req)
+	}
+}
+
+// TestLinkErrorRedacted: a signed link's JSON error, which may carry an
+// issuer's message, shows no Aadhaar number beyond its last four digits.
+func TestLinkErrorRedacted(t *testing.T) {
+	base := "23412341234"
+	num := base + string(aadhaar.VerhoeffDigit(base))
+	w := httptest.NewRecorder()
+	(&Server{}).linkError(w, httptest.NewRequest("GET", "/x", nil), 502, "issuer said: no record for "+num, "t", "m")
+	if body := w.Body.String(); strings.Contains(body, num) || !strings.Contains(body, num[8:]) {
+		t.Errorf("the error reads %s", body)
 	}
 }
